@@ -1,0 +1,214 @@
+/* The file adapter (see file_adapter.h). Phases:
+ *   render   selected resources -> sorted list of (relative path, content)
+ *   observe  read DIR back (every *.json below the kind directories)
+ *   diff     sorted merge -> create / update / delete ops
+ *   prepare  write new contents to DIR/.weft-staging (nothing visible yet)
+ *   apply    back up what will be replaced into DIR/.weft-backup, then
+ *            rename staged files into place and unlink deleted ones
+ *   confirm  drop the backup
+ *   abort    restore the backup and remove files created by apply */
+#include "file_adapter.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_tree.h"
+#include "resource.h"
+
+struct file_session {
+	char dir[4096];
+};
+
+static int device_directory(const weft_resource *dev, char *out, size_t len, weft_err *err)
+{
+	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
+	json_t *spec = json_object_get(doc, "spec");
+	const char *dir =
+		json_string_value(json_object_get(json_object_get(spec, "options"), "directory"));
+	int rc = 0;
+	if (!dir || !*dir)
+		rc = weft_err_set(err, "device %s/%s: spec.options.directory is required for type file",
+				  dev->ns, dev->name);
+	else
+		snprintf(out, len, "%s", dir);
+	json_decref(doc);
+	return rc;
+}
+
+static int file_open(const weft_resource *dev, void **session, weft_err *err)
+{
+	struct file_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return weft_err_set(err, "out of memory");
+	if (device_directory(dev, s->dir, sizeof(s->dir), err) ||
+	    file_tree_mkdirs(s->dir, err)) {
+		free(s);
+		return -1;
+	}
+	*session = s;
+	return 0;
+}
+
+static void file_close(void *session)
+{
+	free(session);
+}
+
+static int file_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
+		       weft_err *err)
+{
+	size_t n;
+	weft_resource *const *sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &n);
+	struct file_tree *t = file_tree_new();
+	if (!t)
+		return weft_err_set(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s/%s.json", weft_kind_plural(sel[i]->kind),
+			 sel[i]->ns, sel[i]->name);
+		/* Pretty-printed for review; canonical (sorted keys) so that an
+		 * unchanged resource renders byte for byte the same. */
+		json_t *doc = json_loadb(sel[i]->json, sel[i]->json_len, 0, NULL);
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+		json_decref(doc);
+		int rc = text ? file_tree_add(t, path, text) : -1;
+		free(text);
+		if (rc) {
+			file_tree_free(t);
+			return weft_err_set(err, "render %s: out of memory", path);
+		}
+	}
+	file_tree_sort(t);
+	*desired = t;
+	return 0;
+}
+
+static int file_observe(void *session, const weft_resource *dev, void **actual, weft_err *err)
+{
+	struct file_session *s = session;
+	struct file_tree *t = file_tree_new();
+	if (!t)
+		return weft_err_set(err, "out of memory");
+	if (file_tree_read(t, s->dir, err)) {
+		file_tree_free(t);
+		weft_err_prefix(err, "device %s/%s", dev->ns, dev->name);
+		return -1;
+	}
+	file_tree_sort(t);
+	*actual = t;
+	return 0;
+}
+
+static int file_diff(const weft_resource *dev, const void *desired, const void *actual,
+		     weft_plan *plan, weft_err *err)
+{
+	const struct file_tree *d = desired, *a = actual;
+	size_t i = 0, j = 0;
+	while (i < d->count || j < a->count) {
+		int c = i == d->count	? 1
+			: j == a->count ? -1
+					: strcmp(d->items[i].path, a->items[j].path);
+		int rc = 0;
+		if (c < 0) {
+			rc = weft_plan_add(plan, "create", d->items[i].path, d->items[i].content);
+			i++;
+		} else if (c > 0) {
+			rc = weft_plan_add(plan, "delete", a->items[j].path, NULL);
+			j++;
+		} else {
+			if (strcmp(d->items[i].content, a->items[j].content))
+				rc = weft_plan_add(plan, "update", d->items[i].path,
+						   d->items[i].content);
+			i++;
+			j++;
+		}
+		if (rc)
+			return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	}
+	return 0;
+}
+
+static int file_prepare(void *session, weft_plan *plan, weft_err *err)
+{
+	struct file_session *s = session;
+	char staging[4200];
+	snprintf(staging, sizeof(staging), "%s/%s", s->dir, FILE_TREE_STAGING);
+	file_tree_rmrf(staging);
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		weft_plan_op *op = &plan->ops[i];
+		if (strcmp(op->action, "delete") &&
+		    file_tree_write(staging, op->target, op->detail, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int file_apply(void *session, weft_plan *plan, weft_err *err)
+{
+	struct file_session *s = session;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		weft_plan_op *op = &plan->ops[i];
+		if (file_tree_backup(s->dir, op->target, err))
+			return -1;
+		if (!strcmp(op->action, "delete")) {
+			if (file_tree_remove(s->dir, op->target, err))
+				return -1;
+		} else if (file_tree_promote(s->dir, op->target, err)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int file_confirm(void *session, weft_plan *plan, weft_err *err)
+{
+	struct file_session *s = session;
+	(void)plan;
+	(void)err;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_BACKUP);
+	file_tree_rmrf(path);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_STAGING);
+	file_tree_rmrf(path);
+	return 0;
+}
+
+static int file_abort(void *session, weft_plan *plan, weft_err *err)
+{
+	struct file_session *s = session;
+	int rc = 0;
+	for (size_t i = 0; i < plan->n_ops; i++)
+		rc |= file_tree_restore(s->dir, plan->ops[i].target, err);
+	file_confirm(session, plan, err);
+	return rc ? -1 : 0;
+}
+
+static void file_free_config(void *config)
+{
+	file_tree_free(config);
+}
+
+static const weft_adapter file_adapter = {
+	.kind = "file",
+	.abi = WEFT_ADAPTER_ABI,
+	.open = file_open,
+	.close = file_close,
+	.render = file_render,
+	.observe = file_observe,
+	.diff = file_diff,
+	.prepare = file_prepare,
+	.apply = file_apply,
+	.confirm = file_confirm,
+	.abort = file_abort,
+	.free_config = file_free_config,
+};
+
+const weft_adapter *weft_file_adapter(void)
+{
+	return &file_adapter;
+}

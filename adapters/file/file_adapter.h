@@ -1,0 +1,15 @@
+/* The `file` adapter: the simplest reference implementation of the adapter
+ * contract (core/adapter.h). It renders each device's slice of the policy
+ * as one JSON file per resource under the device's options.directory:
+ *   DIR/<kind-plural>/<namespace>/<name>.json
+ * Useful for review (diff the directory in git) and as the example to copy
+ * when writing a new adapter. Relative directories resolve against weftd's
+ * working directory. */
+#ifndef WEFT_FILE_ADAPTER_H
+#define WEFT_FILE_ADAPTER_H
+
+#include "adapter.h"
+
+const weft_adapter *weft_file_adapter(void);
+
+#endif

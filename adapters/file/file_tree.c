@@ -1,0 +1,249 @@
+/* File tree helpers for the file adapter. See file_tree.h. */
+#include "file_tree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct file_tree *file_tree_new(void)
+{
+	return calloc(1, sizeof(struct file_tree));
+}
+
+void file_tree_free(struct file_tree *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->count; i++) {
+		free(t->items[i].path);
+		free(t->items[i].content);
+	}
+	free(t->items);
+	free(t);
+}
+
+int file_tree_add(struct file_tree *t, const char *path, const char *content)
+{
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct file_entry *items = realloc(t->items, cap * sizeof(*items));
+		if (!items)
+			return -1;
+		t->items = items;
+		t->cap = cap;
+	}
+	t->items[t->count].path = strdup(path);
+	t->items[t->count].content = strdup(content);
+	t->count++;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct file_entry *)a)->path, ((const struct file_entry *)b)->path);
+}
+
+void file_tree_sort(struct file_tree *t)
+{
+	qsort(t->items, t->count, sizeof(*t->items), cmp_entry);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static int read_dir(struct file_tree *t, const char *root, const char *rel, int depth,
+		    weft_err *err)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT && !*rel)
+			return 0; /* an empty device */
+		return weft_err_set(err, "read %s: %s", path, strerror(errno));
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (!rc && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char child_rel[2048], child[6200];
+		snprintf(child_rel, sizeof(child_rel), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		snprintf(child, sizeof(child), "%s/%s", root, child_rel);
+		struct stat st;
+		if (stat(child, &st))
+			continue;
+		size_t len = strlen(de->d_name);
+		if (S_ISDIR(st.st_mode) && depth < 8) {
+			rc = read_dir(t, root, child_rel, depth + 1, err);
+		} else if (S_ISREG(st.st_mode) && len > 5 && !strcmp(de->d_name + len - 5, ".json")) {
+			char *content = slurp(child);
+			if (!content)
+				rc = weft_err_set(err, "read %s: %s", child, strerror(errno));
+			else if (file_tree_add(t, child_rel, content))
+				rc = weft_err_set(err, "out of memory");
+			free(content);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int file_tree_read(struct file_tree *t, const char *dir, weft_err *err)
+{
+	return read_dir(t, dir, "", 0, err);
+}
+
+int file_tree_mkdirs(const char *path, weft_err *err)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return weft_err_set(err, "mkdir %s: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return weft_err_set(err, "mkdir %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+static int mkdirs_parent(const char *path, weft_err *err)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = 0;
+	return file_tree_mkdirs(buf, err);
+}
+
+int file_tree_write(const char *root, const char *rel, const char *content, weft_err *err)
+{
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (mkdirs_parent(path, err))
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return weft_err_set(err, "write %s: %s", tmp, strerror(errno));
+	size_t len = strlen(content), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, content + off, len - off);
+		if (w < 0) {
+			close(fd);
+			unlink(tmp);
+			return weft_err_set(err, "write %s: %s", tmp, strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) || close(fd)) {
+		unlink(tmp);
+		return weft_err_set(err, "write %s: %s", tmp, strerror(errno));
+	}
+	if (rename(tmp, path))
+		return weft_err_set(err, "rename %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int file_tree_backup(const char *dir, const char *rel, weft_err *err)
+{
+	char target[4096], backup[4200], marker[4300];
+	snprintf(target, sizeof(target), "%s/%s", dir, rel);
+	snprintf(backup, sizeof(backup), "%s/%s/%s", dir, FILE_TREE_BACKUP, rel);
+	snprintf(marker, sizeof(marker), "%s.absent", backup);
+	struct stat st;
+	if (stat(backup, &st) == 0 || stat(marker, &st) == 0)
+		return 0;
+	if (mkdirs_parent(backup, err))
+		return -1;
+	if (stat(target, &st) != 0) {
+		int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return weft_err_set(err, "backup %s: %s", marker, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	if (link(target, backup))
+		return weft_err_set(err, "backup %s: %s", target, strerror(errno));
+	return 0;
+}
+
+int file_tree_promote(const char *dir, const char *rel, weft_err *err)
+{
+	char staged[4200], target[4096];
+	snprintf(staged, sizeof(staged), "%s/%s/%s", dir, FILE_TREE_STAGING, rel);
+	snprintf(target, sizeof(target), "%s/%s", dir, rel);
+	if (mkdirs_parent(target, err))
+		return -1;
+	if (rename(staged, target))
+		return weft_err_set(err, "apply %s: %s", target, strerror(errno));
+	return 0;
+}
+
+int file_tree_remove(const char *dir, const char *rel, weft_err *err)
+{
+	char target[4096];
+	snprintf(target, sizeof(target), "%s/%s", dir, rel);
+	if (unlink(target) && errno != ENOENT)
+		return weft_err_set(err, "delete %s: %s", target, strerror(errno));
+	return 0;
+}
+
+int file_tree_restore(const char *dir, const char *rel, weft_err *err)
+{
+	char target[4096], backup[4200], marker[4300];
+	snprintf(target, sizeof(target), "%s/%s", dir, rel);
+	snprintf(backup, sizeof(backup), "%s/%s/%s", dir, FILE_TREE_BACKUP, rel);
+	snprintf(marker, sizeof(marker), "%s.absent", backup);
+	struct stat st;
+	if (stat(backup, &st) == 0) {
+		if (rename(backup, target))
+			return weft_err_set(err, "restore %s: %s", target, strerror(errno));
+	} else if (stat(marker, &st) == 0) {
+		if (unlink(target) && errno != ENOENT)
+			return weft_err_set(err, "restore %s: %s", target, strerror(errno));
+	}
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void file_tree_rmrf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

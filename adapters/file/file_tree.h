@@ -1,0 +1,45 @@
+/* File trees for the file adapter: an in-memory list of (relative path,
+ * content) and the filesystem steps the adapter's phases are built from
+ * (staging, backup, promote, restore). Paths are relative to a device
+ * directory and come from validated names (no "..", no leading "/"). */
+#ifndef WEFT_FILE_TREE_H
+#define WEFT_FILE_TREE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define FILE_TREE_STAGING ".weft-staging"
+#define FILE_TREE_BACKUP ".weft-backup"
+
+struct file_entry {
+	char *path;
+	char *content;
+};
+
+struct file_tree {
+	struct file_entry *items;
+	size_t count, cap;
+};
+
+struct file_tree *file_tree_new(void);
+void file_tree_free(struct file_tree *t);
+int file_tree_add(struct file_tree *t, const char *path, const char *content);
+void file_tree_sort(struct file_tree *t);
+/* Reads every regular *.json file below dir (hidden entries skipped). */
+int file_tree_read(struct file_tree *t, const char *dir, weft_err *err);
+
+int file_tree_mkdirs(const char *path, weft_err *err);
+/* Writes root/rel durably (temp file, fsync, rename). */
+int file_tree_write(const char *root, const char *rel, const char *content, weft_err *err);
+/* Records dir/rel's current state under dir/.weft-backup (a hard link, or
+ * a marker saying it did not exist). Idempotent within one push. */
+int file_tree_backup(const char *dir, const char *rel, weft_err *err);
+/* Moves dir/.weft-staging/rel to dir/rel. */
+int file_tree_promote(const char *dir, const char *rel, weft_err *err);
+int file_tree_remove(const char *dir, const char *rel, weft_err *err);
+/* Puts back what file_tree_backup recorded (no-op when nothing was). */
+int file_tree_restore(const char *dir, const char *rel, weft_err *err);
+void file_tree_rmrf(const char *path);
+
+#endif

@@ -1,0 +1,164 @@
+/* Adapter registry (compiled-in kinds and plugins loaded with dlopen) and
+ * plan helpers. See adapter.h for the contract. The registry is filled at
+ * start-up, before any device worker runs, and is read-only afterwards. */
+#include "adapter.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ADAPTERS 32
+
+static const weft_adapter *registry[MAX_ADAPTERS];
+static size_t n_registry;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int check_adapter(const weft_adapter *a, weft_err *err)
+{
+	if (!a || !a->kind || !*a->kind)
+		return weft_err_set(err, "adapter without a kind");
+	if (a->abi != WEFT_ADAPTER_ABI)
+		return weft_err_set(err, "adapter '%s': ABI %d, weft expects %d", a->kind, a->abi,
+				    WEFT_ADAPTER_ABI);
+	if (!a->render || !a->diff || !a->apply || !a->free_config)
+		return weft_err_set(err, "adapter '%s': render, diff, apply and free_config are required",
+				    a->kind);
+	return 0;
+}
+
+int weft_adapter_register(const weft_adapter *a, int replace, weft_err *err)
+{
+	if (check_adapter(a, err))
+		return -1;
+	pthread_mutex_lock(&registry_lock);
+	int rc = 0;
+	size_t i;
+	for (i = 0; i < n_registry; i++)
+		if (!strcmp(registry[i]->kind, a->kind))
+			break;
+	if (i < n_registry && !replace)
+		rc = weft_err_set(err, "adapter kind '%s' is already registered", a->kind);
+	else if (i == MAX_ADAPTERS)
+		rc = weft_err_set(err, "too many adapter kinds (max %d)", MAX_ADAPTERS);
+	else {
+		registry[i] = a;
+		if (i == n_registry)
+			n_registry++;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+const weft_adapter *weft_adapter_find(const char *kind)
+{
+	const weft_adapter *found = NULL;
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < n_registry && !found; i++)
+		if (!strcmp(registry[i]->kind, kind))
+			found = registry[i];
+	pthread_mutex_unlock(&registry_lock);
+	return found;
+}
+
+size_t weft_adapter_kinds(const char **out, size_t max)
+{
+	pthread_mutex_lock(&registry_lock);
+	size_t n = n_registry < max ? n_registry : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = registry[i]->kind;
+	pthread_mutex_unlock(&registry_lock);
+	return n;
+}
+
+typedef const weft_adapter *(*entry_fn)(void);
+
+int weft_adapter_load_dir(const char *dir, weft_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return weft_err_set(err, "plugin directory %s: cannot open", dir);
+	int loaded = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 4 || strcmp(de->d_name + len - 3, ".so"))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			weft_err_set(err, "plugin %s: %s", path, dlerror());
+			continue;
+		}
+		entry_fn entry;
+		*(void **)&entry = dlsym(h, "weft_adapter_entry");
+		weft_err one = {0};
+		if (!entry) {
+			weft_err_set(err, "plugin %s: no symbol weft_adapter_entry", path);
+			dlclose(h);
+		} else if (weft_adapter_register(entry(), 0, &one)) {
+			weft_err_set(err, "plugin %s: %s", path, one.msg);
+			dlclose(h);
+		} else {
+			loaded++; /* the handle stays open for the process lifetime */
+		}
+	}
+	closedir(d);
+	return loaded;
+}
+
+void weft_plan_init(weft_plan *plan, const char *device, const char *kind, int64_t revision)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->device = strdup(device ? device : "");
+	plan->kind = strdup(kind ? kind : "");
+	plan->revision = revision;
+}
+
+void weft_plan_free(weft_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		free(plan->ops[i].action);
+		free(plan->ops[i].target);
+		free(plan->ops[i].detail);
+	}
+	free(plan->ops);
+	free(plan->device);
+	free(plan->kind);
+	if (plan->priv && plan->free_priv)
+		plan->free_priv(plan->priv);
+	memset(plan, 0, sizeof(*plan));
+}
+
+int weft_plan_add(weft_plan *plan, const char *action, const char *target, const char *detail)
+{
+	if (plan->n_ops == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 8;
+		weft_plan_op *ops = realloc(plan->ops, cap * sizeof(*ops));
+		if (!ops)
+			return -1;
+		plan->ops = ops;
+		plan->cap = cap;
+	}
+	weft_plan_op *op = &plan->ops[plan->n_ops++];
+	op->action = strdup(action);
+	op->target = strdup(target);
+	op->detail = detail ? strdup(detail) : NULL;
+	return 0;
+}
+
+json_t *weft_plan_to_json(const weft_plan *plan)
+{
+	json_t *ops = json_array();
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		json_t *op = json_pack("{s:s, s:s}", "action", plan->ops[i].action, "target",
+				       plan->ops[i].target);
+		if (plan->ops[i].detail)
+			json_object_set_new(op, "detail", json_string(plan->ops[i].detail));
+		json_array_append_new(ops, op);
+	}
+	return json_pack("{s:s, s:s, s:I, s:o}", "device", plan->device, "kind", plan->kind,
+			 "revision", (json_int_t)plan->revision, "ops", ops);
+}

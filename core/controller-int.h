@@ -1,0 +1,79 @@
+/* Controller internals shared by controller*.c and device_worker.c. Not a
+ * public header: the northbound uses controller.h only.
+ *
+ * Locks: write_mu serialises writes (decode, validate, store commit) and
+ * is held for a whole write; mu protects the shared state below and is held
+ * only briefly (never across I/O or compilation). Lock order: write_mu, mu. */
+#ifndef WEFT_CONTROLLER_INT_H
+#define WEFT_CONTROLLER_INT_H
+
+#include <pthread.h>
+
+#include "adapter.h"
+#include "controller.h"
+#include "debounce.h"
+#include "policyset.h"
+#include "snapcell.h"
+#include "store.h"
+
+struct device_worker;
+
+struct controller_metrics {
+	unsigned long long writes_ok, writes_invalid, writes_conflict, writes_failed;
+	unsigned long long compiles, compile_us_total, compile_us_last;
+	unsigned long long pushes_ok, pushes_failed, push_ops;
+};
+
+struct weft_controller {
+	char *state_dir, *store_url, *plugin_dir;
+	size_t keep_revisions;
+	weft_store *store;
+
+	pthread_mutex_t write_mu;
+	pthread_mutex_t mu;
+	pthread_cond_t core_cond; /* wakes the core thread (changes, stop) */
+	pthread_cond_t work_cond; /* wakes device workers (new target) */
+	pthread_cond_t done_cond; /* a device worker finished a push */
+
+	/* Under mu. */
+	weft_policyset *head_policy;
+	int64_t head_rev;
+	int64_t compiled_rev; /* revision of the published snapshot */
+	weft_debounce debounce;
+	int stopping;
+	struct device_worker **workers;
+	size_t n_workers;
+	struct controller_metrics m;
+
+	weft_snapcell published;
+	pthread_t core_thread;
+	int core_started;
+};
+
+/* The adapter kind of a Device resource (its spec.type) copied into buf,
+ * or NULL. */
+const char *controller_device_type(const weft_resource *device, char *buf, size_t len);
+/* "ns/name" into buf. */
+void controller_device_key(const weft_resource *device, char *buf, size_t len);
+int64_t controller_now_ms(void);
+
+/* device_worker.c */
+/* Starts/stops workers so that there is exactly one per Device of snap, and
+ * sets every worker's target to snap's revision. Called with mu held;
+ * returns workers to stop, to be joined by worker_join_all after unlocking. */
+struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
+					 size_t *n_retired);
+void workers_join(struct device_worker **retired, size_t n);
+/* Appends each worker's status object to arr. With mu held. */
+void workers_status(weft_controller *c, json_t *arr);
+/* Whether every worker has processed revision >= rev. With mu held. */
+int workers_done(weft_controller *c, int64_t rev);
+/* Counts of workers per state, for metrics. With mu held. */
+void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error);
+
+/* Renders, observes and diffs one device against snap: fills plan. Opens
+ * and closes its own session (for dry-runs). */
+int controller_plan_device(const weft_snapshot *snap, const weft_resource *device,
+			   weft_plan *plan, weft_err *err);
+
+#endif

@@ -1,0 +1,281 @@
+/* Controller lifetime and the core thread: opens the store, loads the head
+ * revision, and runs the loop "debounce -> compile -> publish -> hand the
+ * new snapshot to the device workers" (DESIGN.md data flow, steps 3-5).
+ * Writes live in controller_write.c, reads in controller_read.c, pushes in
+ * device_worker.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "controller-int.h"
+#include "policy.h"
+#include "resource.h"
+
+int64_t controller_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *controller_device_type(const weft_resource *device, char *buf, size_t len)
+{
+	/* Read from the canonical JSON so that the core depends only on the
+	 * documented document shape, not on the typed spec's layout. */
+	json_t *doc = json_loadb(device->json, device->json_len, 0, NULL);
+	const char *type = json_string_value(json_object_get(json_object_get(doc, "spec"), "type"));
+	if (type)
+		snprintf(buf, len, "%s", type);
+	json_decref(doc);
+	return type ? buf : NULL;
+}
+
+void controller_device_key(const weft_resource *device, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", device->ns, device->name);
+}
+
+/* Loads the head revision's content into a validated policy set. */
+static int load_head(weft_controller *c, weft_policyset **out, weft_err *err)
+{
+	weft_stored *items = NULL;
+	size_t n = 0;
+	*out = NULL;
+	int64_t head = weft_store_head(c->store);
+	if (head > 0 && weft_store_load(c->store, head, &items, &n, err))
+		return -1;
+	weft_resource **res = calloc(n + 1, sizeof(*res));
+	weft_diags diags;
+	weft_diags_init(&diags);
+	int rc = res ? 0 : -1;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = weft_policy_decode_json(items[i].json, strlen(items[i].json), items[i].file,
+					     items[i].line, &res[i], &diags);
+	weft_policyset *set = rc ? NULL : weft_policyset_new(res, n, &diags);
+	if (set && weft_policy_validate(set, &diags)) {
+		weft_policyset_unref(set);
+		set = NULL;
+	}
+	if (!set) {
+		char *first = diags.count ? weft_diag_format(&diags.items[0]) : NULL;
+		weft_err_set(err, "store %s: revision %lld does not load: %s", c->store_url,
+			     (long long)head, first ? first : "out of memory");
+		free(first);
+	}
+	for (size_t i = 0; res && i < n; i++)
+		weft_resource_unref(res[i]);
+	free(res);
+	weft_stored_free_array(items, n);
+	weft_diags_free(&diags);
+	*out = set;
+	return set ? 0 : -1;
+}
+
+/* Compiles and publishes the given policy; hands it to the workers. Called
+ * without mu. */
+static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev)
+{
+	int64_t t0 = controller_now_ms();
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	weft_snapshot *prev = weft_snapcell_get(&c->published);
+	weft_err err = {0};
+	weft_snapshot *snap = weft_snapshot_compile(policy, rev, prev, &err);
+	weft_snapshot_unref(prev);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	(void)t0;
+	if (!snap) {
+		fprintf(stderr, "weft: compile of revision %lld failed: %s\n", (long long)rev,
+			err.msg);
+		return;
+	}
+	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
+						     (b.tv_nsec - a.tv_nsec) / 1000);
+	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
+	pthread_mutex_lock(&c->mu);
+	c->compiled_rev = rev;
+	c->m.compiles++;
+	c->m.compile_us_last = us;
+	c->m.compile_us_total += us;
+	size_t n_retired = 0;
+	struct device_worker **retired = workers_reconcile(c, snap, &n_retired);
+	pthread_cond_broadcast(&c->work_cond);
+	pthread_cond_broadcast(&c->done_cond);
+	pthread_mutex_unlock(&c->mu);
+	workers_join(retired, n_retired);
+	weft_snapshot_unref(snap);
+}
+
+static void *core_thread_main(void *arg)
+{
+	weft_controller *c = arg;
+	pthread_mutex_lock(&c->mu);
+	while (!c->stopping) {
+		int64_t wait = weft_debounce_wait(&c->debounce, controller_now_ms());
+		if (wait < 0) {
+			pthread_cond_wait(&c->core_cond, &c->mu);
+			continue;
+		}
+		if (wait > 0) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&c->core_cond, &c->mu, &ts);
+			continue;
+		}
+		weft_debounce_fired(&c->debounce);
+		weft_policyset *policy = weft_policyset_ref(c->head_policy);
+		int64_t rev = c->head_rev;
+		pthread_mutex_unlock(&c->mu);
+		compile_and_publish(c, policy, rev);
+		weft_policyset_unref(policy);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static char *dup_or(const char *s, const char *fallback)
+{
+	return strdup(s ? s : fallback);
+}
+
+static int init_sync(weft_controller *c)
+{
+	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL))
+		return -1;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	int rc = pthread_cond_init(&c->core_cond, &attr) || pthread_cond_init(&c->work_cond, NULL) ||
+		 pthread_cond_init(&c->done_cond, NULL);
+	pthread_condattr_destroy(&attr);
+	return rc ? -1 : 0;
+}
+
+weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err)
+{
+	if (!opts || !opts->state_dir) {
+		weft_err_set(err, "controller: a state directory is required");
+		return NULL;
+	}
+	if (mkdir(opts->state_dir, 0700) && errno != EEXIST) {
+		weft_err_set(err, "state directory %s: %s", opts->state_dir, strerror(errno));
+		return NULL;
+	}
+	weft_controller *c = calloc(1, sizeof(*c));
+	if (!c || init_sync(c)) {
+		free(c);
+		weft_err_set(err, "controller: out of resources");
+		return NULL;
+	}
+	c->state_dir = strdup(opts->state_dir);
+	c->plugin_dir = opts->plugin_dir ? strdup(opts->plugin_dir) : NULL;
+	if (opts->store_url)
+		c->store_url = strdup(opts->store_url);
+	else if (asprintf(&c->store_url, "sqlite:%s", opts->state_dir) < 0)
+		c->store_url = dup_or(NULL, opts->state_dir);
+	c->keep_revisions = opts->keep_revisions;
+	weft_debounce_init(&c->debounce, opts->quiet_ms > 0 ? opts->quiet_ms : 100,
+			   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
+	weft_snapcell_init(&c->published);
+	if (c->plugin_dir) {
+		weft_err perr = {0};
+		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0])
+			fprintf(stderr, "weft: plugins: %s\n", perr.msg);
+	}
+	c->store = weft_store_open(c->store_url, err);
+	if (!c->store) {
+		weft_controller_close(c);
+		return NULL;
+	}
+	weft_store_set_retention(c->store, c->keep_revisions);
+	if (load_head(c, &c->head_policy, err)) {
+		weft_controller_close(c);
+		return NULL;
+	}
+	c->head_rev = weft_store_head(c->store);
+	/* The head is compiled and pushed at once: devices resync on start. */
+	compile_and_publish(c, c->head_policy, c->head_rev);
+	if (pthread_create(&c->core_thread, NULL, core_thread_main, c)) {
+		weft_err_set(err, "controller: cannot start the core thread");
+		weft_controller_close(c);
+		return NULL;
+	}
+	c->core_started = 1;
+	return c;
+}
+
+void weft_controller_close(weft_controller *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->core_cond);
+	pthread_mutex_unlock(&c->mu);
+	if (c->core_started)
+		pthread_join(c->core_thread, NULL);
+	/* Stop every worker: reconcile against "no snapshot". */
+	pthread_mutex_lock(&c->mu);
+	size_t n_retired = 0;
+	struct device_worker **retired = workers_reconcile(c, NULL, &n_retired);
+	pthread_cond_broadcast(&c->work_cond);
+	pthread_mutex_unlock(&c->mu);
+	workers_join(retired, n_retired);
+	free(c->workers);
+	weft_snapcell_clear(&c->published);
+	weft_policyset_unref(c->head_policy);
+	if (c->store)
+		weft_store_close(c->store);
+	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->write_mu);
+	pthread_cond_destroy(&c->core_cond);
+	pthread_cond_destroy(&c->work_cond);
+	pthread_cond_destroy(&c->done_cond);
+	free(c->state_dir);
+	free(c->store_url);
+	free(c->plugin_dir);
+	free(c);
+}
+
+weft_snapshot *weft_controller_snapshot(weft_controller *c)
+{
+	return weft_snapcell_get(&c->published);
+}
+
+int64_t weft_controller_head(weft_controller *c)
+{
+	pthread_mutex_lock(&c->mu);
+	int64_t rev = c->head_rev;
+	pthread_mutex_unlock(&c->mu);
+	return rev;
+}
+
+int weft_controller_wait_pushed(weft_controller *c, int64_t rev, int timeout_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mu);
+	int rc = 0;
+	while (!(c->compiled_rev >= rev && workers_done(c, c->compiled_rev))) {
+		if (pthread_cond_timedwait(&c->done_cond, &c->mu, &ts) == ETIMEDOUT) {
+			rc = -1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/* The controller: the core's single entry point for the northbound (REST
+ * API, policy directory watch, weftctl through the API). It owns the store,
+ * the current policy set and the published snapshot, and runs the core
+ * thread that debounces changes, compiles snapshots and drives the devices'
+ * adapters.
+ *
+ * Every write goes validate -> store -> (debounced) compile -> push, so the
+ * store never holds a policy that does not compile. All functions are safe
+ * to call from any thread (API worker threads); writes are serialised by
+ * the controller. JSON shapes are documented in docs/api.md. */
+#ifndef WEFT_CONTROLLER_H
+#define WEFT_CONTROLLER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "doc.h"
+#include "resource-t.h"
+#include "snapshot.h"
+
+typedef struct weft_controller weft_controller;
+
+typedef struct weft_controller_opts {
+	const char *state_dir;  /* required: store and runtime state live here */
+	const char *store_url;  /* NULL: sqlite in state_dir */
+	int quiet_ms;           /* debounce quiet window, default 100 */
+	int max_delay_ms;       /* debounce max delay, default 1000 */
+	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
+	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
+} weft_controller_opts;
+
+/* Opens the store, loads and compiles the head revision, starts the core
+ * thread. NULL with err on failure (e.g. the head revision does not decode). */
+weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err);
+/* Stops the core thread after finishing the push in progress, closes the
+ * store. Nothing accepted is lost: accepted changes are in the store. */
+void weft_controller_close(weft_controller *c);
+
+/* Outcome of a write. */
+typedef struct weft_write_result {
+	int64_t revision;  /* new revision (or current one if nothing changed) */
+	size_t created, updated, deleted, unchanged;
+	json_t *changes;   /* [{"kind","namespace","name","action"}], caller decrefs */
+} weft_write_result;
+
+/* Applies documents (create or replace by key). mode SYNC makes the docs the
+ * whole policy: resources not in them are deleted (the --policy directory
+ * watch). expected_rev >= 0 -> WEFT_ECONFLICT when the head moved. dry_run
+ * validates and reports what would change without storing. Invalid input:
+ * WEFT_EINVALID with every problem in diags, nothing stored. An apply that
+ * changes nothing stores no revision. */
+enum { WEFT_APPLY_MERGE = 0, WEFT_APPLY_SYNC = 1 };
+int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
+			  const char *author, int64_t expected_rev, int dry_run,
+			  weft_write_result *res, weft_diags *diags, weft_err *err);
+/* Deletes resources by key; references left dangling make it WEFT_EINVALID. */
+int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
+			   const char *author, int64_t expected_rev, weft_write_result *res,
+			   weft_diags *diags, weft_err *err);
+/* Restores revision rev's content as a new revision. */
+int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author,
+			     weft_write_result *res, weft_err *err);
+void weft_write_result_free(weft_write_result *res);
+
+/* Reads. kind < 0: all kinds; ns NULL: all namespaces; name NULL: all.
+ * Returns {"revision":N,"items":[resource JSON...]} or WEFT_ENOTFOUND for a
+ * named resource that does not exist. */
+int weft_controller_get(weft_controller *c, int kind, const char *ns, const char *name,
+			json_t **out, weft_err *err);
+/* Dry-run: per-device plan of bringing every device from what it holds
+ * (observed, or last applied) to the head revision -- or, when docs is not
+ * NULL, to head + docs applied (validated first; WEFT_EINVALID as apply).
+ * {"revision":N,"devices":[plan JSON...]} */
+int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
+			 weft_diags *diags, weft_err *err);
+/* {"revision":N,"snapshot_revision":M,"devices":[{"name","kind","state",
+ * "revision","last_error","last_push_ms","last_push_duration_ms"}]} */
+json_t *weft_controller_status(weft_controller *c);
+/* {"head":N,"revisions":[{"revision","time","author","message","resources","changed"}]} */
+int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, weft_err *err);
+int64_t weft_controller_head(weft_controller *c);
+/* The published snapshot, referenced (caller unrefs); NULL before the first. */
+weft_snapshot *weft_controller_snapshot(weft_controller *c);
+/* Prometheus text exposition of the controller's metrics; malloc'd. */
+char *weft_controller_metrics(weft_controller *c);
+/* Blocks until the snapshot of revision >= rev is compiled and its pushes
+ * are done, or timeout_ms passes. 0 when reached, -1 on timeout. */
+int weft_controller_wait_pushed(weft_controller *c, int64_t rev, int timeout_ms);
+
+#endif

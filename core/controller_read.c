@@ -1,0 +1,189 @@
+/* Controller reads: resources, revisions, dry-run plans, status and
+ * metrics. Reads take a reference to the head policy or the published
+ * snapshot and work outside every lock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "controller-int.h"
+#include "policy.h"
+#include "resource.h"
+
+static json_t *resource_json(const weft_resource *r)
+{
+	json_t *doc = json_loadb(r->json, r->json_len, 0, NULL);
+	return doc ? doc : json_pack("{s:s}", "error", "stored JSON does not parse");
+}
+
+int weft_controller_get(weft_controller *c, int kind, const char *ns, const char *name,
+			json_t **out, weft_err *err)
+{
+	pthread_mutex_lock(&c->mu);
+	weft_policyset *head = weft_policyset_ref(c->head_policy);
+	int64_t rev = c->head_rev;
+	pthread_mutex_unlock(&c->mu);
+	json_t *items = json_array();
+	int rc = 0;
+	if (kind >= 0 && ns && name) {
+		const weft_resource *r = weft_policyset_find(head, (weft_kind)kind, ns, name);
+		if (r)
+			json_array_append_new(items, resource_json(r));
+		else
+			rc = weft_err_setc(err, WEFT_ENOTFOUND, "%s '%s/%s' not found",
+					   weft_kind_name((weft_kind)kind), ns, name);
+	} else {
+		size_t n = weft_policyset_count(head);
+		weft_resource *const *all = weft_policyset_items(head);
+		for (size_t i = 0; i < n; i++) {
+			const weft_resource *r = all[i];
+			if ((kind >= 0 && (int)r->kind != kind) || (ns && strcmp(ns, r->ns)) ||
+			    (name && strcmp(name, r->name)))
+				continue;
+			json_array_append_new(items, resource_json(r));
+		}
+	}
+	weft_policyset_unref(head);
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)rev, "items", items);
+	return 0;
+}
+
+int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, weft_err *err)
+{
+	weft_revision_info *infos = NULL;
+	size_t n = 0;
+	if (weft_store_history(c->store, limit, &infos, &n, err))
+		return -1;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(
+			arr, json_pack("{s:I, s:I, s:s, s:s, s:I, s:I}", "revision",
+				       (json_int_t)infos[i].rev, "time", (json_int_t)infos[i].time_ms,
+				       "author", infos[i].author ? infos[i].author : "",
+				       "message", infos[i].message ? infos[i].message : "",
+				       "resources", (json_int_t)infos[i].resources, "changed",
+				       (json_int_t)infos[i].changed));
+	weft_revision_info_free_array(infos, n);
+	*out = json_pack("{s:I, s:o}", "head", (json_int_t)weft_controller_head(c), "revisions", arr);
+	return 0;
+}
+
+/* A candidate snapshot: head + docs, validated; NULL docs -> the published
+ * snapshot of the head (compiled now if the debounce has not run yet). */
+static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *docs,
+					 weft_diags *diags, weft_err *err)
+{
+	pthread_mutex_lock(&c->mu);
+	weft_policyset *head = weft_policyset_ref(c->head_policy);
+	int64_t rev = c->head_rev;
+	pthread_mutex_unlock(&c->mu);
+	weft_resource **ups = NULL;
+	size_t n_ups = 0;
+	weft_policyset *next = NULL;
+	if (docs) {
+		if (weft_policy_decode_all(docs, &ups, &n_ups, diags) == 0) {
+			next = weft_policyset_derive(head, ups, n_ups, NULL, 0, diags);
+			if (next && weft_policy_validate(next, diags)) {
+				weft_policyset_unref(next);
+				next = NULL;
+			}
+		}
+		for (size_t i = 0; i < n_ups; i++)
+			weft_resource_unref(ups[i]);
+		free(ups);
+		if (!next) {
+			weft_policyset_unref(head);
+			weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
+				      diags->count);
+			return NULL;
+		}
+	} else {
+		next = weft_policyset_ref(head);
+	}
+	weft_snapshot *snap = weft_snapshot_compile(next, rev, NULL, err);
+	weft_policyset_unref(next);
+	weft_policyset_unref(head);
+	return snap;
+}
+
+int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
+			 weft_diags *diags, weft_err *err)
+{
+	weft_snapshot *snap = candidate_snapshot(c, docs, diags, err);
+	if (!snap)
+		return err && err->code ? err->code : -1;
+	size_t n;
+	weft_resource *const *devices = weft_snapshot_devices(snap, &n);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char key[512], type[64];
+		controller_device_key(devices[i], key, sizeof(key));
+		const char *kind = controller_device_type(devices[i], type, sizeof(type));
+		weft_plan plan;
+		weft_plan_init(&plan, key, kind, weft_snapshot_revision(snap));
+		weft_err derr = {0};
+		json_t *pj;
+		if (controller_plan_device(snap, devices[i], &plan, &derr)) {
+			pj = json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
+				       "error", derr.msg);
+		} else {
+			pj = weft_plan_to_json(&plan);
+		}
+		weft_plan_free(&plan);
+		json_array_append_new(arr, pj);
+	}
+	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
+			 "devices", arr);
+	weft_snapshot_unref(snap);
+	return 0;
+}
+
+json_t *weft_controller_status(weft_controller *c)
+{
+	json_t *devices = json_array();
+	pthread_mutex_lock(&c->mu);
+	int64_t head = c->head_rev, compiled = c->compiled_rev;
+	workers_status(c, devices);
+	pthread_mutex_unlock(&c->mu);
+	return json_pack("{s:I, s:I, s:o}", "revision", (json_int_t)head, "snapshot_revision",
+			 (json_int_t)compiled, "devices", devices);
+}
+
+char *weft_controller_metrics(weft_controller *c)
+{
+	pthread_mutex_lock(&c->mu);
+	struct controller_metrics m = c->m;
+	int64_t head = c->head_rev, compiled = c->compiled_rev;
+	size_t in_sync = 0, pending = 0, error = 0;
+	workers_count_states(c, &in_sync, &pending, &error);
+	pthread_mutex_unlock(&c->mu);
+	char *out = NULL;
+	int n = asprintf(
+		&out,
+		"# HELP weft_head_revision Newest revision in the store.\n"
+		"# TYPE weft_head_revision gauge\nweft_head_revision %lld\n"
+		"# HELP weft_snapshot_revision Revision of the published snapshot.\n"
+		"# TYPE weft_snapshot_revision gauge\nweft_snapshot_revision %lld\n"
+		"# HELP weft_writes_total Policy writes by outcome.\n"
+		"# TYPE weft_writes_total counter\n"
+		"weft_writes_total{outcome=\"ok\"} %llu\nweft_writes_total{outcome=\"invalid\"} %llu\n"
+		"weft_writes_total{outcome=\"conflict\"} %llu\nweft_writes_total{outcome=\"failed\"} %llu\n"
+		"# HELP weft_compiles_total Snapshots compiled.\n"
+		"# TYPE weft_compiles_total counter\nweft_compiles_total %llu\n"
+		"# HELP weft_compile_seconds_last Duration of the last snapshot compile.\n"
+		"# TYPE weft_compile_seconds_last gauge\nweft_compile_seconds_last %.6f\n"
+		"# HELP weft_pushes_total Device pushes by outcome.\n"
+		"# TYPE weft_pushes_total counter\n"
+		"weft_pushes_total{outcome=\"ok\"} %llu\nweft_pushes_total{outcome=\"failed\"} %llu\n"
+		"# HELP weft_push_ops_total Plan operations applied to devices.\n"
+		"# TYPE weft_push_ops_total counter\nweft_push_ops_total %llu\n"
+		"# HELP weft_devices Devices by state.\n# TYPE weft_devices gauge\n"
+		"weft_devices{state=\"in-sync\"} %zu\nweft_devices{state=\"pending\"} %zu\n"
+		"weft_devices{state=\"error\"} %zu\n",
+		(long long)head, (long long)compiled, m.writes_ok, m.writes_invalid,
+		m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6, m.pushes_ok,
+		m.pushes_failed, m.push_ops, in_sync, pending, error);
+	return n < 0 ? NULL : out;
+}

@@ -1,0 +1,343 @@
+/* Device workers: one thread per Device, so a slow or failing device never
+ * holds back the others, and at most one write is in flight per device.
+ * A worker waits for a newer snapshot (or a retry deadline), then runs the
+ * adapter pipeline: open -> render -> observe -> diff -> prepare -> apply ->
+ * confirm (abort on failure), and records the outcome as device status.
+ * Failed pushes are retried with exponential backoff (1 s doubling to 60 s). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "controller-int.h"
+#include "resource.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+
+struct device_worker {
+	weft_controller *c;
+	char key[512]; /* "ns/name" */
+	char type[64];
+	pthread_t thread;
+	/* Under c->mu. */
+	int stop;
+	int64_t target_rev;   /* revision of the newest snapshot to reach */
+	int64_t done_rev;     /* newest revision attempted (ok or failed) */
+	int64_t retry_at_ms;  /* 0: no retry scheduled */
+	int64_t backoff_ms;
+	const char *state;    /* pending, in-sync, error */
+	int64_t applied_rev;  /* revision the device runs (last success) */
+	char last_error[1024];
+	int64_t last_push_unix_ms, last_push_duration_ms;
+	size_t last_ops;
+	/* Worker thread only. */
+	void *session;
+	uint64_t session_device_hash; /* device resource the session was opened for */
+};
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const weft_resource *find_device(const weft_snapshot *snap, const char *key)
+{
+	size_t n;
+	weft_resource *const *devs = weft_snapshot_devices(snap, &n);
+	for (size_t i = 0; i < n; i++) {
+		char k[512];
+		controller_device_key(devs[i], k, sizeof(k));
+		if (!strcmp(k, key))
+			return devs[i];
+	}
+	return NULL;
+}
+
+/* Runs the whole pipeline once. Fills plan (ops count) and err. */
+static int push_once(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
+		     const weft_resource *dev, size_t *n_ops, weft_err *err)
+{
+	if (w->session && w->session_device_hash != dev->hash) {
+		if (a->close)
+			a->close(w->session);
+		w->session = NULL;
+	}
+	if (!w->session && a->open) {
+		if (a->open(dev, &w->session, err))
+			return -1;
+		w->session_device_hash = dev->hash;
+	}
+	void *desired = NULL, *actual = NULL;
+	weft_plan plan;
+	weft_plan_init(&plan, w->key, a->kind, weft_snapshot_revision(snap));
+	int rc = a->render(snap, dev, &desired, err);
+	if (!rc && a->observe)
+		rc = a->observe(w->session, dev, &actual, err);
+	if (!rc)
+		rc = a->diff(dev, desired, actual, &plan, err);
+	*n_ops = plan.n_ops;
+	if (!rc && plan.n_ops > 0) {
+		if (a->prepare)
+			rc = a->prepare(w->session, &plan, err);
+		if (!rc)
+			rc = a->apply(w->session, &plan, err);
+		if (!rc && a->confirm)
+			rc = a->confirm(w->session, &plan, err);
+		if (rc && a->abort) {
+			weft_err aerr = {0};
+			if (a->abort(w->session, &plan, &aerr))
+				weft_err_prefix(err, "abort also failed (%s)", aerr.msg);
+		}
+	}
+	if (rc && w->session && a->close) {
+		/* A failed session may be broken: start the next try afresh. */
+		a->close(w->session);
+		w->session = NULL;
+	}
+	weft_plan_free(&plan);
+	if (desired)
+		a->free_config(desired);
+	if (actual)
+		a->free_config(actual);
+	return rc;
+}
+
+static void record(struct device_worker *w, int64_t rev, int rc, const weft_err *err,
+		   int64_t started_unix, int64_t dur_ms, size_t ops)
+{
+	weft_controller *c = w->c;
+	w->done_rev = rev;
+	w->last_push_unix_ms = started_unix;
+	w->last_push_duration_ms = dur_ms;
+	w->last_ops = ops;
+	if (rc == 0) {
+		w->state = "in-sync";
+		w->applied_rev = rev;
+		w->last_error[0] = 0;
+		w->retry_at_ms = 0;
+		w->backoff_ms = 0;
+		c->m.pushes_ok++;
+		c->m.push_ops += ops;
+	} else {
+		w->state = "error";
+		snprintf(w->last_error, sizeof(w->last_error), "%s", err->msg);
+		w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : RETRY_MIN_MS;
+		if (w->backoff_ms > RETRY_MAX_MS)
+			w->backoff_ms = RETRY_MAX_MS;
+		w->retry_at_ms = controller_now_ms() + w->backoff_ms;
+		c->m.pushes_failed++;
+	}
+	pthread_cond_broadcast(&c->done_cond);
+}
+
+static void work_once(struct device_worker *w)
+{
+	weft_controller *c = w->c;
+	weft_snapshot *snap = weft_snapcell_get(&c->published);
+	if (!snap)
+		return;
+	int64_t rev = weft_snapshot_revision(snap);
+	const weft_resource *dev = find_device(snap, w->key);
+	weft_err err = {0};
+	int rc;
+	size_t ops = 0;
+	int64_t t0 = controller_now_ms(), started = unix_ms();
+	const weft_adapter *a = weft_adapter_find(w->type);
+	if (!dev)
+		rc = weft_err_set(&err, "device %s: not in revision %lld", w->key, (long long)rev);
+	else if (!a)
+		rc = weft_err_set(&err, "device %s: no adapter for type '%s'", w->key, w->type);
+	else
+		rc = push_once(w, a, snap, dev, &ops, &err);
+	if (rc && !strstr(err.msg, w->key))
+		weft_err_prefix(&err, "device %s", w->key);
+	pthread_mutex_lock(&c->mu);
+	record(w, rev, rc, &err, started, controller_now_ms() - t0, ops);
+	pthread_mutex_unlock(&c->mu);
+	weft_snapshot_unref(snap);
+}
+
+static void wait_for_work(struct device_worker *w)
+{
+	weft_controller *c = w->c;
+	while (!w->stop && w->target_rev <= w->done_rev &&
+	       !(w->retry_at_ms && controller_now_ms() >= w->retry_at_ms)) {
+		if (!w->retry_at_ms) {
+			pthread_cond_wait(&c->work_cond, &c->mu);
+			continue;
+		}
+		int64_t wait = w->retry_at_ms - controller_now_ms();
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += wait / 1000;
+		ts.tv_nsec += (wait % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&c->work_cond, &c->mu, &ts);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct device_worker *w = arg;
+	weft_controller *c = w->c;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		wait_for_work(w);
+		if (w->stop)
+			break;
+		w->state = w->state && !strcmp(w->state, "error") ? "error" : "pending";
+		pthread_mutex_unlock(&c->mu);
+		work_once(w);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	const weft_adapter *a = weft_adapter_find(w->type);
+	if (w->session && a && a->close)
+		a->close(w->session);
+	return NULL;
+}
+
+static struct device_worker *worker_start(weft_controller *c, const weft_resource *dev)
+{
+	struct device_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->c = c;
+	controller_device_key(dev, w->key, sizeof(w->key));
+	if (!controller_device_type(dev, w->type, sizeof(w->type)))
+		snprintf(w->type, sizeof(w->type), "?");
+	w->state = "pending";
+	w->done_rev = -1;
+	if (pthread_create(&w->thread, NULL, worker_main, w)) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
+					 size_t *n_retired)
+{
+	size_t n_devs = 0;
+	weft_resource *const *devs = snap ? weft_snapshot_devices(snap, &n_devs) : NULL;
+	struct device_worker **keep = calloc(n_devs + 1, sizeof(*keep));
+	struct device_worker **retired = calloc(c->n_workers + 1, sizeof(*retired));
+	*n_retired = 0;
+	size_t n_keep = 0;
+	for (size_t i = 0; i < c->n_workers; i++) {
+		struct device_worker *w = c->workers[i];
+		const weft_resource *dev = snap ? find_device(snap, w->key) : NULL;
+		char type[64];
+		if (dev && controller_device_type(dev, type, sizeof(type)) && !strcmp(type, w->type))
+			keep[n_keep++] = w;
+		else {
+			w->stop = 1; /* gone, or its type changed: a new worker takes over */
+			retired[(*n_retired)++] = w;
+		}
+	}
+	for (size_t d = 0; d < n_devs; d++) {
+		char key[512];
+		controller_device_key(devs[d], key, sizeof(key));
+		int found = 0;
+		for (size_t i = 0; i < n_keep && !found; i++)
+			found = !strcmp(keep[i]->key, key);
+		if (!found) {
+			struct device_worker *w = worker_start(c, devs[d]);
+			if (w)
+				keep[n_keep++] = w;
+		}
+	}
+	for (size_t i = 0; i < n_keep; i++) {
+		keep[i]->target_rev = weft_snapshot_revision(snap);
+		keep[i]->retry_at_ms = 0; /* a new revision is tried at once */
+	}
+	free(c->workers);
+	c->workers = keep;
+	c->n_workers = n_keep;
+	return retired;
+}
+
+void workers_join(struct device_worker **retired, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pthread_join(retired[i]->thread, NULL);
+		free(retired[i]);
+	}
+	free(retired);
+}
+
+void workers_status(weft_controller *c, json_t *arr)
+{
+	for (size_t i = 0; i < c->n_workers; i++) {
+		struct device_worker *w = c->workers[i];
+		const char *state = w->target_rev > w->done_rev && strcmp(w->state, "error")
+					    ? "pending"
+					    : w->state;
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key,
+				      "kind", w->type, "state", state, "revision",
+				      (json_int_t)w->applied_rev, "target_revision",
+				      (json_int_t)w->target_rev, "last_push_ms",
+				      (json_int_t)w->last_push_unix_ms, "last_push_duration_ms",
+				      (json_int_t)w->last_push_duration_ms, "last_ops",
+				      (json_int_t)w->last_ops);
+		json_object_set_new(o, "last_error",
+				    w->last_error[0] ? json_string(w->last_error) : json_null());
+		json_array_append_new(arr, o);
+	}
+}
+
+int workers_done(weft_controller *c, int64_t rev)
+{
+	for (size_t i = 0; i < c->n_workers; i++)
+		if (c->workers[i]->done_rev < rev)
+			return 0;
+	return 1;
+}
+
+void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error)
+{
+	for (size_t i = 0; i < c->n_workers; i++) {
+		struct device_worker *w = c->workers[i];
+		if (w->target_rev > w->done_rev)
+			(*pending)++;
+		else if (!strcmp(w->state, "error"))
+			(*error)++;
+		else
+			(*in_sync)++;
+	}
+}
+
+int controller_plan_device(const weft_snapshot *snap, const weft_resource *device,
+			   weft_plan *plan, weft_err *err)
+{
+	char type[64];
+	if (!controller_device_type(device, type, sizeof(type)))
+		return weft_err_set(err, "device %s/%s: no spec.type", device->ns, device->name);
+	const weft_adapter *a = weft_adapter_find(type);
+	if (!a)
+		return weft_err_set(err, "device %s/%s: no adapter for type '%s'", device->ns,
+				    device->name, type);
+	void *session = NULL, *desired = NULL, *actual = NULL;
+	int rc = 0;
+	if (a->open)
+		rc = a->open(device, &session, err);
+	if (!rc)
+		rc = a->render(snap, device, &desired, err);
+	if (!rc && a->observe)
+		rc = a->observe(session, device, &actual, err);
+	if (!rc)
+		rc = a->diff(device, desired, actual, plan, err);
+	if (desired)
+		a->free_config(desired);
+	if (actual)
+		a->free_config(actual);
+	if (session && a->close)
+		a->close(session);
+	return rc;
+}

@@ -1,0 +1,421 @@
+/* YAML/JSON -> positioned node trees (see doc.h). libyaml's event parser
+ * builds the tree; JSON input is first checked by jansson so that JSON files
+ * follow JSON's own rules (no duplicate keys, no YAML-only syntax), then
+ * parsed by the same event parser to get positions. */
+#include "doc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+int weft_docset_init(weft_docset *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->arena = weft_arena_new();
+	return set->arena ? 0 : -1;
+}
+
+void weft_docset_free(weft_docset *set)
+{
+	weft_arena_free(set->arena);
+	free(set->docs);
+	memset(set, 0, sizeof(*set));
+}
+
+const char *weft_node_kind_name(weft_node_kind kind)
+{
+	switch (kind) {
+	case WEFT_NODE_NULL:
+		return "null";
+	case WEFT_NODE_SCALAR:
+		return "a scalar";
+	case WEFT_NODE_MAP:
+		return "a map";
+	case WEFT_NODE_SEQ:
+		return "a list";
+	}
+	return "?";
+}
+
+const weft_node *weft_node_get(const weft_node *map, const char *key)
+{
+	if (!map || map->kind != WEFT_NODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->count; i++)
+		if (strcmp(map->pairs[i].key->str, key) == 0)
+			return map->pairs[i].value;
+	return NULL;
+}
+
+/* Parser state for one buffer. */
+struct builder {
+	yaml_parser_t parser;
+	weft_arena *arena;
+	const char *file;
+	weft_diags *diags;
+	int failed;
+};
+
+static weft_node *node_new(struct builder *b, weft_node_kind kind, const yaml_mark_t *mark)
+{
+	weft_node *n = weft_arena_alloc(b->arena, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->kind = kind;
+	n->line = (int)mark->line + 1;
+	n->col = (int)mark->column + 1;
+	n->str = "";
+	return n;
+}
+
+static void fail_at(struct builder *b, const yaml_mark_t *mark, const char *msg)
+{
+	weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL, "%s",
+		       msg);
+	b->failed = 1;
+}
+
+static int next_event(struct builder *b, yaml_event_t *ev)
+{
+	if (yaml_parser_parse(&b->parser, ev))
+		return 0;
+	const char *problem = b->parser.problem ? b->parser.problem : "syntax error";
+	const yaml_mark_t *mark = &b->parser.problem_mark;
+	if (b->parser.context)
+		weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL,
+			       "YAML syntax error: %s %s", problem, b->parser.context);
+	else
+		weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL,
+			       "YAML syntax error: %s", problem);
+	b->failed = 1;
+	return -1;
+}
+
+static int is_null_scalar(const yaml_event_t *ev)
+{
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *v = (const char *)ev->data.scalar.value;
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+	       !strcmp(v, "NULL");
+}
+
+static weft_node *build_node(struct builder *b, yaml_event_t *ev, int depth);
+
+/* Appends to a growable array kept in the arena (copy on growth; the lists
+ * of a policy document are short, and the arena frees everything at once). */
+static void *grow(struct builder *b, void *old, size_t count, size_t elem)
+{
+	/* Capacity is implicit: 4 for counts below 4, else the next power of
+	 * two, so a new block is needed only at 0 and at powers of two >= 4. */
+	if (count != 0 && (count < 4 || (count & (count - 1)) != 0))
+		return old;
+	size_t cap = count == 0 ? 4 : count * 2;
+	void *p = weft_arena_alloc(b->arena, cap * elem);
+	if (p && old)
+		memcpy(p, old, count * elem);
+	return p;
+}
+
+static weft_node *build_seq(struct builder *b, yaml_event_t *start, int depth)
+{
+	weft_node *n = node_new(b, WEFT_NODE_SEQ, &start->start_mark);
+	yaml_event_delete(start);
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(b, &ev))
+			return NULL;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return n;
+		}
+		weft_node *item = build_node(b, &ev, depth + 1);
+		if (!item)
+			return NULL;
+		n->items = grow(b, n->items, n->count, sizeof(*n->items));
+		n->items[n->count++] = item;
+	}
+}
+
+static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
+{
+	weft_node *n = node_new(b, WEFT_NODE_MAP, &start->start_mark);
+	yaml_event_delete(start);
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(b, &ev))
+			return NULL;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return n;
+		}
+		if (ev.type != YAML_SCALAR_EVENT) {
+			fail_at(b, &ev.start_mark, "map keys must be plain strings");
+			yaml_event_delete(&ev);
+			return NULL;
+		}
+		weft_node *key = build_node(b, &ev, depth + 1);
+		if (!key)
+			return NULL;
+		for (size_t i = 0; i < n->count; i++)
+			if (!strcmp(n->pairs[i].key->str, key->str)) {
+				weft_diags_add(b->diags, b->file, key->line, key->col, NULL,
+					       "duplicate key '%s' (first at line %d)", key->str,
+					       n->pairs[i].key->line);
+				b->failed = 1;
+			}
+		yaml_event_t vev;
+		if (next_event(b, &vev))
+			return NULL;
+		weft_node *value = build_node(b, &vev, depth + 1);
+		if (!value)
+			return NULL;
+		n->pairs = grow(b, n->pairs, n->count, sizeof(*n->pairs));
+		n->pairs[n->count].key = key;
+		n->pairs[n->count].value = value;
+		n->count++;
+	}
+}
+
+/* Consumes ev (and, for collections, everything up to their end). */
+static weft_node *build_node(struct builder *b, yaml_event_t *ev, int depth)
+{
+	if (depth > WEFT_DOC_MAX_DEPTH) {
+		fail_at(b, &ev->start_mark, "document nested too deeply");
+		yaml_event_delete(ev);
+		return NULL;
+	}
+	weft_node *n = NULL;
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		fail_at(b, &ev->start_mark, "YAML aliases are not supported; write the value out");
+		break;
+	case YAML_SCALAR_EVENT:
+		if (ev->data.scalar.anchor) {
+			fail_at(b, &ev->start_mark, "YAML anchors are not supported");
+			break;
+		}
+		n = node_new(b, is_null_scalar(ev) ? WEFT_NODE_NULL : WEFT_NODE_SCALAR,
+			     &ev->start_mark);
+		if (n) {
+			n->str = weft_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
+						    ev->data.scalar.length);
+			n->len = ev->data.scalar.length;
+			n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+			if (n->kind == WEFT_NODE_NULL)
+				n->str = "";
+		}
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		if (ev->data.sequence_start.anchor) {
+			fail_at(b, &ev->start_mark, "YAML anchors are not supported");
+			break;
+		}
+		return build_seq(b, ev, depth);
+	case YAML_MAPPING_START_EVENT:
+		if (ev->data.mapping_start.anchor) {
+			fail_at(b, &ev->start_mark, "YAML anchors are not supported");
+			break;
+		}
+		return build_map(b, ev, depth);
+	default:
+		fail_at(b, &ev->start_mark, "unexpected YAML event");
+		break;
+	}
+	yaml_event_delete(ev);
+	return n;
+}
+
+static int add_doc(weft_docset *set, const char *file, weft_node *root)
+{
+	if (set->count == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		weft_doc *docs = realloc(set->docs, cap * sizeof(*docs));
+		if (!docs)
+			return -1;
+		set->docs = docs;
+		set->cap = cap;
+	}
+	set->docs[set->count].file = file;
+	set->docs[set->count].root = root;
+	set->count++;
+	return 0;
+}
+
+/* Walks the event stream: STREAM_START, (DOCUMENT_START node DOCUMENT_END)*,
+ * STREAM_END. */
+static int parse_stream(weft_docset *set, struct builder *b, const char *file)
+{
+	for (;;) {
+		yaml_event_t ev;
+		if (next_event(b, &ev))
+			return -1;
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			return b->failed ? -1 : 0;
+		}
+		if (type == YAML_STREAM_START_EVENT || type == YAML_DOCUMENT_END_EVENT ||
+		    type == YAML_DOCUMENT_START_EVENT) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		weft_node *root = build_node(b, &ev, 0);
+		if (!root)
+			return -1;
+		if (root->kind != WEFT_NODE_NULL && add_doc(set, file, root))
+			return -1;
+	}
+}
+
+static int looks_like_json(const char *file, const char *buf, size_t len)
+{
+	size_t n = strlen(file);
+	if (n >= 5 && !strcmp(file + n - 5, ".json"))
+		return 1;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r')
+			continue;
+		return buf[i] == '{' || buf[i] == '[';
+	}
+	return 0;
+}
+
+/* JSON must be JSON: jansson checks it strictly, with exact positions. */
+static int check_json(const char *file, const char *buf, size_t len, weft_diags *diags)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		weft_diags_add(diags, file, jerr.line > 0 ? jerr.line : 0,
+			       jerr.column > 0 ? jerr.column : 0, NULL, "JSON syntax error: %s",
+			       jerr.text);
+		return -1;
+	}
+	json_decref(v);
+	return 0;
+}
+
+int weft_docset_parse(weft_docset *set, const char *file, const char *buf, size_t len,
+		      weft_diags *diags)
+{
+	const char *name = weft_arena_strdup(set->arena, file ? file : "-");
+	if (looks_like_json(name, buf, len) && check_json(name, buf, len, diags))
+		return -1;
+	struct builder b = {.arena = set->arena, .file = name, .diags = diags};
+	if (!yaml_parser_initialize(&b.parser))
+		return -1;
+	yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
+	int rc = parse_stream(set, &b, name);
+	yaml_parser_delete(&b.parser);
+	return rc;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+		if (n == cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+static int has_policy_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_dir(weft_docset *set, const char *path, weft_diags *diags, int depth)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		weft_diags_add(diags, path, 0, 0, NULL, "cannot open directory: %s", strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t count = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char **nn = realloc(names, (count + 1) * sizeof(*names));
+		if (!nn)
+			break;
+		names = nn;
+		names[count++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, count, sizeof(*names), cmp_names);
+	int rc = 0;
+	for (size_t i = 0; i < count; i++) {
+		char *child = NULL;
+		if (asprintf(&child, "%s/%s", path, names[i]) < 0)
+			child = NULL;
+		struct stat st;
+		if (child && stat(child, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && depth < 16)
+				rc |= load_dir(set, child, diags, depth + 1);
+			else if (S_ISREG(st.st_mode) && has_policy_ext(names[i]))
+				rc |= weft_docset_load_path(set, child, diags);
+		}
+		free(child);
+		free(names[i]);
+	}
+	free(names);
+	return rc ? -1 : 0;
+}
+
+int weft_docset_load_path(weft_docset *set, const char *path, weft_diags *diags)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		weft_diags_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return load_dir(set, path, diags, 0);
+	size_t len = 0;
+	char *buf = read_all(path, &len);
+	if (!buf) {
+		weft_diags_add(diags, path, 0, 0, NULL, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	int rc = weft_docset_parse(set, path, buf, len, diags);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* Policy decoding and validation: documents (doc.h) -> typed resources
+ * (resource-t.h + policy-t.h), and semantic checks over a whole policy set.
+ *
+ * Decoding is strict and schema-driven: apiVersion must be weft/v1, kind a
+ * known kind, metadata {name, namespace, labels}, and spec is checked field
+ * by field (unknown fields rejected with a did-you-mean, types, ranges,
+ * enums, formats such as durations, CIDRs, regexes, IP addresses). Every
+ * problem is reported (not only the first) as a diagnostic with
+ * file:line:col and the field path. The schema of each kind is documented in
+ * docs/policy.md. */
+#ifndef WEFT_POLICY_H
+#define WEFT_POLICY_H
+
+#include "diag.h"
+#include "doc.h"
+#include "policy-t.h"
+#include "policyset.h"
+#include "resource-t.h"
+
+/* Decodes one document. On success *out is a new resource (refs = 1) with
+ * its canonical JSON and content hash filled in. On failure returns -1 with
+ * diagnostics added and *out NULL. */
+int weft_policy_decode(const weft_doc *doc, weft_resource **out, weft_diags *diags);
+
+/* Decodes every document of a set; all problems are reported. On success
+ * *out is a malloc'd array of n new resources (caller unrefs each and frees
+ * the array). On failure returns -1 and nothing is returned. */
+int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t *n,
+			   weft_diags *diags);
+
+/* Decodes a resource from its canonical JSON (as kept by the store),
+ * recording file/line as its origin. */
+int weft_policy_decode_json(const char *json, size_t len, const char *file, int line,
+			    weft_resource **out, weft_diags *diags);
+
+/* Semantic validation of a complete set: dangling references, weights that
+ * do not sum to 100, duplicate port names/numbers, TCP/HTTP port conflicts on
+ * one address, routes to a port the service lacks, device scopes that
+ * select nothing, ... Returns 0 when valid, -1 with diagnostics otherwise. */
+int weft_policy_validate(const weft_policyset *set, weft_diags *diags);
+
+/* Calls cb for every resource that r refers to (a Route's services and
+ * gateways, a TrafficPolicy's service, a Gateway's routes, ...). */
+typedef void (*weft_ref_cb)(void *ctx, weft_kind kind, const char *ns, const char *name);
+void weft_policy_refs(const weft_resource *r, weft_ref_cb cb, void *ctx);
+
+/* Whether a Device's scope selects resource r (by namespace, service,
+ * gateway; resources tied to a service follow that service). */
+int weft_device_selects(const weft_resource *device, const weft_resource *r);
+
+#endif
