@@ -1,0 +1,309 @@
+/* Controller tests: apply -> store revision -> debounced compile -> push to
+ * file devices; unchanged applies store nothing; invalid input and stale
+ * expected revisions change nothing; plan is a dry-run; rollback and
+ * restart keep the revision; a failing device does not hold back others. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "builtin.h"
+#include "controller.h"
+#include "testsupport.h"
+
+struct fixture {
+	char *dir;
+	char state[4096];
+	char out[4096];
+	weft_controller *c;
+};
+
+static const char *POLICY =
+	"apiVersion: weft/v1\n"
+	"kind: Service\n"
+	"metadata: {name: reviews}\n"
+	"spec:\n"
+	"  protocol: http\n"
+	"  ports: [{name: http, port: 9080}]\n"
+	"  endpoints:\n"
+	"    - {address: 10.0.0.1, port: 9080, labels: {version: v1}}\n"
+	"    - {address: 10.0.0.2, port: 9080, labels: {version: v2}}\n"
+	"  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"
+	"---\n"
+	"apiVersion: weft/v1\n"
+	"kind: Route\n"
+	"metadata: {name: reviews}\n"
+	"spec:\n"
+	"  service: reviews\n"
+	"  http:\n"
+	"    - name: canary\n"
+	"      destinations:\n"
+	"        - {service: reviews, subset: v1, weight: %d}\n"
+	"        - {service: reviews, subset: v2, weight: %d}\n"
+	"---\n"
+	"apiVersion: weft/v1\n"
+	"kind: Device\n"
+	"metadata: {name: edge}\n"
+	"spec:\n"
+	"  type: file\n"
+	"  scope: {services: [reviews]}\n"
+	"  options: {directory: %s}\n";
+
+static weft_controller *open_controller(struct fixture *f)
+{
+	weft_controller_opts opts = {.state_dir = f->state, .quiet_ms = 20, .max_delay_ms = 200,
+				     .keep_revisions = 10};
+	weft_err err = {0};
+	weft_controller *c = weft_controller_open(&opts, &err);
+	if (!c)
+		fprintf(stderr, "open: %s\n", err.msg);
+	return c;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->dir = ts_mkdtemp("weft-ctl");
+	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out-edge", f->dir);
+	weft_err err = {0};
+	assert_int_equal(weft_register_builtin_adapters(&err), 0);
+	f->c = open_controller(f);
+	assert_non_null(f->c);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	weft_controller_close(f->c);
+	ts_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Applies POLICY with the given weights (and an optional extra document). */
+static int apply_policy(struct fixture *f, int w1, int w2, const char *out_dir, int64_t expected,
+			int dry, weft_write_result *res, weft_diags *diags)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), POLICY, w1, w2, out_dir);
+	weft_docset docs;
+	weft_docset_init(&docs);
+	weft_diags_init(diags);
+	int rc = weft_docset_parse(&docs, "policy.yaml", text, strlen(text), diags);
+	weft_err err = {0};
+	if (rc == 0)
+		rc = weft_controller_apply(f->c, &docs, WEFT_APPLY_MERGE, "test", expected, dry, res,
+					   diags, &err);
+	if (rc && rc != WEFT_EINVALID && rc != WEFT_ECONFLICT)
+		fprintf(stderr, "apply: %s\n", err.msg);
+	weft_docset_free(&docs);
+	return rc;
+}
+
+static char *route_file(struct fixture *f)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/routes/default/reviews.json", f->out);
+	return ts_read_file(path, NULL);
+}
+
+static json_t *device_status(struct fixture *f, const char *name)
+{
+	json_t *st = weft_controller_status(f->c);
+	json_t *devs = json_object_get(st, "devices"), *found = NULL, *d;
+	size_t i;
+	json_array_foreach(devs, i, d) if (!strcmp(json_string_value(json_object_get(d, "name")), name))
+		found = json_incref(d);
+	json_decref(st);
+	return found;
+}
+
+static void test_apply_push_change_unchanged(void **state)
+{
+	struct fixture *f = *state;
+	weft_write_result res;
+	weft_diags diags;
+	assert_int_equal(weft_controller_head(f->c), 0);
+	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	assert_int_equal(res.revision, 1);
+	assert_int_equal(res.created, 3);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 1, 10000), 0);
+	char *route = route_file(f);
+	assert_non_null(route);
+	assert_non_null(strstr(route, "80"));
+	free(route);
+	json_t *st = device_status(f, "default/edge");
+	assert_string_equal(json_string_value(json_object_get(st, "state")), "in-sync");
+	assert_int_equal(json_integer_value(json_object_get(st, "revision")), 1);
+	json_decref(st);
+
+	/* The same policy again stores nothing. */
+	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	assert_int_equal(res.revision, 1);
+	assert_int_equal(res.unchanged, 3);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+
+	/* A canary shift is one revision and one file update. */
+	assert_int_equal(apply_policy(f, 90, 10, f->out, 1, 0, &res, &diags), 0);
+	assert_int_equal(res.revision, 2);
+	assert_int_equal(res.updated, 1);
+	assert_int_equal(res.unchanged, 2);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 2, 10000), 0);
+	route = route_file(f);
+	assert_non_null(strstr(route, "90"));
+	free(route);
+	st = device_status(f, "default/edge");
+	assert_int_equal(json_integer_value(json_object_get(st, "revision")), 2);
+	assert_int_equal(json_integer_value(json_object_get(st, "last_ops")), 1);
+	json_decref(st);
+}
+
+static void test_invalid_and_conflict_change_nothing(void **state)
+{
+	struct fixture *f = *state;
+	weft_write_result res;
+	weft_diags diags;
+	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(apply_policy(f, 90, 20, f->out, -1, 0, &res, &diags), WEFT_EINVALID);
+	assert_true(diags.count >= 1);
+	char *msg = weft_diag_format(&diags.items[0]);
+	assert_non_null(strstr(msg, "policy.yaml:"));
+	assert_non_null(strstr(msg, "100"));
+	free(msg);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_head(f->c), 1);
+	assert_int_equal(apply_policy(f, 70, 30, f->out, 0, 0, &res, &diags), WEFT_ECONFLICT);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_head(f->c), 1);
+	/* dry-run reports the change but stores nothing */
+	assert_int_equal(apply_policy(f, 70, 30, f->out, 1, 1, &res, &diags), 0);
+	assert_int_equal(res.updated, 1);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_head(f->c), 1);
+}
+
+static void test_plan_rollback_restart_delete(void **state)
+{
+	struct fixture *f = *state;
+	weft_write_result res;
+	weft_diags diags;
+	apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	apply_policy(f, 50, 50, f->out, -1, 0, &res, &diags);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 2, 10000), 0);
+
+	/* Plan against the head: nothing to do. */
+	json_t *plan = NULL;
+	weft_err err = {0};
+	weft_diags_init(&diags);
+	assert_int_equal(weft_controller_plan(f->c, NULL, &plan, &diags, &err), 0);
+	json_t *dev0 = json_array_get(json_object_get(plan, "devices"), 0);
+	assert_int_equal(json_array_size(json_object_get(dev0, "ops")), 0);
+	json_decref(plan);
+
+	/* Rollback to 1: a new revision with the old content. */
+	assert_int_equal(weft_controller_rollback(f->c, 1, "test", &res, &err), 0);
+	assert_int_equal(res.revision, 3);
+	weft_write_result_free(&res);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 3, 10000), 0);
+	char *route = route_file(f);
+	assert_non_null(strstr(route, "80"));
+	free(route);
+	json_t *got = NULL;
+	assert_int_equal(weft_controller_revisions(f->c, 0, &got, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(got, "revisions")), 3);
+	json_decref(got);
+
+	/* Restart: same head, device resynced with no operations. */
+	weft_controller_close(f->c);
+	f->c = open_controller(f);
+	assert_non_null(f->c);
+	assert_int_equal(weft_controller_head(f->c), 3);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 3, 10000), 0);
+	json_t *st = device_status(f, "default/edge");
+	assert_string_equal(json_string_value(json_object_get(st, "state")), "in-sync");
+	assert_int_equal(json_integer_value(json_object_get(st, "last_ops")), 0);
+	json_decref(st);
+
+	/* Delete the route: its file goes away. */
+	weft_key key = {WEFT_KIND_ROUTE, "default", "reviews"};
+	assert_int_equal(weft_controller_delete(f->c, &key, 1, "test", -1, &res, &diags, &err), 0);
+	assert_int_equal(res.revision, 4);
+	weft_write_result_free(&res);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 4, 10000), 0);
+	route = route_file(f);
+	assert_null(route);
+	assert_int_equal(weft_controller_get(f->c, WEFT_KIND_ROUTE, "default", "reviews", &got, &err),
+			 WEFT_ENOTFOUND);
+	weft_diags_free(&diags);
+}
+
+static void test_failing_device_is_isolated(void **state)
+{
+	struct fixture *f = *state;
+	weft_write_result res;
+	weft_diags diags;
+	/* /proc does not accept new directories: this device must fail. */
+	assert_int_equal(apply_policy(f, 80, 20, "/proc/weft-cannot-write", -1, 0, &res, &diags), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "apiVersion: weft/v1\nkind: Device\nmetadata: {name: good}\nspec:\n"
+		 "  type: file\n  options: {directory: %s}\n",
+		 f->out);
+	weft_docset docs;
+	weft_docset_init(&docs);
+	weft_diags_init(&diags);
+	weft_err err = {0};
+	assert_int_equal(weft_docset_parse(&docs, "good.yaml", text, strlen(text), &diags), 0);
+	assert_int_equal(weft_controller_apply(f->c, &docs, WEFT_APPLY_MERGE, "t", -1, 0, &res,
+					       &diags, &err), 0);
+	weft_docset_free(&docs);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, res.revision, 10000), 0);
+	weft_write_result_free(&res);
+	json_t *bad = device_status(f, "default/edge"), *good = device_status(f, "default/good");
+	assert_string_equal(json_string_value(json_object_get(bad, "state")), "error");
+	assert_non_null(strstr(json_string_value(json_object_get(bad, "last_error")), "default/edge"));
+	assert_string_equal(json_string_value(json_object_get(good, "state")), "in-sync");
+	json_decref(bad);
+	json_decref(good);
+	char *metrics = weft_controller_metrics(f->c);
+	assert_non_null(strstr(metrics, "weft_devices{state=\"error\"} 1"));
+	free(metrics);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply_push_change_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_and_conflict_change_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_plan_rollback_restart_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_device_is_isolated, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
