@@ -48,4 +48,22 @@ void weft_policy_refs(const weft_resource *r, weft_ref_cb cb, void *ctx);
  * gateway; resources tied to a service follow that service). */
 int weft_device_selects(const weft_resource *device, const weft_resource *r);
 
+/* Added by core/policy (additions to the lead's header):
+ *
+ * Like weft_device_selects, but resolves what needs the whole set: a Route
+ * with spec.hosts is selected when a Gateway in scope lists it in a
+ * listener, the Services those gateway routes send traffic to (and what is
+ * tied to them) are selected too, and a RateLimit on a route follows that
+ * route. weft_device_selects (no set) cannot see these links and selects by
+ * names only. Never selects Devices. */
+int weft_device_selects_in_set(const weft_policyset *set, const weft_resource *device,
+			       const weft_resource *r);
+
+/* A synthetic policy as YAML text (malloc'd; NULL when out of memory), for
+ * benchmarks and tests: `services` HTTP services (each with two subsets and
+ * endpoints_per_service endpoints on two network planes), `routes` Routes
+ * (an 80/20 canary each, spread over the services), plus a TrafficPolicy
+ * per service and one file Device. Addresses are unique, so it validates. */
+char *weft_policy_generate(int services, int endpoints_per_service, int routes);
+
 #endif
