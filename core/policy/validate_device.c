@@ -1,0 +1,160 @@
+/* Semantic rules of TrafficPolicies, RateLimits and Devices: references to
+ * services/subsets/routes, load-balancer settings that only make sense
+ * together (ring-hash needs hashOn), one TrafficPolicy per service subset,
+ * rate-limit tiers that need a key, device types and their options, and
+ * device scopes that must select something. */
+#include <stdio.h>
+#include <string.h>
+
+#include "validate.h"
+
+static void check_lb(struct vctx *v, const weft_resource *r, const weft_load_balancer *lb)
+{
+	int hashing = lb->algorithm == WEFT_LB_RING_HASH || lb->algorithm == WEFT_LB_MAGLEV;
+	const char *alg = lb->algorithm == WEFT_LB_MAGLEV ? "maglev" : "ring-hash";
+	if (hashing && !lb->hash_on)
+		verr(v, r, lb->pos, "spec.loadBalancer.hashOn",
+		     "%s needs hashOn (header, cookie or sourceIp) to pick the hash key", alg);
+	if (!hashing && lb->hash_on)
+		verr(v, r, lb->hash_on->pos, "spec.loadBalancer.hashOn",
+		     "hashOn applies to ring-hash and maglev only");
+	if (lb->ring_size && lb->algorithm != WEFT_LB_RING_HASH)
+		verr(v, r, lb->ring_size->pos, "spec.loadBalancer.ringSize",
+		     "ringSize applies to ring-hash only");
+	else if (lb->ring_size && lb->ring_size->min && lb->ring_size->max &&
+		 lb->ring_size->min > lb->ring_size->max)
+		verr(v, r, lb->ring_size->pos, "spec.loadBalancer.ringSize",
+		     "ringSize.min (%d) is larger than ringSize.max (%d)", lb->ring_size->min,
+		     lb->ring_size->max);
+}
+
+void validate_traffic_policy(struct vctx *v, const weft_resource *r)
+{
+	const weft_traffic_policy_spec *s = r->spec;
+	const weft_resource *t = vresolve(v, r, WEFT_KIND_SERVICE, &s->service, "spec.service");
+	if (t && t->spec && s->subset && !service_subset(t->spec, s->subset))
+		verr(v, r, s->subset_pos, "spec.subset", "service '%s/%s' has no subset '%s'",
+		     t->ns, t->name, s->subset);
+	if (t) {
+		char key[400];
+		snprintf(key, sizeof(key), "%s/%s/%s", t->ns, t->name, s->subset ? s->subset : "");
+		void **slot = strmap_slot(&v->policy_keys, key);
+		const weft_resource *first = slot ? *slot : NULL;
+		if (first)
+			verr(v, r, s->service.pos, "spec.service",
+			     "service '%s/%s'%s%s already has TrafficPolicy '%s/%s' (%s:%d)", t->ns,
+			     t->name, s->subset ? " subset " : "", s->subset ? s->subset : "",
+			     first->ns, first->name, first->file, first->line);
+		else if (slot)
+			*slot = (void *)r;
+	}
+	if (s->load_balancer)
+		check_lb(v, r, s->load_balancer);
+	if (s->health_check && s->health_check->type == WEFT_CHECK_TCP && s->health_check->path)
+		verr(v, r, s->health_check->pos, "spec.healthCheck.path",
+		     "path applies to http health checks only");
+	if (s->tls && s->tls->mode == WEFT_TLS_MUTUAL && (!s->tls->cert_file || !s->tls->key_file))
+		verr(v, r, s->tls->pos, "spec.tls", "mutual TLS needs certFile and keyFile");
+}
+
+void validate_rate_limit(struct vctx *v, const weft_resource *r)
+{
+	const weft_rate_limit_spec *s = r->spec;
+	vresolve(v, r, WEFT_KIND_SERVICE, &s->service, "spec.service");
+	vresolve(v, r, WEFT_KIND_ROUTE, &s->route, "spec.route");
+	if (s->tiers.count && !s->key)
+		verr(v, r, s->tiers_pos, "spec.tiers",
+		     "tiers need a key (header or sourceIp) that tells the clients apart");
+	char path[96];
+	for (size_t i = 0; i < s->tiers.count; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(s->tiers.items[i].value, s->tiers.items[j].value)) {
+				snprintf(path, sizeof(path), "spec.tiers[%zu].value", i);
+				verr(v, r, s->tiers.items[i].value_pos, path,
+				     "duplicate tier value '%s' (also spec.tiers[%zu])",
+				     s->tiers.items[i].value, j);
+			}
+}
+
+/* Options that belong to one device type only. */
+static void check_options(struct vctx *v, const weft_resource *r, const weft_device_spec *d)
+{
+	const weft_device_options *o = d->options;
+	if (d->type == WEFT_DEVICE_FILE && (!o || !o->directory))
+		verr(v, r, o ? o->pos : d->pos, "spec.options.directory",
+		     "a file device needs options.directory (where rendered config is written)");
+	if (!o)
+		return;
+	if (o->partition && d->type != WEFT_DEVICE_F5)
+		verr(v, r, o->partition_pos, "spec.options.partition",
+		     "partition applies to f5 devices only");
+	if (o->commit && d->type != WEFT_DEVICE_NETCONF)
+		verr(v, r, o->commit_pos, "spec.options.commit", "commit applies to netconf devices only");
+	if (o->confirm_timeout_ms && d->type != WEFT_DEVICE_NETCONF)
+		verr(v, r, o->confirm_timeout_pos, "spec.options.confirmTimeout",
+		     "confirmTimeout applies to netconf devices only");
+	if (o->node_match && d->type != WEFT_DEVICE_XDS)
+		verr(v, r, o->node_match->pos, "spec.options.nodeMatch",
+		     "nodeMatch applies to xds devices only");
+	if (o->directory && d->type != WEFT_DEVICE_FILE)
+		verr(v, r, o->directory_pos, "spec.options.directory",
+		     "directory applies to file devices only");
+	if (o->confirm_timeout_ms && o->commit != WEFT_COMMIT_UNSET &&
+	    o->commit != WEFT_COMMIT_CONFIRMED)
+		verr(v, r, o->confirm_timeout_pos, "spec.options.confirmTimeout",
+		     "confirmTimeout applies to commit: confirmed only");
+}
+
+static int scope_is_empty(const weft_device_scope *sc)
+{
+	return !sc || (!sc->namespaces.count && !sc->services.count && !sc->gateways.count);
+}
+
+static void check_scope(struct vctx *v, const weft_resource *r, const weft_device_scope *sc)
+{
+	char path[96];
+	int before = v->errors;
+	for (size_t i = 0; i < sc->namespaces.count; i++)
+		if (!strmap_get(&v->namespaces, sc->namespaces.items[i])) {
+			snprintf(path, sizeof(path), "spec.scope.namespaces[%zu]", i);
+			verr(v, r, sc->namespaces.pos[i], path, "namespace '%s' holds no resources",
+			     sc->namespaces.items[i]);
+		}
+	for (size_t i = 0; i < sc->services.count; i++) {
+		snprintf(path, sizeof(path), "spec.scope.services[%zu]", i);
+		vresolve(v, r, WEFT_KIND_SERVICE, &sc->services.items[i], path);
+	}
+	for (size_t i = 0; i < sc->gateways.count; i++) {
+		snprintf(path, sizeof(path), "spec.scope.gateways[%zu]", i);
+		vresolve(v, r, WEFT_KIND_GATEWAY, &sc->gateways.items[i], path);
+	}
+	if (v->errors != before)
+		return;
+	size_t n = weft_policyset_count(v->set);
+	weft_resource *const *items = weft_policyset_items(v->set);
+	for (size_t i = 0; i < n; i++)
+		if (weft_device_selects_in_set(v->set, r, items[i]))
+			return;
+	verr(v, r, sc->pos, "spec.scope", "the scope selects nothing");
+}
+
+void validate_device(struct vctx *v, const weft_resource *r)
+{
+	const weft_device_spec *d = r->spec;
+	int remote = d->type == WEFT_DEVICE_F5 || d->type == WEFT_DEVICE_NETCONF;
+	const char *tname = d->type == WEFT_DEVICE_F5 ? "an f5" : "a netconf";
+	if (remote && !d->connection)
+		verr(v, r, d->pos, "spec.connection", "%s device needs a connection", tname);
+	else if (remote && !d->connection->credentials)
+		verr(v, r, d->connection->pos, "spec.connection.credentials",
+		     "%s device needs credentials (file or env)", tname);
+	if (d->type == WEFT_DEVICE_FILE && d->connection)
+		verr(v, r, d->connection->pos, "spec.connection",
+		     "a file device has no connection");
+	if (d->connection && d->connection->host_key && d->type != WEFT_DEVICE_NETCONF)
+		verr(v, r, d->connection->pos, "spec.connection.hostKey",
+		     "hostKey applies to netconf (SSH) devices only");
+	check_options(v, r, d);
+	if (!scope_is_empty(d->scope))
+		check_scope(v, r, d->scope);
+}
