@@ -120,7 +120,7 @@ static int index_devices(weft_snapshot *s)
 		for (size_t i = 0; i < n; i++) {
 			if (items[i]->kind == WEFT_KIND_DEVICE)
 				continue;
-			if (weft_device_selects(devs[d], items[i]) &&
+			if (weft_device_selects_in_set(s->policy, devs[d], items[i]) &&
 			    list_push(&s->devices[d].selected, items[i]))
 				return -1;
 		}

@@ -9,6 +9,8 @@
  *   abort    restore the backup and remove files created by apply */
 #include "file_adapter.h"
 
+#pragma GCC diagnostic ignored "-Wformat-truncation" /* see file_tree.c */
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,14 @@ struct file_session {
 	char dir[4096];
 };
 
+/* Where relative device directories resolve; set once at start-up. */
+static char file_root[FILE_TREE_MAX_DIR] = ".";
+
+void weft_file_adapter_set_root(const char *dir)
+{
+	snprintf(file_root, sizeof(file_root), "%s", dir && *dir ? dir : ".");
+}
+
 static int device_directory(const weft_resource *dev, char *out, size_t len, weft_err *err)
 {
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
@@ -34,8 +44,13 @@ static int device_directory(const weft_resource *dev, char *out, size_t len, wef
 	if (!dir || !*dir)
 		rc = weft_err_set(err, "device %s/%s: spec.options.directory is required for type file",
 				  dev->ns, dev->name);
-	else
+	else if (dir[0] == '/')
 		snprintf(out, len, "%s", dir);
+	else
+		snprintf(out, len, "%s/%s", file_root, dir);
+	if (!rc && strlen(out) >= FILE_TREE_MAX_DIR)
+		rc = weft_err_set(err, "device %s/%s: directory path longer than %d bytes", dev->ns,
+				  dev->name, FILE_TREE_MAX_DIR);
 	json_decref(doc);
 	return rc;
 }

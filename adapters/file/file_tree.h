@@ -11,6 +11,7 @@
 
 #define FILE_TREE_STAGING ".weft-staging"
 #define FILE_TREE_BACKUP ".weft-backup"
+#define FILE_TREE_MAX_DIR 2048 /* longest device directory accepted */
 
 struct file_entry {
 	char *path;

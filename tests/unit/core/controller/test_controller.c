@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "builtin.h"
+#include "file_adapter.h"
 #include "controller.h"
 #include "testsupport.h"
 
@@ -73,6 +74,11 @@ static int setup(void **state)
 	snprintf(f->out, sizeof(f->out), "%s/out-edge", f->dir);
 	weft_err err = {0};
 	assert_int_equal(weft_register_builtin_adapters(&err), 0);
+	weft_file_adapter_set_root(f->dir);
+	/* A regular file where a device wants a directory: pushes there fail. */
+	char blocker[4200];
+	snprintf(blocker, sizeof(blocker), "%s/blocker", f->dir);
+	ts_write_file(blocker, "not a directory\n");
 	f->c = open_controller(f);
 	assert_non_null(f->c);
 	*state = f;
@@ -133,7 +139,7 @@ static void test_apply_push_change_unchanged(void **state)
 	weft_write_result res;
 	weft_diags diags;
 	assert_int_equal(weft_controller_head(f->c), 0);
-	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	assert_int_equal(apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags), 0);
 	assert_int_equal(res.revision, 1);
 	assert_int_equal(res.created, 3);
 	weft_write_result_free(&res);
@@ -149,14 +155,14 @@ static void test_apply_push_change_unchanged(void **state)
 	json_decref(st);
 
 	/* The same policy again stores nothing. */
-	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	assert_int_equal(apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags), 0);
 	assert_int_equal(res.revision, 1);
 	assert_int_equal(res.unchanged, 3);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 
 	/* A canary shift is one revision and one file update. */
-	assert_int_equal(apply_policy(f, 90, 10, f->out, 1, 0, &res, &diags), 0);
+	assert_int_equal(apply_policy(f, 90, 10, "out-edge", 1, 0, &res, &diags), 0);
 	assert_int_equal(res.revision, 2);
 	assert_int_equal(res.updated, 1);
 	assert_int_equal(res.unchanged, 2);
@@ -177,10 +183,10 @@ static void test_invalid_and_conflict_change_nothing(void **state)
 	struct fixture *f = *state;
 	weft_write_result res;
 	weft_diags diags;
-	assert_int_equal(apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags), 0);
+	assert_int_equal(apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags), 0);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
-	assert_int_equal(apply_policy(f, 90, 20, f->out, -1, 0, &res, &diags), WEFT_EINVALID);
+	assert_int_equal(apply_policy(f, 90, 20, "out-edge", -1, 0, &res, &diags), WEFT_EINVALID);
 	assert_true(diags.count >= 1);
 	char *msg = weft_diag_format(&diags.items[0]);
 	assert_non_null(strstr(msg, "policy.yaml:"));
@@ -189,12 +195,12 @@ static void test_invalid_and_conflict_change_nothing(void **state)
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 	assert_int_equal(weft_controller_head(f->c), 1);
-	assert_int_equal(apply_policy(f, 70, 30, f->out, 0, 0, &res, &diags), WEFT_ECONFLICT);
+	assert_int_equal(apply_policy(f, 70, 30, "out-edge", 0, 0, &res, &diags), WEFT_ECONFLICT);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 	assert_int_equal(weft_controller_head(f->c), 1);
 	/* dry-run reports the change but stores nothing */
-	assert_int_equal(apply_policy(f, 70, 30, f->out, 1, 1, &res, &diags), 0);
+	assert_int_equal(apply_policy(f, 70, 30, "out-edge", 1, 1, &res, &diags), 0);
 	assert_int_equal(res.updated, 1);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
@@ -206,10 +212,10 @@ static void test_plan_rollback_restart_delete(void **state)
 	struct fixture *f = *state;
 	weft_write_result res;
 	weft_diags diags;
-	apply_policy(f, 80, 20, f->out, -1, 0, &res, &diags);
+	apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
-	apply_policy(f, 50, 50, f->out, -1, 0, &res, &diags);
+	apply_policy(f, 50, 50, "out-edge", -1, 0, &res, &diags);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 	assert_int_equal(weft_controller_wait_pushed(f->c, 2, 10000), 0);
@@ -265,15 +271,12 @@ static void test_failing_device_is_isolated(void **state)
 	struct fixture *f = *state;
 	weft_write_result res;
 	weft_diags diags;
-	/* /proc does not accept new directories: this device must fail. */
-	assert_int_equal(apply_policy(f, 80, 20, "/proc/weft-cannot-write", -1, 0, &res, &diags), 0);
+	/* "blocker" is a regular file: this device's pushes must fail. */
+	assert_int_equal(apply_policy(f, 80, 20, "blocker/edge", -1, 0, &res, &diags), 0);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
-	char text[1024];
-	snprintf(text, sizeof(text),
-		 "apiVersion: weft/v1\nkind: Device\nmetadata: {name: good}\nspec:\n"
-		 "  type: file\n  options: {directory: %s}\n",
-		 f->out);
+	const char *text = "apiVersion: weft/v1\nkind: Device\nmetadata: {name: good}\nspec:\n"
+			   "  type: file\n  options: {directory: out-good}\n";
 	weft_docset docs;
 	weft_docset_init(&docs);
 	weft_diags_init(&diags);

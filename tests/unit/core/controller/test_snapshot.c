@@ -25,10 +25,10 @@ static const char *BASE =
 	"spec: {service: a, http: [{destinations: [{service: b}]}]}\n"
 	"---\n"
 	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: only-b}\n"
-	"spec: {type: file, scope: {services: [b]}, options: {directory: /tmp/x}}\n"
+	"spec: {type: file, scope: {services: [b]}, options: {directory: x}}\n"
 	"---\n"
 	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: all}\n"
-	"spec: {type: file, options: {directory: /tmp/y}}\n";
+	"spec: {type: file, options: {directory: y}}\n";
 
 static weft_snapshot *compile(int port_a, int64_t rev)
 {
