@@ -57,6 +57,8 @@ static int cmp_entry(const void *a, const void *b)
 
 void file_tree_sort(struct file_tree *t)
 {
+	if (t->count < 2)
+		return;
 	qsort(t->items, t->count, sizeof(*t->items), cmp_entry);
 }
 

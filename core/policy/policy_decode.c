@@ -244,6 +244,23 @@ int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t 
 	return 0;
 }
 
+/* Positions inside stored canonical JSON mean nothing to the user: every
+ * node of a resource loaded from the store points at its origin line (the
+ * document start in the user's file), column unknown. */
+static void reposition(weft_node *n, int line, int depth)
+{
+	if (!n || depth > WEFT_DOC_MAX_DEPTH)
+		return;
+	n->line = line;
+	n->col = 0;
+	for (size_t i = 0; n->kind == WEFT_NODE_SEQ && i < n->count; i++)
+		reposition(n->items[i], line, depth + 1);
+	for (size_t i = 0; n->kind == WEFT_NODE_MAP && i < n->count; i++) {
+		reposition(n->pairs[i].key, line, depth + 1);
+		reposition(n->pairs[i].value, line, depth + 1);
+	}
+}
+
 int weft_policy_decode_json(const char *json, size_t len, const char *file, int line,
 			    weft_resource **out, weft_diags *diags)
 {
@@ -257,8 +274,10 @@ int weft_policy_decode_json(const char *json, size_t len, const char *file, int 
 		if (set.count != 1 || !set.docs[0].root)
 			weft_diags_add(diags, name, line, 0, NULL,
 				       "expected exactly one JSON document, got %zu", set.count);
-		else
+		else {
+			reposition(set.docs[0].root, line, 0);
 			rc = weft_policy_decode(&set.docs[0], out, diags);
+		}
 	}
 	if (rc == 0) {
 		(*out)->file = weft_arena_strdup((*out)->arena, name);

@@ -1,0 +1,181 @@
+/* weftd: the weft daemon. Argument parsing only; run.c wires the
+ * controller (core/controller.h), the REST API (core/api/api.h) and the
+ * policy directory watch (core/api/watch.h). Exit 2 on usage errors.
+ * See docs/weftd.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "weftd.h"
+
+static const char usage_text[] =
+        "usage: weftd --state DIR [--policy DIR] [--api HOST:PORT]\n"
+        "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
+        "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
+        "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
+        "             [--ready-file FILE]\n"
+        "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
+        "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n";
+
+static int usage(const char *fmt, const char *arg)
+{
+	if (fmt) {
+		fputs("weftd: ", stderr);
+		fprintf(stderr, fmt, arg ? arg : "");
+		fputc('\n', stderr);
+	}
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+static int parse_num(const char *s, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_STATE = 256,
+	OPT_POLICY,
+	OPT_API,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TOKENS,
+	OPT_PLUGINS,
+	OPT_STORE,
+	OPT_QUIET,
+	OPT_MAXDELAY,
+	OPT_KEEP,
+	OPT_LOGFMT,
+	OPT_LOGLEVEL,
+	OPT_READY,
+};
+
+static const struct option longopts[] = {
+        {"state", required_argument, NULL, OPT_STATE},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"api", required_argument, NULL, OPT_API},
+        {"tls-cert", required_argument, NULL, OPT_CERT},
+        {"tls-key", required_argument, NULL, OPT_KEY},
+        {"tokens", required_argument, NULL, OPT_TOKENS},
+        {"plugins", required_argument, NULL, OPT_PLUGINS},
+        {"store", required_argument, NULL, OPT_STORE},
+        {"quiet-ms", required_argument, NULL, OPT_QUIET},
+        {"max-delay-ms", required_argument, NULL, OPT_MAXDELAY},
+        {"keep-revisions", required_argument, NULL, OPT_KEEP},
+        {"log-format", required_argument, NULL, OPT_LOGFMT},
+        {"log-level", required_argument, NULL, OPT_LOGLEVEL},
+        {"ready-file", required_argument, NULL, OPT_READY},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+/* One numeric option into *dst. 0 or the usage exit code. */
+static int number(const char *name, const char *arg, long max, long *dst)
+{
+	if (parse_num(arg, max, dst) != 0)
+		return usage(name, arg);
+	return 0;
+}
+
+static int parse_one(int c, const char *arg, weftd_opts *o)
+{
+	long v = 0;
+	int rc = 0;
+	switch (c) {
+	case OPT_STATE:
+		o->state_dir = arg;
+		break;
+	case OPT_POLICY:
+		o->policy_dir = arg;
+		break;
+	case OPT_API:
+		o->listen = arg;
+		break;
+	case OPT_CERT:
+		o->tls_cert = arg;
+		break;
+	case OPT_KEY:
+		o->tls_key = arg;
+		break;
+	case OPT_TOKENS:
+		o->tokens_file = arg;
+		break;
+	case OPT_PLUGINS:
+		o->plugin_dir = arg;
+		break;
+	case OPT_STORE:
+		o->store_url = arg;
+		break;
+	case OPT_READY:
+		o->ready_file = arg;
+		break;
+	case OPT_QUIET:
+		if (!(rc = number("--quiet-ms: expected milliseconds, got '%s'", arg, 600000, &v)))
+			o->quiet_ms = (int)v;
+		break;
+	case OPT_MAXDELAY:
+		if (!(rc = number("--max-delay-ms: expected milliseconds, got '%s'", arg, 3600000,
+		                  &v)))
+			o->max_delay_ms = (int)v;
+		break;
+	case OPT_KEEP:
+		if (!(rc = number("--keep-revisions: expected a count, got '%s'", arg, LONG_MAX,
+		                  &v)))
+			o->keep_revisions = v;
+		break;
+	case OPT_LOGFMT:
+		if (weft_log_format_parse(arg, &o->log_format) != 0)
+			rc = usage("--log-format: expected text or json, got '%s'", arg);
+		break;
+	case OPT_LOGLEVEL:
+		if (weft_log_level_parse(arg, &o->log_level) != 0)
+			rc = usage("--log-level: expected debug, info, warn or error, got '%s'",
+			           arg);
+		break;
+	default:
+		rc = usage(NULL, NULL);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	weftd_opts o = {
+	        .listen = WEFT_API_DEFAULT_LISTEN,
+	        .keep_revisions = -1,
+	        .log_format = WEFT_LOG_TEXT,
+	        .log_level = WEFT_LOG_INFO,
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		int rc;
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == ':')
+			return usage("option %s needs a value", argv[optind - 1]);
+		if (c == '?')
+			return usage("unknown option %s", argv[optind - 1]);
+		if ((rc = parse_one(c, optarg, &o)) != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return usage("unexpected argument '%s'", argv[optind]);
+	if (!o.state_dir)
+		return usage("--state DIR is required", NULL);
+	if ((o.tls_cert != NULL) != (o.tls_key != NULL))
+		return usage("--tls-cert and --tls-key go together", NULL);
+	return weftd_run(&o);
+}

@@ -1,0 +1,242 @@
+/* weftd's wiring and main loop: logger, tokens, controller, initial policy
+ * load, REST API, ready file; then one poll() loop over a signalfd and the
+ * policy watch until SIGTERM/SIGINT (SIGHUP reloads the policy directory).
+ * Stop order: no new connections, requests in flight finish, controller
+ * closed (it finishes the push in progress; every accepted change is
+ * already in the store), exit 0. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "watch.h"
+#ifdef WEFTD_BUILTIN_ADAPTERS
+#include "builtin.h"
+#endif
+#include "weftd.h"
+
+#define DRAIN_MS 10000
+
+typedef struct daemon_state {
+	const weftd_opts *opts;
+	weft_log *log;
+	weft_api_tokens *tokens;
+	weft_controller *controller;
+	weft_policy_watch *watch;
+	weft_api *api;
+	int sigfd;
+} daemon_state;
+
+/* Writes "ADDR\n" to path atomically (temp file + rename). */
+static int write_ready_file(const char *path, const char *addr)
+{
+	size_t n = strlen(path) + 8;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return -1;
+	snprintf(tmp, n, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	int rc = f && fprintf(f, "%s\n", addr) > 0 ? 0 : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int load_tokens(daemon_state *d)
+{
+	const char *path = d->opts->tokens_file;
+	if (!path)
+		return 0;
+	weft_err err = {0};
+	d->tokens = weft_api_tokens_load(path, &err);
+	if (!d->tokens) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot load tokens", "error", err.msg,
+		               NULL);
+		return -1;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		weft_log_event(d->log, WEFT_LOG_WARN, "tokens file is readable by others", "file",
+		               path, "hint", "chmod 600", NULL);
+	char n[32];
+	snprintf(n, sizeof(n), "%zu", weft_api_tokens_count(d->tokens));
+	weft_log_event(d->log, WEFT_LOG_INFO, "tokens loaded", "file", path, "count", n, NULL);
+	return 0;
+}
+
+static int open_controller(daemon_state *d)
+{
+	const weftd_opts *o = d->opts;
+#ifdef WEFTD_BUILTIN_ADAPTERS
+	weft_err aerr = {0};
+	if (weft_register_builtin_adapters(&aerr) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot register the adapters", "error",
+		               aerr.msg, NULL);
+		return -1;
+	}
+#endif
+	weft_controller_opts co = {
+	        .state_dir = o->state_dir,
+	        .store_url = o->store_url,
+	        .quiet_ms = o->quiet_ms,
+	        .max_delay_ms = o->max_delay_ms,
+	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,
+	        .plugin_dir = o->plugin_dir,
+	};
+	weft_err err = {0};
+	d->controller = weft_controller_open(&co, &err);
+	if (!d->controller) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot open the controller", "state",
+		               o->state_dir, "error", err.msg, NULL);
+		return -1;
+	}
+	char rev[32];
+	snprintf(rev, sizeof(rev), "%lld", (long long)weft_controller_head(d->controller));
+	weft_log_event(d->log, WEFT_LOG_INFO, "controller open", "state", o->state_dir, "revision",
+	               rev, NULL);
+	return 0;
+}
+
+static int start_watch(daemon_state *d)
+{
+	if (!d->opts->policy_dir)
+		return 0;
+	weft_err err = {0};
+	d->watch = weft_policy_watch_open(d->opts->policy_dir, d->controller, d->log, 0, &err);
+	if (!d->watch) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot watch the policy directory", "error",
+		               err.msg, NULL);
+		return -1;
+	}
+	weft_log_event(d->log, WEFT_LOG_INFO, "watching policy directory", "dir",
+	               d->opts->policy_dir, NULL);
+	weft_policy_watch_reload(d->watch); /* outcome logged; invalid keeps the head */
+	return 0;
+}
+
+static int start_api(daemon_state *d)
+{
+	const weftd_opts *o = d->opts;
+	weft_api_opts ao = {
+	        .listen = o->listen,
+	        .tls_cert = o->tls_cert,
+	        .tls_key = o->tls_key,
+	        .tokens = d->tokens,
+	        .log = d->log,
+	};
+	weft_err err = {0};
+	d->api = weft_api_start(d->controller, &ao, &err);
+	if (!d->api) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot start the API", "error", err.msg,
+		               NULL);
+		return -1;
+	}
+	weft_log_event(d->log, WEFT_LOG_INFO, "api listening", "addr", weft_api_address(d->api),
+	               "tls", o->tls_cert ? "on" : "off", "auth", d->tokens ? "tokens" : "none",
+	               NULL);
+	if (o->ready_file && write_ready_file(o->ready_file, weft_api_address(d->api)) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot write the ready file", "file",
+		               o->ready_file, "error", strerror(errno), NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits for signals and policy changes; returns on SIGTERM/SIGINT. */
+static void main_loop(daemon_state *d)
+{
+	for (;;) {
+		struct pollfd fds[2] = {
+		        {.fd = d->sigfd, .events = POLLIN},
+		        {.fd = d->watch ? weft_policy_watch_fd(d->watch) : -1, .events = POLLIN}};
+		int timeout = d->watch ? weft_policy_watch_timeout(d->watch) : -1;
+		int n = poll(fds, 2, timeout);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGHUP && d->watch) {
+					weft_log_event(d->log, WEFT_LOG_INFO,
+					               "SIGHUP: reloading policy", NULL);
+					weft_policy_watch_reload(d->watch);
+				} else if (si.ssi_signo != SIGHUP) {
+					weft_log_event(d->log, WEFT_LOG_INFO, "shutting down",
+					               "signal", strsignal((int)si.ssi_signo),
+					               NULL);
+					return;
+				}
+			}
+		}
+		if (d->watch && (fds[1].revents & POLLIN))
+			weft_policy_watch_handle(d->watch);
+		if (d->watch)
+			weft_policy_watch_tick(d->watch);
+	}
+}
+
+static void teardown(daemon_state *d)
+{
+	weft_api_stop(d->api, DRAIN_MS);
+	weft_policy_watch_close(d->watch);
+	if (d->controller)
+		weft_controller_close(d->controller);
+	weft_api_tokens_free(d->tokens);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->opts->ready_file && d->api)
+		unlink(d->opts->ready_file);
+}
+
+int weftd_run(const weftd_opts *opts)
+{
+	daemon_state d = {.opts = opts, .sigfd = -1};
+	d.log = weft_log_new(stderr, opts->log_format, opts->log_level);
+	if (!d.log)
+		return 1;
+	/* Block the signals before any thread starts, so that only the
+	 * signalfd sees them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+	int rc = 1;
+	weft_err err = {0};
+	if (load_tokens(&d) == 0) {
+		weft_api_opts check = {.listen = opts->listen,
+		                       .tls_cert = opts->tls_cert,
+		                       .tls_key = opts->tls_key,
+		                       .tokens = d.tokens};
+		if (weft_api_check_listen(&check, &err) != 0) {
+			weft_log_event(d.log, WEFT_LOG_ERROR, "refusing to start", "error", err.msg,
+			               NULL);
+			fprintf(stderr, "weftd: %s\n", err.msg);
+			rc = 2;
+		} else if (d.sigfd >= 0 && open_controller(&d) == 0 && start_watch(&d) == 0 &&
+		           start_api(&d) == 0) {
+			main_loop(&d);
+			rc = 0;
+		}
+	}
+	teardown(&d);
+	if (rc == 0)
+		weft_log_event(d.log, WEFT_LOG_INFO, "stopped", NULL);
+	weft_log_free(d.log);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* weftd's parsed command line (main.c) and its run loop (run.c). */
+#ifndef WEFTD_H
+#define WEFTD_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+typedef struct weftd_opts {
+	const char *state_dir;
+	const char *store_url;
+	const char *policy_dir;
+	const char *listen;
+	const char *tls_cert, *tls_key;
+	const char *tokens_file;
+	const char *plugin_dir;
+	const char *ready_file;
+	int quiet_ms, max_delay_ms;
+	long keep_revisions; /* -1: controller default */
+	weft_log_format log_format;
+	weft_log_level log_level;
+} weftd_opts;
+
+/* Runs the daemon until SIGTERM/SIGINT. Returns the exit code (0 after a
+ * clean stop, 1 on a start failure, 2 on a configuration error). */
+int weftd_run(const weftd_opts *opts);
+
+#endif

@@ -1,0 +1,133 @@
+/* One request from start to end, independent of the HTTP library:
+ * authentication (bearer token -> role and author), routing, authorisation
+ * (viewers read only), the handler, the request counters and one access
+ * log line. /healthz needs no token, so that probes work without secrets.
+ * Order: 401 before 404/405, so that callers without a token learn nothing
+ * about the routes. */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api-int.h"
+#include "resource.h"
+
+static api_handler handler_for(const api_route *route, const char *method)
+{
+	switch (route->id) {
+	case API_ROUTE_HEALTHZ:
+		return api_handle_healthz;
+	case API_ROUTE_METRICS:
+		return api_handle_metrics;
+	case API_ROUTE_STATUS:
+		return api_handle_status;
+	case API_ROUTE_REVISIONS:
+		return api_handle_revisions;
+	case API_ROUTE_ROLLBACK:
+		return api_handle_rollback;
+	case API_ROUTE_APPLY:
+		return api_handle_apply;
+	case API_ROUTE_PLAN:
+		return api_handle_plan;
+	case API_ROUTE_LIST:
+		return api_handle_get;
+	case API_ROUTE_RESOURCE:
+		if (!strcmp(method, "PUT"))
+			return api_handle_put;
+		if (!strcmp(method, "DELETE"))
+			return api_handle_delete;
+		return api_handle_get;
+	default:
+		return NULL;
+	}
+}
+
+/* Fills who from the Authorization header. 0, or -1 after replying 401. */
+static int authenticate(api_ctx *ctx, const api_request *req, api_caller *who, api_response *resp)
+{
+	who->role = WEFT_ROLE_ADMIN;
+	who->author = "api";
+	if (!ctx->tokens)
+		return 0;
+	const char *h = req->authorization;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		api_reply_error(resp, 401, "missing bearer token (Authorization: Bearer TOKEN)");
+		resp->challenge = 1;
+		return -1;
+	}
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	size_t len = strlen(tok);
+	while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+		len--;
+	who->role = weft_api_tokens_check(ctx->tokens, tok, len, &who->author);
+	if (who->role == WEFT_ROLE_NONE) {
+		/* never echo the presented token */
+		api_reply_error(resp, 401, "invalid bearer token");
+		resp->challenge = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void route_and_handle(api_ctx *ctx, const api_request *req, const api_route *route,
+                             const api_caller *who, api_response *resp)
+{
+	if (route->id == API_ROUTE_NONE) {
+		if (route->unknown) {
+			char known[512];
+			size_t n = 0;
+			for (int k = 0; k < WEFT_KIND_COUNT && n < sizeof(known); k++)
+				n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s",
+				                      k ? ", " : "",
+				                      weft_kind_plural((weft_kind)k));
+			api_reply_error(resp, 404, "%s '%s' (known: %s)", route->unknown,
+			                route->name, known);
+		} else
+			api_reply_error(resp, 404, "no such route: %s", req->path);
+		return;
+	}
+	if (!route->method_ok) {
+		api_reply_error(resp, 405, "method %s not allowed on %s (allowed: %s)", req->method,
+		                api_route_template(route->id), route->allow);
+		resp->allow = route->allow;
+		return;
+	}
+	if (!api_method_is_read(req->method) && who->role != WEFT_ROLE_ADMIN) {
+		api_reply_error(resp, 403, "role viewer may only read (%s %s needs admin)",
+		                req->method, api_route_template(route->id));
+		return;
+	}
+	handler_for(route, req->method)(ctx, req, route, who, resp);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(resp, 0, sizeof(*resp));
+	resp->revision = -1;
+	api_route route;
+	api_route_match(req->method, req->path, &route);
+	api_caller who = {WEFT_ROLE_NONE, NULL};
+	if (route.id == API_ROUTE_HEALTHZ || authenticate(ctx, req, &who, resp) == 0)
+		route_and_handle(ctx, req, &route, &who, resp);
+	if (!resp->status)
+		api_reply_error(resp, 500, "no response");
+	api_metrics_count(ctx->metrics, route.id, resp->status);
+	if (weft_log_enabled(ctx->log, WEFT_LOG_INFO) && route.id != API_ROUTE_HEALTHZ) {
+		char status[16], ms[32];
+		snprintf(status, sizeof(status), "%d", resp->status);
+		snprintf(ms, sizeof(ms), "%ld", elapsed_ms(&t0));
+		weft_log_event(ctx->log, WEFT_LOG_INFO, "api request", "method", req->method,
+		               "path", req->path, "status", status, "duration_ms", ms, "user",
+		               who.author ? who.author : "-", NULL);
+	}
+}

@@ -1,0 +1,50 @@
+/* weftctl's library (weft_client): every command of weftctl as a function
+ * taking parsed options, so that cmd/weftctl/ is argument parsing only.
+ * Remote commands talk to weftd's REST API (docs/api.md) over libcurl;
+ * `validate` runs the policy decoder and validator locally, with no server.
+ *
+ * Output: readable aligned tables by default, the server's raw JSON with
+ * -o json. Errors go to the error stream: the server's message and every
+ * diagnostic as file:line:col: path: message. Exit codes: WCTL_OK (0),
+ * WCTL_FAILED (1: failed, invalid, conflict, unreachable), WCTL_USAGE (2). */
+#ifndef WEFT_CLIENT_H
+#define WEFT_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { WCTL_OK = 0, WCTL_FAILED = 1, WCTL_USAGE = 2 };
+
+#define WCTL_DEFAULT_SERVER "http://127.0.0.1:7070"
+
+typedef struct wctl_opts {
+	const char *server;       /* base URL; NULL = WCTL_DEFAULT_SERVER */
+	const char *token;        /* bearer token; may be NULL */
+	const char *cacert;       /* CA bundle for https; may be NULL (system CAs) */
+	int json;                 /* -o json: print the server's JSON as is */
+	const char *const *files; /* -f FILE|DIR (apply, plan); "-" is stdin */
+	size_t n_files;
+	int dry_run;          /* apply --dry-run */
+	int64_t expected_rev; /* --expected-revision, -1 when not given */
+	const char *ns;       /* -n NAMESPACE, NULL when not given */
+	long limit;           /* history --limit, -1 when not given */
+	FILE *out, *err;      /* where results and errors go */
+} wctl_opts;
+
+/* Local validation of files/directories: exit code. */
+int wctl_validate(const wctl_opts *o, const char *const *paths, size_t n);
+
+int wctl_apply(const wctl_opts *o);
+int wctl_plan(const wctl_opts *o);
+/* kind: singular or plural, any case ("route", "Routes"). name may be NULL. */
+int wctl_get(const wctl_opts *o, const char *kind, const char *name);
+int wctl_delete(const wctl_opts *o, const char *kind, const char *name);
+int wctl_status(const wctl_opts *o);
+int wctl_history(const wctl_opts *o);
+int wctl_rollback(const wctl_opts *o, int64_t revision);
+
+/* The API plural of a kind given singular or plural in any case, or NULL. */
+const char *wctl_kind_plural(const char *kind);
+
+#endif

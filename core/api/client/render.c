@@ -1,0 +1,275 @@
+/* Table rendering of weftd's JSON answers for weftctl (the -o json mode
+ * prints the server's bytes as they are and never comes here). Shapes are
+ * those of docs/api.md; a field that is missing prints as "-", so an older
+ * or newer server still renders. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wctl-int.h"
+
+static const char *str(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static void fmt_int(char *buf, size_t size, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	if (json_is_integer(v))
+		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, size, "-");
+}
+
+static void fmt_time_ms(char *buf, size_t size, json_t *v)
+{
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	time_t t = (time_t)(json_integer_value(v) / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+void wctl_render_errors(FILE *f, json_t *errors)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(errors, i, e)
+	{
+		const char *file = str(e, "file"), *path = str(e, "path"), *msg = str(e, "message");
+		long long line = json_integer_value(json_object_get(e, "line"));
+		long long col = json_integer_value(json_object_get(e, "column"));
+		fputs(file ? file : "-", f);
+		if (line > 0)
+			fprintf(f, ":%lld:%lld", line, col);
+		fputs(": ", f);
+		if (path && *path)
+			fprintf(f, "%s: ", path);
+		fprintf(f, "%s\n", msg ? msg : "");
+	}
+}
+
+void wctl_render_write(const wctl_opts *o, json_t *r, const char *verb)
+{
+	wctl_table *t = wctl_table_new(4, (const char *[]){"ACTION", "KIND", "NAMESPACE", "NAME"});
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(r, "changes"), i, c)
+	{
+		wctl_table_add(t, (const char *[]){str(c, "action"), str(c, "kind"),
+		                                   str(c, "namespace"), str(c, "name")});
+	}
+	if (wctl_table_rows(t))
+		wctl_table_print(t, o->out);
+	wctl_table_free(t);
+	char rev[32], cr[32], up[32], del[32], same[32];
+	fmt_int(rev, sizeof(rev), r, "revision");
+	fmt_int(cr, sizeof(cr), r, "created");
+	fmt_int(up, sizeof(up), r, "updated");
+	fmt_int(del, sizeof(del), r, "deleted");
+	fmt_int(same, sizeof(same), r, "unchanged");
+	if (json_is_true(json_object_get(r, "dryRun")))
+		fprintf(o->out,
+		        "dry run, nothing stored: would create %s, update %s, delete %s; "
+		        "%s unchanged (head revision %s)\n",
+		        cr, up, del, same, rev);
+	else
+		fprintf(o->out,
+		        "%s: revision %s (%s created, %s updated, %s deleted, %s unchanged)\n",
+		        verb, rev, cr, up, del, same);
+}
+
+/* "a=b,c=d" of metadata.labels. */
+static void fmt_labels(char *buf, size_t size, json_t *labels)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+	buf[0] = '\0';
+	json_object_foreach(labels, k, v)
+	{
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", n ? "," : "", k,
+			                      json_string_value(v) ? json_string_value(v) : "");
+	}
+}
+
+void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind)
+{
+	json_t *items = json_object_get(list, "items");
+	if (json_array_size(items) == 0) {
+		fprintf(o->out, "No resources found.\n");
+		return;
+	}
+	wctl_table *t =
+	        show_kind
+	                ? wctl_table_new(4, (const char *[]){"KIND", "NAMESPACE", "NAME", "LABELS"})
+	                : wctl_table_new(3, (const char *[]){"NAMESPACE", "NAME", "LABELS"});
+	size_t i;
+	json_t *r;
+	json_array_foreach(items, i, r)
+	{
+		json_t *meta = json_object_get(r, "metadata");
+		char labels[512];
+		fmt_labels(labels, sizeof(labels), json_object_get(meta, "labels"));
+		const char *row[4] = {str(r, "kind"), str(meta, "namespace"), str(meta, "name"),
+		                      labels};
+		wctl_table_add(t, show_kind ? row : row + 1);
+	}
+	wctl_table_print(t, o->out);
+	wctl_table_free(t);
+}
+
+/* One "path: value" line per scalar of a resource, in document order. */
+static void flatten(FILE *out, const char *prefix, json_t *v)
+{
+	char path[1024];
+	if (json_is_object(v) && json_object_size(v)) {
+		const char *k;
+		json_t *child;
+		json_object_foreach(v, k, child)
+		{
+			snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k);
+			flatten(out, path, child);
+		}
+	} else if (json_is_array(v) && json_array_size(v)) {
+		size_t i;
+		json_t *child;
+		json_array_foreach(v, i, child)
+		{
+			snprintf(path, sizeof(path), "%s[%zu]", prefix, i);
+			flatten(out, path, child);
+		}
+	} else {
+		char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+		fprintf(out, "%s: %s\n", prefix,
+		        json_is_string(v) ? json_string_value(v)
+		        : text            ? text
+		                          : "?");
+		free(text);
+	}
+}
+
+void wctl_render_resource(const wctl_opts *o, json_t *res)
+{
+	flatten(o->out, "", res);
+}
+
+void wctl_render_status(const wctl_opts *o, json_t *st)
+{
+	char rev[32], snap[32];
+	fmt_int(rev, sizeof(rev), st, "revision");
+	fmt_int(snap, sizeof(snap), st, "snapshot_revision");
+	fprintf(o->out, "revision %s (compiled snapshot %s)\n", rev, snap);
+	json_t *devices = json_object_get(st, "devices");
+	if (json_array_size(devices) == 0) {
+		fprintf(o->out, "No devices.\n");
+		return;
+	}
+	wctl_table *t = wctl_table_new(6, (const char *[]){"DEVICE", "KIND", "STATE", "REVISION",
+	                                                   "LAST PUSH", "LAST ERROR"});
+	size_t i;
+	json_t *d;
+	json_array_foreach(devices, i, d)
+	{
+		char drev[32], when[48];
+		fmt_int(drev, sizeof(drev), d, "revision");
+		fmt_time_ms(when, sizeof(when), json_object_get(d, "last_push_ms"));
+		wctl_table_add(t, (const char *[]){str(d, "name"), str(d, "kind"), str(d, "state"),
+		                                   drev, when, str(d, "last_error")});
+	}
+	wctl_table_print(t, o->out);
+	wctl_table_free(t);
+}
+
+void wctl_render_history(const wctl_opts *o, json_t *h)
+{
+	wctl_table *t = wctl_table_new(6, (const char *[]){"REVISION", "TIME", "AUTHOR",
+	                                                   "RESOURCES", "CHANGED", "MESSAGE"});
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(h, "revisions"), i, r)
+	{
+		char rev[32], when[48], res[32], changed[32];
+		fmt_int(rev, sizeof(rev), r, "revision");
+		fmt_time_ms(when, sizeof(when), json_object_get(r, "time"));
+		fmt_int(res, sizeof(res), r, "resources");
+		fmt_int(changed, sizeof(changed), r, "changed");
+		wctl_table_add(t, (const char *[]){rev, when, str(r, "author"), res, changed,
+		                                   str(r, "message")});
+	}
+	if (wctl_table_rows(t))
+		wctl_table_print(t, o->out);
+	else
+		fprintf(o->out, "No revisions yet.\n");
+	wctl_table_free(t);
+}
+
+/* The start of text on one line: whitespace runs become one space; cut at
+ * a UTF-8 character boundary with "..." when too long. */
+static void one_line(char *out, size_t size, const char *text)
+{
+	size_t n = 0;
+	int space = 0;
+	for (const char *p = text ? text : ""; *p && n + 4 < size; p++) {
+		int ws = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+		if (ws && (space || n == 0))
+			continue;
+		space = ws;
+		out[n++] = ws ? ' ' : *p;
+		if (p[1] && n + 4 >= size) {
+			while (n && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+				n--; /* drop continuation bytes of a cut character */
+			if (n && ((unsigned char)out[n - 1] & 0xc0) == 0xc0)
+				n--; /* and its lead byte */
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+	}
+	out[n] = '\0';
+}
+
+void wctl_render_plan(const wctl_opts *o, json_t *plan)
+{
+	char rev[32];
+	fmt_int(rev, sizeof(rev), plan, "revision");
+	json_t *devices = json_object_get(plan, "devices");
+	fprintf(o->out, "plan to revision %s for %zu device(s)\n", rev, json_array_size(devices));
+	size_t i;
+	json_t *d;
+	json_array_foreach(devices, i, d)
+	{
+		json_t *ops = json_object_get(d, "ops");
+		fprintf(o->out, "\ndevice %s (%s): ", str(d, "device") ? str(d, "device") : "-",
+		        str(d, "kind") ? str(d, "kind") : "-");
+		if (str(d, "error")) {
+			fprintf(o->out, "cannot plan: %s\n", str(d, "error"));
+			continue;
+		}
+		if (json_array_size(ops) == 0) {
+			fprintf(o->out, "in sync, no changes\n");
+			continue;
+		}
+		fprintf(o->out, "%zu change(s)\n", json_array_size(ops));
+		wctl_table *t = wctl_table_new(3, (const char *[]){"  ACTION", "TARGET", "DETAIL"});
+		size_t j;
+		json_t *op;
+		json_array_foreach(ops, j, op)
+		{
+			char action[64];
+			snprintf(action, sizeof(action), "  %s",
+			         str(op, "action") ? str(op, "action") : "-");
+			char detail[121];
+			one_line(detail, sizeof(detail), str(op, "detail"));
+			wctl_table_add(t, (const char *[]){action, str(op, "target"), detail});
+		}
+		wctl_table_print(t, o->out);
+		wctl_table_free(t);
+	}
+}

@@ -1,0 +1,54 @@
+/* Internals of weft_client shared by its files: HTTP requests, the files
+ * envelope, tables and rendering. Not installed, not used by weftd. */
+#ifndef WEFT_WCTL_INT_H
+#define WEFT_WCTL_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "client.h"
+
+/* ---- HTTP (http.c) ---- */
+typedef struct wctl_resp {
+	long status; /* HTTP status */
+	char *body;  /* NUL-terminated, malloc'd */
+	size_t len;
+	json_t *json; /* body parsed when it is JSON, else NULL */
+} wctl_resp;
+
+/* Sends one request to o->server + path. 0 when a response arrived (any
+ * status), -1 after printing why the server could not be reached. */
+int wctl_http(const wctl_opts *o, const char *method, const char *path, const char *content_type,
+              const char *body, size_t len, wctl_resp *r);
+void wctl_resp_free(wctl_resp *r);
+/* Common handling of a response: on 2xx returns WCTL_OK (printing the raw
+ * JSON when o->json and print_json); otherwise prints the error (and
+ * diagnostics) and returns WCTL_FAILED. */
+int wctl_check(const wctl_opts *o, const wctl_resp *r, int print_json);
+
+/* ---- files envelope (files.c) ---- */
+/* {"files":[{"name","content"}]} of every policy file under paths, named
+ * as the user wrote the path. NULL after printing the problem. */
+char *wctl_files_envelope(const wctl_opts *o, const char *const *paths, size_t n, size_t *len);
+
+/* ---- tables (table.c) ---- */
+typedef struct wctl_table wctl_table;
+wctl_table *wctl_table_new(size_t ncols, const char *const *headers);
+/* Adds a row of ncols cells (copied; NULL prints as "-"). */
+void wctl_table_add(wctl_table *t, const char *const *cells);
+size_t wctl_table_rows(const wctl_table *t);
+/* Columns padded to their widest cell (UTF-8 aware), 3 spaces apart. */
+void wctl_table_print(const wctl_table *t, FILE *out);
+void wctl_table_free(wctl_table *t);
+
+/* ---- rendering (render.c) ---- */
+void wctl_render_write(const wctl_opts *o, json_t *result, const char *verb);
+void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind);
+void wctl_render_resource(const wctl_opts *o, json_t *res);
+void wctl_render_status(const wctl_opts *o, json_t *status);
+void wctl_render_history(const wctl_opts *o, json_t *history);
+void wctl_render_plan(const wctl_opts *o, json_t *plan);
+/* "file:line:col: path: message" lines of an error body's "errors". */
+void wctl_render_errors(FILE *f, json_t *errors);
+
+#endif
