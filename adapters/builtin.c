@@ -1,10 +1,20 @@
-/* Registers the compiled-in adapters (see builtin.h). */
+/* Registers the compiled-in adapters (see builtin.h). Each family is built
+ * when its libraries are available (adapters/CMakeLists.txt). */
 #include "builtin.h"
 
 #include "adapter.h"
 #include "file_adapter.h"
+#ifdef WEFT_HAVE_F5
+#include "f5_adapter.h"
+#endif
 
 int weft_register_builtin_adapters(weft_err *err)
 {
-	return weft_adapter_register(weft_file_adapter(), 1, err);
+	if (weft_adapter_register(weft_file_adapter(), 1, err))
+		return -1;
+#ifdef WEFT_HAVE_F5
+	if (weft_adapter_register(weft_f5_adapter(), 1, err))
+		return -1;
+#endif
+	return 0;
 }

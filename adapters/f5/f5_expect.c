@@ -1,0 +1,48 @@
+/* The partition as it will be once a plan is committed: the observed
+ * objects that are not weft's, plus weft's desired objects (bodies merged
+ * over what was observed, so device defaults stay). It becomes the
+ * session's cache after a successful commit (f5_txn.c), which is what lets
+ * the next push diff against "last applied" without reading 11,000 objects
+ * back (DESIGN.md, "Plan": observed or last applied). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "f5_adapter_int.h"
+
+
+
+struct f5_config *f5_expected_config(const struct f5_config *des, const struct f5_config *act,
+				     const unsigned char *touched)
+{
+	struct f5_config *e = f5_config_new(des->partition);
+	if (!e)
+		return NULL;
+	e->partition_exists = 1;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < act->n; i++) {
+		const struct f5_obj *a = &act->objs[i];
+		if (!a->owned) /* weft's objects come from desired */
+			rc = f5_config_add(e, a->type, a->path, a->member, json_incref(a->body));
+	}
+	for (size_t i = 0; !rc && i < des->n; i++) {
+		const struct f5_obj *o = &des->objs[i];
+		const struct f5_obj *a = f5_config_find(act, o->type, o->path, o->member);
+		json_t *b;
+		if (a && !touched[i]) {
+			b = json_incref(a->body); /* unchanged: as observed */
+		} else {
+			b = a ? json_copy(a->body) : json_object();
+			if (b)
+				json_object_update(b, o->body);
+		}
+		rc = f5_config_add(e, o->type, o->path, o->member, b);
+	}
+	if (rc) {
+		f5_config_free(e);
+		return NULL;
+	}
+	f5_config_sort(e);
+	for (size_t i = 0; i < e->n; i++)
+		e->objs[i].owned = f5_body_owned(e->objs[i].type, e->objs[i].body);
+	return e;
+}

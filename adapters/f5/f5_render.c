@@ -1,0 +1,315 @@
+/* render: snapshot + Device -> the desired objects of the device's
+ * partition (see f5_render.h for the split and the naming scheme). This
+ * file selects what the device's scope covers (weft_device_selects_in_set,
+ * so that services behind an in-scope gateway come along), renders every
+ * selected Service into pools (one per port, one per port and subset) with
+ * one member per endpoint (ratio = endpoint weight, loadBalancingMode
+ * ratio-member), TrafficPolicy health checks into http/tcp monitors and
+ * TrafficPolicy TLS into server-ssl profiles. Pure: no I/O. */
+#include "f5_render.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "resource.h"
+
+void f5_full(const struct f5_render *r, char *buf, size_t len, ...)
+{
+	va_list ap;
+	va_start(ap, len);
+	size_t off = (size_t)snprintf(buf, len, "/%s/", r->part);
+	const char *s;
+	int first = 1;
+	while ((s = va_arg(ap, const char *)) && off < len) {
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", first ? "" : "_", s);
+		first = 0;
+	}
+	va_end(ap);
+}
+
+const weft_resource *f5_find(const struct f5_render *r, weft_kind kind, const weft_ref *ref,
+			     const char *ns)
+{
+	if (!ref || !ref->name)
+		return NULL;
+	return weft_policyset_find(r->set, kind, ref->ns ? ref->ns : ns, ref->name);
+}
+
+const weft_service_port *f5_service_port(const weft_service_spec *svc, int port)
+{
+	for (size_t i = 0; i < svc->ports.count; i++)
+		if (!port || svc->ports.items[i].port == port)
+			return &svc->ports.items[i];
+	return NULL;
+}
+
+void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port,
+		  const char *subset, char *buf, size_t len)
+{
+	char p[16];
+	snprintf(p, sizeof(p), "%d", port);
+	if (subset)
+		f5_full(r, buf, len, svc->ns, svc->name, p, subset, NULL);
+	else
+		f5_full(r, buf, len, svc->ns, svc->name, p, NULL);
+}
+
+static const char *endpoint_address(const weft_endpoint *ep)
+{
+	if (ep->address)
+		return ep->address;
+	const char *a = weft_labels_get(&ep->addresses, "default");
+	return a ? a : ep->addresses.count ? ep->addresses.items[0].value : NULL;
+}
+
+int f5_each_member(const weft_resource *svc, const weft_service_port *port, const char *subset,
+		   f5_member_cb cb, void *ctx)
+{
+	const weft_service_spec *s = svc->spec;
+	const weft_labels *sel = NULL;
+	for (size_t i = 0; subset && i < s->subsets.count; i++)
+		if (!strcmp(s->subsets.items[i].name, subset))
+			sel = &s->subsets.items[i].labels;
+	if (subset && !sel)
+		return 0; /* validation refuses unknown subsets; render nothing */
+	for (size_t i = 0; i < s->endpoints.count; i++) {
+		const weft_endpoint *ep = &s->endpoints.items[i];
+		const char *addr = endpoint_address(ep);
+		if (!addr || (sel && !weft_labels_match(sel, &ep->labels)))
+			continue;
+		int p = ep->port ? ep->port : port->target_port ? port->target_port : port->port;
+		char m[128];
+		f5_member_name(addr, p, m, sizeof(m));
+		if (cb(ctx, addr, m, ep->weight > 0 ? ep->weight : 1))
+			return -1;
+	}
+	return 0;
+}
+
+const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
+						  const weft_resource *svc, const char *subset,
+						  const weft_resource **tp_out)
+{
+	const weft_traffic_policy_spec *best = NULL;
+	for (size_t i = 0; i < r->sel[WEFT_KIND_TRAFFIC_POLICY].n; i++) {
+		const weft_resource *tp = r->sel[WEFT_KIND_TRAFFIC_POLICY].items[i];
+		const weft_traffic_policy_spec *s = tp->spec;
+		const char *ns = s->service.ns ? s->service.ns : tp->ns;
+		if (strcmp(ns, svc->ns) || strcmp(s->service.name, svc->name))
+			continue;
+		if (s->subset && (!subset || strcmp(s->subset, subset)))
+			continue;
+		if (!best || (s->subset && !best->subset)) {
+			best = s;
+			if (tp_out)
+				*tp_out = tp;
+		}
+	}
+	return best;
+}
+
+int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member,
+	   json_t *body)
+{
+	if (f5_config_add(r->out, t, path, member, body))
+		return weft_err_set(r->err, "device %s/%s: render %s: out of memory", r->dev->ns,
+				    r->dev->name, path);
+	return 0;
+}
+
+json_t *f5_new_body(const struct f5_render *r, const char *full, uint64_t hash)
+{
+	const char *name = strrchr(full, '/') + 1;
+	json_t *b = json_object();
+	json_object_set_new(b, "name", json_string(name));
+	json_object_set_new(b, "partition", json_string(r->part));
+	json_object_set_new(b, "description", f5_mark(r->rev, hash));
+	return b;
+}
+
+/* ---- pools and members ---- */
+
+struct member_ctx {
+	struct f5_render *r;
+	const char *pool;
+	int limit; /* connectionLimit per member, 0: none */
+};
+
+static int add_member(void *ctx, const char *addr, const char *member, int weight)
+{
+	struct member_ctx *m = ctx;
+	json_t *b = json_object();
+	json_object_set_new(b, "name", json_string(member));
+	json_object_set_new(b, "partition", json_string(m->r->part));
+	json_object_set_new(b, "address", json_string(addr));
+	json_object_set_new(b, "ratio", json_integer(weight));
+	json_object_set_new(b, "connectionLimit", json_integer(m->limit));
+	json_object_set_new(b, "description", f5_mark(m->r->rev, 0));
+	return f5_add(m->r, F5T_MEMBER, m->pool, member, b);
+}
+
+static int render_pool(struct f5_render *r, const weft_resource *svc,
+		       const weft_service_port *port, const char *subset)
+{
+	char path[512];
+	const weft_resource *tp = NULL;
+	const weft_traffic_policy_spec *pol = f5_traffic_policy(r, svc, subset, &tp);
+	f5_pool_path(r, svc, port->port, subset, path, sizeof(path));
+	json_t *b = f5_new_body(r, path, 0);
+	int least = pol && pol->load_balancer &&
+		    pol->load_balancer->algorithm == WEFT_LB_LEAST_REQUEST;
+	json_object_set_new(b, "loadBalancingMode",
+			    json_string(least ? "ratio-least-connections-member" : "ratio-member"));
+	char mon[512] = "none"; /* tmsh's "monitor none" */
+	if (pol && pol->health_check)
+		f5_full(r, mon, sizeof(mon), tp->ns, tp->name, "hc", NULL);
+	json_object_set_new(b, "monitor", json_string(mon));
+	if (f5_add(r, F5T_POOL, path, NULL, b))
+		return -1;
+	struct member_ctx m = {r, path, 0};
+	if (pol && pol->connection_pool)
+		m.limit = pol->connection_pool->max_connections;
+	return f5_each_member(svc, port, subset, add_member, &m);
+}
+
+static int render_service(struct f5_render *r, const weft_resource *svc)
+{
+	const weft_service_spec *s = svc->spec;
+	for (size_t p = 0; p < s->ports.count; p++) {
+		if (render_pool(r, svc, &s->ports.items[p], NULL))
+			return -1;
+		for (size_t k = 0; k < s->subsets.count; k++)
+			if (render_pool(r, svc, &s->ports.items[p], s->subsets.items[k].name))
+				return -1;
+	}
+	return 0;
+}
+
+/* ---- monitors and server-ssl profiles ---- */
+
+static long long secs(long long ms, long long def)
+{
+	return ms ? (ms + 999) / 1000 : def;
+}
+
+static int render_monitor(struct f5_render *r, const weft_resource *tp,
+			  const weft_health_check *hc)
+{
+	char path[512];
+	f5_full(r, path, sizeof(path), tp->ns, tp->name, "hc", NULL);
+	json_t *b = f5_new_body(r, path, 0);
+	long long interval = secs(hc->interval_ms, 5);
+	json_object_set_new(b, "interval", json_integer(interval));
+	/* BIG-IP's rule of thumb: timeout = 3 * interval + 1 when not given. */
+	json_object_set_new(b, "timeout", json_integer(secs(hc->timeout_ms, 3 * interval + 1)));
+	if (hc->type == WEFT_CHECK_HTTP) {
+		char send[600], recv[64];
+		/* Monitor strings hold the escapes as text, as tmsh shows them. */
+		snprintf(send, sizeof(send),
+			 "GET %s HTTP/1.1\\r\\nHost: weft\\r\\nConnection: close\\r\\n\\r\\n",
+			 hc->path ? hc->path : "/");
+		snprintf(recv, sizeof(recv), "^HTTP/1\\.[01] %d",
+			 hc->expected_status ? hc->expected_status : 200);
+		json_object_set_new(b, "send", json_string(send));
+		json_object_set_new(b, "recv", json_string(recv));
+		json_object_set_new(b, "defaultsFrom", json_string("/Common/http"));
+		return f5_add(r, F5T_MON_HTTP, path, NULL, b);
+	}
+	json_object_set_new(b, "defaultsFrom", json_string("/Common/tcp"));
+	return f5_add(r, F5T_MON_TCP, path, NULL, b);
+}
+
+/* "/a/b/site.crt" -> "/Common/site.crt": TLS files must be installed on the
+ * BIG-IP under their base names (docs/adapter-f5.md). */
+void f5_cert_name(const char *file, char *buf, size_t len)
+{
+	const char *base = strrchr(file, '/');
+	snprintf(buf, len, "/Common/%s", base ? base + 1 : file);
+}
+
+static int render_serverssl(struct f5_render *r, const weft_resource *tp,
+			    const weft_client_tls *tls)
+{
+	char path[512], name[512];
+	f5_full(r, path, sizeof(path), tp->ns, tp->name, "serverssl", NULL);
+	json_t *b = f5_new_body(r, path, 0);
+	json_object_set_new(b, "defaultsFrom", json_string("/Common/serverssl"));
+	if (tls->sni)
+		json_object_set_new(b, "serverName", json_string(tls->sni));
+	if (tls->ca_file) {
+		f5_cert_name(tls->ca_file, name, sizeof(name));
+		json_object_set_new(b, "caFile", json_string(name));
+		json_object_set_new(b, "peerCertMode", json_string("require"));
+	}
+	if (tls->mode == WEFT_TLS_MUTUAL && tls->cert_file && tls->key_file) {
+		f5_cert_name(tls->cert_file, name, sizeof(name));
+		json_object_set_new(b, "cert", json_string(name));
+		f5_cert_name(tls->key_file, name, sizeof(name));
+		json_object_set_new(b, "key", json_string(name));
+	}
+	return f5_add(r, F5T_SERVERSSL, path, NULL, b);
+}
+
+static int render_traffic_policies(struct f5_render *r)
+{
+	for (size_t i = 0; i < r->sel[WEFT_KIND_TRAFFIC_POLICY].n; i++) {
+		const weft_resource *tp = r->sel[WEFT_KIND_TRAFFIC_POLICY].items[i];
+		const weft_traffic_policy_spec *s = tp->spec;
+		if (s->health_check && render_monitor(r, tp, s->health_check))
+			return -1;
+		if (s->tls && (s->tls->mode == WEFT_TLS_SIMPLE || s->tls->mode == WEFT_TLS_MUTUAL) &&
+		    render_serverssl(r, tp, s->tls))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- entry ---- */
+
+static int select_all(struct f5_render *r)
+{
+	for (int k = 0; k < WEFT_KIND_COUNT; k++) {
+		if (k == WEFT_KIND_DEVICE)
+			continue;
+		size_t n;
+		weft_resource *const *items = weft_policyset_kind(r->set, (weft_kind)k, &n);
+		r->sel[k].items = calloc(n + 1, sizeof(*r->sel[k].items));
+		if (!r->sel[k].items)
+			return weft_err_set(r->err, "render: out of memory");
+		for (size_t i = 0; i < n; i++)
+			if (weft_device_selects_in_set(r->set, r->dev, items[i]))
+				r->sel[k].items[r->sel[k].n++] = items[i];
+	}
+	return 0;
+}
+
+int f5_render_config(const weft_snapshot *snap, const weft_resource *dev,
+		     struct f5_config **out, weft_err *err)
+{
+	const weft_device_spec *ds = dev->spec;
+	struct f5_render r = {.set = weft_snapshot_policy(snap), .dev = dev,
+			      .rev = weft_snapshot_revision(snap), .err = err};
+	r.part = ds && ds->options && ds->options->partition ? ds->options->partition : "Common";
+	r.out = f5_config_new(r.part);
+	if (!r.out)
+		return weft_err_set(err, "render: out of memory");
+	int rc = select_all(&r);
+	for (size_t i = 0; !rc && i < r.sel[WEFT_KIND_SERVICE].n; i++)
+		rc = render_service(&r, r.sel[WEFT_KIND_SERVICE].items[i]);
+	if (!rc)
+		rc = render_traffic_policies(&r);
+	if (!rc)
+		rc = f5_render_gateways(&r);
+	for (int k = 0; k < WEFT_KIND_COUNT; k++)
+		free(r.sel[k].items);
+	if (rc) {
+		f5_config_free(r.out);
+		return -1;
+	}
+	f5_config_sort(r.out);
+	*out = r.out;
+	return 0;
+}
