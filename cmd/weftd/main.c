@@ -17,9 +17,10 @@ static const char usage_text[] =
         "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
-        "             [--ready-file FILE]\n"
+        "             [--ready-file FILE] [--file-root DIR]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
-        "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n";
+        "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
+        "  --file-root: where file devices' relative directories resolve (default: .).\n";
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -58,6 +59,7 @@ enum {
 	OPT_LOGFMT,
 	OPT_LOGLEVEL,
 	OPT_READY,
+	OPT_FILEROOT,
 };
 
 static const struct option longopts[] = {
@@ -75,6 +77,7 @@ static const struct option longopts[] = {
         {"log-format", required_argument, NULL, OPT_LOGFMT},
         {"log-level", required_argument, NULL, OPT_LOGLEVEL},
         {"ready-file", required_argument, NULL, OPT_READY},
+        {"file-root", required_argument, NULL, OPT_FILEROOT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -118,6 +121,9 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_READY:
 		o->ready_file = arg;
+		break;
+	case OPT_FILEROOT:
+		o->file_root = arg;
 		break;
 	case OPT_QUIET:
 		if (!(rc = number("--quiet-ms: expected milliseconds, got '%s'", arg, 600000, &v)))

@@ -18,6 +18,7 @@
 #include "watch.h"
 #ifdef WEFTD_BUILTIN_ADAPTERS
 #include "builtin.h"
+#include "file_adapter.h"
 #endif
 #include "weftd.h"
 
@@ -85,6 +86,7 @@ static int open_controller(daemon_state *d)
 		               aerr.msg, NULL);
 		return -1;
 	}
+	weft_file_adapter_set_root(o->file_root ? o->file_root : ".");
 #endif
 	weft_controller_opts co = {
 	        .state_dir = o->state_dir,

@@ -15,6 +15,7 @@ typedef struct weftd_opts {
 	const char *tokens_file;
 	const char *plugin_dir;
 	const char *ready_file;
+	const char *file_root; /* file adapter root; NULL: working directory */
 	int quiet_ms, max_delay_ms;
 	long keep_revisions; /* -1: controller default */
 	weft_log_format log_format;
