@@ -102,7 +102,8 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 	} else {
 		next = weft_policyset_ref(head);
 	}
-	weft_snapshot *snap = weft_snapshot_compile(next, rev, NULL, err);
+	/* A candidate plan shows the revision the change would become. */
+	weft_snapshot *snap = weft_snapshot_compile(next, docs ? rev + 1 : rev, NULL, err);
 	weft_policyset_unref(next);
 	weft_policyset_unref(head);
 	return snap;

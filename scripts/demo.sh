@@ -22,9 +22,11 @@ trap cleanup EXIT
 
 # weftd runs inside the work directory: the example file devices write
 # their rendered config below it (their options.directory is relative).
+# examples/policy is the example policy; examples/devices holds f5, netconf
+# and xds devices that need their simulators (not started by this demo).
 mkdir -p "$work/policy"
-cp -r examples/. "$work/policy/"
-(cd "$work" && exec "$bin/weftd" --state "$work/state" --api 127.0.0.1:0 \
+cp examples/policy/*.yaml "$work/policy/"
+(cd "$work" && exec "$bin/weftd" --state "$work/state" --api 127.0.0.1:0 --file-root "$work" \
    --ready-file "$work/api.addr" --quiet-ms 50 2>"$work/weftd.log") &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/api.addr" ] && break; sleep 0.1; done
@@ -59,7 +61,7 @@ echo "== weftctl status"
 
 echo
 echo "== shift the canary: reviews v2 from 20% to 50%"
-sed -i -e 's/weight: 80/weight: 50/' -e 's/weight: 20/weight: 50/' "$work/policy/"*route*.yaml
+sed -i -e 's/weight: 80/weight: 50/' -e 's/weight: 20/weight: 50/' "$work/policy/routes.yaml"
 "$bin/weftctl" plan -f "$work/policy"
 start=$(date +%s%N)
 "$bin/weftctl" apply -f "$work/policy"
