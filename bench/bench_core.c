@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 		if (weft_policy_decode_json(json, strlen(json), svc->file, svc->line, &up, &d))
 			return fail("decode of the changed service", &d);
 		weft_policyset *next = weft_policyset_derive(set, &up, 1, NULL, 0, &d);
-		if (!next || weft_policy_validate(next, &d))
+		if (!next || weft_policy_validate_change(set, next, &d))
 			return fail("incremental validate", &d);
 		weft_snapshot *s2 = weft_snapshot_compile(next, i + 2, snap, &err);
 		weft_snapshot_diff diff;

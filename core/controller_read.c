@@ -85,7 +85,7 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 	if (docs) {
 		if (weft_policy_decode_all(docs, &ups, &n_ups, diags) == 0) {
 			next = weft_policyset_derive(head, ups, n_ups, NULL, 0, diags);
-			if (next && weft_policy_validate(next, diags)) {
+			if (next && weft_policy_validate_change(head, next, diags)) {
 				weft_policyset_unref(next);
 				next = NULL;
 			}

@@ -81,7 +81,9 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 		goto out;
 	}
 	next = weft_policyset_derive(head, ups, n_ups, dels, n_dels, diags);
-	if (!next || weft_policy_validate(next, diags)) {
+	/* The head passed full validation, so only what the change can
+	 * affect is re-checked (same diagnostics as a full validation). */
+	if (!next || weft_policy_validate_change(head, next, diags)) {
 		rc = weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
 				   diags->count);
 		goto out;

@@ -39,6 +39,22 @@ int weft_policy_decode_json(const char *json, size_t len, const char *file, int 
  * select nothing, ... Returns 0 when valid, -1 with diagnostics otherwise. */
 int weft_policy_validate(const weft_policyset *set, weft_diags *diags);
 
+/* Added by core/policy (performance):
+ *
+ * Validates next, a set derived from prev_valid (weft_policyset_derive),
+ * when prev_valid is known to have passed weft_policy_validate with no
+ * diagnostic. Returns and reports exactly what weft_policy_validate(next,
+ * diags) would (same diagnostics, same order), but re-checks only what the
+ * change can affect: the resources added or replaced, those that refer to a
+ * changed key, TrafficPolicies of the same services, Devices, and the
+ * endpoint addresses the changed Services use. A one-resource change to a
+ * 10,000-endpoint policy costs a fraction of a millisecond. With prev_valid
+ * NULL, or a change of many resources, it runs the full validation. If
+ * prev_valid did NOT validate, the result is unspecified (use
+ * weft_policy_validate). */
+int weft_policy_validate_change(const weft_policyset *prev_valid, const weft_policyset *next,
+				weft_diags *diags);
+
 /* Calls cb for every resource that r refers to (a Route's services and
  * gateways, a TrafficPolicy's service, a Gateway's routes, ...). */
 typedef void (*weft_ref_cb)(void *ctx, weft_kind kind, const char *ns, const char *name);

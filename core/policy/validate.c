@@ -47,14 +47,9 @@ static const char *suggest_name(struct vctx *v, weft_kind kind, const char *ns, 
 	return best;
 }
 
-const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind kind,
-			      const weft_ref *ref, const char *path)
+void vdangling(struct vctx *v, const weft_resource *r, weft_kind kind, const weft_ref *ref,
+	       const char *path)
 {
-	if (!ref->name)
-		return NULL;
-	const weft_resource *t = weft_policyset_find(v->set, kind, ref->ns, ref->name);
-	if (t)
-		return t;
 	const char *best = suggest_name(v, kind, ref->ns, ref->name);
 	if (best)
 		verr(v, r, ref->pos, path, "%s '%s/%s' does not exist (did you mean '%s'?)",
@@ -62,7 +57,17 @@ const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind 
 	else
 		verr(v, r, ref->pos, path, "%s '%s/%s' does not exist", weft_kind_name(kind),
 		     ref->ns, ref->name);
-	return NULL;
+}
+
+const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind kind,
+			      const weft_ref *ref, const char *path)
+{
+	if (!ref->name)
+		return NULL;
+	const weft_resource *t = vfind(v, kind, ref->ns, ref->name);
+	if (!t)
+		vdangling(v, r, kind, ref, path);
+	return t;
 }
 
 static void validate_access_policy(struct vctx *v, const weft_resource *r)
@@ -75,8 +80,11 @@ static void validate_access_policy(struct vctx *v, const weft_resource *r)
 		if (!rule->from)
 			continue;
 		for (size_t j = 0; j < rule->from->services.count; j++) {
+			const weft_ref *ref = &rule->from->services.items[j];
+			if (!ref->name || vfind(v, WEFT_KIND_SERVICE, ref->ns, ref->name))
+				continue;
 			snprintf(path, sizeof(path), "spec.rules[%zu].from.services[%zu]", i, j);
-			vresolve(v, r, WEFT_KIND_SERVICE, &rule->from->services.items[j], path);
+			vdangling(v, r, WEFT_KIND_SERVICE, ref, path);
 		}
 	}
 }
@@ -89,7 +97,7 @@ static void validate_service_ref_only(struct vctx *v, const weft_resource *r)
 	vresolve(v, r, WEFT_KIND_SERVICE, ref, "spec.service");
 }
 
-static void validate_one(struct vctx *v, const weft_resource *r)
+void validate_one(struct vctx *v, const weft_resource *r)
 {
 	if (!r->spec)
 		return;
@@ -127,25 +135,18 @@ static void validate_one(struct vctx *v, const weft_resource *r)
 
 int weft_policy_validate(const weft_policyset *set, weft_diags *diags)
 {
-	struct vctx v = {.set = set, .diags = diags};
-	strmap_init(&v.endpoints);
-	strmap_init(&v.namespaces);
-	strmap_init(&v.policy_keys);
+	struct vctx v;
+	vctx_init(&v, set, diags);
 	size_t n = weft_policyset_count(set);
-	weft_resource *const *items = weft_policyset_items(set);
-	for (size_t i = 0; i < n; i++) {
-		void **slot = strmap_slot(&v.namespaces, items[i]->ns);
-		if (slot)
-			*slot = (void *)items[i];
-	}
+	weft_resource *const *items = n ? weft_policyset_items(set) : NULL;
+	size_t n_svc = 0, uses = 0;
+	weft_resource *const *svcs = weft_policyset_kind(set, WEFT_KIND_SERVICE, &n_svc);
+	for (size_t i = 0; i < n_svc; i++)
+		if (svcs[i]->spec)
+			uses += service_endpoint_uses(svcs[i]->spec);
+	ep_table_reserve(&v.endpoints, uses); /* on failure the table grows as it goes */
 	for (size_t i = 0; i < n; i++)
 		validate_one(&v, items[i]);
-	/* endpoint slots own their struct ep_use values */
-	for (size_t i = 0; i < v.endpoints.cap; i++)
-		if (v.endpoints.slots[i].key)
-			free(v.endpoints.slots[i].value);
-	strmap_free(&v.endpoints);
-	strmap_free(&v.namespaces);
-	strmap_free(&v.policy_keys);
+	vctx_free(&v);
 	return v.errors ? -1 : 0;
 }

@@ -36,17 +36,15 @@ void validate_traffic_policy(struct vctx *v, const weft_resource *r)
 		verr(v, r, s->subset_pos, "spec.subset", "service '%s/%s' has no subset '%s'",
 		     t->ns, t->name, s->subset);
 	if (t) {
-		char key[400];
-		snprintf(key, sizeof(key), "%s/%s/%s", t->ns, t->name, s->subset ? s->subset : "");
-		void **slot = strmap_slot(&v->policy_keys, key);
-		const weft_resource *first = slot ? *slot : NULL;
+		struct tp_slot *slot = tp_table_slot(&v->policy_keys, t, s->subset);
+		const weft_resource *first = slot ? slot->first : NULL;
 		if (first)
 			verr(v, r, s->service.pos, "spec.service",
 			     "service '%s/%s'%s%s already has TrafficPolicy '%s/%s' (%s:%d)", t->ns,
 			     t->name, s->subset ? " subset " : "", s->subset ? s->subset : "",
 			     first->ns, first->name, first->file, first->line);
 		else if (slot)
-			*slot = (void *)r;
+			slot->first = r;
 	}
 	if (s->load_balancer)
 		check_lb(v, r, s->load_balancer);
@@ -115,7 +113,7 @@ static void check_scope(struct vctx *v, const weft_resource *r, const weft_devic
 	char path[96];
 	int before = v->errors;
 	for (size_t i = 0; i < sc->namespaces.count; i++)
-		if (!strmap_get(&v->namespaces, sc->namespaces.items[i])) {
+		if (!vnamespace_used(v, sc->namespaces.items[i])) {
 			snprintf(path, sizeof(path), "spec.scope.namespaces[%zu]", i);
 			verr(v, r, sc->namespaces.pos[i], path, "namespace '%s' holds no resources",
 			     sc->namespaces.items[i]);

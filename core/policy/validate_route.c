@@ -9,52 +9,67 @@
 
 #include "validate.h"
 
+/* Where a destination sits: spec.<rules>[rule].destinations[dest]. Paths
+ * are formatted only when a problem is reported. */
+struct dest_at {
+	const char *rules; /* "http" or "tcp" */
+	size_t rule, dest;
+};
+
+static const char *dest_path(char *buf, size_t len, const struct dest_at *at, const char *field)
+{
+	snprintf(buf, len, "spec.%s[%zu].destinations[%zu].%s", at->rules, at->rule, at->dest,
+		 field);
+	return buf;
+}
+
 /* One destination: service, subset, port. */
 static void check_destination(struct vctx *v, const weft_resource *r, const weft_destination *d,
-			      const char *base, int http)
+			      const struct dest_at *at, int http)
 {
 	char path[160];
-	snprintf(path, sizeof(path), "%s.service", base);
-	const weft_resource *t = vresolve(v, r, WEFT_KIND_SERVICE, &d->service, path);
-	if (!t || !t->spec)
+	if (!d->service.name)
+		return;
+	const weft_resource *t = vfind(v, WEFT_KIND_SERVICE, d->service.ns, d->service.name);
+	if (!t) {
+		vdangling(v, r, WEFT_KIND_SERVICE, &d->service,
+			  dest_path(path, sizeof(path), at, "service"));
+		return;
+	}
+	if (!t->spec)
 		return;
 	const weft_service_spec *s = t->spec;
-	if (d->subset && !service_subset(s, d->subset)) {
-		snprintf(path, sizeof(path), "%s.subset", base);
-		verr(v, r, d->subset_pos, path, "service '%s/%s' has no subset '%s'", t->ns,
-		     t->name, d->subset);
-	}
+	if (d->subset && !service_subset(s, d->subset))
+		verr(v, r, d->subset_pos, dest_path(path, sizeof(path), at, "subset"),
+		     "service '%s/%s' has no subset '%s'", t->ns, t->name, d->subset);
 	const weft_service_port *sp = NULL;
 	if (d->port) {
 		sp = service_port(s, d->port);
 		if (!sp) {
-			snprintf(path, sizeof(path), "%s.port", base);
-			verr(v, r, d->port_pos, path, "service '%s/%s' has no port %d", t->ns,
-			     t->name, d->port);
+			verr(v, r, d->port_pos, dest_path(path, sizeof(path), at, "port"),
+			     "service '%s/%s' has no port %d", t->ns, t->name, d->port);
 			return;
 		}
 	} else if (s->ports.count > 1) {
-		snprintf(path, sizeof(path), "%s.port", base);
-		verr(v, r, d->pos, path, "service '%s/%s' has %zu ports: say which one (port)",
-		     t->ns, t->name, s->ports.count);
+		verr(v, r, d->pos, dest_path(path, sizeof(path), at, "port"),
+		     "service '%s/%s' has %zu ports: say which one (port)", t->ns, t->name,
+		     s->ports.count);
 		return;
 	} else {
 		sp = s->ports.count ? &s->ports.items[0] : NULL;
 	}
-	if (http && sp && !protocol_is_http(port_protocol(s, sp))) {
-		snprintf(path, sizeof(path), "%s.service", base);
-		verr(v, r, d->service.pos, path,
+	if (http && sp && !protocol_is_http(port_protocol(s, sp)))
+		verr(v, r, d->service.pos, dest_path(path, sizeof(path), at, "service"),
 		     "HTTP rule routes to service '%s/%s' port %d, which speaks TCP", t->ns,
 		     t->name, sp->port);
-	}
 }
 
 /* Weights: when any is given or there are several destinations, all must be
  * given and sum to 100. */
 static void check_weights(struct vctx *v, const weft_resource *r, const weft_destinations *ds,
-			  weft_pos list_pos, const char *base)
+			  weft_pos list_pos, const char *rules, size_t rule)
 {
-	char path[160];
+	char base[128], path[160];
 	int any = 0, sum = 0, missing = 0;
 	for (size_t i = 0; i < ds->count; i++) {
 		any |= ds->items[i].has_weight;
@@ -64,36 +79,36 @@ static void check_weights(struct vctx *v, const weft_resource *r, const weft_des
 		return;
 	for (size_t i = 0; i < ds->count; i++)
 		if (!ds->items[i].has_weight) {
-			snprintf(path, sizeof(path), "%s[%zu].weight", base, i);
+			snprintf(path, sizeof(path), "spec.%s[%zu].destinations[%zu].weight", rules,
+				 rule, i);
 			verr(v, r, ds->items[i].pos, path,
 			     "weight is required when a rule splits traffic over several "
 			     "destinations");
 			missing = 1;
 		}
-	if (!missing && sum != 100)
+	if (!missing && sum != 100) {
+		snprintf(base, sizeof(base), "spec.%s[%zu].destinations", rules, rule);
 		verr(v, r, list_pos, base, "destination weights sum to %d, expected 100", sum);
+	}
 }
 
 static void check_rules(struct vctx *v, const weft_resource *r, const weft_route_spec *s)
 {
-	char base[128], path[160];
 	for (size_t i = 0; i < s->http.count; i++) {
 		const weft_http_rule *h = &s->http.items[i];
-		snprintf(base, sizeof(base), "spec.http[%zu].destinations", i);
 		for (size_t j = 0; j < h->destinations.count; j++) {
-			snprintf(path, sizeof(path), "%s[%zu]", base, j);
-			check_destination(v, r, &h->destinations.items[j], path, 1);
+			struct dest_at at = {"http", i, j};
+			check_destination(v, r, &h->destinations.items[j], &at, 1);
 		}
-		check_weights(v, r, &h->destinations, h->destinations_pos, base);
+		check_weights(v, r, &h->destinations, h->destinations_pos, "http", i);
 	}
 	for (size_t i = 0; i < s->tcp.count; i++) {
 		const weft_tcp_rule *t = &s->tcp.items[i];
-		snprintf(base, sizeof(base), "spec.tcp[%zu].destinations", i);
 		for (size_t j = 0; j < t->destinations.count; j++) {
-			snprintf(path, sizeof(path), "%s[%zu]", base, j);
-			check_destination(v, r, &t->destinations.items[j], path, 0);
+			struct dest_at at = {"tcp", i, j};
+			check_destination(v, r, &t->destinations.items[j], &at, 0);
 		}
-		check_weights(v, r, &t->destinations, t->destinations_pos, base);
+		check_weights(v, r, &t->destinations, t->destinations_pos, "tcp", i);
 	}
 }
 

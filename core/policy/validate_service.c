@@ -2,10 +2,10 @@
  * unambiguous endpoint ports and planes, and the cross-service rule that a
  * TCP service and an HTTP-family service never share an address:port on
  * the same network plane (a proxy or BIG-IP virtual can only speak one of
- * them there). Endpoint addresses are hashed, so the check is linear in the
- * number of endpoints. */
+ * them there). Endpoint keys go through one flat table (validate_index.c)
+ * without formatting or copying them, so the check is linear in the number
+ * of endpoints and cheap per endpoint. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "resource.h"
@@ -101,15 +101,6 @@ void validate_service(struct vctx *v, const weft_resource *r)
 	}
 }
 
-/* Who uses one plane|ip|port first. */
-struct ep_use {
-	const weft_resource *r;
-	weft_pos pos;
-	size_t endpoint;
-	int is_tcp;
-	int reported;
-};
-
 static void report_conflict(struct vctx *v, const weft_resource *r, weft_pos pos, size_t ei,
 			    struct ep_use *first, const char *plane, const char *ip, int port,
 			    int is_tcp)
@@ -134,25 +125,41 @@ static void report_conflict(struct vctx *v, const weft_resource *r, weft_pos pos
 	     r->file, pos.line, pos.col);
 }
 
+/* Records one use of (plane, ip, port); a use whose TCP-ness differs from
+ * the key's first user is a conflict. Only keys of v->ep_filter count in
+ * incremental mode: the others cannot conflict (validate_change.c). */
 static void use_address(struct vctx *v, const weft_resource *r, size_t ei, weft_pos pos,
 			const char *plane, const char *ip, int port, int is_tcp)
 {
-	char key[320];
-	snprintf(key, sizeof(key), "%s|%s|%d", plane, ip, port);
-	void **slot = strmap_slot(&v->endpoints, key);
-	if (!slot)
+	uint64_t h = ep_hash(plane, ip, port);
+	if (v->ep_filter && !ep_table_get(v->ep_filter, h, plane, ip, port))
 		return;
-	struct ep_use *first = *slot;
-	if (!first) {
-		first = calloc(1, sizeof(*first));
-		if (!first)
-			return;
-		*first = (struct ep_use){.r = r, .pos = pos, .endpoint = ei, .is_tcp = is_tcp};
-		*slot = first;
+	int fresh;
+	struct ep_use *first = ep_table_use(&v->endpoints, h, plane, ip, port, &fresh);
+	if (!first)
+		return;
+	if (fresh) {
+		first->r = r;
+		first->pos = pos;
+		first->endpoint = ei;
+		first->is_tcp = is_tcp;
 		return;
 	}
 	if (first->is_tcp != is_tcp)
 		report_conflict(v, r, pos, ei, first, plane, ip, port, is_tcp);
+}
+
+int endpoint_port(const weft_endpoint *e, const weft_service_port *sp)
+{
+	return e->port ? e->port : sp->target_port ? sp->target_port : sp->port;
+}
+
+size_t service_endpoint_uses(const weft_service_spec *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->endpoints.count; i++)
+		n += (s->endpoints.items[i].address ? 1 : 0) + s->endpoints.items[i].addresses.count;
+	return n * s->ports.count;
 }
 
 void validate_endpoint_conflicts(struct vctx *v, const weft_resource *r)
@@ -162,9 +169,7 @@ void validate_endpoint_conflicts(struct vctx *v, const weft_resource *r)
 		const weft_endpoint *e = &s->endpoints.items[i];
 		for (size_t p = 0; p < s->ports.count; p++) {
 			const weft_service_port *sp = &s->ports.items[p];
-			int port = e->port        ? e->port
-				   : sp->target_port ? sp->target_port
-						     : sp->port;
+			int port = endpoint_port(e, sp);
 			int is_tcp = !protocol_is_http(port_protocol(s, sp));
 			if (e->address)
 				use_address(v, r, i, e->address_pos, "default", e->address, port,
@@ -174,4 +179,26 @@ void validate_endpoint_conflicts(struct vctx *v, const weft_resource *r)
 					    e->addresses.items[a].value, port, is_tcp);
 		}
 	}
+}
+
+int collect_endpoint_keys(const weft_resource *r, struct ep_table *into)
+{
+	const weft_service_spec *s = r->spec;
+	int fresh;
+	for (size_t i = 0; i < s->endpoints.count; i++) {
+		const weft_endpoint *e = &s->endpoints.items[i];
+		for (size_t p = 0; p < s->ports.count; p++) {
+			int port = endpoint_port(e, &s->ports.items[p]);
+			if (e->address && !ep_table_use(into, ep_hash("default", e->address, port),
+							"default", e->address, port, &fresh))
+				return -1;
+			for (size_t a = 0; a < e->addresses.count; a++) {
+				const weft_label *l = &e->addresses.items[a];
+				if (!ep_table_use(into, ep_hash(l->key, l->value, port), l->key,
+						  l->value, port, &fresh))
+					return -1;
+			}
+		}
+	}
+	return 0;
 }
