@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,11 +76,30 @@ size_t weft_adapter_kinds(const char **out, size_t max)
 
 typedef const weft_adapter *(*entry_fn)(void);
 
+/* Adds one plugin problem to err, keeping earlier ones ("a; b"). */
+static void plugin_problem(weft_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void plugin_problem(weft_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	char one[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(one, sizeof(one), fmt, ap);
+	va_end(ap);
+	size_t used = strlen(err->msg);
+	snprintf(err->msg + used, sizeof(err->msg) - used, "%s%s", used ? "; " : "", one);
+	err->code = WEFT_EFAIL;
+}
+
 int weft_adapter_load_dir(const char *dir, weft_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
 		return weft_err_set(err, "plugin directory %s: cannot open", dir);
+	if (err)
+		err->msg[0] = 0;
 	int loaded = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -89,17 +110,17 @@ int weft_adapter_load_dir(const char *dir, weft_err *err)
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		if (!h) {
-			weft_err_set(err, "plugin %s: %s", path, dlerror());
+			plugin_problem(err, "plugin %s: %s", path, dlerror());
 			continue;
 		}
 		entry_fn entry;
 		*(void **)&entry = dlsym(h, "weft_adapter_entry");
 		weft_err one = {0};
 		if (!entry) {
-			weft_err_set(err, "plugin %s: no symbol weft_adapter_entry", path);
+			plugin_problem(err, "plugin %s: no symbol weft_adapter_entry", path);
 			dlclose(h);
 		} else if (weft_adapter_register(entry(), 0, &one)) {
-			weft_err_set(err, "plugin %s: %s", path, one.msg);
+			plugin_problem(err, "plugin %s: %s", path, one.msg);
 			dlclose(h);
 		} else {
 			loaded++; /* the handle stays open for the process lifetime */

@@ -70,7 +70,9 @@ const weft_adapter *weft_adapter_find(const char *kind);
 /* Names of the registered kinds, NULL-terminated static array. */
 size_t weft_adapter_kinds(const char **out, size_t max);
 /* dlopens every *.so in dir and registers what weft_adapter_entry returns;
- * a bad plugin is reported in err and skipped. Returns how many loaded. */
+ * a bad plugin is skipped and its problem added to err ("a; b"; err->msg
+ * stays empty when all loaded). Returns how many loaded, -1 when dir
+ * cannot be opened. */
 int weft_adapter_load_dir(const char *dir, weft_err *err);
 
 /* Plan helpers. */
