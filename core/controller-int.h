@@ -22,11 +22,13 @@ struct controller_metrics {
 	unsigned long long writes_ok, writes_invalid, writes_conflict, writes_failed;
 	unsigned long long compiles, compile_us_total, compile_us_last;
 	unsigned long long pushes_ok, pushes_failed, push_ops;
+	unsigned long long reconciles, drifts_detected, drifts_repaired;
 };
 
 struct weft_controller {
 	char *state_dir, *store_url, *plugin_dir;
 	size_t keep_revisions;
+	int64_t reconcile_ms; /* <= 0: no periodic drift checks */
 	weft_store *store;
 
 	pthread_mutex_t write_mu;
@@ -69,7 +71,8 @@ void workers_status(weft_controller *c, json_t *arr);
 /* Whether every worker has processed revision >= rev. With mu held. */
 int workers_done(weft_controller *c, int64_t rev);
 /* Counts of workers per state, for metrics. With mu held. */
-void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error);
+void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error,
+			  size_t *drift);
 
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */

@@ -182,6 +182,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	else if (asprintf(&c->store_url, "sqlite:%s", opts->state_dir) < 0)
 		c->store_url = dup_or(NULL, opts->state_dir);
 	c->keep_revisions = opts->keep_revisions;
+	c->reconcile_ms = opts->reconcile_ms == 0 ? 30000 : opts->reconcile_ms;
 	weft_debounce_init(&c->debounce, opts->quiet_ms > 0 ? opts->quiet_ms : 100,
 			   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
 	weft_snapcell_init(&c->published);

@@ -28,6 +28,8 @@ typedef struct weft_controller_opts {
 	int max_delay_ms;       /* debounce max delay, default 1000 */
 	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
 	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
+	int reconcile_ms;       /* drift check period per device: 0 = default
+				 * 30000, < 0 = never */
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
@@ -75,7 +77,10 @@ int weft_controller_get(weft_controller *c, int kind, const char *ns, const char
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
 			 weft_diags *diags, weft_err *err);
 /* {"revision":N,"snapshot_revision":M,"devices":[{"name","kind","state",
- * "revision","last_error","last_push_ms","last_push_duration_ms"}]} */
+ * "revision","last_error","last_push_ms","last_push_duration_ms",
+ * "drift": null | {"detected_ms","differences","first"}}]}. States:
+ * pending, in-sync, error, drift (the device differs from its intent and
+ * its Device says drift: alert; with drift: repair it is pushed again). */
 json_t *weft_controller_status(weft_controller *c);
 /* {"head":N,"revisions":[{"revision","time","author","message","resources","changed"}]} */
 int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, weft_err *err);

@@ -157,8 +157,8 @@ char *weft_controller_metrics(weft_controller *c)
 	pthread_mutex_lock(&c->mu);
 	struct controller_metrics m = c->m;
 	int64_t head = c->head_rev, compiled = c->compiled_rev;
-	size_t in_sync = 0, pending = 0, error = 0;
-	workers_count_states(c, &in_sync, &pending, &error);
+	size_t in_sync = 0, pending = 0, error = 0, drift = 0;
+	workers_count_states(c, &in_sync, &pending, &error, &drift);
 	pthread_mutex_unlock(&c->mu);
 	char *out = NULL;
 	int n = asprintf(
@@ -182,9 +182,16 @@ char *weft_controller_metrics(weft_controller *c)
 		"# TYPE weft_push_ops_total counter\nweft_push_ops_total %llu\n"
 		"# HELP weft_devices Devices by state.\n# TYPE weft_devices gauge\n"
 		"weft_devices{state=\"in-sync\"} %zu\nweft_devices{state=\"pending\"} %zu\n"
-		"weft_devices{state=\"error\"} %zu\n",
+		"weft_devices{state=\"error\"} %zu\nweft_devices{state=\"drift\"} %zu\n"
+		"# HELP weft_reconciles_total Periodic drift checks run.\n"
+		"# TYPE weft_reconciles_total counter\nweft_reconciles_total %llu\n"
+		"# HELP weft_drift_total Drift found on devices, and repaired.\n"
+		"# TYPE weft_drift_total counter\n"
+		"weft_drift_total{outcome=\"detected\"} %llu\n"
+		"weft_drift_total{outcome=\"repaired\"} %llu\n",
 		(long long)head, (long long)compiled, m.writes_ok, m.writes_invalid,
 		m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6, m.pushes_ok,
-		m.pushes_failed, m.push_ops, in_sync, pending, error);
+		m.pushes_failed, m.push_ops, in_sync, pending, error, drift, m.reconciles,
+		m.drifts_detected, m.drifts_repaired);
 	return n < 0 ? NULL : out;
 }

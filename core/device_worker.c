@@ -3,7 +3,13 @@
  * A worker waits for a newer snapshot (or a retry deadline), then runs the
  * adapter pipeline: open -> render -> observe -> diff -> prepare -> apply ->
  * confirm (abort on failure), and records the outcome as device status.
- * Failed pushes are retried with exponential backoff (1 s doubling to 60 s). */
+ * Failed pushes are retried with exponential backoff (1 s doubling to 60 s).
+ *
+ * Between pushes a worker reconciles every reconcile_ms: it observes the
+ * device with a fresh session (so adapters that cache what they wrote read
+ * the device itself), diffs it against the intent, and on a difference
+ * marks the device "drift" (Device spec.drift: alert) or pushes again
+ * (drift: repair). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +37,10 @@ struct device_worker {
 	char last_error[1024];
 	int64_t last_push_unix_ms, last_push_duration_ms;
 	size_t last_ops;
+	int64_t reconcile_at_ms; /* next drift check; 0: none scheduled */
+	int64_t drift_detected_unix_ms;
+	size_t drift_diffs;
+	char drift_first[512];
 	/* Worker thread only. */
 	void *session;
 	uint64_t session_device_hash; /* device resource the session was opened for */
@@ -119,6 +129,8 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 		w->last_error[0] = 0;
 		w->retry_at_ms = 0;
 		w->backoff_ms = 0;
+		w->drift_diffs = 0;
+		w->reconcile_at_ms = c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
 		c->m.pushes_ok++;
 		c->m.push_ops += ops;
 	} else {
@@ -160,16 +172,32 @@ static void work_once(struct device_worker *w)
 	weft_snapshot_unref(snap);
 }
 
+static int retry_due(const struct device_worker *w, int64_t now)
+{
+	return w->retry_at_ms && now >= w->retry_at_ms;
+}
+
+static int reconcile_due(const struct device_worker *w, int64_t now)
+{
+	return w->reconcile_at_ms && now >= w->reconcile_at_ms;
+}
+
 static void wait_for_work(struct device_worker *w)
 {
 	weft_controller *c = w->c;
-	while (!w->stop && w->target_rev <= w->done_rev &&
-	       !(w->retry_at_ms && controller_now_ms() >= w->retry_at_ms)) {
-		if (!w->retry_at_ms) {
+	for (;;) {
+		int64_t now = controller_now_ms();
+		if (w->stop || w->target_rev > w->done_rev || retry_due(w, now) ||
+		    reconcile_due(w, now))
+			return;
+		int64_t at = w->retry_at_ms;
+		if (w->reconcile_at_ms && (!at || w->reconcile_at_ms < at))
+			at = w->reconcile_at_ms;
+		if (!at) {
 			pthread_cond_wait(&c->work_cond, &c->mu);
 			continue;
 		}
-		int64_t wait = w->retry_at_ms - controller_now_ms();
+		int64_t wait = at - now;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += wait / 1000;
@@ -182,6 +210,72 @@ static void wait_for_work(struct device_worker *w)
 	}
 }
 
+/* The Device's spec.drift is "repair". */
+static int drift_repairs(const weft_resource *dev)
+{
+	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
+	const char *mode = json_string_value(json_object_get(json_object_get(doc, "spec"), "drift"));
+	int repair = mode && !strcmp(mode, "repair");
+	json_decref(doc);
+	return repair;
+}
+
+/* One drift check (see the top of the file). Called without mu. */
+static void reconcile_once(struct device_worker *w)
+{
+	weft_controller *c = w->c;
+	weft_snapshot *snap = weft_snapcell_get(&c->published);
+	const weft_resource *dev = snap ? find_device(snap, w->key) : NULL;
+	if (!dev) {
+		weft_snapshot_unref(snap);
+		return;
+	}
+	weft_plan plan;
+	weft_plan_init(&plan, w->key, w->type, weft_snapshot_revision(snap));
+	weft_err err = {0};
+	int rc = controller_plan_device(snap, dev, &plan, &err);
+	int repair = rc == 0 && plan.n_ops > 0 && drift_repairs(dev);
+	pthread_mutex_lock(&c->mu);
+	c->m.reconciles++;
+	w->reconcile_at_ms = c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
+	if (rc == 0 && plan.n_ops > 0) {
+		if (!w->drift_diffs)
+			c->m.drifts_detected++;
+		w->drift_diffs = plan.n_ops;
+		w->drift_detected_unix_ms = unix_ms();
+		snprintf(w->drift_first, sizeof(w->drift_first), "%s %s", plan.ops[0].action,
+			 plan.ops[0].target);
+		if (!repair)
+			w->state = "drift";
+	} else if (rc == 0) {
+		w->drift_diffs = 0;
+		if (!strcmp(w->state, "drift"))
+			w->state = "in-sync";
+	} else {
+		/* The device cannot be read: a push retry will say why. */
+		w->state = "error";
+		weft_err_prefix(&err, "reconcile");
+		memcpy(w->last_error, err.msg, sizeof(w->last_error));
+		w->retry_at_ms = controller_now_ms() + RETRY_MIN_MS;
+	}
+	pthread_mutex_unlock(&c->mu);
+	weft_plan_free(&plan);
+	weft_snapshot_unref(snap);
+	if (!repair)
+		return;
+	/* Repair with a fresh session: an adapter's session may cache what it
+	 * wrote last and would not see the hand edit. */
+	const weft_adapter *a = weft_adapter_find(w->type);
+	if (w->session && a && a->close)
+		a->close(w->session);
+	w->session = NULL;
+	work_once(w);
+	pthread_mutex_lock(&c->mu);
+	if (!strcmp(w->state, "in-sync"))
+		c->m.drifts_repaired++;
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	struct device_worker *w = arg;
@@ -191,7 +285,15 @@ static void *worker_main(void *arg)
 		wait_for_work(w);
 		if (w->stop)
 			break;
-		w->state = w->state && !strcmp(w->state, "error") ? "error" : "pending";
+		int64_t now = controller_now_ms();
+		if (w->target_rev <= w->done_rev && !retry_due(w, now) && reconcile_due(w, now)) {
+			pthread_mutex_unlock(&c->mu);
+			reconcile_once(w);
+			pthread_mutex_lock(&c->mu);
+			continue;
+		}
+		if (strcmp(w->state, "error"))
+			w->state = "pending";
 		pthread_mutex_unlock(&c->mu);
 		work_once(w);
 		pthread_mutex_lock(&c->mu);
@@ -288,6 +390,13 @@ void workers_status(weft_controller *c, json_t *arr)
 				      (json_int_t)w->last_ops);
 		json_object_set_new(o, "last_error",
 				    w->last_error[0] ? json_string(w->last_error) : json_null());
+		json_object_set_new(o, "drift",
+				    w->drift_diffs
+					    ? json_pack("{s:I, s:I, s:s}", "detected_ms",
+							(json_int_t)w->drift_detected_unix_ms,
+							"differences", (json_int_t)w->drift_diffs,
+							"first", w->drift_first)
+					    : json_null());
 		json_array_append_new(arr, o);
 	}
 }
@@ -300,7 +409,8 @@ int workers_done(weft_controller *c, int64_t rev)
 	return 1;
 }
 
-void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error)
+void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error,
+			  size_t *drift)
 {
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
@@ -308,6 +418,8 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
 			(*pending)++;
 		else if (!strcmp(w->state, "error"))
 			(*error)++;
+		else if (!strcmp(w->state, "drift"))
+			(*drift)++;
 		else
 			(*in_sync)++;
 	}

@@ -17,10 +17,11 @@ static const char usage_text[] =
         "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
-        "             [--ready-file FILE] [--file-root DIR]\n"
+        "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
-        "  --file-root: where file devices' relative directories resolve (default: .).\n";
+        "  --file-root: where file devices' relative directories resolve (default: .).\n"
+        "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n";
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -60,6 +61,7 @@ enum {
 	OPT_LOGLEVEL,
 	OPT_READY,
 	OPT_FILEROOT,
+	OPT_RECONCILE,
 };
 
 static const struct option longopts[] = {
@@ -78,6 +80,7 @@ static const struct option longopts[] = {
         {"log-level", required_argument, NULL, OPT_LOGLEVEL},
         {"ready-file", required_argument, NULL, OPT_READY},
         {"file-root", required_argument, NULL, OPT_FILEROOT},
+        {"reconcile-ms", required_argument, NULL, OPT_RECONCILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -124,6 +127,11 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_FILEROOT:
 		o->file_root = arg;
+		break;
+	case OPT_RECONCILE:
+		if (!(rc = number("--reconcile-ms: expected milliseconds, got '%s'", arg, 86400000,
+				  &v)))
+			o->reconcile_ms = v == 0 ? -1 : (int)v;
 		break;
 	case OPT_QUIET:
 		if (!(rc = number("--quiet-ms: expected milliseconds, got '%s'", arg, 600000, &v)))

@@ -95,6 +95,7 @@ static int open_controller(daemon_state *d)
 	        .max_delay_ms = o->max_delay_ms,
 	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,
 	        .plugin_dir = o->plugin_dir,
+	        .reconcile_ms = o->reconcile_ms,
 	};
 	weft_err err = {0};
 	d->controller = weft_controller_open(&co, &err);

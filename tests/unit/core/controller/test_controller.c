@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "file_adapter.h"
@@ -58,7 +59,7 @@ static const char *POLICY =
 static weft_controller *open_controller(struct fixture *f)
 {
 	weft_controller_opts opts = {.state_dir = f->state, .quiet_ms = 20, .max_delay_ms = 200,
-				     .keep_revisions = 10};
+				     .keep_revisions = 10, .reconcile_ms = 100};
 	weft_err err = {0};
 	weft_controller *c = weft_controller_open(&opts, &err);
 	if (!c)
@@ -299,6 +300,98 @@ static void test_failing_device_is_isolated(void **state)
 	free(metrics);
 }
 
+static const char *DRIFT_DEVICES =
+	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: fixer}\nspec:\n"
+	"  type: file\n  drift: repair\n  options: {directory: out-fix}\n"
+	"---\n"
+	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: watcher}\nspec:\n"
+	"  type: file\n  drift: alert\n  options: {directory: out-watch}\n";
+
+static int wait_state(struct fixture *f, const char *dev, const char *state, int timeout_ms)
+{
+	long long end = ts_now_ms() + timeout_ms;
+	while (ts_now_ms() < end) {
+		json_t *st = device_status(f, dev);
+		int ok = st && !strcmp(json_string_value(json_object_get(st, "state")), state);
+		json_decref(st);
+		if (ok)
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static void test_drift_repaired_or_reported(void **state)
+{
+	struct fixture *f = *state;
+	weft_write_result res;
+	weft_diags diags;
+	assert_int_equal(apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	weft_docset docs;
+	weft_docset_init(&docs);
+	weft_diags_init(&diags);
+	weft_err err = {0};
+	assert_int_equal(weft_docset_parse(&docs, "drift.yaml", DRIFT_DEVICES,
+					   strlen(DRIFT_DEVICES), &diags), 0);
+	assert_int_equal(weft_controller_apply(f->c, &docs, WEFT_APPLY_MERGE, "t", -1, 0, &res,
+					       &diags, &err), 0);
+	weft_docset_free(&docs);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, res.revision, 10000), 0);
+	weft_write_result_free(&res);
+
+	/* Hand edits on both devices. */
+	char fix[4200], watch[4200];
+	snprintf(fix, sizeof(fix), "%s/out-fix/routes/default/reviews.json", f->dir);
+	snprintf(watch, sizeof(watch), "%s/out-watch/routes/default/reviews.json", f->dir);
+	char *orig = ts_read_file(fix, NULL);
+	assert_non_null(orig);
+	assert_int_equal(ts_write_file(fix, "{\"edited\": \"by hand\"}\n"), 0);
+	assert_int_equal(ts_write_file(watch, "{\"edited\": \"by hand\"}\n"), 0);
+
+	/* alert: reported as drift, left alone. */
+	assert_int_equal(wait_state(f, "default/watcher", "drift", 5000), 0);
+	json_t *st = device_status(f, "default/watcher");
+	json_t *drift = json_object_get(st, "drift");
+	assert_int_equal(json_integer_value(json_object_get(drift, "differences")), 1);
+	assert_non_null(strstr(json_string_value(json_object_get(drift, "first")),
+			       "routes/default/reviews.json"));
+	json_decref(st);
+	char *w = ts_read_file(watch, NULL);
+	assert_non_null(strstr(w, "by hand"));
+	free(w);
+
+	/* repair: pushed again, the file is back. */
+	long long end = ts_now_ms() + 5000;
+	char *now = NULL;
+	while (ts_now_ms() < end) {
+		free(now);
+		now = ts_read_file(fix, NULL);
+		if (now && !strcmp(now, orig))
+			break;
+		usleep(20000);
+	}
+	assert_string_equal(now, orig);
+	free(now);
+	free(orig);
+	assert_int_equal(wait_state(f, "default/fixer", "in-sync", 5000), 0);
+	char *metrics = weft_controller_metrics(f->c);
+	assert_non_null(strstr(metrics, "weft_devices{state=\"drift\"} 1"));
+	assert_non_null(strstr(metrics, "weft_drift_total{outcome=\"repaired\"} 1"));
+	free(metrics);
+
+	/* The watcher's drift clears when the device matches again. */
+	assert_int_equal(ts_write_file(watch, "x"), 0);
+	char *fixed = ts_read_file(fix, NULL);
+	char wpath[4200];
+	snprintf(wpath, sizeof(wpath), "%s/out-watch/routes/default/reviews.json", f->dir);
+	assert_int_equal(ts_write_file(wpath, fixed), 0);
+	free(fixed);
+	assert_int_equal(wait_state(f, "default/watcher", "in-sync", 5000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +400,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_plan_rollback_restart_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failing_device_is_isolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drift_repaired_or_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
