@@ -3,7 +3,8 @@
  *
  * Locks: write_mu serialises writes (decode, validate, store commit) and
  * is held for a whole write; mu protects the shared state below and is held
- * only briefly (never across I/O or compilation). Lock order: write_mu, mu. */
+ * only briefly (never across I/O or compilation); store_mu serialises calls
+ * into the store. Lock order: write_mu, mu, store_mu. */
 #ifndef WEFT_CONTROLLER_INT_H
 #define WEFT_CONTROLLER_INT_H
 
@@ -23,6 +24,7 @@ struct controller_metrics {
 	unsigned long long compiles, compile_us_total, compile_us_last;
 	unsigned long long pushes_ok, pushes_failed, push_ops;
 	unsigned long long reconciles, drifts_detected, drifts_repaired;
+	unsigned long long txn_committed, txn_failed;
 };
 
 struct weft_controller {
@@ -33,6 +35,8 @@ struct weft_controller {
 
 	pthread_mutex_t write_mu;
 	pthread_mutex_t mu;
+	pthread_mutex_t store_mu; /* the store is single-threaded (docs/store.md):
+				   * every call after open goes under store_mu */
 	pthread_cond_t core_cond; /* wakes the core thread (changes, stop) */
 	pthread_cond_t work_cond; /* wakes device workers (new target) */
 	pthread_cond_t done_cond; /* a device worker finished a push */
@@ -46,6 +50,14 @@ struct weft_controller {
 	struct device_worker **workers;
 	size_t n_workers;
 	struct controller_metrics m;
+	/* Transactions (txn.c). */
+	int txn_default_atomic;  /* weftd --txn-mode */
+	int next_txn_mode;       /* from the applies since the last compile:
+				  * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
+	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
+	int64_t txn_backoff_ms;
+	long long txn_seq;
+	json_t *txn_log;         /* the last transaction records */
 
 	weft_snapcell published;
 	pthread_t core_thread;
@@ -60,11 +72,13 @@ void controller_device_key(const weft_resource *device, char *buf, size_t len);
 int64_t controller_now_ms(void);
 
 /* device_worker.c */
-/* Starts/stops workers so that there is exactly one per Device of snap, and
- * sets every worker's target to snap's revision. Called with mu held;
- * returns workers to stop, to be joined by worker_join_all after unlocking. */
+/* Starts/stops workers so that there is exactly one per Device of snap,
+ * and (set_target) sets every worker's target to snap's revision so that
+ * each pushes on its own; a transaction (txn.c) passes 0 and drives the
+ * workers itself. Called with mu held; returns workers to stop, to be
+ * joined by workers_join after unlocking. */
 struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
-					 size_t *n_retired);
+					 size_t *n_retired, int set_target);
 void workers_join(struct device_worker **retired, size_t n);
 /* Appends each worker's status object to arr. With mu held. */
 void workers_status(weft_controller *c, json_t *arr);
@@ -73,6 +87,11 @@ int workers_done(weft_controller *c, int64_t rev);
 /* Counts of workers per state, for metrics. With mu held. */
 void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error,
 			  size_t *drift);
+
+/* txn.c: runs snap as one atomic transaction over every device worker
+ * (which must not have their own targets set). Called without mu from the
+ * core thread. 0 when committed, -1 when aborted or rolled back. */
+int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only);
 
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */

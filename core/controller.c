@@ -73,39 +73,103 @@ static int load_head(weft_controller *c, weft_policyset **out, weft_err *err)
 	return set ? 0 : -1;
 }
 
-/* Compiles and publishes the given policy; hands it to the workers. Called
- * without mu. */
-static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev)
+/* Whether the change from prev to snap only removes resources (then an
+ * atomic push runs its groups in reverse: proxies before hardware). */
+static int removal_only(const weft_snapshot *prev, const weft_snapshot *snap)
 {
-	int64_t t0 = controller_now_ms();
+	weft_snapshot_diff d;
+	if (!prev || weft_snapshot_diff_compute(prev, snap, &d))
+		return 0;
+	int only = d.count > 0;
+	for (size_t i = 0; i < d.count; i++)
+		if (d.items[i].what != WEFT_CHANGE_REMOVED)
+			only = 0;
+	weft_snapshot_diff_free(&d);
+	return only;
+}
+
+/* Runs an atomic transaction for snap and schedules a retry on failure.
+ * Called without mu. */
+static void push_atomic(weft_controller *c, weft_snapshot *snap, int removals)
+{
+	int rc = controller_txn_run(c, snap, removals);
+	pthread_mutex_lock(&c->mu);
+	if (rc == 0) {
+		c->txn_retry_at_ms = 0;
+		c->txn_backoff_ms = 0;
+	} else {
+		c->txn_backoff_ms = c->txn_backoff_ms ? c->txn_backoff_ms * 2 : 1000;
+		if (c->txn_backoff_ms > 60000)
+			c->txn_backoff_ms = 60000;
+		c->txn_retry_at_ms = controller_now_ms() + c->txn_backoff_ms;
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Compiles and publishes the given policy; hands it to the workers, or
+ * runs it as one atomic transaction. Called without mu. */
+static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev,
+				int atomic)
+{
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	weft_snapshot *prev = weft_snapcell_get(&c->published);
 	weft_err err = {0};
 	weft_snapshot *snap = weft_snapshot_compile(policy, rev, prev, &err);
-	weft_snapshot_unref(prev);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	(void)t0;
 	if (!snap) {
+		weft_snapshot_unref(prev);
 		fprintf(stderr, "weft: compile of revision %lld failed: %s\n", (long long)rev,
 			err.msg);
 		return;
 	}
+	int removals = atomic && removal_only(prev, snap);
+	weft_snapshot_unref(prev);
 	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
 						     (b.tv_nsec - a.tv_nsec) / 1000);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
 	c->compiled_rev = rev;
+	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
+	c->txn_backoff_ms = 0;
 	c->m.compiles++;
 	c->m.compile_us_last = us;
 	c->m.compile_us_total += us;
 	size_t n_retired = 0;
-	struct device_worker **retired = workers_reconcile(c, snap, &n_retired);
+	struct device_worker **retired = workers_reconcile(c, snap, &n_retired, !atomic);
 	pthread_cond_broadcast(&c->work_cond);
 	pthread_cond_broadcast(&c->done_cond);
 	pthread_mutex_unlock(&c->mu);
 	workers_join(retired, n_retired);
+	if (atomic)
+		push_atomic(c, snap, removals);
 	weft_snapshot_unref(snap);
+}
+
+/* Milliseconds the core thread may sleep: until the debouncer fires or a
+ * failed transaction is retried; -1 for "until signalled". With mu. */
+static int64_t core_wait_ms(weft_controller *c, int64_t now)
+{
+	int64_t wait = weft_debounce_wait(&c->debounce, now);
+	if (c->txn_retry_at_ms) {
+		int64_t r = c->txn_retry_at_ms > now ? c->txn_retry_at_ms - now : 0;
+		if (wait < 0 || r < wait)
+			wait = r;
+	}
+	return wait;
+}
+
+static void timed_wait(weft_controller *c, int64_t wait)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += wait / 1000;
+	ts.tv_nsec += (wait % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&c->core_cond, &c->mu, &ts);
 }
 
 static void *core_thread_main(void *arg)
@@ -113,29 +177,35 @@ static void *core_thread_main(void *arg)
 	weft_controller *c = arg;
 	pthread_mutex_lock(&c->mu);
 	while (!c->stopping) {
-		int64_t wait = weft_debounce_wait(&c->debounce, controller_now_ms());
+		int64_t now = controller_now_ms();
+		int64_t wait = core_wait_ms(c, now);
 		if (wait < 0) {
 			pthread_cond_wait(&c->core_cond, &c->mu);
 			continue;
 		}
 		if (wait > 0) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&c->core_cond, &c->mu, &ts);
+			timed_wait(c, wait);
 			continue;
 		}
-		weft_debounce_fired(&c->debounce);
-		weft_policyset *policy = weft_policyset_ref(c->head_policy);
-		int64_t rev = c->head_rev;
-		pthread_mutex_unlock(&c->mu);
-		compile_and_publish(c, policy, rev);
-		weft_policyset_unref(policy);
+		if (weft_debounce_wait(&c->debounce, now) == 0) {
+			weft_debounce_fired(&c->debounce);
+			weft_policyset *policy = weft_policyset_ref(c->head_policy);
+			int64_t rev = c->head_rev;
+			int atomic = c->next_txn_mode ? c->next_txn_mode == WEFT_APPLY_ATOMIC
+						      : c->txn_default_atomic;
+			c->next_txn_mode = 0;
+			pthread_mutex_unlock(&c->mu);
+			compile_and_publish(c, policy, rev, atomic);
+			weft_policyset_unref(policy);
+		} else {
+			/* Retry of a failed atomic transaction, same snapshot. */
+			c->txn_retry_at_ms = 0;
+			pthread_mutex_unlock(&c->mu);
+			weft_snapshot *snap = weft_snapcell_get(&c->published);
+			if (snap)
+				push_atomic(c, snap, 0);
+			weft_snapshot_unref(snap);
+		}
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -149,7 +219,8 @@ static char *dup_or(const char *s, const char *fallback)
 
 static int init_sync(weft_controller *c)
 {
-	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL))
+	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL) ||
+	    pthread_mutex_init(&c->store_mu, NULL))
 		return -1;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -203,7 +274,9 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	}
 	c->head_rev = weft_store_head(c->store);
 	/* The head is compiled and pushed at once: devices resync on start. */
-	compile_and_publish(c, c->head_policy, c->head_rev);
+	c->txn_log = json_array();
+	c->txn_default_atomic = opts->atomic ? 1 : 0;
+	compile_and_publish(c, c->head_policy, c->head_rev, c->txn_default_atomic);
 	if (pthread_create(&c->core_thread, NULL, core_thread_main, c)) {
 		weft_err_set(err, "controller: cannot start the core thread");
 		weft_controller_close(c);
@@ -226,17 +299,19 @@ void weft_controller_close(weft_controller *c)
 	/* Stop every worker: reconcile against "no snapshot". */
 	pthread_mutex_lock(&c->mu);
 	size_t n_retired = 0;
-	struct device_worker **retired = workers_reconcile(c, NULL, &n_retired);
+	struct device_worker **retired = workers_reconcile(c, NULL, &n_retired, 1);
 	pthread_cond_broadcast(&c->work_cond);
 	pthread_mutex_unlock(&c->mu);
 	workers_join(retired, n_retired);
 	free(c->workers);
 	weft_snapcell_clear(&c->published);
 	weft_policyset_unref(c->head_policy);
+	json_decref(c->txn_log);
 	if (c->store)
 		weft_store_close(c->store);
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->write_mu);
+	pthread_mutex_destroy(&c->store_mu);
 	pthread_cond_destroy(&c->core_cond);
 	pthread_cond_destroy(&c->work_cond);
 	pthread_cond_destroy(&c->done_cond);

@@ -30,6 +30,8 @@ typedef struct weft_controller_opts {
 	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
 	int reconcile_ms;       /* drift check period per device: 0 = default
 				 * 30000, < 0 = never */
+	int atomic;             /* default transaction mode: 1 atomic (all
+				 * devices or none), 0 independent */
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
@@ -53,6 +55,12 @@ typedef struct weft_write_result {
  * WEFT_EINVALID with every problem in diags, nothing stored. An apply that
  * changes nothing stores no revision. */
 enum { WEFT_APPLY_MERGE = 0, WEFT_APPLY_SYNC = 1 };
+/* Bits that may be or'ed into mode: how the revision is pushed. atomic:
+ * every device or none (plan, prepare all, apply by push group, confirm;
+ * roll back on failure); independent: each device on its own. When several
+ * applies are debounced into one push, atomic wins. Default: the
+ * controller's opts.atomic. */
+enum { WEFT_APPLY_ATOMIC = 2, WEFT_APPLY_INDEPENDENT = 4 };
 int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 			  const char *author, int64_t expected_rev, int dry_run,
 			  weft_write_result *res, weft_diags *diags, weft_err *err);
@@ -87,6 +95,12 @@ int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, we
 int64_t weft_controller_head(weft_controller *c);
 /* The published snapshot, referenced (caller unrefs); NULL before the first. */
 weft_snapshot *weft_controller_snapshot(weft_controller *c);
+/* The last transaction records, newest last: {"transactions":[{"id",
+ * "revision","mode","outcome","cause","started_ms","duration_ms",
+ * "phases_ms":{plan,prepare,apply,confirm},"devices":[{"name","kind","ops",
+ * "result","error"}]}]}. Outcomes: committed, aborted (nothing changed),
+ * rolled-back (applied devices restored). */
+json_t *weft_controller_transactions(weft_controller *c);
 /* Prometheus text exposition of the controller's metrics; malloc'd. */
 char *weft_controller_metrics(weft_controller *c);
 /* Blocks until the snapshot of revision >= rev is compiled and its pushes

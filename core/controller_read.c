@@ -54,7 +54,10 @@ int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, we
 {
 	weft_revision_info *infos = NULL;
 	size_t n = 0;
-	if (weft_store_history(c->store, limit, &infos, &n, err))
+	pthread_mutex_lock(&c->store_mu);
+	int rc = weft_store_history(c->store, limit, &infos, &n, err);
+	pthread_mutex_unlock(&c->store_mu);
+	if (rc)
 		return -1;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
@@ -152,6 +155,14 @@ json_t *weft_controller_status(weft_controller *c)
 			 (json_int_t)compiled, "devices", devices);
 }
 
+json_t *weft_controller_transactions(weft_controller *c)
+{
+	pthread_mutex_lock(&c->mu);
+	json_t *copy = json_deep_copy(c->txn_log);
+	pthread_mutex_unlock(&c->mu);
+	return json_pack("{s:o}", "transactions", copy ? copy : json_array());
+}
+
 char *weft_controller_metrics(weft_controller *c)
 {
 	pthread_mutex_lock(&c->mu);
@@ -188,10 +199,14 @@ char *weft_controller_metrics(weft_controller *c)
 		"# HELP weft_drift_total Drift found on devices, and repaired.\n"
 		"# TYPE weft_drift_total counter\n"
 		"weft_drift_total{outcome=\"detected\"} %llu\n"
-		"weft_drift_total{outcome=\"repaired\"} %llu\n",
+		"weft_drift_total{outcome=\"repaired\"} %llu\n"
+		"# HELP weft_transactions_total Atomic transactions by outcome.\n"
+		"# TYPE weft_transactions_total counter\n"
+		"weft_transactions_total{outcome=\"committed\"} %llu\n"
+		"weft_transactions_total{outcome=\"failed\"} %llu\n",
 		(long long)head, (long long)compiled, m.writes_ok, m.writes_invalid,
 		m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6, m.pushes_ok,
 		m.pushes_failed, m.push_ops, in_sync, pending, error, drift, m.reconciles,
-		m.drifts_detected, m.drifts_repaired);
+		m.drifts_detected, m.drifts_repaired, m.txn_committed, m.txn_failed);
 	return n < 0 ? NULL : out;
 }

@@ -61,7 +61,7 @@ static size_t classify(const weft_policyset *head, weft_resource **ups, size_t n
  * Called with write_mu held. */
 static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 			 const weft_key *dels, size_t n_dels, const char *author,
-			 const char *message, int64_t expected_rev, int dry_run,
+			 const char *message, int64_t expected_rev, int dry_run, int push_mode,
 			 weft_write_result *res, weft_diags *diags, weft_err *err)
 {
 	pthread_mutex_lock(&c->mu);
@@ -93,8 +93,10 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	if (changed == 0 || dry_run)
 		goto out;
 	int64_t new_rev = 0;
+	pthread_mutex_lock(&c->store_mu);
 	rc = weft_store_commit(c->store, expected_rev, author, message, stored, n_stored, dels,
 			       n_dels, &new_rev, err);
+	pthread_mutex_unlock(&c->store_mu);
 	if (rc)
 		goto out;
 	res->revision = new_rev;
@@ -103,6 +105,10 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	c->head_policy = next;
 	next = NULL;
 	c->head_rev = new_rev;
+	if (push_mode & WEFT_APPLY_ATOMIC)
+		c->next_txn_mode = WEFT_APPLY_ATOMIC;
+	else if ((push_mode & WEFT_APPLY_INDEPENDENT) && !c->next_txn_mode)
+		c->next_txn_mode = WEFT_APPLY_INDEPENDENT;
 	weft_debounce_note(&c->debounce, controller_now_ms());
 	pthread_cond_signal(&c->core_cond);
 	pthread_mutex_unlock(&c->mu);
@@ -169,15 +175,15 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 	pthread_mutex_lock(&c->write_mu);
 	weft_key *dels = NULL;
 	size_t n_dels = 0;
-	if (mode == WEFT_APPLY_SYNC) {
+	if (mode & WEFT_APPLY_SYNC) {
 		pthread_mutex_lock(&c->mu);
 		weft_policyset *head = weft_policyset_ref(c->head_policy);
 		pthread_mutex_unlock(&c->mu);
 		dels = sync_deletes(head, ups, n_ups, &n_dels);
 		/* keys point into head's resources: keep head alive until done */
 		int rc = commit_change(c, ups, n_ups, dels, n_dels, author,
-				       "sync from policy directory", expected_rev, dry_run, res,
-				       diags, err);
+				       "sync from policy directory", expected_rev, dry_run, mode,
+				       res, diags, err);
 		weft_policyset_unref(head);
 		pthread_mutex_unlock(&c->write_mu);
 		free(dels);
@@ -186,8 +192,8 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 		free(ups);
 		return rc;
 	}
-	int rc = commit_change(c, ups, n_ups, NULL, 0, author, "apply", expected_rev, dry_run, res,
-			       diags, err);
+	int rc = commit_change(c, ups, n_ups, NULL, 0, author, "apply", expected_rev, dry_run, mode,
+			       res, diags, err);
 	pthread_mutex_unlock(&c->write_mu);
 	for (size_t i = 0; i < n_ups; i++)
 		weft_resource_unref(ups[i]);
@@ -210,7 +216,7 @@ int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
 			rc = weft_err_setc(err, WEFT_ENOTFOUND, "%s '%s/%s' not found",
 					   weft_kind_name(keys[i].kind), keys[i].ns, keys[i].name);
 	if (!rc)
-		rc = commit_change(c, NULL, 0, keys, n, author, "delete", expected_rev, 0, res,
+		rc = commit_change(c, NULL, 0, keys, n, author, "delete", expected_rev, 0, 0, res,
 				   diags, err);
 	weft_policyset_unref(head);
 	pthread_mutex_unlock(&c->write_mu);
@@ -242,7 +248,10 @@ int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author
 	memset(res, 0, sizeof(*res));
 	weft_stored *items = NULL;
 	size_t n = 0;
-	if (weft_store_load(c->store, rev, &items, &n, err))
+	pthread_mutex_lock(&c->store_mu);
+	int lrc = weft_store_load(c->store, rev, &items, &n, err);
+	pthread_mutex_unlock(&c->store_mu);
+	if (lrc)
 		return err ? err->code : -1;
 	weft_diags diags;
 	weft_diags_init(&diags);
@@ -263,7 +272,7 @@ int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author
 	weft_key *dels = sync_deletes(head, ups, n, &n_dels);
 	char message[64];
 	snprintf(message, sizeof(message), "rollback to revision %lld", (long long)rev);
-	rc = commit_change(c, ups, n, dels, n_dels, author, message, -1, 0, res, &diags, err);
+	rc = commit_change(c, ups, n, dels, n_dels, author, message, -1, 0, 0, res, &diags, err);
 	if (rc == WEFT_EINVALID) {
 		char *first = diags.count ? weft_diag_format(&diags.items[0]) : NULL;
 		weft_err_set(err, "revision %lld is not valid any more: %s", (long long)rev,

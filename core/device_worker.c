@@ -16,44 +16,17 @@
 #include <time.h>
 
 #include "controller-int.h"
+#include "device_worker-int.h"
 #include "resource.h"
 
-#define RETRY_MIN_MS 1000
-#define RETRY_MAX_MS 60000
-
-struct device_worker {
-	weft_controller *c;
-	char key[512]; /* "ns/name" */
-	char type[64];
-	pthread_t thread;
-	/* Under c->mu. */
-	int stop;
-	int64_t target_rev;   /* revision of the newest snapshot to reach */
-	int64_t done_rev;     /* newest revision attempted (ok or failed) */
-	int64_t retry_at_ms;  /* 0: no retry scheduled */
-	int64_t backoff_ms;
-	const char *state;    /* pending, in-sync, error */
-	int64_t applied_rev;  /* revision the device runs (last success) */
-	char last_error[1024];
-	int64_t last_push_unix_ms, last_push_duration_ms;
-	size_t last_ops;
-	int64_t reconcile_at_ms; /* next drift check; 0: none scheduled */
-	int64_t drift_detected_unix_ms;
-	size_t drift_diffs;
-	char drift_first[512];
-	/* Worker thread only. */
-	void *session;
-	uint64_t session_device_hash; /* device resource the session was opened for */
-};
-
-static int64_t unix_ms(void)
+int64_t worker_unix_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const weft_resource *find_device(const weft_snapshot *snap, const char *key)
+const weft_resource *worker_find_device(const weft_snapshot *snap, const char *key)
 {
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(snap, &n);
@@ -66,20 +39,33 @@ static const weft_resource *find_device(const weft_snapshot *snap, const char *k
 	return NULL;
 }
 
-/* Runs the whole pipeline once. Fills plan (ops count) and err. */
-static int push_once(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
-		     const weft_resource *dev, size_t *n_ops, weft_err *err)
+void worker_drop_session(struct device_worker *w)
 {
-	if (w->session && w->session_device_hash != dev->hash) {
-		if (a->close)
-			a->close(w->session);
-		w->session = NULL;
-	}
+	const weft_adapter *a = weft_adapter_find(w->type);
+	if (w->session && a && a->close)
+		a->close(w->session);
+	w->session = NULL;
+}
+
+int worker_session(struct device_worker *w, const weft_adapter *a, const weft_resource *dev,
+		   weft_err *err)
+{
+	if (w->session && w->session_device_hash != dev->hash)
+		worker_drop_session(w);
 	if (!w->session && a->open) {
 		if (a->open(dev, &w->session, err))
 			return -1;
 		w->session_device_hash = dev->hash;
 	}
+	return 0;
+}
+
+/* Runs the whole pipeline once. Fills plan (ops count) and err. */
+static int push_once(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
+		     const weft_resource *dev, size_t *n_ops, weft_err *err)
+{
+	if (worker_session(w, a, dev, err))
+		return -1;
 	void *desired = NULL, *actual = NULL;
 	weft_plan plan;
 	weft_plan_init(&plan, w->key, a->kind, weft_snapshot_revision(snap));
@@ -102,11 +88,8 @@ static int push_once(struct device_worker *w, const weft_adapter *a, const weft_
 				weft_err_prefix(err, "abort also failed (%s)", aerr.msg);
 		}
 	}
-	if (rc && w->session && a->close) {
-		/* A failed session may be broken: start the next try afresh. */
-		a->close(w->session);
-		w->session = NULL;
-	}
+	if (rc)
+		worker_drop_session(w); /* a failed session may be broken */
 	weft_plan_free(&plan);
 	if (desired)
 		a->free_config(desired);
@@ -152,11 +135,11 @@ static void work_once(struct device_worker *w)
 	if (!snap)
 		return;
 	int64_t rev = weft_snapshot_revision(snap);
-	const weft_resource *dev = find_device(snap, w->key);
+	const weft_resource *dev = worker_find_device(snap, w->key);
 	weft_err err = {0};
 	int rc;
 	size_t ops = 0;
-	int64_t t0 = controller_now_ms(), started = unix_ms();
+	int64_t t0 = controller_now_ms(), started = worker_unix_ms();
 	const weft_adapter *a = weft_adapter_find(w->type);
 	if (!dev)
 		rc = weft_err_set(&err, "device %s: not in revision %lld", w->key, (long long)rev);
@@ -187,8 +170,8 @@ static void wait_for_work(struct device_worker *w)
 	weft_controller *c = w->c;
 	for (;;) {
 		int64_t now = controller_now_ms();
-		if (w->stop || w->target_rev > w->done_rev || retry_due(w, now) ||
-		    reconcile_due(w, now))
+		if (w->stop || w->txn_cmd != TXN_NONE || w->target_rev > w->done_rev ||
+		    retry_due(w, now) || reconcile_due(w, now))
 			return;
 		int64_t at = w->retry_at_ms;
 		if (w->reconcile_at_ms && (!at || w->reconcile_at_ms < at))
@@ -225,7 +208,7 @@ static void reconcile_once(struct device_worker *w)
 {
 	weft_controller *c = w->c;
 	weft_snapshot *snap = weft_snapcell_get(&c->published);
-	const weft_resource *dev = snap ? find_device(snap, w->key) : NULL;
+	const weft_resource *dev = snap ? worker_find_device(snap, w->key) : NULL;
 	if (!dev) {
 		weft_snapshot_unref(snap);
 		return;
@@ -242,7 +225,7 @@ static void reconcile_once(struct device_worker *w)
 		if (!w->drift_diffs)
 			c->m.drifts_detected++;
 		w->drift_diffs = plan.n_ops;
-		w->drift_detected_unix_ms = unix_ms();
+		w->drift_detected_unix_ms = worker_unix_ms();
 		snprintf(w->drift_first, sizeof(w->drift_first), "%s %s", plan.ops[0].action,
 			 plan.ops[0].target);
 		if (!repair)
@@ -265,10 +248,7 @@ static void reconcile_once(struct device_worker *w)
 		return;
 	/* Repair with a fresh session: an adapter's session may cache what it
 	 * wrote last and would not see the hand edit. */
-	const weft_adapter *a = weft_adapter_find(w->type);
-	if (w->session && a && a->close)
-		a->close(w->session);
-	w->session = NULL;
+	worker_drop_session(w);
 	work_once(w);
 	pthread_mutex_lock(&c->mu);
 	if (!strcmp(w->state, "in-sync"))
@@ -285,6 +265,13 @@ static void *worker_main(void *arg)
 		wait_for_work(w);
 		if (w->stop)
 			break;
+		if (w->txn_cmd != TXN_NONE) {
+			int cmd = w->txn_cmd;
+			pthread_mutex_unlock(&c->mu);
+			txn_worker_run(w, cmd);
+			pthread_mutex_lock(&c->mu);
+			continue;
+		}
 		int64_t now = controller_now_ms();
 		if (w->target_rev <= w->done_rev && !retry_due(w, now) && reconcile_due(w, now)) {
 			pthread_mutex_unlock(&c->mu);
@@ -299,9 +286,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
-	const weft_adapter *a = weft_adapter_find(w->type);
-	if (w->session && a && a->close)
-		a->close(w->session);
+	if (w->txn_has_plan) {
+		weft_plan_free(&w->txn_plan);
+		w->txn_has_plan = 0;
+	}
+	worker_drop_session(w);
 	return NULL;
 }
 
@@ -315,7 +304,14 @@ static struct device_worker *worker_start(weft_controller *c, const weft_resourc
 	if (!controller_device_type(dev, w->type, sizeof(w->type)))
 		snprintf(w->type, sizeof(w->type), "?");
 	w->state = "pending";
+	/* Nothing to do until a target is set (independent pushes) or a
+	 * transaction drives the worker. */
+	w->target_rev = -1;
 	w->done_rev = -1;
+	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
+	w->push_group = (int)json_integer_value(
+		json_object_get(json_object_get(doc, "spec"), "pushGroup"));
+	json_decref(doc);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
 		free(w);
 		return NULL;
@@ -324,7 +320,7 @@ static struct device_worker *worker_start(weft_controller *c, const weft_resourc
 }
 
 struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
-					 size_t *n_retired)
+					 size_t *n_retired, int set_target)
 {
 	size_t n_devs = 0;
 	weft_resource *const *devs = snap ? weft_snapshot_devices(snap, &n_devs) : NULL;
@@ -334,7 +330,7 @@ struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot
 	size_t n_keep = 0;
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
-		const weft_resource *dev = snap ? find_device(snap, w->key) : NULL;
+		const weft_resource *dev = snap ? worker_find_device(snap, w->key) : NULL;
 		char type[64];
 		if (dev && controller_device_type(dev, type, sizeof(type)) && !strcmp(type, w->type))
 			keep[n_keep++] = w;
@@ -355,7 +351,7 @@ struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot
 				keep[n_keep++] = w;
 		}
 	}
-	for (size_t i = 0; i < n_keep; i++) {
+	for (size_t i = 0; set_target && i < n_keep; i++) {
 		keep[i]->target_rev = weft_snapshot_revision(snap);
 		keep[i]->retry_at_ms = 0; /* a new revision is tried at once */
 	}

@@ -1,0 +1,109 @@
+/* The device side of a network-wide transaction: each phase the
+ * coordinator (txn.c) asks for runs here, on the device's own worker
+ * thread, with the worker's session (so at most one write is in flight per
+ * device, transaction or not). PLAN renders, observes and diffs and keeps
+ * the plan; PREPARE stages it; APPLY makes it live; CONFIRM finishes it;
+ * ABORT drops what was staged or rolls back what was applied. */
+#include <string.h>
+
+#include "device_worker-int.h"
+
+static int txn_plan(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
+		    weft_err *err)
+{
+	const weft_resource *dev = worker_find_device(snap, w->key);
+	if (!dev)
+		return weft_err_set(err, "device %s: not in revision %lld", w->key,
+				    (long long)weft_snapshot_revision(snap));
+	if (worker_session(w, a, dev, err))
+		return -1;
+	weft_plan_init(&w->txn_plan, w->key, a->kind, weft_snapshot_revision(snap));
+	w->txn_has_plan = 1;
+	void *desired = NULL, *actual = NULL;
+	int rc = a->render(snap, dev, &desired, err);
+	if (!rc && a->observe)
+		rc = a->observe(w->session, dev, &actual, err);
+	if (!rc)
+		rc = a->diff(dev, desired, actual, &w->txn_plan, err);
+	if (desired)
+		a->free_config(desired);
+	if (actual)
+		a->free_config(actual);
+	return rc;
+}
+
+static void drop_plan(struct device_worker *w)
+{
+	if (w->txn_has_plan)
+		weft_plan_free(&w->txn_plan);
+	w->txn_has_plan = 0;
+}
+
+/* Runs one phase; returns its status. reached is how far the device got
+ * before this phase. */
+static int run_phase(struct device_worker *w, const weft_adapter *a, int cmd, int reached,
+		     weft_err *err)
+{
+	int has_ops = w->txn_has_plan && w->txn_plan.n_ops > 0;
+	switch (cmd) {
+	case TXN_PLAN:
+		drop_plan(w);
+		return txn_plan(w, a, w->txn_snap, err);
+	case TXN_PREPARE:
+		return has_ops && a->prepare ? a->prepare(w->session, &w->txn_plan, err) : 0;
+	case TXN_APPLY:
+		return has_ops ? a->apply(w->session, &w->txn_plan, err) : 0;
+	case TXN_CONFIRM: {
+		int rc = has_ops && a->confirm ? a->confirm(w->session, &w->txn_plan, err) : 0;
+		if (rc == 0)
+			drop_plan(w);
+		return rc;
+	}
+	case TXN_ABORT: {
+		int rc = 0;
+		if (has_ops && reached >= TXN_R_PREPARED && a->abort)
+			rc = a->abort(w->session, &w->txn_plan, err);
+		drop_plan(w);
+		/* What the device holds is uncertain after an abort: the next
+		 * push starts with a fresh session and observes it. */
+		worker_drop_session(w);
+		return rc;
+	}
+	}
+	return weft_err_set(err, "unknown transaction phase %d", cmd);
+}
+
+void txn_worker_run(struct device_worker *w, int cmd)
+{
+	weft_controller *c = w->c;
+	const weft_adapter *a = weft_adapter_find(w->type);
+	weft_err err = {0};
+	pthread_mutex_lock(&c->mu);
+	int reached = w->txn_reached;
+	pthread_mutex_unlock(&c->mu);
+	int rc;
+	if (!a)
+		rc = weft_err_set(&err, "device %s: no adapter for type '%s'", w->key, w->type);
+	else
+		rc = run_phase(w, a, cmd, reached, &err);
+	if (rc && !strstr(err.msg, w->key))
+		weft_err_prefix(&err, "device %s", w->key);
+	pthread_mutex_lock(&c->mu);
+	w->txn_rc = rc;
+	memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
+	if (rc == 0) {
+		if (cmd == TXN_PLAN) {
+			w->txn_reached = TXN_R_PLANNED;
+			w->txn_ops = w->txn_has_plan ? w->txn_plan.n_ops : 0;
+		} else if (cmd == TXN_PREPARE) {
+			w->txn_reached = TXN_R_PREPARED;
+		} else if (cmd == TXN_APPLY) {
+			w->txn_reached = TXN_R_APPLIED;
+		} else if (cmd == TXN_CONFIRM) {
+			w->txn_reached = TXN_R_CONFIRMED;
+		}
+	}
+	w->txn_cmd = TXN_NONE;
+	pthread_cond_broadcast(&c->done_cond);
+	pthread_mutex_unlock(&c->mu);
+}

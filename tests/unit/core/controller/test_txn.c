@@ -1,0 +1,300 @@
+/* Network-wide transactions (core/txn.c) over three file devices in two
+ * push groups, with a wrapped file adapter that injects failures per
+ * device: commit in group order; a prepare failure changes nothing; an
+ * apply failure rolls back the devices already applied; a failed
+ * transaction is retried as a whole; removal-only changes run the groups in
+ * reverse; independent mode lets healthy devices through. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "controller.h"
+#include "file_adapter.h"
+#include "testsupport.h"
+
+/* ---- a file adapter with failure injection -------------------------- */
+
+static const weft_adapter *real;
+static weft_adapter flaky;
+static pthread_mutex_t knob_mu = PTHREAD_MUTEX_INITIALIZER;
+static char fail_prepare[64], fail_apply[64];
+static char apply_log[512];
+
+static int failing(const char *knob, const char *device)
+{
+	pthread_mutex_lock(&knob_mu);
+	int hit = !strcmp(knob, device);
+	pthread_mutex_unlock(&knob_mu);
+	return hit;
+}
+
+static void set_knob(char *knob, const char *device)
+{
+	pthread_mutex_lock(&knob_mu);
+	snprintf(knob, 64, "%s", device);
+	pthread_mutex_unlock(&knob_mu);
+}
+
+static int flaky_prepare(void *s, weft_plan *p, weft_err *e)
+{
+	if (failing(fail_prepare, p->device))
+		return weft_err_set(e, "injected prepare failure");
+	return real->prepare(s, p, e);
+}
+
+static int flaky_apply(void *s, weft_plan *p, weft_err *e)
+{
+	pthread_mutex_lock(&knob_mu);
+	size_t n = strlen(apply_log);
+	snprintf(apply_log + n, sizeof(apply_log) - n, "%s,", p->device);
+	pthread_mutex_unlock(&knob_mu);
+	if (failing(fail_apply, p->device))
+		return weft_err_set(e, "injected apply failure");
+	return real->apply(s, p, e);
+}
+
+/* ---- fixture ------------------------------------------------------------ */
+
+static const char *POLICY =
+	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+	"%s"
+	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: a}\n"
+	"spec: {type: file, pushGroup: 1, options: {directory: out-a}}\n"
+	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: b}\n"
+	"spec: {type: file, pushGroup: 2, options: {directory: out-b}}\n"
+	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: c}\n"
+	"spec: {type: file, pushGroup: 2, options: {directory: out-c}}\n";
+
+static const char *EXTRA =
+	"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: extra}\n"
+	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.9, port: 80}]}\n";
+
+struct fixture {
+	char *dir;
+	weft_controller *c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->dir = ts_mkdtemp("weft-txn");
+	char st[4200];
+	snprintf(st, sizeof(st), "%s/state", f->dir);
+	weft_err err = {0};
+	assert_int_equal(weft_register_builtin_adapters(&err), 0);
+	real = weft_adapter_find("file");
+	flaky = *real;
+	flaky.prepare = flaky_prepare;
+	flaky.apply = flaky_apply;
+	assert_int_equal(weft_adapter_register(&flaky, 1, &err), 0);
+	weft_file_adapter_set_root(f->dir);
+	set_knob(fail_prepare, "");
+	set_knob(fail_apply, "");
+	apply_log[0] = 0;
+	weft_controller_opts opts = {.state_dir = st, .quiet_ms = 10, .max_delay_ms = 100,
+				     .keep_revisions = 20, .reconcile_ms = -1, .atomic = 1};
+	f->c = weft_controller_open(&opts, &err);
+	assert_non_null(f->c);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	weft_controller_close(f->c);
+	ts_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static int64_t apply(struct fixture *f, int port, int extra, int mode)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), POLICY, port, extra ? EXTRA : "");
+	weft_docset docs;
+	weft_diags d;
+	weft_docset_init(&docs);
+	weft_diags_init(&d);
+	weft_err err = {0};
+	weft_write_result res;
+	assert_int_equal(weft_docset_parse(&docs, "t.yaml", text, strlen(text), &d), 0);
+	int rc = weft_controller_apply(f->c, &docs, mode, "t", -1, 0, &res, &d, &err);
+	if (rc)
+		weft_diags_print(stderr, &d);
+	assert_int_equal(rc, 0);
+	int64_t rev = res.revision;
+	weft_write_result_free(&res);
+	weft_docset_free(&docs);
+	weft_diags_free(&d);
+	assert_int_equal(weft_controller_wait_pushed(f->c, rev, 10000), 0);
+	return rev;
+}
+
+/* The port device dev's rendered Service holds, or -1. */
+static int device_port(struct fixture *f, const char *dev)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/out-%s/services/default/svc.json", f->dir, dev);
+	char *text = ts_read_file(path, NULL);
+	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	json_t *ep = json_array_get(json_object_get(json_object_get(doc, "spec"), "endpoints"), 0);
+	int port = ep ? (int)json_integer_value(json_object_get(ep, "port")) : -1;
+	json_decref(doc);
+	return port;
+}
+
+static json_t *last_txn(struct fixture *f)
+{
+	json_t *all = weft_controller_transactions(f->c);
+	json_t *arr = json_object_get(all, "transactions");
+	json_t *last = json_incref(json_array_get(arr, json_array_size(arr) - 1));
+	json_decref(all);
+	return last;
+}
+
+static const char *device_result(json_t *txn, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(txn, "devices"), i, d)
+	if (!strcmp(json_string_value(json_object_get(d, "name")), name))
+		return json_string_value(json_object_get(d, "result"));
+	return "?";
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_commit_in_group_order(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	assert_int_equal(device_port(f, "a"), 1001);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	/* group 1 (a) strictly before group 2 (b, c) */
+	assert_memory_equal(apply_log, "default/a,", 10);
+	json_t *t = last_txn(f);
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "committed");
+	assert_string_equal(json_string_value(json_object_get(t, "mode")), "atomic");
+	assert_string_equal(device_result(t, "default/b"), "applied");
+	assert_non_null(json_object_get(json_object_get(t, "phases_ms"), "prepare"));
+	json_decref(t);
+}
+
+static void test_prepare_failure_changes_nothing_then_retry(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	set_knob(fail_prepare, "default/c");
+	apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	assert_int_equal(device_port(f, "a"), 1001);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	json_t *t = last_txn(f);
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "aborted");
+	assert_non_null(strstr(json_string_value(json_object_get(t, "cause")),
+			       "prepare failed: device default/c"));
+	assert_string_equal(device_result(t, "default/c"), "failed");
+	assert_string_equal(device_result(t, "default/a"), "not-applied");
+	json_decref(t);
+	json_t *st = weft_controller_status(f->c);
+	json_t *dev = json_array_get(json_object_get(st, "devices"), 0);
+	assert_string_equal(json_string_value(json_object_get(dev, "state")), "error");
+	json_decref(st);
+	/* The device recovers: the whole transaction is retried (1 s backoff). */
+	set_knob(fail_prepare, "");
+	long long end = ts_now_ms() + 8000;
+	int committed = 0;
+	while (ts_now_ms() < end && !committed) {
+		t = last_txn(f);
+		committed = !strcmp(json_string_value(json_object_get(t, "outcome")), "committed");
+		json_decref(t);
+		if (!committed)
+			usleep(50000);
+	}
+	assert_true(committed);
+	assert_int_equal(device_port(f, "a"), 1002);
+	assert_int_equal(device_port(f, "c"), 1002);
+}
+
+static void test_apply_failure_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	set_knob(fail_apply, "default/b");
+	apply_log[0] = 0;
+	apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	/* a (group 1) was applied before b failed: it is back at 1001. */
+	assert_memory_equal(apply_log, "default/a,", 10);
+	assert_int_equal(device_port(f, "a"), 1001);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	json_t *t = last_txn(f);
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "rolled-back");
+	assert_string_equal(device_result(t, "default/a"), "rolled-back");
+	assert_string_equal(device_result(t, "default/b"), "failed");
+	json_decref(t);
+	char *m = weft_controller_metrics(f->c);
+	assert_non_null(strstr(m, "weft_transactions_total{outcome=\"failed\"}"));
+	free(m);
+	set_knob(fail_apply, "");
+}
+
+static void test_removal_runs_groups_in_reverse(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 1, WEFT_APPLY_MERGE);
+	apply_log[0] = 0;
+	weft_key key = {WEFT_KIND_SERVICE, "default", "extra"};
+	weft_write_result res;
+	weft_diags d;
+	weft_diags_init(&d);
+	weft_err err = {0};
+	assert_int_equal(weft_controller_delete(f->c, &key, 1, "t", -1, &res, &d, &err), 0);
+	assert_int_equal(weft_controller_wait_pushed(f->c, res.revision, 10000), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&d);
+	/* group 2 (b, c) first, a last */
+	size_t n = strlen(apply_log);
+	assert_true(n > 10);
+	assert_string_equal(apply_log + n - 10, "default/a,");
+}
+
+static void test_independent_mode_lets_healthy_devices_through(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	set_knob(fail_apply, "default/b");
+	apply(f, 1002, 0, WEFT_APPLY_MERGE | WEFT_APPLY_INDEPENDENT);
+	assert_int_equal(device_port(f, "a"), 1002);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1002);
+	set_knob(fail_apply, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_commit_in_group_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_failure_changes_nothing_then_retry,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_independent_mode_lets_healthy_devices_through,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
