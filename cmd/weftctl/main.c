@@ -16,12 +16,13 @@ static const char usage_text[] =
         "usage: weftctl [--server URL] [--token T] [--cacert FILE] [-o table|json] COMMAND\n"
         "commands:\n"
         "  validate PATH...                      check policy files locally (no server)\n"
-        "  apply -f FILE|DIR... [--dry-run] [--expected-revision N]\n"
+        "  apply -f FILE|DIR... [--dry-run] [--expected-revision N] [--atomic|--independent]\n"
         "  get KIND [NAME] [-n NAMESPACE]        KIND singular or plural, any case\n"
         "  delete KIND NAME [-n NAMESPACE] [--expected-revision N]\n"
         "  plan [-f FILE|DIR...]                 per-device dry run\n"
         "  status                                revision and devices\n"
         "  history [--limit N]                   revisions, newest first\n"
+        "  transactions                          atomic pushes and their per-device results\n"
         "  rollback REVISION                     restore a revision as a new one\n"
         "environment: WEFT_SERVER (default " WCTL_DEFAULT_SERVER "), WEFT_TOKEN\n";
 
@@ -47,11 +48,12 @@ static int parse_int(const char *s, long long min, long long *out)
 	return 0;
 }
 
-enum { OPT_DRY_RUN = 256, OPT_EXPECTED, OPT_LIMIT, OPT_SERVER, OPT_TOKEN, OPT_CACERT };
+enum { OPT_DRY_RUN = 256, OPT_EXPECTED, OPT_LIMIT, OPT_SERVER, OPT_TOKEN, OPT_CACERT, OPT_ATOMIC,
+       OPT_INDEPENDENT };
 
 /* Which command-specific options were given, to reject misplaced ones. */
 typedef struct seen {
-	int files, dry_run, expected, ns, limit;
+	int files, dry_run, expected, ns, limit, mode;
 } seen;
 
 static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const char **files)
@@ -66,6 +68,8 @@ static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const cha
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"expected-revision", required_argument, NULL, OPT_EXPECTED},
 	        {"limit", required_argument, NULL, OPT_LIMIT},
+	        {"atomic", no_argument, NULL, OPT_ATOMIC},
+	        {"independent", no_argument, NULL, OPT_INDEPENDENT},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -95,6 +99,11 @@ static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const cha
 		case 'n':
 			o->ns = optarg;
 			s->ns = 1;
+			break;
+		case OPT_ATOMIC:
+		case OPT_INDEPENDENT:
+			o->mode = c == OPT_ATOMIC ? "atomic" : "independent";
+			s->mode = 1;
 			break;
 		case OPT_DRY_RUN:
 			o->dry_run = 1;
@@ -133,6 +142,8 @@ static int check_allowed(const char *cmd, const seen *s)
 	int get = !strcmp(cmd, "get"), del = !strcmp(cmd, "delete");
 	if (s->files && !apply && !plan)
 		return usage("-f is for apply and plan, not %s", cmd);
+	if (s->mode && !apply)
+		return usage("--atomic/--independent are for apply, not %s", cmd);
 	if (s->dry_run && !apply)
 		return usage("--dry-run is for apply, not %s (plan is the dry run)", cmd);
 	if (s->expected && !apply && !del)
@@ -164,6 +175,8 @@ static int run(const char *cmd, char **args, int n, const wctl_opts *o)
 		return n ? usage("plan takes no arguments (use -f)", NULL) : wctl_plan(o);
 	if (!strcmp(cmd, "status"))
 		return n ? usage("status takes no arguments", NULL) : wctl_status(o);
+	if (!strcmp(cmd, "transactions"))
+		return n ? usage("transactions takes no arguments", NULL) : wctl_transactions(o);
 	if (!strcmp(cmd, "history"))
 		return n ? usage("history takes no arguments", NULL) : wctl_history(o);
 	if (!strcmp(cmd, "rollback")) {

@@ -18,10 +18,13 @@ static const char usage_text[] =
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
+        "             [--txn-mode independent|atomic]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
         "  --file-root: where file devices' relative directories resolve (default: .).\n"
-        "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n";
+        "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n"
+        "  --txn-mode: push each revision to every device or none (atomic), or to\n"
+        "              each device on its own (independent, the default).\n";
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -62,6 +65,7 @@ enum {
 	OPT_READY,
 	OPT_FILEROOT,
 	OPT_RECONCILE,
+	OPT_TXNMODE,
 };
 
 static const struct option longopts[] = {
@@ -81,6 +85,7 @@ static const struct option longopts[] = {
         {"ready-file", required_argument, NULL, OPT_READY},
         {"file-root", required_argument, NULL, OPT_FILEROOT},
         {"reconcile-ms", required_argument, NULL, OPT_RECONCILE},
+        {"txn-mode", required_argument, NULL, OPT_TXNMODE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -127,6 +132,14 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_FILEROOT:
 		o->file_root = arg;
+		break;
+	case OPT_TXNMODE:
+		if (!strcmp(arg, "atomic"))
+			o->atomic = 1;
+		else if (!strcmp(arg, "independent"))
+			o->atomic = 0;
+		else
+			rc = usage("--txn-mode: expected atomic or independent, got '%s'", arg);
 		break;
 	case OPT_RECONCILE:
 		if (!(rc = number("--reconcile-ms: expected milliseconds, got '%s'", arg, 86400000,

@@ -96,6 +96,7 @@ static int open_controller(daemon_state *d)
 	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,
 	        .plugin_dir = o->plugin_dir,
 	        .reconcile_ms = o->reconcile_ms,
+	        .atomic = o->atomic,
 	};
 	weft_err err = {0};
 	d->controller = weft_controller_open(&co, &err);

@@ -80,6 +80,7 @@ typedef enum api_route_id {
 	API_ROUTE_ROLLBACK,
 	API_ROUTE_APPLY,
 	API_ROUTE_PLAN,
+	API_ROUTE_TRANSACTIONS,
 	API_ROUTE_LIST,     /* /v1/{plural} and /v1/{plural}/{namespace} */
 	API_ROUTE_RESOURCE, /* /v1/{plural}/{namespace}/{name} */
 	API_ROUTE_COUNT
@@ -149,6 +150,8 @@ void api_handle_metrics(api_ctx *, const api_request *, const api_route *, const
                         api_response *);
 void api_handle_status(api_ctx *, const api_request *, const api_route *, const api_caller *,
                        api_response *);
+void api_handle_transactions(api_ctx *, const api_request *, const api_route *,
+                             const api_caller *, api_response *);
 void api_handle_revisions(api_ctx *, const api_request *, const api_route *, const api_caller *,
                           api_response *);
 void api_handle_get(api_ctx *, const api_request *, const api_route *, const api_caller *,

@@ -54,6 +54,13 @@ void api_handle_status(api_ctx *ctx, const api_request *req, const api_route *ro
 	api_reply_json(resp, 200, st);
 }
 
+/* GET /v1/transactions: the last atomic transaction records. */
+void api_handle_transactions(api_ctx *ctx, const api_request *req, const api_route *route,
+                             const api_caller *who, api_response *resp)
+{
+	api_reply_json(resp, 200, weft_controller_transactions(ctx->controller));
+}
+
 void api_handle_revisions(api_ctx *ctx, const api_request *req, const api_route *route,
                           const api_caller *who, api_response *resp)
 {

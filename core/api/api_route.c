@@ -22,6 +22,7 @@ static const fixed_route fixed_routes[] = {
         {"/v1/rollback", API_ROUTE_ROLLBACK, "POST"},
         {"/v1/apply", API_ROUTE_APPLY, "POST"},
         {"/v1/plan", API_ROUTE_PLAN, "GET, POST"},
+        {"/v1/transactions", API_ROUTE_TRANSACTIONS, "GET, HEAD"},
 };
 
 static const char *const templates[API_ROUTE_COUNT] = {
@@ -33,6 +34,7 @@ static const char *const templates[API_ROUTE_COUNT] = {
         [API_ROUTE_ROLLBACK] = "/v1/rollback",
         [API_ROUTE_APPLY] = "/v1/apply",
         [API_ROUTE_PLAN] = "/v1/plan",
+        [API_ROUTE_TRANSACTIONS] = "/v1/transactions",
         [API_ROUTE_LIST] = "/v1/{plural}",
         [API_ROUTE_RESOURCE] = "/v1/{plural}/{namespace}/{name}",
 };

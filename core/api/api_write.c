@@ -63,6 +63,20 @@ static void reply_write(api_response *resp, int status, weft_write_result *res, 
 	api_reply_json(resp, status, api_write_result_json(res, dry));
 }
 
+/* ?mode=atomic|independent: how this revision is pushed. -1 after 400. */
+static int push_mode(const api_request *req, api_response *resp)
+{
+	const char *mode = api_query_get(req, "mode");
+	if (!mode)
+		return 0;
+	if (!strcmp(mode, "atomic"))
+		return WEFT_APPLY_ATOMIC;
+	if (!strcmp(mode, "independent"))
+		return WEFT_APPLY_INDEPENDENT;
+	api_reply_error(resp, 400, "mode: expected atomic or independent, got '%s'", mode);
+	return -1;
+}
+
 void api_handle_apply(api_ctx *ctx, const api_request *req, const api_route *route,
                       const api_caller *who, api_response *resp)
 {
@@ -70,6 +84,9 @@ void api_handle_apply(api_ctx *ctx, const api_request *req, const api_route *rou
 	int64_t expected;
 	weft_docset set;
 	if (write_params(req, 1, &dry, &expected, resp) != 0)
+		return;
+	int mode = push_mode(req, resp);
+	if (mode < 0)
 		return;
 	if (req->body_len == 0) {
 		api_reply_error(resp, 400, "request body is empty: send YAML or JSON documents");
@@ -81,7 +98,7 @@ void api_handle_apply(api_ctx *ctx, const api_request *req, const api_route *rou
 	weft_diags diags;
 	weft_err err = {0};
 	weft_diags_init(&diags);
-	int rc = weft_controller_apply(ctx->controller, &set, WEFT_APPLY_MERGE, who->author,
+	int rc = weft_controller_apply(ctx->controller, &set, WEFT_APPLY_MERGE | mode, who->author,
 	                               expected, dry, &res, &diags, &err);
 	if (rc != 0)
 		api_reply_status(resp, rc, &err, &diags);

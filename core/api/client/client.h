@@ -29,6 +29,7 @@ typedef struct wctl_opts {
 	int64_t expected_rev; /* --expected-revision, -1 when not given */
 	const char *ns;       /* -n NAMESPACE, NULL when not given */
 	long limit;           /* history --limit, -1 when not given */
+	const char *mode;     /* apply --atomic / --independent, NULL: server default */
 	FILE *out, *err;      /* where results and errors go */
 } wctl_opts;
 
@@ -42,6 +43,8 @@ int wctl_get(const wctl_opts *o, const char *kind, const char *name);
 int wctl_delete(const wctl_opts *o, const char *kind, const char *name);
 int wctl_status(const wctl_opts *o);
 int wctl_history(const wctl_opts *o);
+/* The last network-wide transactions and their per-device results. */
+int wctl_transactions(const wctl_opts *o);
 int wctl_rollback(const wctl_opts *o, int64_t revision);
 
 /* The API plural of a kind given singular or plural in any case, or NULL. */

@@ -73,8 +73,10 @@ int wctl_apply(const wctl_opts *o)
 	char path[128];
 	int n = snprintf(path, sizeof(path), "/v1/apply?dryRun=%s", o->dry_run ? "true" : "false");
 	if (o->expected_rev >= 0)
-		snprintf(path + n, sizeof(path) - (size_t)n, "&expectedRevision=%lld",
-		         (long long)o->expected_rev);
+		n += snprintf(path + n, sizeof(path) - (size_t)n, "&expectedRevision=%lld",
+		              (long long)o->expected_rev);
+	if (o->mode)
+		snprintf(path + n, sizeof(path) - (size_t)n, "&mode=%s", o->mode);
 	int rc = roundtrip(o, "POST", path, "application/vnd.weft.files+json", env, len, NULL,
 	                   "applied");
 	free(env);
@@ -137,6 +139,12 @@ int wctl_delete(const wctl_opts *o, const char *kind, const char *name)
 int wctl_status(const wctl_opts *o)
 {
 	return roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+}
+
+int wctl_transactions(const wctl_opts *o)
+{
+	return roundtrip(o, "GET", "/v1/transactions", NULL, NULL, 0, wctl_render_transactions,
+	                 NULL);
 }
 
 int wctl_history(const wctl_opts *o)

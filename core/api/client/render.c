@@ -187,6 +187,38 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	wctl_table_free(t);
 }
 
+void wctl_render_transactions(const wctl_opts *o, json_t *h)
+{
+	wctl_table *t = wctl_table_new(
+	        6, (const char *[]){"ID", "REVISION", "OUTCOME", "MS", "DEVICES", "CAUSE"});
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(h, "transactions"), i, r)
+	{
+		char id[32], rev[32], ms[32], devs[512] = "";
+		fmt_int(id, sizeof(id), r, "id");
+		fmt_int(rev, sizeof(rev), r, "revision");
+		fmt_int(ms, sizeof(ms), r, "duration_ms");
+		size_t j, used = 0;
+		json_t *d;
+		json_array_foreach(json_object_get(r, "devices"), j, d)
+		{
+			int w = snprintf(devs + used, sizeof(devs) - used, "%s%s=%s", j ? " " : "",
+			                 str(d, "name"), str(d, "result"));
+			if (w < 0 || (size_t)w >= sizeof(devs) - used)
+				break;
+			used += (size_t)w;
+		}
+		wctl_table_add(t, (const char *[]){id, rev, str(r, "outcome"), ms, devs,
+		                                   str(r, "cause")});
+	}
+	if (wctl_table_rows(t))
+		wctl_table_print(t, o->out);
+	else
+		fprintf(o->out, "No transactions yet (independent mode pushes each device on its own).\n");
+	wctl_table_free(t);
+}
+
 void wctl_render_history(const wctl_opts *o, json_t *h)
 {
 	wctl_table *t = wctl_table_new(6, (const char *[]){"REVISION", "TIME", "AUTHOR",

@@ -47,6 +47,7 @@ void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind);
 void wctl_render_resource(const wctl_opts *o, json_t *res);
 void wctl_render_status(const wctl_opts *o, json_t *status);
 void wctl_render_history(const wctl_opts *o, json_t *history);
+void wctl_render_transactions(const wctl_opts *o, json_t *transactions);
 void wctl_render_plan(const wctl_opts *o, json_t *plan);
 /* "file:line:col: path: message" lines of an error body's "errors". */
 void wctl_render_errors(FILE *f, json_t *errors);
