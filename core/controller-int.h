@@ -19,13 +19,28 @@
 
 struct device_worker;
 
+/* Push latency histogram of one adapter kind (Prometheus buckets in ms). */
+#define PUSH_BUCKETS 11
+extern const int push_bucket_ms[PUSH_BUCKETS];
+struct push_histogram {
+	char kind[16];
+	unsigned long long buckets[PUSH_BUCKETS]; /* cumulative at export time */
+	unsigned long long count;
+	double sum_ms;
+};
+
 struct controller_metrics {
 	unsigned long long writes_ok, writes_invalid, writes_conflict, writes_failed;
 	unsigned long long compiles, compile_us_total, compile_us_last;
 	unsigned long long pushes_ok, pushes_failed, push_ops;
 	unsigned long long reconciles, drifts_detected, drifts_repaired;
 	unsigned long long txn_committed, txn_failed;
+	struct push_histogram push_latency[8]; /* per adapter kind */
 };
+
+/* Records one push (or one device's part of a transaction) of kind that
+ * took ms. With mu held. */
+void metrics_observe_push(struct controller_metrics *m, const char *kind, int64_t ms);
 
 struct weft_controller {
 	char *state_dir, *store_url, *plugin_dir;

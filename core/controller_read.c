@@ -163,6 +163,56 @@ json_t *weft_controller_transactions(weft_controller *c)
 	return json_pack("{s:o}", "transactions", copy ? copy : json_array());
 }
 
+const int push_bucket_ms[PUSH_BUCKETS] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+void metrics_observe_push(struct controller_metrics *m, const char *kind, int64_t ms)
+{
+	struct push_histogram *h = NULL;
+	for (size_t i = 0; i < 8 && !h; i++)
+		if (!m->push_latency[i].kind[0] || !strcmp(m->push_latency[i].kind, kind))
+			h = &m->push_latency[i];
+	if (!h)
+		return; /* more than 8 kinds: not histogrammed */
+	snprintf(h->kind, sizeof(h->kind), "%s", kind);
+	for (int b = 0; b < PUSH_BUCKETS; b++)
+		if (ms <= push_bucket_ms[b]) {
+			h->buckets[b]++;
+			break;
+		}
+	h->count++;
+	h->sum_ms += (double)ms;
+}
+
+/* Appends the push latency histograms (cumulative buckets, seconds). */
+static char *append_histograms(char *out, const struct controller_metrics *m)
+{
+	size_t len = strlen(out), cap = len + 4096;
+	char *buf = realloc(out, cap);
+	if (!buf)
+		return out;
+	len += (size_t)snprintf(buf + len, cap - len,
+				"# HELP weft_push_duration_seconds Device push latency by adapter kind.\n"
+				"# TYPE weft_push_duration_seconds histogram\n");
+	for (size_t i = 0; i < 8 && m->push_latency[i].kind[0]; i++) {
+		const struct push_histogram *h = &m->push_latency[i];
+		unsigned long long cum = 0;
+		for (int b = 0; b < PUSH_BUCKETS && len < cap; b++) {
+			cum += h->buckets[b];
+			len += (size_t)snprintf(buf + len, cap - len,
+						"weft_push_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
+						h->kind, push_bucket_ms[b] / 1000.0, cum);
+		}
+		if (len < cap)
+			len += (size_t)snprintf(buf + len, cap - len,
+						"weft_push_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n"
+						"weft_push_duration_seconds_sum{kind=\"%s\"} %.3f\n"
+						"weft_push_duration_seconds_count{kind=\"%s\"} %llu\n",
+						h->kind, h->count, h->kind, h->sum_ms / 1000.0, h->kind,
+						h->count);
+	}
+	return buf;
+}
+
 char *weft_controller_metrics(weft_controller *c)
 {
 	pthread_mutex_lock(&c->mu);
@@ -208,5 +258,5 @@ char *weft_controller_metrics(weft_controller *c)
 		m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6, m.pushes_ok,
 		m.pushes_failed, m.push_ops, in_sync, pending, error, drift, m.reconciles,
 		m.drifts_detected, m.drifts_repaired, m.txn_committed, m.txn_failed);
-	return n < 0 ? NULL : out;
+	return n < 0 ? NULL : append_histograms(out, &m);
 }

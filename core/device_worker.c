@@ -106,6 +106,8 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 	w->last_push_unix_ms = started_unix;
 	w->last_push_duration_ms = dur_ms;
 	w->last_ops = ops;
+	if (ops > 0 || rc)
+		metrics_observe_push(&c->m, w->type, dur_ms);
 	if (rc == 0) {
 		w->state = "in-sync";
 		w->applied_rev = rev;

@@ -187,6 +187,8 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 		if ((long)i == t->failed)
 			json_object_set_new(d, "error", json_string(w->txn_err));
 		json_array_append_new(devices, d);
+		if (w->txn_ops)
+			metrics_observe_push(&t->c->m, w->type, dur);
 		w->done_rev = w->target_rev = t->rev;
 		w->last_push_unix_ms = started_unix;
 		w->last_push_duration_ms = dur;

@@ -177,6 +177,11 @@ static void test_apply_push_change_unchanged(void **state)
 	assert_int_equal(json_integer_value(json_object_get(st, "revision")), 2);
 	assert_int_equal(json_integer_value(json_object_get(st, "last_ops")), 1);
 	json_decref(st);
+	/* Two pushes with changes (creation, canary shift) in the histogram. */
+	char *m = weft_controller_metrics(f->c);
+	assert_non_null(strstr(m, "weft_push_duration_seconds_count{kind=\"file\"} 2\n"));
+	assert_non_null(strstr(m, "weft_push_duration_seconds_bucket{kind=\"file\",le=\"+Inf\"} 2\n"));
+	free(m);
 }
 
 static void test_invalid_and_conflict_change_nothing(void **state)
