@@ -7,6 +7,9 @@
 #ifdef WEFT_HAVE_F5
 #include "f5_adapter.h"
 #endif
+#ifdef WEFT_HAVE_NETCONF
+#include "ncdev_adapter.h"
+#endif
 
 int weft_register_builtin_adapters(weft_err *err)
 {
@@ -14,6 +17,10 @@ int weft_register_builtin_adapters(weft_err *err)
 		return -1;
 #ifdef WEFT_HAVE_F5
 	if (weft_adapter_register(weft_f5_adapter(), 1, err))
+		return -1;
+#endif
+#ifdef WEFT_HAVE_NETCONF
+	if (weft_adapter_register(ncdev_adapter(), 1, err))
 		return -1;
 #endif
 	return 0;

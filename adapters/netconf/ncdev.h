@@ -1,0 +1,139 @@
+/* Internal types and functions of the netconf adapter (not public: the core
+ * only sees ncdev_adapter.h). The adapter is split by phase:
+ *   ncdev_yang.c     the model context (weft-lb + ietf-netconf), shared and
+ *                    read-only once built; the YANG directory
+ *   ncdev_render.c   snapshot + Device -> weft-lb data tree (pure)
+ *   ncdev_render_vs.c  gateways -> virtual services, TLS, ACLs, rate limits
+ *   ncdev_diff.c     lyd_diff -> edit-config content with nc:operation,
+ *                    and the printable plan
+ *   ncdev_conn.c     Device connection settings, SSH (pinned host key,
+ *                    password or key auth), NETCONF session, reconnect
+ *   ncdev_rpc.c      one RPC round trip with timeout, rpc-error decoding
+ *   ncdev_adapter.c  the contract: open/close/observe/prepare/apply/
+ *                    confirm/abort, the commit state machine
+ * See docs/adapter-netconf.md for the mapping and the phases. */
+#ifndef WEFT_NCDEV_H
+#define WEFT_NCDEV_H
+
+#include <stdint.h>
+
+#include <libyang/libyang.h>
+#include <nc_client.h>
+
+#include "adapter.h"
+#include "diag.h"
+#include "policy-t.h"
+#include "resource-t.h"
+
+/* ---- model context (ncdev_yang.c) ---- */
+
+/* The process-wide context holding weft-lb and ietf-netconf (for the
+ * nc:operation annotation). Built once on first use, never modified
+ * afterwards, so any thread may parse, validate and diff with it. NULL with
+ * err when the modules cannot be loaded. */
+const struct ly_ctx *ncdev_model_ctx(weft_err *err);
+/* The weft-lb module of the model context (after ncdev_model_ctx). */
+const struct lys_module *ncdev_model_module(void);
+/* A new, private context for one NETCONF session (libnetconf2 adds the
+ * modules the server announces to it). NULL with err. */
+struct ly_ctx *ncdev_session_ctx_new(weft_err *err);
+/* Last libyang error of ctx in this thread as "message (path)". */
+void ncdev_ly_error(const struct ly_ctx *ctx, char *buf, size_t len);
+
+/* ---- configs (desired / actual) ---- */
+
+/* What render and observe return: a weft-lb data tree in the model
+ * context (NULL tree: nothing), with implicit defaults added. */
+struct ncdev_config {
+	struct lyd_node *tree;
+};
+void ncdev_config_free(void *config);
+
+/* ---- render (ncdev_render.c, ncdev_render_vs.c) ---- */
+
+int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
+		 weft_err *err);
+
+/* ---- diff (ncdev_diff.c) ---- */
+
+/* What diff stages for prepare/apply/abort (weft_plan.priv). */
+struct ncdev_plan {
+	char *edit;    /* the <lb> content of the edit-config (nc:operation) */
+	char *inverse; /* the edit that undoes it (running-only abort) */
+	enum { NCDEV_STAGE_NONE, NCDEV_STAGE_PREPARED, NCDEV_STAGE_APPLIED,
+	       NCDEV_STAGE_CONFIRMED } stage;
+	int mode;            /* enum ncdev_mode, decided at prepare */
+	char persist_id[40]; /* confirmed commit with persist ("" without) */
+};
+int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual,
+	       weft_plan *plan, weft_err *err);
+
+/* ---- connection (ncdev_conn.c) ---- */
+
+enum {
+	NCDEV_CAP_CANDIDATE = 1 << 0,
+	NCDEV_CAP_CONFIRMED = 1 << 1, /* :confirmed-commit:1.1 */
+	NCDEV_CAP_VALIDATE = 1 << 2,  /* :validate:1.1 or 1.0 */
+	NCDEV_CAP_ROLLBACK = 1 << 3,  /* :rollback-on-error */
+	NCDEV_CAP_RUNNING = 1 << 4,   /* :writable-running */
+	/* yuma123 netconfd (announces netconfcentral.org yuma modules): a
+	 * <validate> of the candidate makes its next commit a silent no-op
+	 * (2.13-1, Debian 12), so prepare skips it there; commit validates. */
+	NCDEV_QUIRK_YUMA = 1 << 8,
+};
+
+/* How a device commits (options.commit, or discovered when unset). */
+enum ncdev_mode { NCDEV_MODE_CONFIRMED, NCDEV_MODE_CANDIDATE, NCDEV_MODE_RUNNING };
+
+struct ncdev_conn {
+	char key[300]; /* "ns/name", for messages */
+	char address[256];
+	int port;
+	char username[128];
+	char cred_file[1024]; /* one of cred_file, cred_env */
+	char cred_env[128];
+	char host_key[128]; /* "SHA256:..." */
+	int timeout_ms;
+	weft_commit_mode commit;
+	long long confirm_timeout_ms;
+};
+
+struct ncdev_session {
+	struct ncdev_conn conn;
+	struct nc_session *nc; /* NULL: not connected */
+	struct ly_ctx *ctx;    /* the session's own context */
+	unsigned caps;
+	uint32_t sid;
+	int connects;       /* successful connects so far */
+	int failures;       /* consecutive failed connects */
+	int64_t retry_at_ms; /* no connect attempt before (backoff) */
+	int broken;         /* a transport error happened: reconnect first */
+	/* Commit state of the plan in flight. */
+	int locked; /* datastore locked: NC_DATASTORE_* or 0 */
+};
+
+/* Reads the Device's connection/options into c. */
+int ncdev_conn_parse(const weft_resource *dev, struct ncdev_conn *c, weft_err *err);
+/* Connects (SSH, host key check, auth, NETCONF hello, capabilities). A
+ * connect during the backoff window fails at once. */
+int ncdev_connect(struct ncdev_session *s, weft_err *err);
+/* Connects when there is no live session (dead, broken, never opened). */
+int ncdev_ensure(struct ncdev_session *s, weft_err *err);
+void ncdev_disconnect(struct ncdev_session *s);
+/* The commit mode for the session's capabilities, or -1 with err when the
+ * device lacks what options.commit asks for. */
+int ncdev_mode(const struct ncdev_session *s, enum ncdev_mode *mode, weft_err *err);
+int64_t ncdev_now_ms(void);
+
+/* ---- RPCs (ncdev_rpc.c) ---- */
+
+/* Sends rpc (consumed) and waits for the reply within the device timeout.
+ * what names the operation for messages ("lock candidate"). On <ok/> or
+ * data returns 0 (*data gets the reply's data tree when data != NULL); on
+ * rpc-error returns -1 with err "device K: WHAT: tag: message (path ...)"
+ * (a lock-denied names the holder's session id); on a transport error
+ * marks the session broken. */
+int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what,
+	      struct lyd_node **data, weft_err *err);
+
+#endif

@@ -1,0 +1,304 @@
+/* The netconf adapter's contract table (core/adapter.h) and the commit
+ * state machine. How the phases map onto NETCONF (docs/adapter-netconf.md):
+ *
+ *   mode        prepare                      apply               confirm
+ *   confirmed   lock candidate,              commit confirmed    commit (persist-id),
+ *   (default)   discard-changes,             confirm-timeout T   unlock candidate
+ *               edit-config candidate,       persist P
+ *               validate candidate
+ *   candidate   (same as confirmed)          commit              unlock candidate
+ *   running     lock running, edit-config    edit-config running unlock running
+ *               test-only (when :validate)   rollback-on-error
+ *
+ *   abort: before apply -> discard-changes (candidate) + unlock;
+ *          after a confirmed commit -> cancel-commit (persist-id; from a new
+ *          session if the old one died), else the device rolls back by
+ *          itself when T runs out; running after apply -> edit-config of the
+ *          inverse diff, then unlock.
+ *
+ * The confirmed commit carries <persist>: the device keeps the change
+ * until T even if weft's session drops, so a weft that dies between apply
+ * and confirm leaves a device that rolls back on its own after T, and a weft
+ * that only lost its session can still confirm or cancel from a new one.
+ * T is options.confirmTimeout (default 60 s, rounded up to seconds). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ncdev.h"
+#include "ncdev_adapter.h"
+
+#define DEFAULT_CONFIRM_TIMEOUT_S 60
+
+static int nc_open(const weft_resource *dev, void **session, weft_err *err)
+{
+	struct ncdev_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	if (ncdev_conn_parse(dev, &s->conn, err) || ncdev_ensure(s, err)) {
+		ncdev_disconnect(s);
+		free(s);
+		return -1;
+	}
+	*session = s;
+	return 0;
+}
+
+static void nc_close(void *session)
+{
+	struct ncdev_session *s = session;
+	if (!s)
+		return;
+	ncdev_disconnect(s);
+	free(s);
+}
+
+/* get-config reply data (session context) -> tree in the model context. */
+static int reparse(struct ncdev_session *s, struct lyd_node *data, struct lyd_node **out,
+		   weft_err *err)
+{
+	const struct ly_ctx *mctx = ncdev_model_ctx(err);
+	char *xml = NULL;
+	*out = NULL;
+	if (!mctx)
+		return -1;
+	/* "data" is anydata/anyxml when the session's ietf-netconf knows it,
+	 * an opaque node with children otherwise (seen with netconfd). */
+	int any = data && data->schema && (data->schema->nodetype & LYD_NODE_ANY);
+	LY_ERR lr = LY_SUCCESS;
+	if (any)
+		lr = lyd_any_value_str(data, &xml);
+	else if (data && lyd_child(data))
+		lr = lyd_print_mem(&xml, lyd_child(data), LYD_XML, LYD_PRINT_WITHSIBLINGS);
+	if (lr)
+		return weft_err_set(err, "device %s: get-config: unreadable reply data", s->conn.key);
+	if (xml && *xml &&
+	    lyd_parse_data_mem(mctx, xml, LYD_XML, LYD_PARSE_ONLY, 0, out) != LY_SUCCESS) {
+		char ly[700];
+		ncdev_ly_error(mctx, ly, sizeof(ly));
+		free(xml);
+		return weft_err_set(err, "device %s: get-config: running config does not parse as weft-lb: %s",
+				    s->conn.key, ly);
+	}
+	free(xml);
+	if (lyd_new_implicit_module(out, ncdev_model_module(), LYD_IMPLICIT_NO_STATE, NULL)) {
+		lyd_free_all(*out);
+		*out = NULL;
+		return weft_err_set(err, "device %s: get-config: out of memory", s->conn.key);
+	}
+	return 0;
+}
+
+/* observe: get-config of running filtered to weft-lb. A dead session is
+ * reconnected, and a transport failure retried once (a read is safe). */
+static int nc_observe(void *session, const weft_resource *dev, void **actual, weft_err *err)
+{
+	struct ncdev_session *s = session;
+	struct lyd_node *data = NULL;
+	if (!s)
+		return weft_err_set(err, "device %s/%s: no session", dev->ns, dev->name);
+	int rc = -1;
+	for (int attempt = 0; attempt < 2 && rc; attempt++) {
+		if (ncdev_ensure(s, err))
+			return -1;
+		struct nc_rpc *rpc = nc_rpc_getconfig(NC_DATASTORE_RUNNING, "<lb xmlns=\"urn:weft:lb\"/>",
+						      NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
+		rc = ncdev_rpc(s, rpc, "get-config running", &data, err);
+		if (rc && !s->broken)
+			return -1; /* an rpc-error: retrying gives the same */
+	}
+	if (rc)
+		return -1;
+	struct ncdev_config *cfg = calloc(1, sizeof(*cfg));
+	rc = cfg ? reparse(s, data, &cfg->tree, err) : weft_err_set(err, "out of memory");
+	lyd_free_tree(data);
+	if (rc) {
+		free(cfg);
+		return -1;
+	}
+	*actual = cfg;
+	return 0;
+}
+
+static struct ncdev_plan *plan_priv(const weft_plan *plan)
+{
+	return plan ? plan->priv : NULL;
+}
+
+static int rpc_lock(struct ncdev_session *s, NC_DATASTORE ds, weft_err *err)
+{
+	const char *what = ds == NC_DATASTORE_CANDIDATE ? "lock candidate" : "lock running";
+	if (ncdev_rpc(s, nc_rpc_lock(ds), what, NULL, err)) {
+		if (strstr(err->msg, "lock held by session 0)"))
+			weft_err_prefix(err, "the candidate has uncommitted changes of another session");
+		return -1;
+	}
+	s->locked = ds;
+	return 0;
+}
+
+static void rpc_unlock(struct ncdev_session *s)
+{
+	weft_err ignored = {0};
+	if (s->locked && s->nc && !s->broken &&
+	    ncdev_rpc(s, nc_rpc_unlock(s->locked), "unlock", NULL, &ignored))
+		s->broken = 1; /* dropping the session releases the lock */
+	s->locked = 0;
+}
+
+static int rpc_edit(struct ncdev_session *s, NC_DATASTORE ds, const char *content,
+		    NC_RPC_EDIT_TESTOPT test, weft_err *err)
+{
+	/* rollback-on-error matters where an edit is live (running); a bad
+	 * candidate edit is discarded by abort anyway. */
+	NC_RPC_EDIT_ERROPT eo = ds == NC_DATASTORE_RUNNING && (s->caps & NCDEV_CAP_ROLLBACK)
+					? NC_RPC_EDIT_ERROPT_ROLLBACK
+					: NC_RPC_EDIT_ERROPT_UNKNOWN;
+	struct nc_rpc *rpc = nc_rpc_edit(ds, NC_RPC_EDIT_DFLTOP_UNKNOWN, test, eo, content,
+					 NC_PARAMTYPE_CONST);
+	const char *what = ds == NC_DATASTORE_CANDIDATE		? "edit-config candidate"
+			   : test == NC_RPC_EDIT_TESTOPT_TEST ? "edit-config running (test-only)"
+							      : "edit-config running";
+	return ncdev_rpc(s, rpc, what, NULL, err);
+}
+
+static int prepare_candidate(struct ncdev_session *s, struct ncdev_plan *np, weft_err *err)
+{
+	if (rpc_lock(s, NC_DATASTORE_CANDIDATE, err) ||
+	    ncdev_rpc(s, nc_rpc_discard(), "discard-changes", NULL, err) ||
+	    rpc_edit(s, NC_DATASTORE_CANDIDATE, np->edit, NC_RPC_EDIT_TESTOPT_UNKNOWN, err))
+		return -1;
+	if ((s->caps & NCDEV_CAP_VALIDATE) && !(s->caps & NCDEV_QUIRK_YUMA) &&
+	    ncdev_rpc(s, nc_rpc_validate(NC_DATASTORE_CANDIDATE, NULL, NC_PARAMTYPE_CONST),
+		      "validate candidate", NULL, err))
+		return -1;
+	return 0;
+}
+
+static int nc_prepare(void *session, weft_plan *plan, weft_err *err)
+{
+	struct ncdev_session *s = session;
+	struct ncdev_plan *np = plan_priv(plan);
+	if (!np)
+		return 0; /* nothing to change */
+	enum ncdev_mode mode;
+	if (ncdev_ensure(s, err) || ncdev_mode(s, &mode, err))
+		return -1;
+	np->mode = mode;
+	np->persist_id[0] = 0;
+	if (mode == NCDEV_MODE_RUNNING) {
+		if (rpc_lock(s, NC_DATASTORE_RUNNING, err))
+			return -1;
+		if ((s->caps & NCDEV_CAP_VALIDATE) &&
+		    rpc_edit(s, NC_DATASTORE_RUNNING, np->edit, NC_RPC_EDIT_TESTOPT_TEST, err))
+			return -1;
+	} else if (prepare_candidate(s, np, err)) {
+		return -1;
+	}
+	np->stage = NCDEV_STAGE_PREPARED;
+	return 0;
+}
+
+static int nc_apply(void *session, weft_plan *plan, weft_err *err)
+{
+	struct ncdev_session *s = session;
+	struct ncdev_plan *np = plan_priv(plan);
+	if (!np)
+		return 0;
+	if (np->stage != NCDEV_STAGE_PREPARED)
+		return weft_err_set(err, "device %s: apply without prepare", s->conn.key);
+	int rc;
+	if (np->mode == NCDEV_MODE_RUNNING) {
+		rc = rpc_edit(s, NC_DATASTORE_RUNNING, np->edit, NC_RPC_EDIT_TESTOPT_UNKNOWN, err);
+	} else if (np->mode == NCDEV_MODE_CONFIRMED) {
+		long long ms = s->conn.confirm_timeout_ms;
+		uint32_t t = ms > 0 ? (uint32_t)((ms + 999) / 1000) : DEFAULT_CONFIRM_TIMEOUT_S;
+		snprintf(np->persist_id, sizeof(np->persist_id), "weft-%ld-%lld-%08lx", (long)getpid(),
+			 (long long)ncdev_now_ms(), random());
+		rc = ncdev_rpc(s, nc_rpc_commit(1, t, np->persist_id, NULL, NC_PARAMTYPE_CONST),
+			       "commit confirmed", NULL, err);
+	} else {
+		rc = ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), "commit", NULL,
+			       err);
+	}
+	if (!rc)
+		np->stage = NCDEV_STAGE_APPLIED;
+	return rc;
+}
+
+static int nc_confirm(void *session, weft_plan *plan, weft_err *err)
+{
+	struct ncdev_session *s = session;
+	struct ncdev_plan *np = plan_priv(plan);
+	if (!np)
+		return 0;
+	if (np->stage != NCDEV_STAGE_APPLIED)
+		return weft_err_set(err, "device %s: confirm without apply", s->conn.key);
+	if (np->mode == NCDEV_MODE_CONFIRMED) {
+		/* With persist, any session may confirm: survive a dropped one. */
+		if (ncdev_ensure(s, err) ||
+		    ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, np->persist_id, NC_PARAMTYPE_CONST),
+			      "confirming commit", NULL, err))
+			return -1;
+	}
+	rpc_unlock(s);
+	np->stage = NCDEV_STAGE_CONFIRMED;
+	return 0;
+}
+
+static int abort_applied(struct ncdev_session *s, struct ncdev_plan *np, weft_err *err)
+{
+	if (np->mode == NCDEV_MODE_CONFIRMED) {
+		if (ncdev_ensure(s, err) ||
+		    ncdev_rpc(s, nc_rpc_cancel(np->persist_id, NC_PARAMTYPE_CONST), "cancel-commit",
+			      NULL, err)) {
+			weft_err_prefix(err, "the device rolls back by itself when the confirm timeout "
+					     "runs out");
+			return -1;
+		}
+		return 0;
+	}
+	if (np->mode == NCDEV_MODE_RUNNING && np->inverse)
+		return rpc_edit(s, NC_DATASTORE_RUNNING, np->inverse, NC_RPC_EDIT_TESTOPT_UNKNOWN,
+				err);
+	return weft_err_set(err, "device %s: a plain candidate commit cannot be rolled back",
+			    s->conn.key);
+}
+
+static int nc_abort(void *session, weft_plan *plan, weft_err *err)
+{
+	struct ncdev_session *s = session;
+	struct ncdev_plan *np = plan_priv(plan);
+	if (!np || !s)
+		return 0;
+	int rc = 0;
+	if (np->stage == NCDEV_STAGE_APPLIED)
+		rc = abort_applied(s, np, err);
+	else if (np->stage == NCDEV_STAGE_PREPARED && s->locked == NC_DATASTORE_CANDIDATE &&
+		 s->nc && !s->broken)
+		rc = ncdev_rpc(s, nc_rpc_discard(), "discard-changes", NULL, err);
+	rpc_unlock(s);
+	np->stage = NCDEV_STAGE_NONE;
+	return rc;
+}
+
+static const weft_adapter netconf_adapter = {
+	.kind = "netconf",
+	.abi = WEFT_ADAPTER_ABI,
+	.open = nc_open,
+	.close = nc_close,
+	.render = ncdev_render,
+	.observe = nc_observe,
+	.diff = ncdev_diff,
+	.prepare = nc_prepare,
+	.apply = nc_apply,
+	.confirm = nc_confirm,
+	.abort = nc_abort,
+	.free_config = ncdev_config_free,
+};
+
+const weft_adapter *ncdev_adapter(void)
+{
+	return &netconf_adapter;
+}

@@ -1,0 +1,131 @@
+/* The YANG side of the netconf adapter: where models/yang is, the shared
+ * model context that render, observe and diff work in, and the private
+ * contexts of NETCONF sessions.
+ *
+ * Why two kinds of context: libnetconf2 2.0.24 extends the context it is
+ * given at connect time with whatever the server announces (it loads
+ * ietf-yang-library and fetches schemas with get-schema), so a context
+ * shared by sessions would be modified by one device worker while another
+ * parses with it -- libyang contexts are only safe to share read-only.
+ * Sessions therefore get their own context, and get-config replies are
+ * re-parsed from XML into the shared model context, which is built once
+ * (pthread_once) and never modified afterwards.
+ *
+ * The YANG directory: $WEFT_YANG_DIR when set, else the source tree's
+ * models/yang compiled in as NCDEV_YANG_DIR. Standard modules are read from
+ * its ietf/ subdirectory. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ncdev.h"
+#include "ncdev_adapter.h"
+
+#ifndef NCDEV_YANG_DIR
+#define NCDEV_YANG_DIR "models/yang"
+#endif
+
+static pthread_once_t model_once = PTHREAD_ONCE_INIT;
+static struct ly_ctx *model_ctx;
+static const struct lys_module *model_mod;
+static char model_error[1024];
+
+const char *ncdev_yang_dir(void)
+{
+	const char *env = getenv("WEFT_YANG_DIR");
+	return env && *env ? env : NCDEV_YANG_DIR;
+}
+
+void ncdev_ly_error(const struct ly_ctx *ctx, char *buf, size_t len)
+{
+	const struct ly_err_item *e = ctx ? ly_err_last(ctx) : NULL;
+	if (!e) {
+		snprintf(buf, len, "libyang error");
+		return;
+	}
+	if (e->path)
+		snprintf(buf, len, "%s (path %s)", e->msg ? e->msg : "error", e->path);
+	else
+		snprintf(buf, len, "%s", e->msg ? e->msg : "error");
+}
+
+/* A context with the YANG directory and its ietf/ on the search path and
+ * weft-lb plus ietf-netconf (all features) implemented. */
+static struct ly_ctx *context_new(char *msg, size_t len)
+{
+	const char *dir = ncdev_yang_dir();
+	char ietf[4096];
+	snprintf(ietf, sizeof(ietf), "%s/ietf", dir);
+	struct ly_ctx *ctx = NULL;
+	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS) {
+		snprintf(msg, len, "netconf adapter: cannot use YANG directory %s (set WEFT_YANG_DIR)",
+			 dir);
+		return NULL;
+	}
+	ly_ctx_set_searchdir(ctx, ietf);
+	const char *all[] = {"*", NULL};
+	if (!ly_ctx_load_module(ctx, "ietf-netconf", "2011-06-01", all) ||
+	    !ly_ctx_load_module(ctx, "weft-lb", NULL, NULL)) {
+		char ly[512];
+		ncdev_ly_error(ctx, ly, sizeof(ly));
+		snprintf(msg, len,
+			 "netconf adapter: cannot load weft-lb/ietf-netconf from %s (set WEFT_YANG_DIR): %s",
+			 dir, ly);
+		ly_ctx_destroy(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void model_init(void)
+{
+	/* libyang prints errors to stderr by default; they reach our error
+	 * messages through ly_err_last instead. */
+	ly_log_options(LY_LOSTORE_LAST);
+	model_ctx = context_new(model_error, sizeof(model_error));
+	if (model_ctx)
+		model_mod = ly_ctx_get_module_implemented(model_ctx, "weft-lb");
+}
+
+const struct ly_ctx *ncdev_model_ctx(weft_err *err)
+{
+	pthread_once(&model_once, model_init);
+	if (!model_ctx)
+		weft_err_set(err, "%s", model_error);
+	return model_ctx;
+}
+
+const struct lys_module *ncdev_model_module(void)
+{
+	return model_mod;
+}
+
+struct ly_ctx *ncdev_session_ctx_new(weft_err *err)
+{
+	char msg[1024];
+	struct ly_ctx *ctx = context_new(msg, sizeof(msg));
+	if (!ctx)
+		weft_err_set(err, "%s", msg);
+	return ctx;
+}
+
+void ncdev_config_free(void *config)
+{
+	struct ncdev_config *c = config;
+	if (!c)
+		return;
+	lyd_free_all(c->tree);
+	free(c);
+}
+
+char *ncdev_config_xml(const void *config)
+{
+	const struct ncdev_config *c = config;
+	char *out = NULL;
+	if (!c || !c->tree)
+		return strdup("");
+	if (lyd_print_mem(&out, c->tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
+		return NULL;
+	return out ? out : strdup("");
+}
