@@ -71,7 +71,18 @@ static struct lyd_node *find_match(struct lyd_node *parent, struct lyd_node **to
 {
 	struct lyd_node *siblings = parent ? lyd_child(parent) : *top, *match = NULL;
 
-	if (!siblings || lyd_find_sibling_first(siblings, e, &match))
+	if (!siblings)
+		return NULL;
+	/* A leaf, container or anydata exists at most once: it is the same
+	 * node whatever its value (lyd_find_sibling_first would compare the
+	 * leaf's value too, and a changed value would become a second leaf).
+	 * List entries and leaf-list values are matched by keys / value. */
+	if (e->schema && (e->schema->nodetype & (LYS_LEAF | LYS_CONTAINER | LYS_ANYDATA))) {
+		if (lyd_find_sibling_val(siblings, e->schema, NULL, 0, &match))
+			return NULL;
+		return match;
+	}
+	if (lyd_find_sibling_first(siblings, e, &match))
 		return NULL;
 	return match;
 }

@@ -224,6 +224,33 @@ def test_confirmed_commit(sim):
         R.check("cancel-commit without a pending commit fails", e is not None, e)
 
 
+def test_merge_changes_a_leaf(sim):
+    """A merge that changes a leaf's value changes it in place (one leaf),
+    it does not add a second instance."""
+    member = "<member><address>10.9.0.1</address><port>80</port><weight>%d</weight></member>"
+    with sim.connect(0) as m:
+        m.edit_config(target="candidate", config=cfg(lb("<pool><name>wpool</name>%s</pool>" % (member % 10))))
+        m.commit()
+        m.edit_config(target="candidate", config=cfg(lb("<pool><name>wpool</name>%s</pool>" % (member % 20))))
+        R.check("validate after a merge that changed a leaf's value is ok",
+                m.validate(source="candidate").ok)
+        m.commit()
+        r = m.get_config(source="running", filter=(
+            "subtree", '<lb %s><pool><name>wpool</name></pool></lb>' % NS)).data_xml
+        R.check("the merged leaf has its new value, once",
+                r.count("<weight>") == 1 and "<weight>20</weight>" in r, r)
+        e = rpc_error(m.edit_config, target="candidate", config=cfg(lb(
+            '<pool><name>wpool</name><member><address>10.9.0.1</address><port>80</port>'
+            '<weight xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" nc:operation="create">30</weight>'
+            '</member></pool>')))
+        R.check("create of an existing leaf with another value -> data-exists",
+                e is not None and e.tag == "data-exists", e)
+        m.discard_changes()
+        m.edit_config(target="candidate", config=cfg(lb('<pool %s nc:operation="delete"><name>wpool</name></pool>'
+                                                        % 'xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"')))
+        m.commit()
+
+
 def test_writable_running(sim):
     with sim.connect(2) as m:
         m.edit_config(target="running", config=cfg(lb(pool("wr", members=[("10.2.0.1", 80)]))))
@@ -320,6 +347,7 @@ def main():
         tests = [lambda: test_capabilities(sim), lambda: test_edit_commit(sim, example_xml),
                  lambda: test_error_tags(sim), lambda: test_discard_and_validate(sim),
                  lambda: test_locks(sim), lambda: test_confirmed_commit(sim),
+                 lambda: test_merge_changes_a_leaf(sim),
                  lambda: test_writable_running(sim), lambda: test_get_schema(sim),
                  lambda: test_faults(sim), lambda: test_control_datastore(sim)]
         for t in tests:
