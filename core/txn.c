@@ -250,6 +250,13 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 		t.ws[i]->txn_ops = 0;
 		t.ws[i]->state = "pending";
 	}
+	if (t.n == 0) {
+		/* No device: nothing to transact, nothing to record. */
+		pthread_mutex_unlock(&c->mu);
+		free(t.ws);
+		free(t.sel);
+		return 0;
+	}
 	run_phases(&t, removal_only);
 	int64_t dur = elapsed_ms(&t0);
 	json_t *devices = settle_devices(&t, started_unix, dur);
