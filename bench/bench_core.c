@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 		lat[i] = now_ms() - a;
 		if (diff.count != 1)
 			fprintf(stderr, "bench_core: expected 1 changed resource, got %zu\n",
-				diff.count);
+			        diff.count);
 		weft_snapshot_diff_free(&diff);
 		weft_snapshot_unref(snap);
 		weft_policyset_unref(set);

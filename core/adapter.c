@@ -23,10 +23,11 @@ static int check_adapter(const weft_adapter *a, weft_err *err)
 		return weft_err_set(err, "adapter without a kind");
 	if (a->abi != WEFT_ADAPTER_ABI)
 		return weft_err_set(err, "adapter '%s': ABI %d, weft expects %d", a->kind, a->abi,
-				    WEFT_ADAPTER_ABI);
+		                    WEFT_ADAPTER_ABI);
 	if (!a->render || !a->diff || !a->apply || !a->free_config)
-		return weft_err_set(err, "adapter '%s': render, diff, apply and free_config are required",
-				    a->kind);
+		return weft_err_set(
+		        err, "adapter '%s': render, diff, apply and free_config are required",
+		        a->kind);
 	return 0;
 }
 
@@ -78,7 +79,7 @@ typedef const weft_adapter *(*entry_fn)(void);
 
 /* Adds one plugin problem to err, keeping earlier ones ("a; b"). */
 static void plugin_problem(weft_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 static void plugin_problem(weft_err *err, const char *fmt, ...)
 {
 	if (!err)
@@ -175,11 +176,11 @@ json_t *weft_plan_to_json(const weft_plan *plan)
 	json_t *ops = json_array();
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		json_t *op = json_pack("{s:s, s:s}", "action", plan->ops[i].action, "target",
-				       plan->ops[i].target);
+		                       plan->ops[i].target);
 		if (plan->ops[i].detail)
 			json_object_set_new(op, "detail", json_string(plan->ops[i].detail));
 		json_array_append_new(ops, op);
 	}
 	return json_pack("{s:s, s:s, s:I, s:o}", "device", plan->device, "kind", plan->kind,
-			 "revision", (json_int_t)plan->revision, "ops", ops);
+	                 "revision", (json_int_t)plan->revision, "ops", ops);
 }

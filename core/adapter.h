@@ -52,10 +52,10 @@ typedef struct weft_adapter {
 	int (*open)(const weft_resource *device, void **session, weft_err *err);
 	void (*close)(void *session);
 	int (*render)(const weft_snapshot *snap, const weft_resource *device, void **desired,
-		      weft_err *err);
+	              weft_err *err);
 	int (*observe)(void *session, const weft_resource *device, void **actual, weft_err *err);
 	int (*diff)(const weft_resource *device, const void *desired, const void *actual,
-		    weft_plan *plan, weft_err *err);
+	            weft_plan *plan, weft_err *err);
 	int (*prepare)(void *session, weft_plan *plan, weft_err *err);
 	int (*apply)(void *session, weft_plan *plan, weft_err *err);
 	int (*confirm)(void *session, weft_plan *plan, weft_err *err);

@@ -22,8 +22,7 @@ void *weft_arena_alloc(weft_arena *a, size_t size);
 char *weft_arena_strdup(weft_arena *a, const char *s);
 char *weft_arena_strndup(weft_arena *a, const char *s, size_t n);
 /* printf into the arena. */
-char *weft_arena_printf(weft_arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+char *weft_arena_printf(weft_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Bytes handed out so far (for memory benchmarks). */
 size_t weft_arena_used(const weft_arena *a);
 

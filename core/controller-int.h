@@ -51,7 +51,7 @@ struct weft_controller {
 	pthread_mutex_t write_mu;
 	pthread_mutex_t mu;
 	pthread_mutex_t store_mu; /* the store is single-threaded (docs/store.md):
-				   * every call after open goes under store_mu */
+	                           * every call after open goes under store_mu */
 	pthread_cond_t core_cond; /* wakes the core thread (changes, stop) */
 	pthread_cond_t work_cond; /* wakes device workers (new target) */
 	pthread_cond_t done_cond; /* a device worker finished a push */
@@ -68,11 +68,11 @@ struct weft_controller {
 	/* Transactions (txn.c). */
 	int txn_default_atomic;  /* weftd --txn-mode */
 	int next_txn_mode;       /* from the applies since the last compile:
-				  * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
+	                          * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
 	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
 	int64_t txn_backoff_ms;
 	long long txn_seq;
-	json_t *txn_log;         /* the last transaction records */
+	json_t *txn_log; /* the last transaction records */
 
 	weft_snapcell published;
 	pthread_t core_thread;
@@ -93,7 +93,7 @@ int64_t controller_now_ms(void);
  * workers itself. Called with mu held; returns workers to stop, to be
  * joined by workers_join after unlocking. */
 struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
-					 size_t *n_retired, int set_target);
+                                         size_t *n_retired, int set_target);
 void workers_join(struct device_worker **retired, size_t n);
 /* Appends each worker's status object to arr. With mu held. */
 void workers_status(weft_controller *c, json_t *arr);
@@ -101,7 +101,7 @@ void workers_status(weft_controller *c, json_t *arr);
 int workers_done(weft_controller *c, int64_t rev);
 /* Counts of workers per state, for metrics. With mu held. */
 void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error,
-			  size_t *drift);
+                          size_t *drift);
 
 /* txn.c: runs snap as one atomic transaction over every device worker
  * (which must not have their own targets set). Called without mu from the
@@ -110,7 +110,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */
-int controller_plan_device(const weft_snapshot *snap, const weft_resource *device,
-			   weft_plan *plan, weft_err *err);
+int controller_plan_device(const weft_snapshot *snap, const weft_resource *device, weft_plan *plan,
+                           weft_err *err);
 
 #endif

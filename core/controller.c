@@ -52,7 +52,7 @@ static int load_head(weft_controller *c, weft_policyset **out, weft_err *err)
 	int rc = res ? 0 : -1;
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = weft_policy_decode_json(items[i].json, strlen(items[i].json), items[i].file,
-					     items[i].line, &res[i], &diags);
+		                             items[i].line, &res[i], &diags);
 	weft_policyset *set = rc ? NULL : weft_policyset_new(res, n, &diags);
 	if (set && weft_policy_validate(set, &diags)) {
 		weft_policyset_unref(set);
@@ -61,7 +61,7 @@ static int load_head(weft_controller *c, weft_policyset **out, weft_err *err)
 	if (!set) {
 		char *first = diags.count ? weft_diag_format(&diags.items[0]) : NULL;
 		weft_err_set(err, "store %s: revision %lld does not load: %s", c->store_url,
-			     (long long)head, first ? first : "out of memory");
+		             (long long)head, first ? first : "out of memory");
 		free(first);
 	}
 	for (size_t i = 0; res && i < n; i++)
@@ -108,8 +108,7 @@ static void push_atomic(weft_controller *c, weft_snapshot *snap, int removals)
 
 /* Compiles and publishes the given policy; hands it to the workers, or
  * runs it as one atomic transaction. Called without mu. */
-static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev,
-				int atomic)
+static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev, int atomic)
 {
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -120,13 +119,13 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	if (!snap) {
 		weft_snapshot_unref(prev);
 		fprintf(stderr, "weft: compile of revision %lld failed: %s\n", (long long)rev,
-			err.msg);
+		        err.msg);
 		return;
 	}
 	int removals = atomic && removal_only(prev, snap);
 	weft_snapshot_unref(prev);
 	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
-						     (b.tv_nsec - a.tv_nsec) / 1000);
+	                                             (b.tv_nsec - a.tv_nsec) / 1000);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
 	c->compiled_rev = rev;
@@ -192,7 +191,7 @@ static void *core_thread_main(void *arg)
 			weft_policyset *policy = weft_policyset_ref(c->head_policy);
 			int64_t rev = c->head_rev;
 			int atomic = c->next_txn_mode ? c->next_txn_mode == WEFT_APPLY_ATOMIC
-						      : c->txn_default_atomic;
+			                              : c->txn_default_atomic;
 			c->next_txn_mode = 0;
 			pthread_mutex_unlock(&c->mu);
 			compile_and_publish(c, policy, rev, atomic);
@@ -224,8 +223,8 @@ static int init_sync(weft_controller *c)
 		return -1;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
-	int rc = pthread_cond_init(&c->core_cond, &attr) || pthread_cond_init(&c->work_cond, NULL) ||
-		 pthread_cond_init(&c->done_cond, NULL);
+	int rc = pthread_cond_init(&c->core_cond, &attr) ||
+	         pthread_cond_init(&c->work_cond, NULL) || pthread_cond_init(&c->done_cond, NULL);
 	pthread_condattr_destroy(&attr);
 	return rc ? -1 : 0;
 }
@@ -255,7 +254,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	c->keep_revisions = opts->keep_revisions;
 	c->reconcile_ms = opts->reconcile_ms == 0 ? 30000 : opts->reconcile_ms;
 	weft_debounce_init(&c->debounce, opts->quiet_ms > 0 ? opts->quiet_ms : 100,
-			   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
+	                   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
 	weft_snapcell_init(&c->published);
 	if (c->plugin_dir) {
 		weft_err perr = {0};

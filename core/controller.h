@@ -29,9 +29,9 @@ typedef struct weft_controller_opts {
 	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
 	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
 	int reconcile_ms;       /* drift check period per device: 0 = default
-				 * 30000, < 0 = never */
+	                         * 30000, < 0 = never */
 	int atomic;             /* default transaction mode: 1 atomic (all
-				 * devices or none), 0 independent */
+	                         * devices or none), 0 independent */
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
@@ -43,9 +43,9 @@ void weft_controller_close(weft_controller *c);
 
 /* Outcome of a write. */
 typedef struct weft_write_result {
-	int64_t revision;  /* new revision (or current one if nothing changed) */
+	int64_t revision; /* new revision (or current one if nothing changed) */
 	size_t created, updated, deleted, unchanged;
-	json_t *changes;   /* [{"kind","namespace","name","action"}], caller decrefs */
+	json_t *changes; /* [{"kind","namespace","name","action"}], caller decrefs */
 } weft_write_result;
 
 /* Applies documents (create or replace by key). mode SYNC makes the docs the
@@ -61,29 +61,29 @@ enum { WEFT_APPLY_MERGE = 0, WEFT_APPLY_SYNC = 1 };
  * applies are debounced into one push, atomic wins. Default: the
  * controller's opts.atomic. */
 enum { WEFT_APPLY_ATOMIC = 2, WEFT_APPLY_INDEPENDENT = 4 };
-int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
-			  const char *author, int64_t expected_rev, int dry_run,
-			  weft_write_result *res, weft_diags *diags, weft_err *err);
+int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode, const char *author,
+                          int64_t expected_rev, int dry_run, weft_write_result *res,
+                          weft_diags *diags, weft_err *err);
 /* Deletes resources by key; references left dangling make it WEFT_EINVALID. */
-int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
-			   const char *author, int64_t expected_rev, weft_write_result *res,
-			   weft_diags *diags, weft_err *err);
+int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n, const char *author,
+                           int64_t expected_rev, weft_write_result *res, weft_diags *diags,
+                           weft_err *err);
 /* Restores revision rev's content as a new revision. */
 int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author,
-			     weft_write_result *res, weft_err *err);
+                             weft_write_result *res, weft_err *err);
 void weft_write_result_free(weft_write_result *res);
 
 /* Reads. kind < 0: all kinds; ns NULL: all namespaces; name NULL: all.
  * Returns {"revision":N,"items":[resource JSON...]} or WEFT_ENOTFOUND for a
  * named resource that does not exist. */
 int weft_controller_get(weft_controller *c, int kind, const char *ns, const char *name,
-			json_t **out, weft_err *err);
+                        json_t **out, weft_err *err);
 /* Dry-run: per-device plan of bringing every device from what it holds
  * (observed, or last applied) to the head revision -- or, when docs is not
  * NULL, to head + docs applied (validated first; WEFT_EINVALID as apply).
  * {"revision":N,"devices":[plan JSON...]} */
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
-			 weft_diags *diags, weft_err *err);
+                         weft_diags *diags, weft_err *err);
 /* {"revision":N,"snapshot_revision":M,"devices":[{"name","kind","state",
  * "revision","last_error","last_push_ms","last_push_duration_ms",
  * "drift": null | {"detected_ms","differences","first"}}]}. States:

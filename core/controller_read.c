@@ -15,7 +15,7 @@ static json_t *resource_json(const weft_resource *r)
 }
 
 int weft_controller_get(weft_controller *c, int kind, const char *ns, const char *name,
-			json_t **out, weft_err *err)
+                        json_t **out, weft_err *err)
 {
 	pthread_mutex_lock(&c->mu);
 	weft_policyset *head = weft_policyset_ref(c->head_policy);
@@ -29,7 +29,7 @@ int weft_controller_get(weft_controller *c, int kind, const char *ns, const char
 			json_array_append_new(items, resource_json(r));
 		else
 			rc = weft_err_setc(err, WEFT_ENOTFOUND, "%s '%s/%s' not found",
-					   weft_kind_name((weft_kind)kind), ns, name);
+			                   weft_kind_name((weft_kind)kind), ns, name);
 	} else {
 		size_t n = weft_policyset_count(head);
 		weft_resource *const *all = weft_policyset_items(head);
@@ -61,22 +61,24 @@ int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, we
 		return -1;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(
-			arr, json_pack("{s:I, s:I, s:s, s:s, s:I, s:I}", "revision",
-				       (json_int_t)infos[i].rev, "time", (json_int_t)infos[i].time_ms,
-				       "author", infos[i].author ? infos[i].author : "",
-				       "message", infos[i].message ? infos[i].message : "",
-				       "resources", (json_int_t)infos[i].resources, "changed",
-				       (json_int_t)infos[i].changed));
+		json_array_append_new(arr,
+		                      json_pack("{s:I, s:I, s:s, s:s, s:I, s:I}", "revision",
+		                                (json_int_t)infos[i].rev, "time",
+		                                (json_int_t)infos[i].time_ms, "author",
+		                                infos[i].author ? infos[i].author : "", "message",
+		                                infos[i].message ? infos[i].message : "",
+		                                "resources", (json_int_t)infos[i].resources,
+		                                "changed", (json_int_t)infos[i].changed));
 	weft_revision_info_free_array(infos, n);
-	*out = json_pack("{s:I, s:o}", "head", (json_int_t)weft_controller_head(c), "revisions", arr);
+	*out = json_pack("{s:I, s:o}", "head", (json_int_t)weft_controller_head(c), "revisions",
+	                 arr);
 	return 0;
 }
 
 /* A candidate snapshot: head + docs, validated; NULL docs -> the published
  * snapshot of the head (compiled now if the debounce has not run yet). */
 static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *docs,
-					 weft_diags *diags, weft_err *err)
+                                         weft_diags *diags, weft_err *err)
 {
 	pthread_mutex_lock(&c->mu);
 	weft_policyset *head = weft_policyset_ref(c->head_policy);
@@ -99,7 +101,7 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 		if (!next) {
 			weft_policyset_unref(head);
 			weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-				      diags->count);
+			              diags->count);
 			return NULL;
 		}
 	} else {
@@ -113,7 +115,7 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 }
 
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
-			 weft_diags *diags, weft_err *err)
+                         weft_diags *diags, weft_err *err)
 {
 	weft_snapshot *snap = candidate_snapshot(c, docs, diags, err);
 	if (!snap)
@@ -131,7 +133,7 @@ int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **o
 		json_t *pj;
 		if (controller_plan_device(snap, devices[i], &plan, &derr)) {
 			pj = json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
-				       "error", derr.msg);
+			               "error", derr.msg);
 		} else {
 			pj = weft_plan_to_json(&plan);
 		}
@@ -139,7 +141,7 @@ int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **o
 		json_array_append_new(arr, pj);
 	}
 	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
-			 "devices", arr);
+	                 "devices", arr);
 	weft_snapshot_unref(snap);
 	return 0;
 }
@@ -152,7 +154,7 @@ json_t *weft_controller_status(weft_controller *c)
 	workers_status(c, devices);
 	pthread_mutex_unlock(&c->mu);
 	return json_pack("{s:I, s:I, s:o}", "revision", (json_int_t)head, "snapshot_revision",
-			 (json_int_t)compiled, "devices", devices);
+	                 (json_int_t)compiled, "devices", devices);
 }
 
 json_t *weft_controller_transactions(weft_controller *c)
@@ -190,25 +192,27 @@ static char *append_histograms(char *out, const struct controller_metrics *m)
 	char *buf = realloc(out, cap);
 	if (!buf)
 		return out;
-	len += (size_t)snprintf(buf + len, cap - len,
-				"# HELP weft_push_duration_seconds Device push latency by adapter kind.\n"
-				"# TYPE weft_push_duration_seconds histogram\n");
+	len += (size_t)snprintf(
+	        buf + len, cap - len,
+	        "# HELP weft_push_duration_seconds Device push latency by adapter kind.\n"
+	        "# TYPE weft_push_duration_seconds histogram\n");
 	for (size_t i = 0; i < 8 && m->push_latency[i].kind[0]; i++) {
 		const struct push_histogram *h = &m->push_latency[i];
 		unsigned long long cum = 0;
 		for (int b = 0; b < PUSH_BUCKETS && len < cap; b++) {
 			cum += h->buckets[b];
-			len += (size_t)snprintf(buf + len, cap - len,
-						"weft_push_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
-						h->kind, push_bucket_ms[b] / 1000.0, cum);
+			len += (size_t)snprintf(
+			        buf + len, cap - len,
+			        "weft_push_duration_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
+			        h->kind, push_bucket_ms[b] / 1000.0, cum);
 		}
 		if (len < cap)
-			len += (size_t)snprintf(buf + len, cap - len,
-						"weft_push_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n"
-						"weft_push_duration_seconds_sum{kind=\"%s\"} %.3f\n"
-						"weft_push_duration_seconds_count{kind=\"%s\"} %llu\n",
-						h->kind, h->count, h->kind, h->sum_ms / 1000.0, h->kind,
-						h->count);
+			len += (size_t)snprintf(
+			        buf + len, cap - len,
+			        "weft_push_duration_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n"
+			        "weft_push_duration_seconds_sum{kind=\"%s\"} %.3f\n"
+			        "weft_push_duration_seconds_count{kind=\"%s\"} %llu\n",
+			        h->kind, h->count, h->kind, h->sum_ms / 1000.0, h->kind, h->count);
 	}
 	return buf;
 }
@@ -223,40 +227,43 @@ char *weft_controller_metrics(weft_controller *c)
 	pthread_mutex_unlock(&c->mu);
 	char *out = NULL;
 	int n = asprintf(
-		&out,
-		"# HELP weft_head_revision Newest revision in the store.\n"
-		"# TYPE weft_head_revision gauge\nweft_head_revision %lld\n"
-		"# HELP weft_snapshot_revision Revision of the published snapshot.\n"
-		"# TYPE weft_snapshot_revision gauge\nweft_snapshot_revision %lld\n"
-		"# HELP weft_writes_total Policy writes by outcome.\n"
-		"# TYPE weft_writes_total counter\n"
-		"weft_writes_total{outcome=\"ok\"} %llu\nweft_writes_total{outcome=\"invalid\"} %llu\n"
-		"weft_writes_total{outcome=\"conflict\"} %llu\nweft_writes_total{outcome=\"failed\"} %llu\n"
-		"# HELP weft_compiles_total Snapshots compiled.\n"
-		"# TYPE weft_compiles_total counter\nweft_compiles_total %llu\n"
-		"# HELP weft_compile_seconds_last Duration of the last snapshot compile.\n"
-		"# TYPE weft_compile_seconds_last gauge\nweft_compile_seconds_last %.6f\n"
-		"# HELP weft_pushes_total Device pushes by outcome.\n"
-		"# TYPE weft_pushes_total counter\n"
-		"weft_pushes_total{outcome=\"ok\"} %llu\nweft_pushes_total{outcome=\"failed\"} %llu\n"
-		"# HELP weft_push_ops_total Plan operations applied to devices.\n"
-		"# TYPE weft_push_ops_total counter\nweft_push_ops_total %llu\n"
-		"# HELP weft_devices Devices by state.\n# TYPE weft_devices gauge\n"
-		"weft_devices{state=\"in-sync\"} %zu\nweft_devices{state=\"pending\"} %zu\n"
-		"weft_devices{state=\"error\"} %zu\nweft_devices{state=\"drift\"} %zu\n"
-		"# HELP weft_reconciles_total Periodic drift checks run.\n"
-		"# TYPE weft_reconciles_total counter\nweft_reconciles_total %llu\n"
-		"# HELP weft_drift_total Drift found on devices, and repaired.\n"
-		"# TYPE weft_drift_total counter\n"
-		"weft_drift_total{outcome=\"detected\"} %llu\n"
-		"weft_drift_total{outcome=\"repaired\"} %llu\n"
-		"# HELP weft_transactions_total Atomic transactions by outcome.\n"
-		"# TYPE weft_transactions_total counter\n"
-		"weft_transactions_total{outcome=\"committed\"} %llu\n"
-		"weft_transactions_total{outcome=\"failed\"} %llu\n",
-		(long long)head, (long long)compiled, m.writes_ok, m.writes_invalid,
-		m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6, m.pushes_ok,
-		m.pushes_failed, m.push_ops, in_sync, pending, error, drift, m.reconciles,
-		m.drifts_detected, m.drifts_repaired, m.txn_committed, m.txn_failed);
+	        &out,
+	        "# HELP weft_head_revision Newest revision in the store.\n"
+	        "# TYPE weft_head_revision gauge\nweft_head_revision %lld\n"
+	        "# HELP weft_snapshot_revision Revision of the published snapshot.\n"
+	        "# TYPE weft_snapshot_revision gauge\nweft_snapshot_revision %lld\n"
+	        "# HELP weft_writes_total Policy writes by outcome.\n"
+	        "# TYPE weft_writes_total counter\n"
+	        "weft_writes_total{outcome=\"ok\"} %llu\nweft_writes_total{outcome=\"invalid\"} "
+	        "%llu\n"
+	        "weft_writes_total{outcome=\"conflict\"} "
+	        "%llu\nweft_writes_total{outcome=\"failed\"} %llu\n"
+	        "# HELP weft_compiles_total Snapshots compiled.\n"
+	        "# TYPE weft_compiles_total counter\nweft_compiles_total %llu\n"
+	        "# HELP weft_compile_seconds_last Duration of the last snapshot compile.\n"
+	        "# TYPE weft_compile_seconds_last gauge\nweft_compile_seconds_last %.6f\n"
+	        "# HELP weft_pushes_total Device pushes by outcome.\n"
+	        "# TYPE weft_pushes_total counter\n"
+	        "weft_pushes_total{outcome=\"ok\"} %llu\nweft_pushes_total{outcome=\"failed\"} "
+	        "%llu\n"
+	        "# HELP weft_push_ops_total Plan operations applied to devices.\n"
+	        "# TYPE weft_push_ops_total counter\nweft_push_ops_total %llu\n"
+	        "# HELP weft_devices Devices by state.\n# TYPE weft_devices gauge\n"
+	        "weft_devices{state=\"in-sync\"} %zu\nweft_devices{state=\"pending\"} %zu\n"
+	        "weft_devices{state=\"error\"} %zu\nweft_devices{state=\"drift\"} %zu\n"
+	        "# HELP weft_reconciles_total Periodic drift checks run.\n"
+	        "# TYPE weft_reconciles_total counter\nweft_reconciles_total %llu\n"
+	        "# HELP weft_drift_total Drift found on devices, and repaired.\n"
+	        "# TYPE weft_drift_total counter\n"
+	        "weft_drift_total{outcome=\"detected\"} %llu\n"
+	        "weft_drift_total{outcome=\"repaired\"} %llu\n"
+	        "# HELP weft_transactions_total Atomic transactions by outcome.\n"
+	        "# TYPE weft_transactions_total counter\n"
+	        "weft_transactions_total{outcome=\"committed\"} %llu\n"
+	        "weft_transactions_total{outcome=\"failed\"} %llu\n",
+	        (long long)head, (long long)compiled, m.writes_ok, m.writes_invalid,
+	        m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6,
+	        m.pushes_ok, m.pushes_failed, m.push_ops, in_sync, pending, error, drift,
+	        m.reconciles, m.drifts_detected, m.drifts_repaired, m.txn_committed, m.txn_failed);
 	return n < 0 ? NULL : append_histograms(out, &m);
 }

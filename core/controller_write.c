@@ -21,15 +21,15 @@ void weft_write_result_free(weft_write_result *res)
 static void note_change(weft_write_result *res, const weft_key *k, const char *action)
 {
 	json_array_append_new(res->changes,
-			      json_pack("{s:s, s:s, s:s, s:s}", "kind", weft_kind_name(k->kind),
-					"namespace", k->ns, "name", k->name, "action", action));
+	                      json_pack("{s:s, s:s, s:s, s:s}", "kind", weft_kind_name(k->kind),
+	                                "namespace", k->ns, "name", k->name, "action", action));
 }
 
 /* Classifies upserts against the head and collects real changes: unchanged
  * resources are dropped from the commit. Returns the number of changes. */
 static size_t classify(const weft_policyset *head, weft_resource **ups, size_t n,
-		       const weft_key *dels, size_t n_dels, weft_stored *stored,
-		       size_t *n_stored, weft_write_result *res)
+                       const weft_key *dels, size_t n_dels, weft_stored *stored, size_t *n_stored,
+                       weft_write_result *res)
 {
 	*n_stored = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -45,9 +45,12 @@ static size_t classify(const weft_policyset *head, weft_resource **ups, size_t n
 		else
 			res->created++;
 		note_change(res, &k, old ? "updated" : "created");
-		stored[*n_stored] = (weft_stored){.kind = r->kind, .ns = (char *)r->ns,
-						  .name = (char *)r->name, .json = (char *)r->json,
-						  .file = (char *)r->file, .line = r->line};
+		stored[*n_stored] = (weft_stored){.kind = r->kind,
+		                                  .ns = (char *)r->ns,
+		                                  .name = (char *)r->name,
+		                                  .json = (char *)r->json,
+		                                  .file = (char *)r->file,
+		                                  .line = r->line};
 		(*n_stored)++;
 	}
 	for (size_t i = 0; i < n_dels; i++) {
@@ -60,9 +63,9 @@ static size_t classify(const weft_policyset *head, weft_resource **ups, size_t n
 /* The common tail of every write: derive, validate, classify, commit, swap.
  * Called with write_mu held. */
 static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
-			 const weft_key *dels, size_t n_dels, const char *author,
-			 const char *message, int64_t expected_rev, int dry_run, int push_mode,
-			 weft_write_result *res, weft_diags *diags, weft_err *err)
+                         const weft_key *dels, size_t n_dels, const char *author,
+                         const char *message, int64_t expected_rev, int dry_run, int push_mode,
+                         weft_write_result *res, weft_diags *diags, weft_err *err)
 {
 	pthread_mutex_lock(&c->mu);
 	weft_policyset *head = weft_policyset_ref(c->head_policy);
@@ -76,8 +79,8 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	weft_policyset *next = NULL;
 	if (expected_rev >= 0 && expected_rev != head_rev) {
 		rc = weft_err_setc(err, WEFT_ECONFLICT,
-				   "conflict: expected revision %lld, the store is at %lld",
-				   (long long)expected_rev, (long long)head_rev);
+		                   "conflict: expected revision %lld, the store is at %lld",
+		                   (long long)expected_rev, (long long)head_rev);
 		goto out;
 	}
 	next = weft_policyset_derive(head, ups, n_ups, dels, n_dels, diags);
@@ -85,7 +88,7 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	 * affect is re-checked (same diagnostics as a full validation). */
 	if (!next || weft_policy_validate_change(head, next, diags)) {
 		rc = weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-				   diags->count);
+		                   diags->count);
 		goto out;
 	}
 	size_t n_stored = 0;
@@ -95,7 +98,7 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	int64_t new_rev = 0;
 	pthread_mutex_lock(&c->store_mu);
 	rc = weft_store_commit(c->store, expected_rev, author, message, stored, n_stored, dels,
-			       n_dels, &new_rev, err);
+	                       n_dels, &new_rev, err);
 	pthread_mutex_unlock(&c->store_mu);
 	if (rc)
 		goto out;
@@ -132,7 +135,7 @@ out:
 /* For SYNC applies and rollbacks: every head resource whose key is not
  * among ups (hashed, so a 10,000-resource sync stays linear). */
 static weft_key *sync_deletes(const weft_policyset *head, weft_resource **ups, size_t n_ups,
-			      size_t *n_dels)
+                              size_t *n_dels)
 {
 	size_t n = weft_policyset_count(head);
 	weft_resource *const *items = weft_policyset_items(head);
@@ -143,13 +146,13 @@ static weft_key *sync_deletes(const weft_policyset *head, weft_resource **ups, s
 	*n_dels = 0;
 	for (size_t j = 0; arena && j < n_ups; j++)
 		weft_hmap_put(&keys,
-			      weft_arena_printf(arena, "%d/%s/%s", ups[j]->kind, ups[j]->ns,
-						ups[j]->name),
-			      ups[j]);
+		              weft_arena_printf(arena, "%d/%s/%s", ups[j]->kind, ups[j]->ns,
+		                                ups[j]->name),
+		              ups[j]);
 	for (size_t i = 0; dels && arena && i < n; i++) {
 		char key[600];
 		snprintf(key, sizeof(key), "%d/%s/%s", items[i]->kind, items[i]->ns,
-			 items[i]->name);
+		         items[i]->name);
 		if (!weft_hmap_get(&keys, key))
 			dels[(*n_dels)++] = weft_resource_key(items[i]);
 	}
@@ -158,9 +161,9 @@ static weft_key *sync_deletes(const weft_policyset *head, weft_resource **ups, s
 	return dels;
 }
 
-int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
-			  const char *author, int64_t expected_rev, int dry_run,
-			  weft_write_result *res, weft_diags *diags, weft_err *err)
+int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode, const char *author,
+                          int64_t expected_rev, int dry_run, weft_write_result *res,
+                          weft_diags *diags, weft_err *err)
 {
 	memset(res, 0, sizeof(*res));
 	weft_resource **ups = NULL;
@@ -170,7 +173,7 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 		c->m.writes_invalid++;
 		pthread_mutex_unlock(&c->mu);
 		return weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-				     diags->count);
+		                     diags->count);
 	}
 	pthread_mutex_lock(&c->write_mu);
 	weft_key *dels = NULL;
@@ -182,8 +185,8 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 		dels = sync_deletes(head, ups, n_ups, &n_dels);
 		/* keys point into head's resources: keep head alive until done */
 		int rc = commit_change(c, ups, n_ups, dels, n_dels, author,
-				       "sync from policy directory", expected_rev, dry_run, mode,
-				       res, diags, err);
+		                       "sync from policy directory", expected_rev, dry_run, mode,
+		                       res, diags, err);
 		weft_policyset_unref(head);
 		pthread_mutex_unlock(&c->write_mu);
 		free(dels);
@@ -193,7 +196,7 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 		return rc;
 	}
 	int rc = commit_change(c, ups, n_ups, NULL, 0, author, "apply", expected_rev, dry_run, mode,
-			       res, diags, err);
+	                       res, diags, err);
 	pthread_mutex_unlock(&c->write_mu);
 	for (size_t i = 0; i < n_ups; i++)
 		weft_resource_unref(ups[i]);
@@ -201,9 +204,9 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 	return rc;
 }
 
-int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
-			   const char *author, int64_t expected_rev, weft_write_result *res,
-			   weft_diags *diags, weft_err *err)
+int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n, const char *author,
+                           int64_t expected_rev, weft_write_result *res, weft_diags *diags,
+                           weft_err *err)
 {
 	memset(res, 0, sizeof(*res));
 	pthread_mutex_lock(&c->write_mu);
@@ -214,10 +217,10 @@ int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
 	for (size_t i = 0; i < n && !rc; i++)
 		if (!weft_policyset_find(head, keys[i].kind, keys[i].ns, keys[i].name))
 			rc = weft_err_setc(err, WEFT_ENOTFOUND, "%s '%s/%s' not found",
-					   weft_kind_name(keys[i].kind), keys[i].ns, keys[i].name);
+			                   weft_kind_name(keys[i].kind), keys[i].ns, keys[i].name);
 	if (!rc)
 		rc = commit_change(c, NULL, 0, keys, n, author, "delete", expected_rev, 0, 0, res,
-				   diags, err);
+		                   diags, err);
 	weft_policyset_unref(head);
 	pthread_mutex_unlock(&c->write_mu);
 	return rc;
@@ -225,14 +228,14 @@ int weft_controller_delete(weft_controller *c, const weft_key *keys, size_t n,
 
 /* Decodes a stored revision's content into resources. */
 static int decode_stored(const weft_stored *items, size_t n, weft_resource ***out,
-			 weft_diags *diags)
+                         weft_diags *diags)
 {
 	weft_resource **res = calloc(n + 1, sizeof(*res));
 	if (!res)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (weft_policy_decode_json(items[i].json, strlen(items[i].json), items[i].file,
-					    items[i].line, &res[i], diags)) {
+		                            items[i].line, &res[i], diags)) {
 			for (size_t j = 0; j < i; j++)
 				weft_resource_unref(res[j]);
 			free(res);
@@ -243,7 +246,7 @@ static int decode_stored(const weft_stored *items, size_t n, weft_resource ***ou
 }
 
 int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author,
-			     weft_write_result *res, weft_err *err)
+                             weft_write_result *res, weft_err *err)
 {
 	memset(res, 0, sizeof(*res));
 	weft_stored *items = NULL;
@@ -260,7 +263,7 @@ int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author
 	if (rc) {
 		char *first = diags.count ? weft_diag_format(&diags.items[0]) : NULL;
 		rc = weft_err_set(err, "revision %lld no longer decodes: %s", (long long)rev,
-				  first ? first : "out of memory");
+		                  first ? first : "out of memory");
 		free(first);
 		goto out;
 	}
@@ -276,7 +279,7 @@ int weft_controller_rollback(weft_controller *c, int64_t rev, const char *author
 	if (rc == WEFT_EINVALID) {
 		char *first = diags.count ? weft_diag_format(&diags.items[0]) : NULL;
 		weft_err_set(err, "revision %lld is not valid any more: %s", (long long)rev,
-			     first ? first : "?");
+		             first ? first : "?");
 		free(first);
 	}
 	free(dels);

@@ -21,12 +21,12 @@ struct device_worker {
 	pthread_t thread;
 	/* Under c->mu. */
 	int stop;
-	int64_t target_rev;   /* revision of the newest snapshot to reach */
-	int64_t done_rev;     /* newest revision attempted (ok or failed) */
-	int64_t retry_at_ms;  /* 0: no retry scheduled */
+	int64_t target_rev;  /* revision of the newest snapshot to reach */
+	int64_t done_rev;    /* newest revision attempted (ok or failed) */
+	int64_t retry_at_ms; /* 0: no retry scheduled */
 	int64_t backoff_ms;
-	const char *state;    /* pending, in-sync, error */
-	int64_t applied_rev;  /* revision the device runs (last success) */
+	const char *state;   /* pending, in-sync, error */
+	int64_t applied_rev; /* revision the device runs (last success) */
 	char last_error[1024];
 	int64_t last_push_unix_ms, last_push_duration_ms;
 	size_t last_ops;
@@ -42,21 +42,20 @@ struct device_worker {
 	char txn_err[1024];
 	int txn_reached;
 	size_t txn_ops;
-	int push_group;       /* Device spec.pushGroup */
+	int push_group;          /* Device spec.pushGroup */
 	weft_snapshot *txn_snap; /* referenced for the transaction's length */
 	/* Worker thread only. */
-	weft_plan txn_plan;   /* valid from PLAN to CONFIRM/ABORT */
+	weft_plan txn_plan; /* valid from PLAN to CONFIRM/ABORT */
 	int txn_has_plan;
 	void *session;
 	uint64_t session_device_hash; /* device resource the session was opened for */
 };
 
-
 /* Helpers of device_worker.c used by txn_worker.c. */
 const weft_resource *worker_find_device(const weft_snapshot *snap, const char *key);
 /* Opens the worker's session when needed (reopens if the Device changed). */
 int worker_session(struct device_worker *w, const weft_adapter *a, const weft_resource *dev,
-		   weft_err *err);
+                   weft_err *err);
 void worker_drop_session(struct device_worker *w);
 int64_t worker_unix_ms(void);
 

@@ -48,7 +48,7 @@ void worker_drop_session(struct device_worker *w)
 }
 
 int worker_session(struct device_worker *w, const weft_adapter *a, const weft_resource *dev,
-		   weft_err *err)
+                   weft_err *err)
 {
 	if (w->session && w->session_device_hash != dev->hash)
 		worker_drop_session(w);
@@ -62,7 +62,7 @@ int worker_session(struct device_worker *w, const weft_adapter *a, const weft_re
 
 /* Runs the whole pipeline once. Fills plan (ops count) and err. */
 static int push_once(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
-		     const weft_resource *dev, size_t *n_ops, weft_err *err)
+                     const weft_resource *dev, size_t *n_ops, weft_err *err)
 {
 	if (worker_session(w, a, dev, err))
 		return -1;
@@ -99,7 +99,7 @@ static int push_once(struct device_worker *w, const weft_adapter *a, const weft_
 }
 
 static void record(struct device_worker *w, int64_t rev, int rc, const weft_err *err,
-		   int64_t started_unix, int64_t dur_ms, size_t ops)
+                   int64_t started_unix, int64_t dur_ms, size_t ops)
 {
 	weft_controller *c = w->c;
 	w->done_rev = rev;
@@ -115,7 +115,8 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 		w->retry_at_ms = 0;
 		w->backoff_ms = 0;
 		w->drift_diffs = 0;
-		w->reconcile_at_ms = c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
+		w->reconcile_at_ms =
+		        c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
 		c->m.pushes_ok++;
 		c->m.push_ops += ops;
 	} else {
@@ -199,7 +200,8 @@ static void wait_for_work(struct device_worker *w)
 static int drift_repairs(const weft_resource *dev)
 {
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
-	const char *mode = json_string_value(json_object_get(json_object_get(doc, "spec"), "drift"));
+	const char *mode =
+	        json_string_value(json_object_get(json_object_get(doc, "spec"), "drift"));
 	int repair = mode && !strcmp(mode, "repair");
 	json_decref(doc);
 	return repair;
@@ -229,7 +231,7 @@ static void reconcile_once(struct device_worker *w)
 		w->drift_diffs = plan.n_ops;
 		w->drift_detected_unix_ms = worker_unix_ms();
 		snprintf(w->drift_first, sizeof(w->drift_first), "%s %s", plan.ops[0].action,
-			 plan.ops[0].target);
+		         plan.ops[0].target);
 		if (!repair)
 			w->state = "drift";
 	} else if (rc == 0) {
@@ -311,8 +313,8 @@ static struct device_worker *worker_start(weft_controller *c, const weft_resourc
 	w->target_rev = -1;
 	w->done_rev = -1;
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
-	w->push_group = (int)json_integer_value(
-		json_object_get(json_object_get(doc, "spec"), "pushGroup"));
+	w->push_group =
+	        (int)json_integer_value(json_object_get(json_object_get(doc, "spec"), "pushGroup"));
 	json_decref(doc);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
 		free(w);
@@ -322,7 +324,7 @@ static struct device_worker *worker_start(weft_controller *c, const weft_resourc
 }
 
 struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
-					 size_t *n_retired, int set_target)
+                                         size_t *n_retired, int set_target)
 {
 	size_t n_devs = 0;
 	weft_resource *const *devs = snap ? weft_snapshot_devices(snap, &n_devs) : NULL;
@@ -334,7 +336,8 @@ struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot
 		struct device_worker *w = c->workers[i];
 		const weft_resource *dev = snap ? worker_find_device(snap, w->key) : NULL;
 		char type[64];
-		if (dev && controller_device_type(dev, type, sizeof(type)) && !strcmp(type, w->type))
+		if (dev && controller_device_type(dev, type, sizeof(type)) &&
+		    !strcmp(type, w->type))
 			keep[n_keep++] = w;
 		else {
 			w->stop = 1; /* gone, or its type changed: a new worker takes over */
@@ -377,24 +380,23 @@ void workers_status(weft_controller *c, json_t *arr)
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
 		const char *state = w->target_rev > w->done_rev && strcmp(w->state, "error")
-					    ? "pending"
-					    : w->state;
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key,
-				      "kind", w->type, "state", state, "revision",
-				      (json_int_t)w->applied_rev, "target_revision",
-				      (json_int_t)w->target_rev, "last_push_ms",
-				      (json_int_t)w->last_push_unix_ms, "last_push_duration_ms",
-				      (json_int_t)w->last_push_duration_ms, "last_ops",
-				      (json_int_t)w->last_ops);
+		                            ? "pending"
+		                            : w->state;
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key, "kind", w->type,
+		        "state", state, "revision", (json_int_t)w->applied_rev, "target_revision",
+		        (json_int_t)w->target_rev, "last_push_ms", (json_int_t)w->last_push_unix_ms,
+		        "last_push_duration_ms", (json_int_t)w->last_push_duration_ms, "last_ops",
+		        (json_int_t)w->last_ops);
 		json_object_set_new(o, "last_error",
-				    w->last_error[0] ? json_string(w->last_error) : json_null());
+		                    w->last_error[0] ? json_string(w->last_error) : json_null());
 		json_object_set_new(o, "drift",
-				    w->drift_diffs
-					    ? json_pack("{s:I, s:I, s:s}", "detected_ms",
-							(json_int_t)w->drift_detected_unix_ms,
-							"differences", (json_int_t)w->drift_diffs,
-							"first", w->drift_first)
-					    : json_null());
+		                    w->drift_diffs
+		                            ? json_pack("{s:I, s:I, s:s}", "detected_ms",
+		                                        (json_int_t)w->drift_detected_unix_ms,
+		                                        "differences", (json_int_t)w->drift_diffs,
+		                                        "first", w->drift_first)
+		                            : json_null());
 		json_array_append_new(arr, o);
 	}
 }
@@ -408,7 +410,7 @@ int workers_done(weft_controller *c, int64_t rev)
 }
 
 void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, size_t *error,
-			  size_t *drift)
+                          size_t *drift)
 {
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
@@ -423,8 +425,8 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
 	}
 }
 
-int controller_plan_device(const weft_snapshot *snap, const weft_resource *device,
-			   weft_plan *plan, weft_err *err)
+int controller_plan_device(const weft_snapshot *snap, const weft_resource *device, weft_plan *plan,
+                           weft_err *err)
 {
 	char type[64];
 	if (!controller_device_type(device, type, sizeof(type)))
@@ -432,7 +434,7 @@ int controller_plan_device(const weft_snapshot *snap, const weft_resource *devic
 	const weft_adapter *a = weft_adapter_find(type);
 	if (!a)
 		return weft_err_set(err, "device %s/%s: no adapter for type '%s'", device->ns,
-				    device->name, type);
+		                    device->name, type);
 	void *session = NULL, *desired = NULL, *actual = NULL;
 	int rc = 0;
 	if (a->open)

@@ -22,7 +22,7 @@ void weft_diags_free(weft_diags *d)
 }
 
 void weft_diags_add(weft_diags *d, const char *file, int line, int col, const char *path,
-		    const char *fmt, ...)
+                    const char *fmt, ...)
 {
 	if (d->count == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;

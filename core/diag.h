@@ -37,7 +37,7 @@ void weft_diags_init(weft_diags *d);
 void weft_diags_free(weft_diags *d);
 /* Appends one diagnostic. file may be NULL ("-"), path may be NULL (""). */
 void weft_diags_add(weft_diags *d, const char *file, int line, int col, const char *path,
-		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Moves all items of src to the end of dst; src is left empty. */
 void weft_diags_move(weft_diags *dst, weft_diags *src);
 /* Orders by file, line, column (stable), so output is deterministic. */
@@ -59,7 +59,7 @@ typedef struct weft_err {
 int weft_err_set(weft_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Same with an explicit code; returns code. */
 int weft_err_setc(weft_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* Prefixes the existing message: "prefix: old message". */
 void weft_err_prefix(weft_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

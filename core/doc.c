@@ -75,7 +75,7 @@ static weft_node *node_new(struct builder *b, weft_node_kind kind, const yaml_ma
 static void fail_at(struct builder *b, const yaml_mark_t *mark, const char *msg)
 {
 	weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL, "%s",
-		       msg);
+	               msg);
 	b->failed = 1;
 }
 
@@ -87,10 +87,10 @@ static int next_event(struct builder *b, yaml_event_t *ev)
 	const yaml_mark_t *mark = &b->parser.problem_mark;
 	if (b->parser.context)
 		weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL,
-			       "YAML syntax error: %s %s", problem, b->parser.context);
+		               "YAML syntax error: %s %s", problem, b->parser.context);
 	else
 		weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL,
-			       "YAML syntax error: %s", problem);
+		               "YAML syntax error: %s", problem);
 	b->failed = 1;
 	return -1;
 }
@@ -164,8 +164,8 @@ static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
 		for (size_t i = 0; i < n->count; i++)
 			if (!strcmp(n->pairs[i].key->str, key->str)) {
 				weft_diags_add(b->diags, b->file, key->line, key->col, NULL,
-					       "duplicate key '%s' (first at line %d)", key->str,
-					       n->pairs[i].key->line);
+				               "duplicate key '%s' (first at line %d)", key->str,
+				               n->pairs[i].key->line);
 				b->failed = 1;
 			}
 		yaml_event_t vev;
@@ -200,10 +200,10 @@ static weft_node *build_node(struct builder *b, yaml_event_t *ev, int depth)
 			break;
 		}
 		n = node_new(b, is_null_scalar(ev) ? WEFT_NODE_NULL : WEFT_NODE_SCALAR,
-			     &ev->start_mark);
+		             &ev->start_mark);
 		if (n) {
 			n->str = weft_arena_strndup(b->arena, (const char *)ev->data.scalar.value,
-						    ev->data.scalar.length);
+			                            ev->data.scalar.length);
 			n->len = ev->data.scalar.length;
 			n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 			if (n->kind == WEFT_NODE_NULL)
@@ -292,8 +292,8 @@ static int check_json(const char *file, const char *buf, size_t len, weft_diags 
 	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!v) {
 		weft_diags_add(diags, file, jerr.line > 0 ? jerr.line : 0,
-			       jerr.column > 0 ? jerr.column : 0, NULL, "JSON syntax error: %s",
-			       jerr.text);
+		               jerr.column > 0 ? jerr.column : 0, NULL, "JSON syntax error: %s",
+		               jerr.text);
 		return -1;
 	}
 	json_decref(v);
@@ -301,7 +301,7 @@ static int check_json(const char *file, const char *buf, size_t len, weft_diags 
 }
 
 int weft_docset_parse(weft_docset *set, const char *file, const char *buf, size_t len,
-		      weft_diags *diags)
+                      weft_diags *diags)
 {
 	const char *name = weft_arena_strdup(set->arena, file ? file : "-");
 	if (looks_like_json(name, buf, len) && check_json(name, buf, len, diags))
@@ -351,7 +351,8 @@ static char *read_all(const char *path, size_t *len)
 static int has_policy_ext(const char *name)
 {
 	size_t n = strlen(name);
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml")) ||
 	       (n > 5 && !strcmp(name + n - 5, ".json"));
 }
 
@@ -364,7 +365,8 @@ static int load_dir(weft_docset *set, const char *path, weft_diags *diags, int d
 {
 	DIR *d = opendir(path);
 	if (!d) {
-		weft_diags_add(diags, path, 0, 0, NULL, "cannot open directory: %s", strerror(errno));
+		weft_diags_add(diags, path, 0, 0, NULL, "cannot open directory: %s",
+		               strerror(errno));
 		return -1;
 	}
 	char **names = NULL;

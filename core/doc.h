@@ -33,8 +33,8 @@ typedef struct weft_pair {
 
 struct weft_node {
 	weft_node_kind kind;
-	int line, col; /* 1-based position of the node's first character */
-	int quoted;    /* scalar was quoted: "80" is a string, 80 may be a number */
+	int line, col;   /* 1-based position of the node's first character */
+	int quoted;      /* scalar was quoted: "80" is a string, 80 may be a number */
 	const char *str; /* scalar text, NUL-terminated ("" for NULL nodes) */
 	size_t len;
 	weft_pair *pairs;  /* MAP: count pairs in document order */
@@ -63,7 +63,7 @@ void weft_docset_free(weft_docset *set);
  * with file:line:col; returns 0 when the buffer parsed cleanly, -1 otherwise
  * (documents before a syntax error are kept). */
 int weft_docset_parse(weft_docset *set, const char *file, const char *buf, size_t len,
-		      weft_diags *diags);
+                      weft_diags *diags);
 
 /* Loads a file, or every *.yaml, *.yml and *.json file of a directory
  * (recursively, in name order, hidden entries skipped). */

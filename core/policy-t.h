@@ -443,7 +443,7 @@ typedef enum weft_mtls_mode {
 
 typedef struct weft_peer_authentication_spec {
 	weft_pos pos;
-	weft_ref service; /* NULL name: the whole namespace */
+	weft_ref service;    /* NULL name: the whole namespace */
 	weft_mtls_mode mode; /* required */
 } weft_peer_authentication_spec;
 
@@ -577,7 +577,7 @@ typedef enum weft_commit_mode {
 
 typedef struct weft_device_options {
 	weft_pos pos;
-	const char *partition;   /* f5 */
+	const char *partition; /* f5 */
 	weft_pos partition_pos;
 	weft_commit_mode commit; /* netconf */
 	weft_pos commit_pos;

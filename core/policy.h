@@ -26,12 +26,12 @@ int weft_policy_decode(const weft_doc *doc, weft_resource **out, weft_diags *dia
  * *out is a malloc'd array of n new resources (caller unrefs each and frees
  * the array). On failure returns -1 and nothing is returned. */
 int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t *n,
-			   weft_diags *diags);
+                           weft_diags *diags);
 
 /* Decodes a resource from its canonical JSON (as kept by the store),
  * recording file/line as its origin. */
 int weft_policy_decode_json(const char *json, size_t len, const char *file, int line,
-			    weft_resource **out, weft_diags *diags);
+                            weft_resource **out, weft_diags *diags);
 
 /* Semantic validation of a complete set: dangling references, weights that
  * do not sum to 100, duplicate port names/numbers, TCP/HTTP port conflicts on
@@ -53,7 +53,7 @@ int weft_policy_validate(const weft_policyset *set, weft_diags *diags);
  * prev_valid did NOT validate, the result is unspecified (use
  * weft_policy_validate). */
 int weft_policy_validate_change(const weft_policyset *prev_valid, const weft_policyset *next,
-				weft_diags *diags);
+                                weft_diags *diags);
 
 /* Calls cb for every resource that r refers to (a Route's services and
  * gateways, a TrafficPolicy's service, a Gateway's routes, ...). */
@@ -73,7 +73,7 @@ int weft_device_selects(const weft_resource *device, const weft_resource *r);
  * route. weft_device_selects (no set) cannot see these links and selects by
  * names only. Never selects Devices. */
 int weft_device_selects_in_set(const weft_policyset *set, const weft_resource *device,
-			       const weft_resource *r);
+                               const weft_resource *r);
 
 /* A synthetic policy as YAML text (malloc'd; NULL when out of memory), for
  * benchmarks and tests: `services` HTTP services (each with two subsets and

@@ -41,8 +41,8 @@ static weft_policyset *finish(weft_resource **items, size_t n, weft_diags *diags
 		if (cmp_res(&items[i - 1], &items[i]) == 0) {
 			const weft_resource *a = items[i - 1], *b = items[i];
 			weft_diags_add(diags, b->file, b->line, 1, "metadata.name",
-				       "duplicate %s '%s/%s' (also defined at %s:%d)",
-				       weft_kind_name(b->kind), b->ns, b->name, a->file, a->line);
+			               "duplicate %s '%s/%s' (also defined at %s:%d)",
+			               weft_kind_name(b->kind), b->ns, b->name, a->file, a->line);
 			dup = 1;
 		}
 	weft_policyset *s = dup ? NULL : calloc(1, sizeof(*s));
@@ -96,8 +96,8 @@ static int key_in(const weft_key *k, const weft_key *keys, size_t n, char *hit)
 
 /* Sorted copies of the upsert and delete keys make derive O(n log m). */
 weft_policyset *weft_policyset_derive(const weft_policyset *base, weft_resource *const *upserts,
-				      size_t n_upserts, const weft_key *deletes, size_t n_deletes,
-				      weft_diags *diags)
+                                      size_t n_upserts, const weft_key *deletes, size_t n_deletes,
+                                      weft_diags *diags)
 {
 	size_t n_base = base ? base->count : 0;
 	weft_resource **items = malloc((n_base + n_upserts + 1) * sizeof(*items));
@@ -129,9 +129,9 @@ weft_policyset *weft_policyset_derive(const weft_policyset *base, weft_resource 
 	int bad = 0;
 	for (size_t i = 0; i < n_deletes; i++)
 		if (!hit[i]) {
-			weft_diags_add(diags, "request", 0, 0, NULL, "cannot delete %s '%s/%s': not found",
-				       weft_kind_name(del_keys[i].kind), del_keys[i].ns,
-				       del_keys[i].name);
+			weft_diags_add(
+			        diags, "request", 0, 0, NULL, "cannot delete %s '%s/%s': not found",
+			        weft_kind_name(del_keys[i].kind), del_keys[i].ns, del_keys[i].name);
 			bad = 1;
 		}
 	free(hit);
@@ -184,8 +184,8 @@ weft_resource *const *weft_policyset_kind(const weft_policyset *set, weft_kind k
 	return set->items + set->kind_start[kind];
 }
 
-const weft_resource *weft_policyset_find(const weft_policyset *set, weft_kind kind,
-					 const char *ns, const char *name)
+const weft_resource *weft_policyset_find(const weft_policyset *set, weft_kind kind, const char *ns,
+                                         const char *name)
 {
 	if (!set)
 		return NULL;

@@ -17,8 +17,8 @@ weft_policyset *weft_policyset_new(weft_resource *const *res, size_t n, weft_dia
  * key is reported as an error into diags; duplicate keys among the upserts
  * too. NULL on any error. base may be NULL (empty). */
 weft_policyset *weft_policyset_derive(const weft_policyset *base, weft_resource *const *upserts,
-				      size_t n_upserts, const weft_key *deletes, size_t n_deletes,
-				      weft_diags *diags);
+                                      size_t n_upserts, const weft_key *deletes, size_t n_deletes,
+                                      weft_diags *diags);
 weft_policyset *weft_policyset_ref(weft_policyset *set);
 void weft_policyset_unref(weft_policyset *set);
 
@@ -28,7 +28,7 @@ weft_resource *const *weft_policyset_items(const weft_policyset *set);
 /* The resources of one kind: a contiguous, sorted slice. */
 weft_resource *const *weft_policyset_kind(const weft_policyset *set, weft_kind kind, size_t *n);
 /* Binary search; NULL when missing. */
-const weft_resource *weft_policyset_find(const weft_policyset *set, weft_kind kind,
-					 const char *ns, const char *name);
+const weft_resource *weft_policyset_find(const weft_policyset *set, weft_kind kind, const char *ns,
+                                         const char *name);
 
 #endif

@@ -52,10 +52,10 @@ typedef struct weft_resource {
 	const char *file; /* where it was defined ("request" for API input) */
 	int line;         /* line of the document start */
 	const char *json; /* canonical JSON (sorted keys, defaults NOT filled in):
-			   * what the store keeps and the API returns */
+	                   * what the store keeps and the API returns */
 	size_t json_len;
-	uint64_t hash;    /* FNV-1a 64 of json: the content hash */
-	const void *spec; /* typed spec, see policy-t.h (weft_service_spec ...) */
+	uint64_t hash;     /* FNV-1a 64 of json: the content hash */
+	const void *spec;  /* typed spec, see policy-t.h (weft_service_spec ...) */
 	weft_arena *arena; /* owns every field above */
 } weft_resource;
 

@@ -5,13 +5,14 @@
 #include <string.h>
 
 static const char *const kind_names[WEFT_KIND_COUNT] = {
-	"Service",  "Route",     "TrafficPolicy", "RateLimit", "AccessPolicy",
-	"PeerAuthentication", "Telemetry", "Gateway", "Device",
+        "Service",   "Route",   "TrafficPolicy", "RateLimit", "AccessPolicy", "PeerAuthentication",
+        "Telemetry", "Gateway", "Device",
 };
 
 static const char *const kind_plurals[WEFT_KIND_COUNT] = {
-	"services",	  "routes",	 "trafficpolicies", "ratelimits", "accesspolicies",
-	"peerauthentications", "telemetries", "gateways",	     "devices",
+        "services",    "routes",         "trafficpolicies",
+        "ratelimits",  "accesspolicies", "peerauthentications",
+        "telemetries", "gateways",       "devices",
 };
 
 const char *weft_kind_name(weft_kind kind)

@@ -31,7 +31,7 @@ struct weft_snapshot {
 	int64_t revision;
 	uint64_t hash;
 	weft_policyset *policy;
-	weft_arena *arena; /* index keys and list headers */
+	weft_arena *arena;    /* index keys and list headers */
 	weft_hmap by_service; /* "ns/name" -> struct res_list* */
 	struct device_entry *devices;
 	size_t n_devices;
@@ -60,8 +60,7 @@ struct index_ctx {
 	int failed;
 };
 
-static struct res_list *service_list(weft_snapshot *s, const char *ns, const char *name,
-				     int create)
+static struct res_list *service_list(weft_snapshot *s, const char *ns, const char *name, int create)
 {
 	char key[512];
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
@@ -139,7 +138,7 @@ static uint64_t hash_policy(const weft_policyset *p)
 }
 
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
-				     const weft_snapshot *prev, weft_err *err)
+                                     const weft_snapshot *prev, weft_err *err)
 {
 	(void)prev; /* indexes are rebuilt in O(n); resources are shared anyway */
 	weft_snapshot *s = calloc(1, sizeof(*s));
@@ -209,7 +208,7 @@ uint64_t weft_snapshot_hash(const weft_snapshot *s)
 }
 
 weft_resource *const *weft_snapshot_by_service(const weft_snapshot *s, const char *ns,
-					       const char *name, size_t *n)
+                                               const char *name, size_t *n)
 {
 	struct res_list *l = service_list((weft_snapshot *)s, ns, name, 0);
 	*n = l ? l->count : 0;
@@ -223,7 +222,7 @@ weft_resource *const *weft_snapshot_devices(const weft_snapshot *s, size_t *n)
 }
 
 static const struct device_entry *find_device(const weft_snapshot *s, const char *ns,
-					      const char *name)
+                                              const char *name)
 {
 	for (size_t d = 0; d < s->n_devices; d++)
 		if (!strcmp(s->devices[d].device->ns, ns) &&
@@ -233,7 +232,7 @@ static const struct device_entry *find_device(const weft_snapshot *s, const char
 }
 
 weft_resource *const *weft_snapshot_by_device(const weft_snapshot *s, const char *ns,
-					      const char *name, size_t *n)
+                                              const char *name, size_t *n)
 {
 	const struct device_entry *e = find_device(s, ns, name);
 	*n = e ? e->selected.count : 0;
@@ -257,7 +256,7 @@ static int push_change(weft_snapshot_diff *d, size_t *cap, const weft_resource *
 }
 
 int weft_snapshot_diff_compute(const weft_snapshot *a, const weft_snapshot *b,
-			       weft_snapshot_diff *out)
+                               weft_snapshot_diff *out)
 {
 	memset(out, 0, sizeof(*out));
 	size_t cap = 0;
@@ -312,12 +311,13 @@ static int selected_by(const weft_snapshot *s, const weft_resource *device, cons
 }
 
 int weft_snapshot_diff_touches_device(const weft_snapshot_diff *d, const weft_snapshot *a,
-				      const weft_snapshot *b, const weft_resource *device)
+                                      const weft_snapshot *b, const weft_resource *device)
 {
 	weft_key dk = weft_resource_key(device);
 	for (size_t i = 0; i < d->count; i++) {
 		const weft_key *k = &d->items[i].key;
-		if (weft_key_cmp(k, &dk) == 0 || selected_by(a, device, k) || selected_by(b, device, k))
+		if (weft_key_cmp(k, &dk) == 0 || selected_by(a, device, k) ||
+		    selected_by(b, device, k))
 			return 1;
 	}
 	return 0;

@@ -21,7 +21,7 @@ typedef struct weft_snapshot weft_snapshot;
 /* Compiles policy (already validated) at revision. prev may be NULL; when
  * given, unchanged parts are shared with it. NULL with err on failure. */
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
-				     const weft_snapshot *prev, weft_err *err);
+                                     const weft_snapshot *prev, weft_err *err);
 weft_snapshot *weft_snapshot_ref(weft_snapshot *s);
 void weft_snapshot_unref(weft_snapshot *s);
 
@@ -34,12 +34,12 @@ uint64_t weft_snapshot_hash(const weft_snapshot *s);
  * destinations or target name it, TrafficPolicies, RateLimits,
  * AccessPolicies, PeerAuthentications and Telemetries aimed at it). */
 weft_resource *const *weft_snapshot_by_service(const weft_snapshot *s, const char *ns,
-					       const char *name, size_t *n);
+                                               const char *name, size_t *n);
 /* Devices (kind Device) of the snapshot, sorted. */
 weft_resource *const *weft_snapshot_devices(const weft_snapshot *s, size_t *n);
 /* Resources a device's scope selects (all kinds except Device), sorted. */
 weft_resource *const *weft_snapshot_by_device(const weft_snapshot *s, const char *ns,
-					      const char *name, size_t *n);
+                                              const char *name, size_t *n);
 
 /* What changed from a to b (a may be NULL: everything is added). */
 typedef struct weft_snapshot_change {
@@ -54,11 +54,11 @@ typedef struct weft_snapshot_diff {
 } weft_snapshot_diff;
 
 int weft_snapshot_diff_compute(const weft_snapshot *a, const weft_snapshot *b,
-			       weft_snapshot_diff *out);
+                               weft_snapshot_diff *out);
 void weft_snapshot_diff_free(weft_snapshot_diff *d);
 /* Whether anything a device serves, in a or in b, or the device itself
  * changed between a (may be NULL) and b. */
 int weft_snapshot_diff_touches_device(const weft_snapshot_diff *d, const weft_snapshot *a,
-				      const weft_snapshot *b, const weft_resource *device);
+                                      const weft_snapshot *b, const weft_resource *device);
 
 #endif

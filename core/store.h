@@ -50,9 +50,9 @@ int64_t weft_store_head(weft_store *s);
  * WEFT_ECONFLICT ("expected revision 4, store is at 5"); -1 skips the check.
  * *new_rev receives the revision number. A crash at any moment leaves the
  * store at the old or the new revision, never between. */
-int weft_store_commit(weft_store *s, int64_t expected_rev, const char *author,
-		      const char *message, const weft_stored *upserts, size_t n_upserts,
-		      const weft_key *deletes, size_t n_deletes, int64_t *new_rev, weft_err *err);
+int weft_store_commit(weft_store *s, int64_t expected_rev, const char *author, const char *message,
+                      const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
+                      size_t n_deletes, int64_t *new_rev, weft_err *err);
 
 /* Content of a revision (0 = head): a malloc'd array sorted by key; free with
  * weft_stored_free_array. WEFT_ENOTFOUND for a pruned or unknown revision. */
@@ -62,7 +62,7 @@ void weft_stored_free_array(weft_stored *items, size_t n);
 /* Newest first, at most limit entries (0 = all kept). Free with
  * weft_revision_info_free_array. */
 int weft_store_history(weft_store *s, size_t limit, weft_revision_info **out, size_t *n,
-		       weft_err *err);
+                       weft_err *err);
 void weft_revision_info_free_array(weft_revision_info *items, size_t n);
 
 /* How many revisions to keep (older ones are pruned at the next commit);

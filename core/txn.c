@@ -24,8 +24,8 @@
 #define TXN_KEEP 100 /* transaction records kept in memory and in the store */
 
 /* Sends cmd to every selected worker and waits for all. With mu held. */
-static void run_phase(weft_controller *c, struct device_worker **ws, size_t n,
-		      const char *selected, int cmd)
+static void run_phase(weft_controller *c, struct device_worker **ws, size_t n, const char *selected,
+                      int cmd)
 {
 	for (size_t i = 0; i < n; i++)
 		if (selected[i])
@@ -73,7 +73,7 @@ static void select_where(struct txn_run *t, int min_reached, int with_ops)
 {
 	for (size_t i = 0; i < t->n; i++)
 		t->sel[i] = t->ws[i]->txn_reached >= min_reached &&
-			    (!with_ops || t->ws[i]->txn_ops > 0);
+		            (!with_ops || t->ws[i]->txn_ops > 0);
 }
 
 static void note_failure(struct txn_run *t, const char *phase)
@@ -182,8 +182,8 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 			result = "failed";
 		else
 			result = w->txn_reached >= TXN_R_APPLIED ? "rolled-back" : "not-applied";
-		json_t *d = json_pack("{s:s, s:s, s:I, s:s}", "name", w->key, "kind", w->type, "ops",
-				      (json_int_t)w->txn_ops, "result", result);
+		json_t *d = json_pack("{s:s, s:s, s:I, s:s}", "name", w->key, "kind", w->type,
+		                      "ops", (json_int_t)w->txn_ops, "result", result);
 		if ((long)i == t->failed)
 			json_object_set_new(d, "error", json_string(w->txn_err));
 		json_array_append_new(devices, d);
@@ -199,13 +199,13 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 			w->last_error[0] = 0;
 			w->drift_diffs = 0;
 			w->reconcile_at_ms = t->c->reconcile_ms > 0
-						     ? controller_now_ms() + t->c->reconcile_ms
-						     : 0;
+			                             ? controller_now_ms() + t->c->reconcile_ms
+			                             : 0;
 		} else {
 			w->state = "error";
 			snprintf(w->last_error, sizeof(w->last_error),
-				 "transaction for revision %lld %s: %.900s", (long long)t->rev, t->outcome,
-				 t->cause);
+			         "transaction for revision %lld %s: %.900s", (long long)t->rev,
+			         t->outcome, t->cause);
 		}
 		w->txn_reached = TXN_R_NONE;
 		w->txn_ops = 0;
@@ -226,7 +226,8 @@ static void record(weft_controller *c, json_t *rec)
 	weft_err err = {0};
 	pthread_mutex_lock(&c->store_mu);
 	if (text && weft_store_put_meta(c->store, key, text, &err))
-		fprintf(stderr, "weft: transaction %lld not recorded: %s\n", (long long)id, err.msg);
+		fprintf(stderr, "weft: transaction %lld not recorded: %s\n", (long long)id,
+		        err.msg);
 	if (id > TXN_KEEP)
 		weft_store_put_meta(c->store, old, NULL, &err);
 	pthread_mutex_unlock(&c->store_mu);
@@ -239,8 +240,8 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&c->mu);
-	struct txn_run t = {.c = c, .n = c->n_workers, .rev = weft_snapshot_revision(snap),
-			    .failed = -1};
+	struct txn_run t = {
+	        .c = c, .n = c->n_workers, .rev = weft_snapshot_revision(snap), .failed = -1};
 	t.ws = calloc(t.n + 1, sizeof(*t.ws));
 	t.sel = calloc(t.n + 1, 1);
 	for (size_t i = 0; i < t.n; i++) {
@@ -260,13 +261,13 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	run_phases(&t, removal_only);
 	int64_t dur = elapsed_ms(&t0);
 	json_t *devices = settle_devices(&t, started_unix, dur);
-	json_t *rec = json_pack(
-		"{s:I, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "id",
-		(json_int_t)++c->txn_seq, "revision", (json_int_t)t.rev, "mode", "atomic", "outcome",
-		t.outcome, "started_ms", (json_int_t)started_unix, "duration_ms", (json_int_t)dur,
-		"phases_ms", "plan", (json_int_t)t.phase_ms[0], "prepare", (json_int_t)t.phase_ms[1],
-		"apply", (json_int_t)t.phase_ms[2], "confirm", (json_int_t)t.phase_ms[3], "devices",
-		devices);
+	json_t *rec = json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "id",
+	                        (json_int_t)++c->txn_seq, "revision", (json_int_t)t.rev, "mode",
+	                        "atomic", "outcome", t.outcome, "started_ms",
+	                        (json_int_t)started_unix, "duration_ms", (json_int_t)dur,
+	                        "phases_ms", "plan", (json_int_t)t.phase_ms[0], "prepare",
+	                        (json_int_t)t.phase_ms[1], "apply", (json_int_t)t.phase_ms[2],
+	                        "confirm", (json_int_t)t.phase_ms[3], "devices", devices);
 	if (t.cause[0])
 		json_object_set_new(rec, "cause", json_string(t.cause));
 	int ok = !strcmp(t.outcome, "committed");

@@ -9,12 +9,12 @@
 #include "device_worker-int.h"
 
 static int txn_plan(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
-		    weft_err *err)
+                    weft_err *err)
 {
 	const weft_resource *dev = worker_find_device(snap, w->key);
 	if (!dev)
 		return weft_err_set(err, "device %s: not in revision %lld", w->key,
-				    (long long)weft_snapshot_revision(snap));
+		                    (long long)weft_snapshot_revision(snap));
 	if (worker_session(w, a, dev, err))
 		return -1;
 	weft_plan_init(&w->txn_plan, w->key, a->kind, weft_snapshot_revision(snap));
@@ -42,7 +42,7 @@ static void drop_plan(struct device_worker *w)
 /* Runs one phase; returns its status. reached is how far the device got
  * before this phase. */
 static int run_phase(struct device_worker *w, const weft_adapter *a, int cmd, int reached,
-		     weft_err *err)
+                     weft_err *err)
 {
 	int has_ops = w->txn_has_plan && w->txn_plan.n_ops > 0;
 	switch (cmd) {

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev git
   libyaml-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev
   libcurl4-openssl-dev libssl-dev libcmocka-dev
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler

@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh clone on Debian 12 as root:
 #  1. installs what is missing (apt-get; npm packages for the JavaScript
 #     test peers are installed into build/ by the tests that need them),
-#  2. builds with warnings as errors,
+#  2. checks the C formatting (clang-format) and builds with warnings as
+#     errors,
 #  3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
 #     runs the unit tests there,
 #  4. runs the policy-parser fuzzer for a short, bounded time (clang),
@@ -13,6 +14,9 @@ bash scripts/install-deps.sh
 
 jobs=$(nproc)
 status=0
+
+echo "== format (clang-format)"
+bash scripts/check-format.sh || status=1
 
 echo "== build (warnings as errors)"
 bash scripts/build.sh build

@@ -23,7 +23,7 @@ static void f5_close(void *session)
 }
 
 static int f5_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-		     weft_err *err)
+                     weft_err *err)
 {
 	struct f5_config *c;
 	if (f5_render_config(snap, dev, &c, err))
@@ -43,7 +43,7 @@ static int f5_observe(void *session, const weft_resource *dev, void **actual, we
 }
 
 static int f5_diff(const weft_resource *dev, const void *desired, const void *actual,
-		   weft_plan *plan, weft_err *err)
+                   weft_plan *plan, weft_err *err)
 {
 	char name[300];
 	snprintf(name, sizeof(name), "%s/%s", dev->ns, dev->name);
@@ -81,18 +81,18 @@ static void f5_free_config(void *config)
 }
 
 static const weft_adapter f5_adapter = {
-	.kind = "f5",
-	.abi = WEFT_ADAPTER_ABI,
-	.open = f5_open,
-	.close = f5_close,
-	.render = f5_render,
-	.observe = f5_observe,
-	.diff = f5_diff,
-	.prepare = f5_prepare,
-	.apply = f5_apply,
-	.confirm = f5_confirm,
-	.abort = f5_abort,
-	.free_config = f5_free_config,
+        .kind = "f5",
+        .abi = WEFT_ADAPTER_ABI,
+        .open = f5_open,
+        .close = f5_close,
+        .render = f5_render,
+        .observe = f5_observe,
+        .diff = f5_diff,
+        .prepare = f5_prepare,
+        .apply = f5_apply,
+        .confirm = f5_confirm,
+        .abort = f5_abort,
+        .free_config = f5_free_config,
 };
 
 const weft_adapter *weft_f5_adapter(void)

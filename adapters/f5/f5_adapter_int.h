@@ -21,7 +21,7 @@ int f5_observe_config(struct f5_session *s, struct f5_config **out, weft_err *er
  * touched[i]: desired object i is created or updated by the plan (else the
  * observed body is kept as it is). */
 struct f5_config *f5_expected_config(const struct f5_config *des, const struct f5_config *act,
-				     const unsigned char *touched);
+                                     const unsigned char *touched);
 
 int f5_txn_prepare(struct f5_session *s, weft_plan *plan, weft_err *err);
 int f5_txn_apply(struct f5_session *s, weft_plan *plan, weft_err *err);

@@ -35,7 +35,8 @@ static json_t *names_of(json_t *arr)
 {
 	json_t *out = json_array(), *v;
 	size_t i;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 		if (!s)
 			s = json_string_value(json_object_get(v, "fullPath"));
@@ -49,7 +50,8 @@ static json_t *names_of(json_t *arr)
 
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+	return strcmp(json_string_value(*(json_t *const *)a),
+	              json_string_value(*(json_t *const *)b));
 }
 
 static json_t *sorted_names(json_t *arr)
@@ -158,7 +160,8 @@ static int subset_equal(json_t *d, json_t *a)
 			return 0;
 		const char *k;
 		json_t *v;
-		json_object_foreach(d, k, v) {
+		json_object_foreach(d, k, v)
+		{
 			if (!subset_equal(v, json_object_get(a, k)))
 				return 0;
 		}
@@ -207,7 +210,8 @@ json_t *f5_changed_props(enum f5_type t, json_t *desired, json_t *actual)
 {
 	json_t *patch = NULL, *v;
 	const char *k;
-	json_object_foreach(desired, k, v) {
+	json_object_foreach(desired, k, v)
+	{
 		if (identity_key(t, k) || prop_equal(k, v, actual))
 			continue;
 		if (!patch)
@@ -222,7 +226,8 @@ json_t *f5_old_props(enum f5_type t, json_t *keys, json_t *actual)
 	(void)t;
 	json_t *old = json_object(), *v;
 	const char *k;
-	json_object_foreach(keys, k, v) {
+	json_object_foreach(keys, k, v)
+	{
 		if (!strcmp(k, "description")) {
 			json_t *d = json_object_get(actual, k);
 			json_object_set_new(old, k, d ? json_incref(d) : json_string(""));
@@ -231,7 +236,8 @@ json_t *f5_old_props(enum f5_type t, json_t *keys, json_t *actual)
 		if (set_key(k) || !strcmp(k, "rules")) {
 			json_t *names = observed_value(k, actual), *arr = json_array(), *n;
 			size_t i;
-			json_array_foreach(names, i, n) {
+			json_array_foreach(names, i, n)
+			{
 				if (!strcmp(k, "rules"))
 					json_array_append(arr, n);
 				else
@@ -263,15 +269,15 @@ json_t *f5_sanitize(json_t *observed)
 	if (json_is_array(observed)) {
 		json_t *out = json_array(), *v;
 		size_t i;
-		json_array_foreach(observed, i, v)
-			json_array_append_new(out, f5_sanitize(v));
+		json_array_foreach(observed, i, v) json_array_append_new(out, f5_sanitize(v));
 		return out;
 	}
 	if (!json_is_object(observed))
 		return json_incref(observed);
 	json_t *out = json_object(), *v;
 	const char *k;
-	json_object_foreach(observed, k, v) {
+	json_object_foreach(observed, k, v)
+	{
 		size_t n = strlen(k);
 		if (readonly_key(k))
 			continue;

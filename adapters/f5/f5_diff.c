@@ -68,7 +68,8 @@ struct diff {
 
 /* One forward request, its plan op, and its inverse (method NULL: none). */
 static void emit(struct diff *d, const char *action, const char *label, const char *method,
-		 const char *uri, json_t *body, const char *umethod, const char *uuri, json_t *ubody)
+                 const char *uri, json_t *body, const char *umethod, const char *uuri,
+                 json_t *ubody)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	size_t len = strlen(method) + strlen(uri) + (text ? strlen(text) : 0) + 4;
@@ -101,7 +102,7 @@ static json_t *publish_cmd(const char *path)
  * as a draft and republished; undo_rev is reversed at the end, so its
  * requests are added here last-first. */
 static void emit_policy(struct diff *d, const char *action, const struct f5_obj *o, json_t *body,
-			json_t *old)
+                        json_t *old)
 {
 	const char *coll = f5_type_get(F5T_POLICY)->uri;
 	char uri[1200];
@@ -217,10 +218,11 @@ static int check_owned(struct diff *d)
 		if (a && !a->owned) {
 			char label[1200];
 			f5_obj_label(o, label, sizeof(label));
-			return weft_err_set(d->err,
-					    "device %s: %s %s exists on the device and is not managed "
-					    "by weft (no '%s' mark); rename or remove it",
-					    d->device, f5_type_get(o->type)->display, label, F5_MARK);
+			return weft_err_set(
+			        d->err,
+			        "device %s: %s %s exists on the device and is not managed "
+			        "by weft (no '%s' mark); rename or remove it",
+			        d->device, f5_type_get(o->type)->display, label, F5_MARK);
 		}
 	}
 	return 0;
@@ -231,22 +233,20 @@ static void add_folder(struct diff *d)
 	char uri[600];
 	snprintf(uri, sizeof(uri), "/mgmt/tm/sys/folder/~%s", d->des->partition);
 	json_t *b = json_pack("{s:s, s:s, s:s}", "name", d->des->partition, "partition", "/",
-			      "description", F5_MARK);
+	                      "description", F5_MARK);
 	char label[300];
 	snprintf(label, sizeof(label), "/%s", d->des->partition);
 	emit(d, "create", label, "POST", "/mgmt/tm/sys/folder", b, "DELETE", uri, NULL);
 }
 
-
-
 int f5_diff_configs(const char *device, const struct f5_config *desired,
-		    const struct f5_config *actual, weft_plan *plan, weft_err *err)
+                    const struct f5_config *actual, weft_plan *plan, weft_err *err)
 {
 	struct f5_plan_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return weft_err_set(err, "device %s: out of memory", device);
-	struct diff d = {.device = device, .des = desired, .act = actual, .plan = plan, .p = p,
-			 .err = err};
+	struct diff d = {
+	        .device = device, .des = desired, .act = actual, .plan = plan, .p = p, .err = err};
 	if (check_owned(&d)) {
 		free(p);
 		return -1;

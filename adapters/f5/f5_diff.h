@@ -32,10 +32,10 @@ struct f5_reqs {
 
 /* The plan's priv. */
 struct f5_plan_priv {
-	struct f5_reqs fwd;       /* the plan, in order */
-	struct f5_reqs undo;      /* inverse, in the order to run it */
+	struct f5_reqs fwd;         /* the plan, in order */
+	struct f5_reqs undo;        /* inverse, in the order to run it */
 	struct f5_config *expected; /* partition after commit */
-	char trans_id[64];        /* transaction of prepare, "" when none */
+	char trans_id[64];          /* transaction of prepare, "" when none */
 	int committed;
 };
 
@@ -45,7 +45,7 @@ void f5_plan_priv_free(void *priv);
 
 /* Fills plan (ops + priv). desired and actual must be sorted. 0 or -1. */
 int f5_diff_configs(const char *device, const struct f5_config *desired,
-		    const struct f5_config *actual, weft_plan *plan, weft_err *err);
+                    const struct f5_config *actual, weft_plan *plan, weft_err *err);
 
 /* ---- f5_compare.c ---- */
 /* The properties of desired that the actual body lacks or holds otherwise,

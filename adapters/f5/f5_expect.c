@@ -9,10 +9,8 @@
 
 #include "f5_adapter_int.h"
 
-
-
 struct f5_config *f5_expected_config(const struct f5_config *des, const struct f5_config *act,
-				     const unsigned char *touched)
+                                     const unsigned char *touched)
 {
 	struct f5_config *e = f5_config_new(des->partition);
 	if (!e)

@@ -11,11 +11,11 @@
 
 #include "policy-t.h"
 
-#define MAX_TRIES 8
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 2000
+#define MAX_TRIES          8
+#define BACKOFF_MIN_MS     100
+#define BACKOFF_MAX_MS     2000
 #define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_RESYNC_MS 30000
+#define DEFAULT_RESYNC_MS  30000
 
 long long f5_now_ms(void)
 {
@@ -31,13 +31,15 @@ static void curl_init_once(void)
 }
 
 static int read_password(const weft_resource *dev, const weft_credentials *c, char **out,
-			 weft_err *err)
+                         weft_err *err)
 {
 	if (c && c->env) {
 		const char *v = getenv(c->env);
 		if (!v)
-			return weft_err_set(err, "device %s/%s: credentials: environment variable %s "
-					    "is not set", dev->ns, dev->name, c->env);
+			return weft_err_set(err,
+			                    "device %s/%s: credentials: environment variable %s "
+			                    "is not set",
+			                    dev->ns, dev->name, c->env);
 		*out = strdup(v);
 		return *out ? 0 : weft_err_set(err, "out of memory");
 	}
@@ -45,7 +47,7 @@ static int read_password(const weft_resource *dev, const weft_credentials *c, ch
 		FILE *f = fopen(c->file, "r");
 		if (!f)
 			return weft_err_set(err, "device %s/%s: credentials: cannot read %s: %s",
-					    dev->ns, dev->name, c->file, strerror(errno));
+			                    dev->ns, dev->name, c->file, strerror(errno));
 		char line[1024] = "";
 		if (!fgets(line, sizeof(line), f))
 			line[0] = 0;
@@ -54,8 +56,10 @@ static int read_password(const weft_resource *dev, const weft_credentials *c, ch
 		*out = strdup(line);
 		return *out ? 0 : weft_err_set(err, "out of memory");
 	}
-	return weft_err_set(err, "device %s/%s: spec.connection.credentials (file or env) is "
-			    "required for type f5", dev->ns, dev->name);
+	return weft_err_set(err,
+	                    "device %s/%s: spec.connection.credentials (file or env) is "
+	                    "required for type f5",
+	                    dev->ns, dev->name);
 }
 
 int f5_session_open(const weft_resource *dev, struct f5_session **out, weft_err *err)
@@ -63,21 +67,24 @@ int f5_session_open(const weft_resource *dev, struct f5_session **out, weft_err 
 	const weft_device_spec *ds = dev->spec;
 	const weft_connection *c = ds ? ds->connection : NULL;
 	if (!c || !c->address)
-		return weft_err_set(err, "device %s/%s: spec.connection.address is required for "
-				    "type f5", dev->ns, dev->name);
+		return weft_err_set(err,
+		                    "device %s/%s: spec.connection.address is required for "
+		                    "type f5",
+		                    dev->ns, dev->name);
 	struct f5_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "out of memory");
 	snprintf(s->device, sizeof(s->device), "%s/%s", dev->ns, dev->name);
 	int v6 = strchr(c->address, ':') != NULL;
 	snprintf(s->base, sizeof(s->base), "https://%s%s%s:%d", v6 ? "[" : "", c->address,
-		 v6 ? "]" : "", c->port ? c->port : 443);
+	         v6 ? "]" : "", c->port ? c->port : 443);
 	snprintf(s->user, sizeof(s->user), "%s", c->username ? c->username : "admin");
 	if (c->tls && c->tls->ca_file)
 		snprintf(s->ca_file, sizeof(s->ca_file), "%s", c->tls->ca_file);
 	s->insecure = c->tls && c->tls->insecure;
 	s->timeout_ms = c->timeout_ms ? c->timeout_ms : DEFAULT_TIMEOUT_MS;
-	const char *part = ds->options && ds->options->partition ? ds->options->partition : "Common";
+	const char *part =
+	        ds->options && ds->options->partition ? ds->options->partition : "Common";
 	snprintf(s->partition, sizeof(s->partition), "%s", part);
 	const char *resync = getenv("WEFT_F5_RESYNC_MS");
 	s->resync_ms = resync ? atoll(resync) : DEFAULT_RESYNC_MS;
@@ -132,8 +139,8 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
 
 /* Sends once. Returns the curl code; *status the HTTP status. */
 static CURLcode exchange(struct f5_session *s, const char *method, const char *uri,
-			 const char *body, const char *trans_id, int auth, long *status,
-			 struct buf *resp)
+                         const char *body, const char *trans_id, int auth, long *status,
+                         struct buf *resp)
 {
 	CURL *c = s->curl;
 	char url[2048], h_tok[700], h_txn[128];
@@ -158,7 +165,8 @@ static CURLcode exchange(struct f5_session *s, const char *method, const char *u
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(s->timeout_ms < 10000 ? s->timeout_ms : 10000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 (long)(s->timeout_ms < 10000 ? s->timeout_ms : 10000));
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (s->insecure) {
@@ -203,8 +211,8 @@ static void sleep_ms(long long ms)
 
 /* Sends with retries. Returns the curl code of the last try. */
 static CURLcode send_retry(struct f5_session *s, const char *method, const char *uri,
-			   const char *body, const char *trans_id, int auth, long *status,
-			   struct buf *resp)
+                           const char *body, const char *trans_id, int auth, long *status,
+                           struct buf *resp)
 {
 	long long start = f5_now_ms(), backoff = BACKOFF_MIN_MS;
 	for (int attempt = 1;; attempt++) {
@@ -224,19 +232,19 @@ static CURLcode send_retry(struct f5_session *s, const char *method, const char 
 	}
 }
 
-static int fail(struct f5_session *s, const char *method, const char *uri, CURLcode rc,
-		long status, const char *body, weft_err *err)
+static int fail(struct f5_session *s, const char *method, const char *uri, CURLcode rc, long status,
+                const char *body, weft_err *err)
 {
 	if (rc != CURLE_OK)
 		return weft_err_set(err, "device %s: %s %s: %s", s->device, method, uri,
-				    curl_easy_strerror(rc));
+		                    curl_easy_strerror(rc));
 	json_t *j = body ? json_loads(body, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(j, "message"));
 	char shortbody[200] = "";
 	if (!msg && body)
 		snprintf(shortbody, sizeof(shortbody), "%.*s", 160, body);
 	weft_err_set(err, "device %s: %s %s: HTTP %ld %s", s->device, method, uri, status,
-		     msg ? msg : shortbody);
+	             msg ? msg : shortbody);
 	json_decref(j);
 	return -1;
 }
@@ -244,7 +252,7 @@ static int fail(struct f5_session *s, const char *method, const char *uri, CURLc
 static int login(struct f5_session *s, weft_err *err)
 {
 	json_t *b = json_pack("{s:s, s:s, s:s}", "username", s->user, "password", s->password,
-			      "loginProviderName", "tmos");
+	                      "loginProviderName", "tmos");
 	char *text = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
 	struct buf resp = {0};
@@ -260,7 +268,7 @@ static int login(struct f5_session *s, weft_err *err)
 		int r = fail(s, "POST", uri, rc, status, resp.data, err);
 		if (status == 401)
 			weft_err_set(err, "device %s: login as %s failed: authentication failed",
-				     s->device, s->user);
+			             s->device, s->user);
 		free(resp.data);
 		return r;
 	}
@@ -292,7 +300,7 @@ static int token_fresh(struct f5_session *s)
 }
 
 int f5_request(struct f5_session *s, const char *method, const char *uri, json_t *body,
-	       const char *trans_id, json_t **out, long *status_out, weft_err *err)
+               const char *trans_id, json_t **out, long *status_out, weft_err *err)
 {
 	if (out)
 		*out = NULL;

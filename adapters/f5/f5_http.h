@@ -57,7 +57,7 @@ void f5_session_close(struct f5_session *s);
  * NULL). Otherwise -1 with err "device D: METHOD URI: STATUS message" and
  * *status (when not NULL) set to the HTTP status (0: no answer). */
 int f5_request(struct f5_session *s, const char *method, const char *uri, json_t *body,
-	       const char *trans_id, json_t **out, long *status, weft_err *err);
+               const char *trans_id, json_t **out, long *status, weft_err *err);
 
 /* Monotonic milliseconds. */
 long long f5_now_ms(void);

@@ -8,16 +8,16 @@
 #include <string.h>
 
 static const struct f5_type_info infos[F5T_COUNT] = {
-	[F5T_MON_HTTP] = {"/mgmt/tm/ltm/monitor/http", "http monitor"},
-	[F5T_MON_TCP] = {"/mgmt/tm/ltm/monitor/tcp", "tcp monitor"},
-	[F5T_POOL] = {"/mgmt/tm/ltm/pool", "pool"},
-	[F5T_MEMBER] = {"/mgmt/tm/ltm/pool", "pool member"},
-	[F5T_DATAGROUP] = {"/mgmt/tm/ltm/data-group/internal", "data group"},
-	[F5T_RULE] = {"/mgmt/tm/ltm/rule", "iRule"},
-	[F5T_POLICY] = {"/mgmt/tm/ltm/policy", "LTM policy"},
-	[F5T_CLIENTSSL] = {"/mgmt/tm/ltm/profile/client-ssl", "client-ssl profile"},
-	[F5T_SERVERSSL] = {"/mgmt/tm/ltm/profile/server-ssl", "server-ssl profile"},
-	[F5T_VIRTUAL] = {"/mgmt/tm/ltm/virtual", "virtual server"},
+        [F5T_MON_HTTP] = {"/mgmt/tm/ltm/monitor/http", "http monitor"},
+        [F5T_MON_TCP] = {"/mgmt/tm/ltm/monitor/tcp", "tcp monitor"},
+        [F5T_POOL] = {"/mgmt/tm/ltm/pool", "pool"},
+        [F5T_MEMBER] = {"/mgmt/tm/ltm/pool", "pool member"},
+        [F5T_DATAGROUP] = {"/mgmt/tm/ltm/data-group/internal", "data group"},
+        [F5T_RULE] = {"/mgmt/tm/ltm/rule", "iRule"},
+        [F5T_POLICY] = {"/mgmt/tm/ltm/policy", "LTM policy"},
+        [F5T_CLIENTSSL] = {"/mgmt/tm/ltm/profile/client-ssl", "client-ssl profile"},
+        [F5T_SERVERSSL] = {"/mgmt/tm/ltm/profile/server-ssl", "server-ssl profile"},
+        [F5T_VIRTUAL] = {"/mgmt/tm/ltm/virtual", "virtual server"},
 };
 
 const struct f5_type_info *f5_type_get(enum f5_type t)
@@ -58,7 +58,7 @@ void f5_config_free(struct f5_config *c)
 }
 
 int f5_config_add(struct f5_config *c, enum f5_type t, const char *path, const char *member,
-		  json_t *body)
+                  json_t *body)
 {
 	if (!body)
 		return -1;
@@ -141,7 +141,7 @@ size_t f5_config_sort(struct f5_config *c)
 }
 
 struct f5_obj *f5_config_find(const struct f5_config *c, enum f5_type t, const char *path,
-			      const char *member)
+                              const char *member)
 {
 	struct f5_obj key = {.type = t, .path = (char *)path, .member = (char *)member};
 	size_t lo = 0, hi = c->n;
@@ -217,7 +217,7 @@ json_t *f5_mark(int64_t rev, uint64_t hash)
 	char buf[128];
 	if (hash)
 		snprintf(buf, sizeof(buf), "%s rev=%lld h=%016" PRIx64, F5_MARK, (long long)rev,
-			 hash);
+		         hash);
 	else
 		snprintf(buf, sizeof(buf), "%s rev=%lld", F5_MARK, (long long)rev);
 	return json_string(buf);

@@ -22,7 +22,7 @@
 
 #include "diag.h"
 
-#define F5_MARK "weft:managed"
+#define F5_MARK      "weft:managed"
 #define F5_RULE_MARK "# " F5_MARK
 
 enum f5_type {
@@ -72,13 +72,13 @@ void f5_config_free(struct f5_config *c);
 struct f5_config *f5_config_copy(const struct f5_config *c);
 /* Appends (steals body). 0 or -1 (out of memory). */
 int f5_config_add(struct f5_config *c, enum f5_type t, const char *path, const char *member,
-		  json_t *body);
+                  json_t *body);
 /* Sorts by (type, path, member) and drops exact duplicate keys (the first
  * one added wins; returns how many were dropped). */
 size_t f5_config_sort(struct f5_config *c);
 /* Binary search (sorted config); NULL when missing. */
 struct f5_obj *f5_config_find(const struct f5_config *c, enum f5_type t, const char *path,
-			      const char *member);
+                              const char *member);
 /* Order of two keys. */
 int f5_obj_cmp(const struct f5_obj *a, const struct f5_obj *b);
 

@@ -23,9 +23,9 @@ static const struct {
 	enum f5_type type;
 	int expand;
 } collections[] = {
-	{F5T_MON_HTTP, 0}, {F5T_MON_TCP, 0},   {F5T_POOL, 1},      {F5T_DATAGROUP, 0},
-	{F5T_RULE, 0},     {F5T_POLICY, 1},    {F5T_CLIENTSSL, 0}, {F5T_SERVERSSL, 0},
-	{F5T_VIRTUAL, 1},
+        {F5T_MON_HTTP, 0},  {F5T_MON_TCP, 0},   {F5T_POOL, 1},
+        {F5T_DATAGROUP, 0}, {F5T_RULE, 0},      {F5T_POLICY, 1},
+        {F5T_CLIENTSSL, 0}, {F5T_SERVERSSL, 0}, {F5T_VIRTUAL, 1},
 };
 
 /* Objects directly in the partition: "/P/name" (no sub-folder). */
@@ -40,7 +40,8 @@ static int add_members(struct f5_config *c, const char *pool, json_t *body)
 {
 	json_t *items = json_object_get(json_object_get(body, "membersReference"), "items"), *m;
 	size_t i;
-	json_array_foreach(items, i, m) {
+	json_array_foreach(items, i, m)
+	{
 		const char *name = json_string_value(json_object_get(m, "name"));
 		if (!name)
 			continue;
@@ -51,18 +52,19 @@ static int add_members(struct f5_config *c, const char *pool, json_t *body)
 }
 
 static int read_collection(struct f5_session *s, struct f5_config *c, enum f5_type t, int expand,
-			   weft_err *err)
+                           weft_err *err)
 {
 	char uri[1024];
 	snprintf(uri, sizeof(uri), "%s?$filter=partition%%20eq%%20%s%s", f5_type_get(t)->uri,
-		 s->partition, expand ? "&expandSubcollections=true" : "");
+	         s->partition, expand ? "&expandSubcollections=true" : "");
 	json_t *ans = NULL;
 	if (f5_request(s, "GET", uri, NULL, NULL, &ans, NULL, err))
 		return -1;
 	json_t *items = json_object_get(ans, "items"), *it;
 	size_t i;
 	int rc = 0;
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		const char *full = json_string_value(json_object_get(it, "fullPath"));
 		if (!in_partition(full, s->partition))
 			continue;

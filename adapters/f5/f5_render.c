@@ -31,7 +31,7 @@ void f5_full(const struct f5_render *r, char *buf, size_t len, ...)
 }
 
 const weft_resource *f5_find(const struct f5_render *r, weft_kind kind, const weft_ref *ref,
-			     const char *ns)
+                             const char *ns)
 {
 	if (!ref || !ref->name)
 		return NULL;
@@ -46,8 +46,8 @@ const weft_service_port *f5_service_port(const weft_service_spec *svc, int port)
 	return NULL;
 }
 
-void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port,
-		  const char *subset, char *buf, size_t len)
+void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port, const char *subset,
+                  char *buf, size_t len)
 {
 	char p[16];
 	snprintf(p, sizeof(p), "%d", port);
@@ -66,7 +66,7 @@ static const char *endpoint_address(const weft_endpoint *ep)
 }
 
 int f5_each_member(const weft_resource *svc, const weft_service_port *port, const char *subset,
-		   f5_member_cb cb, void *ctx)
+                   f5_member_cb cb, void *ctx)
 {
 	const weft_service_spec *s = svc->spec;
 	const weft_labels *sel = NULL;
@@ -90,8 +90,8 @@ int f5_each_member(const weft_resource *svc, const weft_service_port *port, cons
 }
 
 const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
-						  const weft_resource *svc, const char *subset,
-						  const weft_resource **tp_out)
+                                                  const weft_resource *svc, const char *subset,
+                                                  const weft_resource **tp_out)
 {
 	const weft_traffic_policy_spec *best = NULL;
 	for (size_t i = 0; i < r->sel[WEFT_KIND_TRAFFIC_POLICY].n; i++) {
@@ -111,12 +111,11 @@ const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
 	return best;
 }
 
-int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member,
-	   json_t *body)
+int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member, json_t *body)
 {
 	if (f5_config_add(r->out, t, path, member, body))
 		return weft_err_set(r->err, "device %s/%s: render %s: out of memory", r->dev->ns,
-				    r->dev->name, path);
+		                    r->dev->name, path);
 	return 0;
 }
 
@@ -151,18 +150,18 @@ static int add_member(void *ctx, const char *addr, const char *member, int weigh
 	return f5_add(m->r, F5T_MEMBER, m->pool, member, b);
 }
 
-static int render_pool(struct f5_render *r, const weft_resource *svc,
-		       const weft_service_port *port, const char *subset)
+static int render_pool(struct f5_render *r, const weft_resource *svc, const weft_service_port *port,
+                       const char *subset)
 {
 	char path[512];
 	const weft_resource *tp = NULL;
 	const weft_traffic_policy_spec *pol = f5_traffic_policy(r, svc, subset, &tp);
 	f5_pool_path(r, svc, port->port, subset, path, sizeof(path));
 	json_t *b = f5_new_body(r, path, 0);
-	int least = pol && pol->load_balancer &&
-		    pol->load_balancer->algorithm == WEFT_LB_LEAST_REQUEST;
+	int least =
+	        pol && pol->load_balancer && pol->load_balancer->algorithm == WEFT_LB_LEAST_REQUEST;
 	json_object_set_new(b, "loadBalancingMode",
-			    json_string(least ? "ratio-least-connections-member" : "ratio-member"));
+	                    json_string(least ? "ratio-least-connections-member" : "ratio-member"));
 	char mon[512] = "none"; /* tmsh's "monitor none" */
 	if (pol && pol->health_check)
 		f5_full(r, mon, sizeof(mon), tp->ns, tp->name, "hc", NULL);
@@ -195,8 +194,7 @@ static long long secs(long long ms, long long def)
 	return ms ? (ms + 999) / 1000 : def;
 }
 
-static int render_monitor(struct f5_render *r, const weft_resource *tp,
-			  const weft_health_check *hc)
+static int render_monitor(struct f5_render *r, const weft_resource *tp, const weft_health_check *hc)
 {
 	char path[512];
 	f5_full(r, path, sizeof(path), tp->ns, tp->name, "hc", NULL);
@@ -209,10 +207,10 @@ static int render_monitor(struct f5_render *r, const weft_resource *tp,
 		char send[600], recv[64];
 		/* Monitor strings hold the escapes as text, as tmsh shows them. */
 		snprintf(send, sizeof(send),
-			 "GET %s HTTP/1.1\\r\\nHost: weft\\r\\nConnection: close\\r\\n\\r\\n",
-			 hc->path ? hc->path : "/");
+		         "GET %s HTTP/1.1\\r\\nHost: weft\\r\\nConnection: close\\r\\n\\r\\n",
+		         hc->path ? hc->path : "/");
 		snprintf(recv, sizeof(recv), "^HTTP/1\\.[01] %d",
-			 hc->expected_status ? hc->expected_status : 200);
+		         hc->expected_status ? hc->expected_status : 200);
 		json_object_set_new(b, "send", json_string(send));
 		json_object_set_new(b, "recv", json_string(recv));
 		json_object_set_new(b, "defaultsFrom", json_string("/Common/http"));
@@ -231,7 +229,7 @@ void f5_cert_name(const char *file, char *buf, size_t len)
 }
 
 static int render_serverssl(struct f5_render *r, const weft_resource *tp,
-			    const weft_client_tls *tls)
+                            const weft_client_tls *tls)
 {
 	char path[512], name[512];
 	f5_full(r, path, sizeof(path), tp->ns, tp->name, "serverssl", NULL);
@@ -260,7 +258,8 @@ static int render_traffic_policies(struct f5_render *r)
 		const weft_traffic_policy_spec *s = tp->spec;
 		if (s->health_check && render_monitor(r, tp, s->health_check))
 			return -1;
-		if (s->tls && (s->tls->mode == WEFT_TLS_SIMPLE || s->tls->mode == WEFT_TLS_MUTUAL) &&
+		if (s->tls &&
+		    (s->tls->mode == WEFT_TLS_SIMPLE || s->tls->mode == WEFT_TLS_MUTUAL) &&
 		    render_serverssl(r, tp, s->tls))
 			return -1;
 	}
@@ -286,12 +285,14 @@ static int select_all(struct f5_render *r)
 	return 0;
 }
 
-int f5_render_config(const weft_snapshot *snap, const weft_resource *dev,
-		     struct f5_config **out, weft_err *err)
+int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
+                     weft_err *err)
 {
 	const weft_device_spec *ds = dev->spec;
-	struct f5_render r = {.set = weft_snapshot_policy(snap), .dev = dev,
-			      .rev = weft_snapshot_revision(snap), .err = err};
+	struct f5_render r = {.set = weft_snapshot_policy(snap),
+	                      .dev = dev,
+	                      .rev = weft_snapshot_revision(snap),
+	                      .err = err};
 	r.part = ds && ds->options && ds->options->partition ? ds->options->partition : "Common";
 	r.out = f5_config_new(r.part);
 	if (!r.out)

@@ -37,35 +37,33 @@ struct f5_render {
 };
 
 /* Renders everything. 0, or -1 with err naming the resource at fault. */
-int f5_render_config(const weft_snapshot *snap, const weft_resource *dev,
-		     struct f5_config **out, weft_err *err);
+int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
+                     weft_err *err);
 
 /* ---- shared helpers (f5_render.c) ---- */
 /* Full path "/P/a_b_c" from parts joined by '_' (NULL-terminated). */
-void f5_full(const struct f5_render *r, char *buf, size_t len, ...)
-	__attribute__((sentinel));
+void f5_full(const struct f5_render *r, char *buf, size_t len, ...) __attribute__((sentinel));
 /* A selected resource, or any resource of the set when not selected. */
 const weft_resource *f5_find(const struct f5_render *r, weft_kind kind, const weft_ref *ref,
-			     const char *ns);
+                             const char *ns);
 /* The service port a destination or route port means (0: the only port). */
 const weft_service_port *f5_service_port(const weft_service_spec *svc, int port);
 /* The pool of (service, port, subset): its full path. */
-void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port,
-		  const char *subset, char *buf, size_t len);
+void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port, const char *subset,
+                  char *buf, size_t len);
 /* Endpoints of a service that belong to subset (NULL: all); calls cb with
  * the member name and the endpoint's weight. */
 typedef int (*f5_member_cb)(void *ctx, const char *addr, const char *member, int weight);
 int f5_each_member(const weft_resource *svc, const weft_service_port *port, const char *subset,
-		   f5_member_cb cb, void *ctx);
+                   f5_member_cb cb, void *ctx);
 /* The TrafficPolicy for (service, subset), or the service-wide one. */
 const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
-						  const weft_resource *svc, const char *subset,
-						  const weft_resource **tp_out);
+                                                  const weft_resource *svc, const char *subset,
+                                                  const weft_resource **tp_out);
 /* "/a/b/site.crt" -> "/Common/site.crt" (TLS files are referenced by name). */
 void f5_cert_name(const char *file, char *buf, size_t len);
 /* Adds with error reporting. */
-int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member,
-	   json_t *body);
+int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member, json_t *body);
 /* A body with name, partition and the mark. */
 json_t *f5_new_body(const struct f5_render *r, const char *full, uint64_t hash);
 
@@ -78,9 +76,9 @@ int f5_render_gateways(struct f5_render *r);
  * and renders each iRule (and data group) once. http: the virtual parses
  * HTTP (else rules act at CLIENT_ACCEPTED on source addresses only). */
 int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services, size_t n_svc,
-		       const weft_resource *route, json_t *pools, int http, json_t *rules);
+                       const weft_resource *route, json_t *pools, int http, json_t *rules);
 /* The virtual-level rateLimit (connections/s) for plain RateLimits, 0: none. */
 int f5_plain_rate_limit(const struct f5_render *r, const weft_resource *const *services,
-			size_t n_svc, const weft_resource *const *routes, size_t n_routes);
+                        size_t n_svc, const weft_resource *const *routes, size_t n_routes);
 
 #endif

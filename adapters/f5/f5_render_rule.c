@@ -113,7 +113,7 @@ static int add_rule_obj(struct f5_render *r, const char *path, struct text *t, j
 /* ---- AccessPolicy ---- */
 
 static int cidr_group(struct f5_render *r, const weft_resource *ap, size_t i, const char *sfx,
-		      const weft_strs *cidrs, char *path, size_t len)
+                      const weft_strs *cidrs, char *path, size_t len)
 {
 	char idx[16];
 	snprintf(idx, sizeof(idx), "%zu", i);
@@ -179,11 +179,11 @@ static void header_cond(struct text *t, const weft_header_match *h)
 }
 
 static int access_rule(struct f5_render *r, const weft_resource *ap, size_t i, int http,
-		       struct text *t)
+                       struct text *t)
 {
 	const weft_access_rule *ar = &((const weft_access_policy_spec *)ap->spec)->rules.items[i];
-	int needs_http = (ar->to && (ar->to->paths.count || ar->to->methods.count)) ||
-			 ar->headers.count;
+	int needs_http =
+	        (ar->to && (ar->to->paths.count || ar->to->methods.count)) || ar->headers.count;
 	if (needs_http && !http)
 		return 0; /* cannot match at the TCP layer */
 	text_add(t, "\tif { 1");
@@ -208,21 +208,21 @@ static int access_rule(struct f5_render *r, const weft_resource *ap, size_t i, i
 		header_cond(t, &ar->headers.items[k]);
 	if (ar->action == WEFT_ACTION_DENY)
 		text_add(t, " } { %s; return }\n",
-			 http ? "HTTP::respond 403 content \"forbidden\"" : "reject");
+		         http ? "HTTP::respond 403 content \"forbidden\"" : "reject");
 	else
 		text_add(t, " } { return }\n");
 	return 0;
 }
 
 static int render_access(struct f5_render *r, const weft_resource *ap, const weft_resource *svc,
-			 int http, json_t *rules)
+                         int http, json_t *rules)
 {
 	const weft_access_policy_spec *s = ap->spec;
 	char path[512];
 	f5_full(r, path, sizeof(path), ap->ns, ap->name, http ? "access" : "access_tcp", NULL);
 	struct text t = {0};
 	text_add(&t, "%s rev=%lld\nwhen %s priority 100 {\n", F5_RULE_MARK, (long long)r->rev,
-		 http ? "HTTP_REQUEST" : "CLIENT_ACCEPTED");
+	         http ? "HTTP_REQUEST" : "CLIENT_ACCEPTED");
 	if (s->service.name)
 		guard(r, &t, svc);
 	for (size_t i = 0; i < s->rules.count; i++)
@@ -244,17 +244,18 @@ static long long per_window(weft_rate_unit u)
 }
 
 static int render_ratelimit(struct f5_render *r, const weft_resource *rl, const weft_resource *svc,
-			    int http, json_t *rules)
+                            int http, json_t *rules)
 {
 	const weft_rate_limit_spec *s = rl->spec;
 	if (!http && s->key && s->key->header)
 		return 0; /* a header key needs HTTP */
 	char path[512], table[512];
-	f5_full(r, path, sizeof(path), rl->ns, rl->name, http ? "ratelimit" : "ratelimit_tcp", NULL);
+	f5_full(r, path, sizeof(path), rl->ns, rl->name, http ? "ratelimit" : "ratelimit_tcp",
+	        NULL);
 	snprintf(table, sizeof(table), "weft_%s_%s", rl->ns, rl->name);
 	struct text t = {0};
 	text_add(&t, "%s rev=%lld\nwhen %s priority 200 {\n", F5_RULE_MARK, (long long)r->rev,
-		 http ? "HTTP_REQUEST" : "CLIENT_ACCEPTED");
+	         http ? "HTTP_REQUEST" : "CLIENT_ACCEPTED");
 	if (svc)
 		guard(r, &t, svc);
 	if (s->key && s->key->header) {
@@ -265,7 +266,7 @@ static int render_ratelimit(struct f5_render *r, const weft_resource *rl, const 
 		text_add(&t, "\tset key [IP::client_addr]\n");
 	}
 	text_add(&t, "\tset limit %d\n\tset window %lld\n", s->limit->requests,
-		 per_window(s->limit->per));
+	         per_window(s->limit->per));
 	if (s->tiers.count) {
 		text_add(&t, "\tswitch -- $key {\n");
 		for (size_t i = 0; i < s->tiers.count; i++) {
@@ -273,14 +274,15 @@ static int render_ratelimit(struct f5_render *r, const weft_resource *rl, const 
 			text_add(&t, "\t\t");
 			text_q(&t, tr->value);
 			text_add(&t, " { set limit %d; set window %lld }\n", tr->requests,
-				 per_window(tr->per));
+			         per_window(tr->per));
 		}
 		text_add(&t, "\t}\n");
 	}
-	text_add(&t, "\tset n [table incr -notouch -subtable %s $key]\n"
-		      "\tif { $n == 1 } { table timeout -subtable %s $key $window }\n"
-		      "\tif { $n > $limit } { %s; return }\n}\n",
-		 table, table, http ? "HTTP::respond 429 content \"rate limited\"" : "reject");
+	text_add(&t,
+	         "\tset n [table incr -notouch -subtable %s $key]\n"
+	         "\tif { $n == 1 } { table timeout -subtable %s $key $window }\n"
+	         "\tif { $n > $limit } { %s; return }\n}\n",
+	         table, table, http ? "HTTP::respond 429 content \"rate limited\"" : "reject");
 	return add_rule_obj(r, path, &t, rules);
 }
 
@@ -290,7 +292,7 @@ static int keyed(const weft_rate_limit_spec *s)
 }
 
 int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services, size_t n_svc,
-		       const weft_resource *route, json_t *pools, int http, json_t *rules)
+                       const weft_resource *route, json_t *pools, int http, json_t *rules)
 {
 	(void)pools;
 	for (size_t i = 0; i < r->sel[WEFT_KIND_RATE_LIMIT].n; i++) {
@@ -300,7 +302,8 @@ int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services
 			continue;
 		if (route && s->route.name &&
 		    !strcmp(s->route.ns ? s->route.ns : rl->ns, route->ns) &&
-		    !strcmp(s->route.name, route->name) && render_ratelimit(r, rl, NULL, http, rules))
+		    !strcmp(s->route.name, route->name) &&
+		    render_ratelimit(r, rl, NULL, http, rules))
 			return -1;
 		for (size_t k = 0; !route && s->service.name && k < n_svc; k++)
 			if (same_service(&s->service, rl->ns, services[k]) &&
@@ -322,7 +325,7 @@ int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services
 }
 
 int f5_plain_rate_limit(const struct f5_render *r, const weft_resource *const *services,
-			size_t n_svc, const weft_resource *const *routes, size_t n_routes)
+                        size_t n_svc, const weft_resource *const *routes, size_t n_routes)
 {
 	int best = 0;
 	for (size_t i = 0; i < r->sel[WEFT_KIND_RATE_LIMIT].n; i++) {

@@ -55,7 +55,7 @@ static long long gcd(long long a, long long b)
 }
 
 static const weft_resource *dest_service(struct f5_render *r, const weft_resource *route,
-					 const weft_destination *d, const weft_service_port **port)
+                                         const weft_destination *d, const weft_service_port **port)
 {
 	const weft_resource *svc = f5_find(r, WEFT_KIND_SERVICE, &d->service, route->ns);
 	*port = svc ? f5_service_port(svc->spec, d->port) : NULL;
@@ -63,7 +63,7 @@ static const weft_resource *dest_service(struct f5_render *r, const weft_resourc
 }
 
 static int render_split(struct f5_render *r, const weft_resource *route, size_t rule,
-			const weft_destinations *ds, char *path, size_t len)
+                        const weft_destinations *ds, char *path, size_t len)
 {
 	char idx[16];
 	snprintf(idx, sizeof(idx), "%zu", rule);
@@ -91,7 +91,8 @@ static int render_split(struct f5_render *r, const weft_resource *route, size_t 
 	long long g = 0, max = 0;
 	const char *key;
 	json_t *v;
-	json_object_foreach(s.ratios, key, v) {
+	json_object_foreach(s.ratios, key, v)
+	{
 		long long x = json_integer_value(json_array_get(v, 1));
 		g = x ? gcd(x, g) : g;
 		max = x > max ? x : max;
@@ -102,7 +103,8 @@ static int render_split(struct f5_render *r, const weft_resource *route, size_t 
 	int rc = f5_add(r, F5T_POOL, path, NULL, b);
 	/* Ratios stay within BIG-IP's 1..65535. */
 	long long div = g ? g : 1, scale = max / div > 65535 ? max / div / 65535 + 1 : 1;
-	json_object_foreach(s.ratios, key, v) {
+	json_object_foreach(s.ratios, key, v)
+	{
 		long long x = json_integer_value(json_array_get(v, 1)) / div / scale;
 		if (rc || x <= 0)
 			continue;
@@ -123,8 +125,8 @@ static int render_split(struct f5_render *r, const weft_resource *route, size_t 
  * weight below 100 -> its own pool, else a split pool. Records services
  * and pools for iRules and profiles. "" when nothing resolves. */
 static int dest_pool(struct f5_render *r, const weft_resource *route, size_t rule,
-		     const weft_destinations *ds, char *path, size_t len, json_t *pools,
-		     json_t *services)
+                     const weft_destinations *ds, char *path, size_t len, json_t *pools,
+                     json_t *services)
 {
 	path[0] = 0;
 	for (size_t i = 0; i < ds->count; i++) {
@@ -167,7 +169,7 @@ static json_t *cond(json_t *rule_conds, const char *what, const char *op, json_t
 }
 
 static int match_conds(struct f5_render *r, const weft_resource *route, const weft_http_match *m,
-		       json_t *conds)
+                       json_t *conds)
 {
 	if (m->path) {
 		json_t *c = NULL;
@@ -176,9 +178,11 @@ static int match_conds(struct f5_render *r, const weft_resource *route, const we
 		else if (m->path->prefix)
 			c = cond(conds, "httpUri", "startsWith", json_pack("[s]", m->path->prefix));
 		else
-			return weft_err_set(r->err, "%s:%d:%d: Route %s/%s: regex path matches are "
-					    "not supported on F5 devices", route->file, m->path->pos.line,
-					    m->path->pos.col, route->ns, route->name);
+			return weft_err_set(r->err,
+			                    "%s:%d:%d: Route %s/%s: regex path matches are "
+			                    "not supported on F5 devices",
+			                    route->file, m->path->pos.line, m->path->pos.col,
+			                    route->ns, route->name);
 		json_object_set_new(c, "path", json_true());
 	}
 	if (m->method) {
@@ -195,17 +199,21 @@ static int match_conds(struct f5_render *r, const weft_resource *route, const we
 		else if (h->present)
 			c = cond(conds, "httpHeader", "exists", NULL);
 		else
-			return weft_err_set(r->err, "%s:%d:%d: Route %s/%s: regex header matches are "
-					    "not supported on F5 devices", route->file, h->pos.line,
-					    h->pos.col, route->ns, route->name);
+			return weft_err_set(r->err,
+			                    "%s:%d:%d: Route %s/%s: regex header matches are "
+			                    "not supported on F5 devices",
+			                    route->file, h->pos.line, h->pos.col, route->ns,
+			                    route->name);
 		json_object_set_new(c, "tmName", json_string(h->name));
 	}
 	for (size_t i = 0; i < m->query_params.count; i++) {
 		const weft_query_match *q = &m->query_params.items[i];
 		if (!q->exact)
-			return weft_err_set(r->err, "%s:%d:%d: Route %s/%s: only exact query matches "
-					    "are supported on F5 devices", route->file, q->pos.line,
-					    q->pos.col, route->ns, route->name);
+			return weft_err_set(r->err,
+			                    "%s:%d:%d: Route %s/%s: only exact query matches "
+			                    "are supported on F5 devices",
+			                    route->file, q->pos.line, q->pos.col, route->ns,
+			                    route->name);
 		json_t *c = cond(conds, "httpUri", "equals", json_pack("[s]", q->exact));
 		json_object_set_new(c, "queryParameter", json_true());
 		json_object_set_new(c, "tmName", json_string(q->name));
@@ -249,7 +257,7 @@ static int host_groups(const weft_route_spec *rs, int *exact, int *wild)
 }
 
 static int add_policy_rule(struct f5_render *r, const weft_resource *route, int wild,
-			   const weft_http_match *m, const char *pool, json_t *rules)
+                           const weft_http_match *m, const char *pool, json_t *rules)
 {
 	const weft_route_spec *rs = route->spec;
 	json_t *conds = json_array(), *rule = json_object();
@@ -265,13 +273,13 @@ static int add_policy_rule(struct f5_render *r, const weft_resource *route, int 
 	if (m && match_conds(r, route, m, conds))
 		return -1;
 	json_object_set_new(rule, "actions",
-			    json_pack("[{s:s, s:b, s:b, s:s, s:b}]", "name", "0", "forward", 1,
-				      "select", 1, "pool", pool, "request", 1));
+	                    json_pack("[{s:s, s:b, s:b, s:s, s:b}]", "name", "0", "forward", 1,
+	                              "select", 1, "pool", pool, "request", 1));
 	return 0;
 }
 
 static int route_policy_rules(struct f5_render *r, const weft_resource *route, json_t *rules,
-			      json_t *pools, json_t *services)
+                              json_t *pools, json_t *services)
 {
 	const weft_route_spec *rs = route->spec;
 	int ex = 0, wi = 0;
@@ -321,7 +329,7 @@ static int render_policy(struct f5_render *r, const char *vs, json_t *rules, jso
 }
 
 static int render_clientssl(struct f5_render *r, const char *vs, const weft_listener_tls *tls,
-			    json_t *profiles)
+                            json_t *profiles)
 {
 	char path[600], name[512];
 	snprintf(path, sizeof(path), "%s_clientssl", vs);
@@ -345,11 +353,13 @@ static void serverssl_profile(struct f5_render *r, json_t *services, json_t *pro
 {
 	size_t i;
 	json_t *s;
-	json_array_foreach(services, i, s) {
+	json_array_foreach(services, i, s)
+	{
 		weft_ref ref = {.ns = json_string_value(json_array_get(s, 0)),
-				.name = json_string_value(json_array_get(s, 1))};
+		                .name = json_string_value(json_array_get(s, 1))};
 		const weft_resource *svc = f5_find(r, WEFT_KIND_SERVICE, &ref, ref.ns), *tp = NULL;
-		const weft_traffic_policy_spec *pol = svc ? f5_traffic_policy(r, svc, NULL, &tp) : NULL;
+		const weft_traffic_policy_spec *pol =
+		        svc ? f5_traffic_policy(r, svc, NULL, &tp) : NULL;
 		if (pol && pol->tls &&
 		    (pol->tls->mode == WEFT_TLS_SIMPLE || pol->tls->mode == WEFT_TLS_MUTUAL)) {
 			char path[512];
@@ -396,11 +406,11 @@ int f5_render_gateways(struct f5_render *r)
 }
 
 static int listener_routes(struct f5_render *r, struct listener_ctx *x, int http, json_t *rules,
-			   char *tcp_pool, size_t len)
+                           char *tcp_pool, size_t len)
 {
 	for (size_t k = 0; k < x->l->routes.count; k++) {
 		const weft_resource *route =
-			f5_find(r, WEFT_KIND_ROUTE, &x->l->routes.items[k], x->gw->ns);
+		        f5_find(r, WEFT_KIND_ROUTE, &x->l->routes.items[k], x->gw->ns);
 		if (!route)
 			continue;
 		const weft_route_spec *rs = route->spec;
@@ -409,7 +419,7 @@ static int listener_routes(struct f5_render *r, struct listener_ctx *x, int http
 			return -1;
 		if (!http && rs->tcp.count && !tcp_pool[0] &&
 		    dest_pool(r, route, 0, &rs->tcp.items[0].destinations, tcp_pool, len, x->pools,
-			      x->services))
+		              x->services))
 			return -1;
 	}
 	return 0;
@@ -427,7 +437,7 @@ static int render_listener(struct f5_render *r, struct listener_ctx *x)
 	json_object_set_new(x->body, "destination", json_string(dest));
 	json_object_set_new(x->body, "ipProtocol", json_string("tcp"));
 	json_object_set_new(x->body, "sourceAddressTranslation",
-			    json_pack("{s:s}", "type", "automap"));
+	                    json_pack("{s:s}", "type", "automap"));
 	json_t *rules = json_array();
 	int rc = listener_routes(r, x, http, rules, tcp_pool, sizeof(tcp_pool));
 	profile(x->profiles, "/Common/tcp", "all");
@@ -449,10 +459,13 @@ static int render_listener(struct f5_render *r, struct listener_ctx *x)
 	/* Connection limit: the TrafficPolicy of the default pool's service. */
 	int limit = 0;
 	if (!http && json_array_size(x->services)) {
-		weft_ref ref = {.ns = json_string_value(json_array_get(json_array_get(x->services, 0), 0)),
-				.name = json_string_value(json_array_get(json_array_get(x->services, 0), 1))};
+		weft_ref ref = {
+		        .ns = json_string_value(json_array_get(json_array_get(x->services, 0), 0)),
+		        .name = json_string_value(
+		                json_array_get(json_array_get(x->services, 0), 1))};
 		const weft_resource *svc = f5_find(r, WEFT_KIND_SERVICE, &ref, ref.ns);
-		const weft_traffic_policy_spec *pol = svc ? f5_traffic_policy(r, svc, NULL, NULL) : NULL;
+		const weft_traffic_policy_spec *pol =
+		        svc ? f5_traffic_policy(r, svc, NULL, NULL) : NULL;
 		if (pol && pol->connection_pool)
 			limit = pol->connection_pool->max_connections;
 	}
@@ -462,16 +475,18 @@ static int render_listener(struct f5_render *r, struct listener_ctx *x)
 	const weft_resource **routes = calloc(json_array_size(x->routes) + 1, sizeof(*routes));
 	size_t ns = 0, nr = 0, i;
 	json_t *e;
-	json_array_foreach(x->services, i, e) {
+	json_array_foreach(x->services, i, e)
+	{
 		weft_ref ref = {.ns = json_string_value(json_array_get(e, 0)),
-				.name = json_string_value(json_array_get(e, 1))};
+		                .name = json_string_value(json_array_get(e, 1))};
 		const weft_resource *svc = f5_find(r, WEFT_KIND_SERVICE, &ref, ref.ns);
 		if (svc && svcs)
 			svcs[ns++] = svc;
 	}
-	json_array_foreach(x->routes, i, e) {
+	json_array_foreach(x->routes, i, e)
+	{
 		weft_ref ref = {.ns = json_string_value(json_array_get(e, 0)),
-				.name = json_string_value(json_array_get(e, 1))};
+		                .name = json_string_value(json_array_get(e, 1))};
 		const weft_resource *rt = f5_find(r, WEFT_KIND_ROUTE, &ref, ref.ns);
 		if (rt && routes)
 			routes[nr++] = rt;

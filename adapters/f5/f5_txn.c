@@ -38,7 +38,7 @@ static int begin(struct f5_session *s, char *id, size_t len, weft_err *err)
 	json_decref(ans);
 	if (!id[0])
 		return weft_err_set(err, "device %s: POST /mgmt/tm/transaction: no transId",
-				    s->device);
+		                    s->device);
 	return 0;
 }
 
@@ -63,7 +63,7 @@ static int poll_state(struct f5_session *s, const char *id, json_t **ans, weft_e
 			return 0;
 		if (f5_now_ms() > deadline)
 			return weft_err_set(err, "device %s: transaction %s still %s after %lld ms",
-					    s->device, id, st ? st : "?", s->timeout_ms);
+			                    s->device, id, st ? st : "?", s->timeout_ms);
 		struct timespec ts = {0, 50 * 1000000L};
 		nanosleep(&ts, NULL);
 		json_decref(*ans);
@@ -85,7 +85,7 @@ static int commit(struct f5_session *s, const char *id, weft_err *err)
 	if (!rc && strcmp(json_string_value(json_object_get(ans, "state")), "COMPLETED")) {
 		const char *why = json_string_value(json_object_get(ans, "failureReason"));
 		rc = weft_err_set(err, "device %s: transaction %s failed: %s", s->device, id,
-				  why ? why : "no reason given");
+		                  why ? why : "no reason given");
 	}
 	json_decref(ans);
 	return rc;

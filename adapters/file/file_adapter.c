@@ -39,18 +39,19 @@ static int device_directory(const weft_resource *dev, char *out, size_t len, wef
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
 	json_t *spec = json_object_get(doc, "spec");
 	const char *dir =
-		json_string_value(json_object_get(json_object_get(spec, "options"), "directory"));
+	        json_string_value(json_object_get(json_object_get(spec, "options"), "directory"));
 	int rc = 0;
 	if (!dir || !*dir)
-		rc = weft_err_set(err, "device %s/%s: spec.options.directory is required for type file",
-				  dev->ns, dev->name);
+		rc = weft_err_set(err,
+		                  "device %s/%s: spec.options.directory is required for type file",
+		                  dev->ns, dev->name);
 	else if (dir[0] == '/')
 		snprintf(out, len, "%s", dir);
 	else
 		snprintf(out, len, "%s/%s", file_root, dir);
 	if (!rc && strlen(out) >= FILE_TREE_MAX_DIR)
 		rc = weft_err_set(err, "device %s/%s: directory path longer than %d bytes", dev->ns,
-				  dev->name, FILE_TREE_MAX_DIR);
+		                  dev->name, FILE_TREE_MAX_DIR);
 	json_decref(doc);
 	return rc;
 }
@@ -60,8 +61,7 @@ static int file_open(const weft_resource *dev, void **session, weft_err *err)
 	struct file_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "out of memory");
-	if (device_directory(dev, s->dir, sizeof(s->dir), err) ||
-	    file_tree_mkdirs(s->dir, err)) {
+	if (device_directory(dev, s->dir, sizeof(s->dir), err) || file_tree_mkdirs(s->dir, err)) {
 		free(s);
 		return -1;
 	}
@@ -75,7 +75,7 @@ static void file_close(void *session)
 }
 
 static int file_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-		       weft_err *err)
+                       weft_err *err)
 {
 	size_t n;
 	weft_resource *const *sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &n);
@@ -85,7 +85,7 @@ static int file_render(const weft_snapshot *snap, const weft_resource *dev, void
 	for (size_t i = 0; i < n; i++) {
 		char path[1024];
 		snprintf(path, sizeof(path), "%s/%s/%s.json", weft_kind_plural(sel[i]->kind),
-			 sel[i]->ns, sel[i]->name);
+		         sel[i]->ns, sel[i]->name);
 		/* Pretty-printed for review; canonical (sorted keys) so that an
 		 * unchanged resource renders byte for byte the same. */
 		json_t *doc = json_loadb(sel[i]->json, sel[i]->json_len, 0, NULL);
@@ -120,14 +120,14 @@ static int file_observe(void *session, const weft_resource *dev, void **actual, 
 }
 
 static int file_diff(const weft_resource *dev, const void *desired, const void *actual,
-		     weft_plan *plan, weft_err *err)
+                     weft_plan *plan, weft_err *err)
 {
 	const struct file_tree *d = desired, *a = actual;
 	size_t i = 0, j = 0;
 	while (i < d->count || j < a->count) {
-		int c = i == d->count	? 1
-			: j == a->count ? -1
-					: strcmp(d->items[i].path, a->items[j].path);
+		int c = i == d->count   ? 1
+		        : j == a->count ? -1
+		                        : strcmp(d->items[i].path, a->items[j].path);
 		int rc = 0;
 		if (c < 0) {
 			rc = weft_plan_add(plan, "create", d->items[i].path, d->items[i].content);
@@ -138,7 +138,7 @@ static int file_diff(const weft_resource *dev, const void *desired, const void *
 		} else {
 			if (strcmp(d->items[i].content, a->items[j].content))
 				rc = weft_plan_add(plan, "update", d->items[i].path,
-						   d->items[i].content);
+				                   d->items[i].content);
 			i++;
 			j++;
 		}
@@ -209,18 +209,18 @@ static void file_free_config(void *config)
 }
 
 static const weft_adapter file_adapter = {
-	.kind = "file",
-	.abi = WEFT_ADAPTER_ABI,
-	.open = file_open,
-	.close = file_close,
-	.render = file_render,
-	.observe = file_observe,
-	.diff = file_diff,
-	.prepare = file_prepare,
-	.apply = file_apply,
-	.confirm = file_confirm,
-	.abort = file_abort,
-	.free_config = file_free_config,
+        .kind = "file",
+        .abi = WEFT_ADAPTER_ABI,
+        .open = file_open,
+        .close = file_close,
+        .render = file_render,
+        .observe = file_observe,
+        .diff = file_diff,
+        .prepare = file_prepare,
+        .apply = file_apply,
+        .confirm = file_confirm,
+        .abort = file_abort,
+        .free_config = file_free_config,
 };
 
 const weft_adapter *weft_file_adapter(void)

@@ -82,7 +82,7 @@ static char *slurp(const char *path)
 }
 
 static int read_dir(struct file_tree *t, const char *root, const char *rel, int depth,
-		    weft_err *err)
+                    weft_err *err)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
@@ -106,7 +106,8 @@ static int read_dir(struct file_tree *t, const char *root, const char *rel, int 
 		size_t len = strlen(de->d_name);
 		if (S_ISDIR(st.st_mode) && depth < 8) {
 			rc = read_dir(t, root, child_rel, depth + 1, err);
-		} else if (S_ISREG(st.st_mode) && len > 5 && !strcmp(de->d_name + len - 5, ".json")) {
+		} else if (S_ISREG(st.st_mode) && len > 5 &&
+		           !strcmp(de->d_name + len - 5, ".json")) {
 			char *content = slurp(child);
 			if (!content)
 				rc = weft_err_set(err, "read %s: %s", child, strerror(errno));

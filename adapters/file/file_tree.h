@@ -10,7 +10,7 @@
 #include "diag.h"
 
 #define FILE_TREE_STAGING ".weft-staging"
-#define FILE_TREE_BACKUP ".weft-backup"
+#define FILE_TREE_BACKUP  ".weft-backup"
 #define FILE_TREE_MAX_DIR 2048 /* longest device directory accepted */
 
 struct file_entry {

@@ -52,7 +52,7 @@ void ncdev_config_free(void *config);
 /* ---- render (ncdev_render.c, ncdev_render_vs.c) ---- */
 
 int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-		 weft_err *err);
+                 weft_err *err);
 
 /* ---- diff (ncdev_diff.c) ---- */
 
@@ -60,13 +60,17 @@ int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **des
 struct ncdev_plan {
 	char *edit;    /* the <lb> content of the edit-config (nc:operation) */
 	char *inverse; /* the edit that undoes it (running-only abort) */
-	enum { NCDEV_STAGE_NONE, NCDEV_STAGE_PREPARED, NCDEV_STAGE_APPLIED,
-	       NCDEV_STAGE_CONFIRMED } stage;
+	enum {
+		NCDEV_STAGE_NONE,
+		NCDEV_STAGE_PREPARED,
+		NCDEV_STAGE_APPLIED,
+		NCDEV_STAGE_CONFIRMED
+	} stage;
 	int mode;            /* enum ncdev_mode, decided at prepare */
 	char persist_id[40]; /* confirmed commit with persist ("" without) */
 };
-int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual,
-	       weft_plan *plan, weft_err *err);
+int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual, weft_plan *plan,
+               weft_err *err);
 
 /* ---- connection (ncdev_conn.c) ---- */
 
@@ -104,10 +108,10 @@ struct ncdev_session {
 	struct ly_ctx *ctx;    /* the session's own context */
 	unsigned caps;
 	uint32_t sid;
-	int connects;       /* successful connects so far */
-	int failures;       /* consecutive failed connects */
+	int connects;        /* successful connects so far */
+	int failures;        /* consecutive failed connects */
 	int64_t retry_at_ms; /* no connect attempt before (backoff) */
-	int broken;         /* a transport error happened: reconnect first */
+	int broken;          /* a transport error happened: reconnect first */
 	/* Commit state of the plan in flight. */
 	int locked; /* datastore locked: NC_DATASTORE_* or 0 */
 };
@@ -133,7 +137,7 @@ int64_t ncdev_now_ms(void);
  * rpc-error returns -1 with err "device K: WHAT: tag: message (path ...)"
  * (a lock-denied names the holder's session id); on a transport error
  * marks the session broken. */
-int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what,
-	      struct lyd_node **data, weft_err *err);
+int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what, struct lyd_node **data,
+              weft_err *err);
 
 #endif

@@ -56,7 +56,7 @@ static void nc_close(void *session)
 
 /* get-config reply data (session context) -> tree in the model context. */
 static int reparse(struct ncdev_session *s, struct lyd_node *data, struct lyd_node **out,
-		   weft_err *err)
+                   weft_err *err)
 {
 	const struct ly_ctx *mctx = ncdev_model_ctx(err);
 	char *xml = NULL;
@@ -72,14 +72,16 @@ static int reparse(struct ncdev_session *s, struct lyd_node *data, struct lyd_no
 	else if (data && lyd_child(data))
 		lr = lyd_print_mem(&xml, lyd_child(data), LYD_XML, LYD_PRINT_WITHSIBLINGS);
 	if (lr)
-		return weft_err_set(err, "device %s: get-config: unreadable reply data", s->conn.key);
+		return weft_err_set(err, "device %s: get-config: unreadable reply data",
+		                    s->conn.key);
 	if (xml && *xml &&
 	    lyd_parse_data_mem(mctx, xml, LYD_XML, LYD_PARSE_ONLY, 0, out) != LY_SUCCESS) {
 		char ly[700];
 		ncdev_ly_error(mctx, ly, sizeof(ly));
 		free(xml);
-		return weft_err_set(err, "device %s: get-config: running config does not parse as weft-lb: %s",
-				    s->conn.key, ly);
+		return weft_err_set(
+		        err, "device %s: get-config: running config does not parse as weft-lb: %s",
+		        s->conn.key, ly);
 	}
 	free(xml);
 	if (lyd_new_implicit_module(out, ncdev_model_module(), LYD_IMPLICIT_NO_STATE, NULL)) {
@@ -102,8 +104,9 @@ static int nc_observe(void *session, const weft_resource *dev, void **actual, we
 	for (int attempt = 0; attempt < 2 && rc; attempt++) {
 		if (ncdev_ensure(s, err))
 			return -1;
-		struct nc_rpc *rpc = nc_rpc_getconfig(NC_DATASTORE_RUNNING, "<lb xmlns=\"urn:weft:lb\"/>",
-						      NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
+		struct nc_rpc *rpc =
+		        nc_rpc_getconfig(NC_DATASTORE_RUNNING, "<lb xmlns=\"urn:weft:lb\"/>",
+		                         NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
 		rc = ncdev_rpc(s, rpc, "get-config running", &data, err);
 		if (rc && !s->broken)
 			return -1; /* an rpc-error: retrying gives the same */
@@ -131,7 +134,8 @@ static int rpc_lock(struct ncdev_session *s, NC_DATASTORE ds, weft_err *err)
 	const char *what = ds == NC_DATASTORE_CANDIDATE ? "lock candidate" : "lock running";
 	if (ncdev_rpc(s, nc_rpc_lock(ds), what, NULL, err)) {
 		if (strstr(err->msg, "lock held by session 0)"))
-			weft_err_prefix(err, "the candidate has uncommitted changes of another session");
+			weft_err_prefix(err,
+			                "the candidate has uncommitted changes of another session");
 		return -1;
 	}
 	s->locked = ds;
@@ -148,18 +152,18 @@ static void rpc_unlock(struct ncdev_session *s)
 }
 
 static int rpc_edit(struct ncdev_session *s, NC_DATASTORE ds, const char *content,
-		    NC_RPC_EDIT_TESTOPT test, weft_err *err)
+                    NC_RPC_EDIT_TESTOPT test, weft_err *err)
 {
 	/* rollback-on-error matters where an edit is live (running); a bad
 	 * candidate edit is discarded by abort anyway. */
 	NC_RPC_EDIT_ERROPT eo = ds == NC_DATASTORE_RUNNING && (s->caps & NCDEV_CAP_ROLLBACK)
-					? NC_RPC_EDIT_ERROPT_ROLLBACK
-					: NC_RPC_EDIT_ERROPT_UNKNOWN;
-	struct nc_rpc *rpc = nc_rpc_edit(ds, NC_RPC_EDIT_DFLTOP_UNKNOWN, test, eo, content,
-					 NC_PARAMTYPE_CONST);
-	const char *what = ds == NC_DATASTORE_CANDIDATE		? "edit-config candidate"
-			   : test == NC_RPC_EDIT_TESTOPT_TEST ? "edit-config running (test-only)"
-							      : "edit-config running";
+	                                ? NC_RPC_EDIT_ERROPT_ROLLBACK
+	                                : NC_RPC_EDIT_ERROPT_UNKNOWN;
+	struct nc_rpc *rpc =
+	        nc_rpc_edit(ds, NC_RPC_EDIT_DFLTOP_UNKNOWN, test, eo, content, NC_PARAMTYPE_CONST);
+	const char *what = ds == NC_DATASTORE_CANDIDATE       ? "edit-config candidate"
+	                   : test == NC_RPC_EDIT_TESTOPT_TEST ? "edit-config running (test-only)"
+	                                                      : "edit-config running";
 	return ncdev_rpc(s, rpc, what, NULL, err);
 }
 
@@ -171,7 +175,7 @@ static int prepare_candidate(struct ncdev_session *s, struct ncdev_plan *np, wef
 		return -1;
 	if ((s->caps & NCDEV_CAP_VALIDATE) && !(s->caps & NCDEV_QUIRK_YUMA) &&
 	    ncdev_rpc(s, nc_rpc_validate(NC_DATASTORE_CANDIDATE, NULL, NC_PARAMTYPE_CONST),
-		      "validate candidate", NULL, err))
+	              "validate candidate", NULL, err))
 		return -1;
 	return 0;
 }
@@ -214,13 +218,13 @@ static int nc_apply(void *session, weft_plan *plan, weft_err *err)
 	} else if (np->mode == NCDEV_MODE_CONFIRMED) {
 		long long ms = s->conn.confirm_timeout_ms;
 		uint32_t t = ms > 0 ? (uint32_t)((ms + 999) / 1000) : DEFAULT_CONFIRM_TIMEOUT_S;
-		snprintf(np->persist_id, sizeof(np->persist_id), "weft-%ld-%lld-%08lx", (long)getpid(),
-			 (long long)ncdev_now_ms(), random());
+		snprintf(np->persist_id, sizeof(np->persist_id), "weft-%ld-%lld-%08lx",
+		         (long)getpid(), (long long)ncdev_now_ms(), random());
 		rc = ncdev_rpc(s, nc_rpc_commit(1, t, np->persist_id, NULL, NC_PARAMTYPE_CONST),
-			       "commit confirmed", NULL, err);
+		               "commit confirmed", NULL, err);
 	} else {
-		rc = ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), "commit", NULL,
-			       err);
+		rc = ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), "commit",
+		               NULL, err);
 	}
 	if (!rc)
 		np->stage = NCDEV_STAGE_APPLIED;
@@ -239,7 +243,7 @@ static int nc_confirm(void *session, weft_plan *plan, weft_err *err)
 		/* With persist, any session may confirm: survive a dropped one. */
 		if (ncdev_ensure(s, err) ||
 		    ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, np->persist_id, NC_PARAMTYPE_CONST),
-			      "confirming commit", NULL, err))
+		              "confirming commit", NULL, err))
 			return -1;
 	}
 	rpc_unlock(s);
@@ -252,18 +256,19 @@ static int abort_applied(struct ncdev_session *s, struct ncdev_plan *np, weft_er
 	if (np->mode == NCDEV_MODE_CONFIRMED) {
 		if (ncdev_ensure(s, err) ||
 		    ncdev_rpc(s, nc_rpc_cancel(np->persist_id, NC_PARAMTYPE_CONST), "cancel-commit",
-			      NULL, err)) {
-			weft_err_prefix(err, "the device rolls back by itself when the confirm timeout "
-					     "runs out");
+		              NULL, err)) {
+			weft_err_prefix(err,
+			                "the device rolls back by itself when the confirm timeout "
+			                "runs out");
 			return -1;
 		}
 		return 0;
 	}
 	if (np->mode == NCDEV_MODE_RUNNING && np->inverse)
 		return rpc_edit(s, NC_DATASTORE_RUNNING, np->inverse, NC_RPC_EDIT_TESTOPT_UNKNOWN,
-				err);
+		                err);
 	return weft_err_set(err, "device %s: a plain candidate commit cannot be rolled back",
-			    s->conn.key);
+	                    s->conn.key);
 }
 
 static int nc_abort(void *session, weft_plan *plan, weft_err *err)
@@ -276,7 +281,7 @@ static int nc_abort(void *session, weft_plan *plan, weft_err *err)
 	if (np->stage == NCDEV_STAGE_APPLIED)
 		rc = abort_applied(s, np, err);
 	else if (np->stage == NCDEV_STAGE_PREPARED && s->locked == NC_DATASTORE_CANDIDATE &&
-		 s->nc && !s->broken)
+	         s->nc && !s->broken)
 		rc = ncdev_rpc(s, nc_rpc_discard(), "discard-changes", NULL, err);
 	rpc_unlock(s);
 	np->stage = NCDEV_STAGE_NONE;
@@ -284,18 +289,18 @@ static int nc_abort(void *session, weft_plan *plan, weft_err *err)
 }
 
 static const weft_adapter netconf_adapter = {
-	.kind = "netconf",
-	.abi = WEFT_ADAPTER_ABI,
-	.open = nc_open,
-	.close = nc_close,
-	.render = ncdev_render,
-	.observe = nc_observe,
-	.diff = ncdev_diff,
-	.prepare = nc_prepare,
-	.apply = nc_apply,
-	.confirm = nc_confirm,
-	.abort = nc_abort,
-	.free_config = ncdev_config_free,
+        .kind = "netconf",
+        .abi = WEFT_ADAPTER_ABI,
+        .open = nc_open,
+        .close = nc_close,
+        .render = ncdev_render,
+        .observe = nc_observe,
+        .diff = ncdev_diff,
+        .prepare = nc_prepare,
+        .apply = nc_apply,
+        .confirm = nc_confirm,
+        .abort = nc_abort,
+        .free_config = ncdev_config_free,
 };
 
 const weft_adapter *ncdev_adapter(void)

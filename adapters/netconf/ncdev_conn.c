@@ -37,8 +37,8 @@
 #include "ncdev.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
-#define RECONNECT_TRIES 3
-#define RECONNECT_BASE_MS 250
+#define RECONNECT_TRIES    3
+#define RECONNECT_BASE_MS  250
 
 static __thread char nc_last_error[512];
 
@@ -76,12 +76,13 @@ int ncdev_conn_parse(const weft_resource *dev, struct ncdev_conn *c, weft_err *e
 		return weft_err_set(err, "device %s: spec.connection.address is required", c->key);
 	if (!cn->credentials)
 		return weft_err_set(err, "device %s: spec.connection.credentials is required",
-				    c->key);
+		                    c->key);
 	if (!cn->host_key)
-		return weft_err_set(err,
-				    "device %s: spec.connection.hostKey is required (the SSH host key "
-				    "fingerprint, SHA256:..., as `ssh-keygen -lf` prints it)",
-				    c->key);
+		return weft_err_set(
+		        err,
+		        "device %s: spec.connection.hostKey is required (the SSH host key "
+		        "fingerprint, SHA256:..., as `ssh-keygen -lf` prints it)",
+		        c->key);
 	snprintf(c->address, sizeof(c->address), "%s", cn->address);
 	c->port = cn->port ? cn->port : 830;
 	snprintf(c->username, sizeof(c->username), "%s", cn->username ? cn->username : "weft");
@@ -91,7 +92,7 @@ int ncdev_conn_parse(const weft_resource *dev, struct ncdev_conn *c, weft_err *e
 		snprintf(c->cred_env, sizeof(c->cred_env), "%s", cn->credentials->env);
 	snprintf(c->host_key, sizeof(c->host_key), "%s", cn->host_key);
 	c->timeout_ms = cn->timeout_ms > 0 && cn->timeout_ms < 3600000 ? (int)cn->timeout_ms
-								      : DEFAULT_TIMEOUT_MS;
+	                                                               : DEFAULT_TIMEOUT_MS;
 	c->commit = d->options ? d->options->commit : WEFT_COMMIT_UNSET;
 	c->confirm_timeout_ms = d->options ? d->options->confirm_timeout_ms : 0;
 	return 0;
@@ -112,8 +113,8 @@ static int ncdev_hostkey_check(const char *hostname, ssh_session ssh, void *priv
 		fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
 	int ok = fp && !strcmp(fp, s->conn.host_key);
 	snprintf(nc_last_error, sizeof(nc_last_error),
-		 "host key mismatch: the device presents %s, the policy pins %s",
-		 fp ? fp : "(unreadable key)", s->conn.host_key);
+	         "host key mismatch: the device presents %s, the policy pins %s",
+	         fp ? fp : "(unreadable key)", s->conn.host_key);
 	ssh_string_free_char(fp);
 	ssh_clean_pubkey_hash(&hash);
 	ssh_key_free(key);
@@ -126,16 +127,17 @@ static char *read_secret(const struct ncdev_conn *c, weft_err *err)
 	if (c->cred_env[0]) {
 		const char *v = getenv(c->cred_env);
 		if (!v || !*v) {
-			weft_err_set(err, "device %s: credentials: environment variable %s is not set",
-				     c->key, c->cred_env);
+			weft_err_set(err,
+			             "device %s: credentials: environment variable %s is not set",
+			             c->key, c->cred_env);
 			return NULL;
 		}
 		return strdup(v);
 	}
 	FILE *f = fopen(c->cred_file, "r");
 	if (!f) {
-		weft_err_set(err, "device %s: credentials: cannot read %s: %s", c->key, c->cred_file,
-			     strerror(errno));
+		weft_err_set(err, "device %s: credentials: cannot read %s: %s", c->key,
+		             c->cred_file, strerror(errno));
 		return NULL;
 	}
 	char *buf = calloc(1, 65536);
@@ -168,8 +170,8 @@ static int ssh_authenticate(struct ncdev_session *s, ssh_session ssh, weft_err *
 		ssh_key key = NULL;
 		how = "public key";
 		rc = ssh_pki_import_privkey_base64(secret, NULL, NULL, NULL, &key) == SSH_OK
-			     ? ssh_userauth_publickey(ssh, NULL, key)
-			     : SSH_AUTH_ERROR;
+		             ? ssh_userauth_publickey(ssh, NULL, key)
+		             : SSH_AUTH_ERROR;
 		ssh_key_free(key);
 	} else {
 		how = "password";
@@ -179,7 +181,7 @@ static int ssh_authenticate(struct ncdev_session *s, ssh_session ssh, weft_err *
 	wipe_free(secret);
 	if (rc != SSH_AUTH_SUCCESS)
 		return weft_err_set(err, "device %s: SSH %s authentication of user %s failed: %s",
-				    s->conn.key, how, s->conn.username, ssh_get_error(ssh));
+		                    s->conn.key, how, s->conn.username, ssh_get_error(ssh));
 	return 0;
 }
 
@@ -216,13 +218,13 @@ static ssh_session ssh_open(struct ncdev_session *s, weft_err *err)
 	ssh_options_set(ssh, SSH_OPTIONS_NODELAY, &yes);
 	if (ssh_connect(ssh) != SSH_OK) {
 		weft_err_set(err, "device %s: SSH connect to %s:%d failed: %s", s->conn.key,
-			     s->conn.address, s->conn.port, ssh_get_error(ssh));
+		             s->conn.address, s->conn.port, ssh_get_error(ssh));
 		ssh_free(ssh);
 		return NULL;
 	}
 	if (ncdev_hostkey_check(s->conn.address, ssh, s)) {
 		weft_err_set(err, "device %s: %s:%d: %s", s->conn.key, s->conn.address,
-			     s->conn.port, nc_last_error);
+		             s->conn.port, nc_last_error);
 		ssh_disconnect(ssh);
 		ssh_free(ssh);
 		return NULL;
@@ -289,7 +291,7 @@ int ncdev_connect(struct ncdev_session *s, weft_err *err)
 		ly_ctx_destroy(s->ctx);
 		s->ctx = NULL;
 		return weft_err_set(err, "device %s: NETCONF session setup failed: %s", s->conn.key,
-				    nc_last_error[0] ? nc_last_error : "no hello");
+		                    nc_last_error[0] ? nc_last_error : "no hello");
 	}
 	s->caps = discover(s->nc);
 	s->sid = nc_session_get_id(s->nc);
@@ -335,26 +337,29 @@ int ncdev_mode(const struct ncdev_session *s, enum ncdev_mode *mode, weft_err *e
 	switch (s->conn.commit) {
 	case WEFT_COMMIT_CONFIRMED:
 		if (!(c & NCDEV_CAP_CANDIDATE) || !(c & NCDEV_CAP_CONFIRMED))
-			return weft_err_set(err,
-					    "device %s: options.commit is confirmed but the device lacks "
-					    ":candidate or :confirmed-commit:1.1",
-					    s->conn.key);
+			return weft_err_set(
+			        err,
+			        "device %s: options.commit is confirmed but the device lacks "
+			        ":candidate or :confirmed-commit:1.1",
+			        s->conn.key);
 		*mode = NCDEV_MODE_CONFIRMED;
 		return 0;
 	case WEFT_COMMIT_CANDIDATE:
 		if (!(c & NCDEV_CAP_CANDIDATE))
-			return weft_err_set(err,
-					    "device %s: options.commit is candidate but the device lacks "
-					    ":candidate",
-					    s->conn.key);
+			return weft_err_set(
+			        err,
+			        "device %s: options.commit is candidate but the device lacks "
+			        ":candidate",
+			        s->conn.key);
 		*mode = NCDEV_MODE_CANDIDATE;
 		return 0;
 	case WEFT_COMMIT_RUNNING:
 		if (!(c & NCDEV_CAP_RUNNING))
-			return weft_err_set(err,
-					    "device %s: options.commit is running but the device lacks "
-					    ":writable-running",
-					    s->conn.key);
+			return weft_err_set(
+			        err,
+			        "device %s: options.commit is running but the device lacks "
+			        ":writable-running",
+			        s->conn.key);
 		*mode = NCDEV_MODE_RUNNING;
 		return 0;
 	default:
@@ -368,8 +373,8 @@ int ncdev_mode(const struct ncdev_session *s, enum ncdev_mode *mode, weft_err *e
 		*mode = NCDEV_MODE_RUNNING;
 	else
 		return weft_err_set(err,
-				    "device %s: the device has neither :candidate nor "
-				    ":writable-running: weft cannot change its configuration",
-				    s->conn.key);
+		                    "device %s: the device has neither :candidate nor "
+		                    ":writable-running: weft cannot change its configuration",
+		                    s->conn.key);
 	return 0;
 }

@@ -47,7 +47,8 @@ static void strip_yang_meta(struct lyd_node *n)
 static void strip_subtree(struct lyd_node *n)
 {
 	struct lyd_node *e;
-	LYD_TREE_DFS_BEGIN(n, e) {
+	LYD_TREE_DFS_BEGIN(n, e)
+	{
 		strip_yang_meta(e);
 		LYD_TREE_DFS_END(n, e);
 	}
@@ -122,7 +123,8 @@ static int convert(struct conv *cv, struct lyd_node *first, const char *inherite
 		 * default operation (merge) creates it. yuma123 netconfd
 		 * drops the children of an explicit merge on it silently. */
 		int implicit = !strcmp(nc, "merge") && !strcmp(op, "create");
-		if ((!implicit && lyd_new_meta(ctx, n, NULL, "ietf-netconf:operation", nc, 0, NULL)) ||
+		if ((!implicit &&
+		     lyd_new_meta(ctx, n, NULL, "ietf-netconf:operation", nc, 0, NULL)) ||
 		    add_op(cv, n, nc))
 			return -1;
 	}
@@ -170,7 +172,8 @@ static int stage(const struct lyd_node *diff, weft_plan *plan, weft_err *err, co
 		plan_priv_free(np);
 		return 0;
 	}
-	if (lyd_diff_reverse_all(diff, &rdiff) || edit_from_diff(rdiff, NULL, &np->inverse, &rchanges))
+	if (lyd_diff_reverse_all(diff, &rdiff) ||
+	    edit_from_diff(rdiff, NULL, &np->inverse, &rchanges))
 		goto fail;
 	lyd_free_all(rdiff);
 	size_t len = strlen(NC_CONFIG_OPEN) + strlen(np->edit) + 16;
@@ -191,8 +194,8 @@ fail:
 	return weft_err_set(err, "device %s: diff: out of memory or libyang failure", dev);
 }
 
-int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual,
-	       weft_plan *plan, weft_err *err)
+int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual, weft_plan *plan,
+               weft_err *err)
 {
 	const struct ncdev_config *d = desired, *a = actual;
 	char key[300];

@@ -40,7 +40,7 @@ int ncdev_put(struct ncdev_render *r, const char *value, const char *fmt, ...)
 	char ly[700];
 	ncdev_ly_error(r->ctx, ly, sizeof(ly));
 	return weft_err_set(r->err, "device %s/%s: render %s = '%s': %s", r->dev->ns, r->dev->name,
-			    path, value ? value : "", ly);
+	                    path, value ? value : "", ly);
 }
 
 void ncdev_name(char *buf, size_t len, ...)
@@ -69,8 +69,8 @@ int ncdev_ref_is(const weft_ref *ref, const char *from_ns, const weft_resource *
 	return !strcmp(ns, res->ns) && !strcmp(ref->name, res->name);
 }
 
-const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind,
-				const weft_ref *ref, const char *from_ns)
+const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind, const weft_ref *ref,
+                                const char *from_ns)
 {
 	for (size_t i = 0; ref && ref->name && i < r->n_sel; i++)
 		if (r->sel[i]->kind == kind && ncdev_ref_is(ref, from_ns, r->sel[i]))
@@ -79,7 +79,7 @@ const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind,
 }
 
 const weft_traffic_policy_spec *ncdev_traffic_policy(const struct ncdev_render *r,
-						     const weft_resource *svc)
+                                                     const weft_resource *svc)
 {
 	const weft_traffic_policy_spec *best = NULL;
 	for (size_t i = 0; i < r->n_sel; i++) {
@@ -108,8 +108,7 @@ int ncdev_endpoint_port(const weft_endpoint *ep, const weft_service_port *port)
 	return ep->port ? ep->port : port->target_port ? port->target_port : port->port;
 }
 
-const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted,
-			 const char **hash_key)
+const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted, const char **hash_key)
 {
 	*hash_key = NULL;
 	const weft_load_balancer *lb = tp ? tp->load_balancer : NULL;
@@ -121,9 +120,9 @@ const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted,
 	case WEFT_LB_RING_HASH:
 	case WEFT_LB_MAGLEV:
 		if (lb->hash_on)
-			*hash_key = lb->hash_on->header	   ? "header"
-				    : lb->hash_on->cookie ? "cookie"
-							  : "source-ip";
+			*hash_key = lb->hash_on->header   ? "header"
+			            : lb->hash_on->cookie ? "cookie"
+			                                  : "source-ip";
 		return lb->algorithm == WEFT_LB_MAGLEV ? "maglev" : "ring-hash";
 	default:
 		return weighted ? "weighted-round-robin" : "round-robin";
@@ -177,7 +176,7 @@ static int render_health_check(struct ncdev_render *r, const weft_resource *res)
 
 /* The name of the health check a service's pools use, or NULL. */
 static int health_check_of(const struct ncdev_render *r, const weft_resource *svc, char *buf,
-			   size_t len)
+                           size_t len)
 {
 	for (size_t i = 0; i < r->n_sel; i++) {
 		const weft_resource *tp = r->sel[i];
@@ -220,8 +219,9 @@ static int render_service(struct ncdev_render *r, const weft_resource *svc)
 			snprintf(mp, sizeof(mp), "%d", ncdev_endpoint_port(ep, port));
 			snprintf(w, sizeof(w), "%d", ep->weight > 0 ? ep->weight : 1);
 			if (ncdev_put(r, w,
-				      "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/weight",
-				      pool, addr, mp))
+			              "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/"
+			              "weight",
+			              pool, addr, mp))
 				return -1;
 		}
 	}
@@ -262,7 +262,7 @@ static void acl_path(const char *in, char *out, size_t len)
 }
 
 static int render_acl_rule(struct ncdev_render *r, const char *acl, int seq,
-			   const weft_access_rule *rule)
+                           const weft_access_rule *rule)
 {
 	size_t n_src = rule->from ? rule->from->cidrs.count : 0;
 	size_t n_path = rule->to ? rule->to->paths.count : 0;
@@ -271,7 +271,7 @@ static int render_acl_rule(struct ncdev_render *r, const char *acl, int seq,
 		return 0; /* nothing weft-lb can match on */
 	const char *base = "/weft-lb:lb/acl[name='%s']/rule[seq='%d']/%s";
 	if (ncdev_put(r, rule->action == WEFT_ACTION_DENY ? "deny" : "allow", base, acl, seq,
-		      "action"))
+	              "action"))
 		return -1;
 	for (size_t i = 0; i < n_src; i++)
 		if (ncdev_put(r, rule->from->cidrs.items[i], base, acl, seq, "source"))
@@ -294,7 +294,7 @@ static int render_acl(struct ncdev_render *r, const weft_resource *res)
 	char n[80];
 	ncdev_object_name(res, n, sizeof(n));
 	if (ncdev_put(r, s->default_action == WEFT_ACTION_DENY ? "deny" : "allow",
-		      "/weft-lb:lb/acl[name='%s']/default-action", n))
+	              "/weft-lb:lb/acl[name='%s']/default-action", n))
 		return -1;
 	for (size_t i = 0; i < s->rules.count; i++)
 		if (render_acl_rule(r, n, (int)(i + 1) * 10, &s->rules.items[i]))
@@ -310,7 +310,7 @@ static int render_all(struct ncdev_render *r)
 		if (res->kind == WEFT_KIND_SERVICE)
 			rc = render_service(r, res);
 		else if (res->kind == WEFT_KIND_TRAFFIC_POLICY &&
-			 ((const weft_traffic_policy_spec *)res->spec)->health_check)
+		         ((const weft_traffic_policy_spec *)res->spec)->health_check)
 			rc = render_health_check(r, res);
 		else if (res->kind == WEFT_KIND_RATE_LIMIT)
 			rc = render_rate_limit(r, res);
@@ -322,14 +322,13 @@ static int render_all(struct ncdev_render *r)
 	return ncdev_render_gateways(r);
 }
 
-int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-		 weft_err *err)
+int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **desired, weft_err *err)
 {
 	const struct ly_ctx *ctx = ncdev_model_ctx(err);
 	if (!ctx)
 		return -1;
-	struct ncdev_render r = {.set = weft_snapshot_policy(snap), .dev = dev, .ctx = ctx,
-				 .err = err};
+	struct ncdev_render r = {
+	        .set = weft_snapshot_policy(snap), .dev = dev, .ctx = ctx, .err = err};
 	r.sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &r.n_sel);
 	struct ncdev_config *out = calloc(1, sizeof(*out));
 	if (!out)
@@ -348,7 +347,7 @@ int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **des
 		lyd_free_all(r.tree);
 		free(out);
 		return weft_err_set(err, "device %s/%s: rendered weft-lb config is invalid: %s",
-				    dev->ns, dev->name, ly);
+		                    dev->ns, dev->name, ly);
 	}
 	out->tree = r.tree;
 	*desired = out;

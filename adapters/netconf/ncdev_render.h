@@ -29,25 +29,24 @@ struct ncdev_render {
  * prefixed) with value (NULL for lists/containers). An existing leaf-list
  * value is not an error. 0 or -1 with err naming the device and path. */
 int ncdev_put(struct ncdev_render *r, const char *value, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* A weft-lb object name from parts joined by "_" (NULL-terminated). */
 void ncdev_name(char *buf, size_t len, ...) __attribute__((sentinel));
 /* A selected resource by reference (ns defaults to from_ns), or NULL. */
-const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind,
-				const weft_ref *ref, const char *from_ns);
+const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind, const weft_ref *ref,
+                                const char *from_ns);
 /* Whether ref (resolved against from_ns) names resource res. */
 int ncdev_ref_is(const weft_ref *ref, const char *from_ns, const weft_resource *res);
 /* The TrafficPolicy for a whole service (subset-less preferred), or NULL. */
 const weft_traffic_policy_spec *ncdev_traffic_policy(const struct ncdev_render *r,
-						     const weft_resource *svc);
+                                                     const weft_resource *svc);
 /* The endpoint's address: plane "default", else the first plane. */
 const char *ncdev_endpoint_address(const weft_endpoint *ep);
 /* The port an endpoint serves for a service port. */
 int ncdev_endpoint_port(const weft_endpoint *ep, const weft_service_port *port);
 /* The weft-lb method for a TrafficPolicy (NULL: none) given whether the
  * members carry different weights. Sets *hash_key for ring-hash/maglev. */
-const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted,
-			 const char **hash_key);
+const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted, const char **hash_key);
 /* Names of the health check / rate limit / acl rendered for a resource. */
 void ncdev_object_name(const weft_resource *res, char *buf, size_t len);
 

@@ -56,7 +56,7 @@ static const weft_labels *subset_labels(const weft_service_spec *s, const char *
 }
 
 static int render_members(struct ncdev_render *r, const char *pool, const weft_resource *svc,
-			  const weft_destination *d, int share)
+                          const weft_destination *d, int share)
 {
 	const weft_service_spec *s = svc->spec;
 	const weft_service_port *port = service_port(s, d->port);
@@ -73,8 +73,8 @@ static int render_members(struct ncdev_render *r, const char *pool, const weft_r
 		snprintf(wv, sizeof(wv), "%d", w < 1 ? 1 : w > 1000 ? 1000 : w);
 		snprintf(mp, sizeof(mp), "%d", ncdev_endpoint_port(ep, port));
 		if (ncdev_put(r, wv,
-			      "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/weight",
-			      pool, addr, mp))
+		              "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/weight",
+		              pool, addr, mp))
 			return -1;
 	}
 	return 0;
@@ -82,7 +82,7 @@ static int render_members(struct ncdev_render *r, const char *pool, const weft_r
 
 /* The listener's pool; *first gets the first destination's service. */
 static int render_listener_pool(struct ncdev_render *r, const char *pool,
-				const weft_resource *route, const weft_resource **first)
+                                const weft_resource *route, const weft_resource **first)
 {
 	const weft_destinations *ds = route_destinations(route->spec);
 	*first = NULL;
@@ -111,7 +111,7 @@ static int render_listener_pool(struct ncdev_render *r, const char *pool,
 /* A selected resource of kind aimed at svc (or, with ns_wide, at svc's
  * whole namespace: no service set), or NULL. */
 static const weft_resource *aimed_at(const struct ncdev_render *r, weft_kind kind,
-				     const weft_resource *svc, const weft_resource *route)
+                                     const weft_resource *svc, const weft_resource *route)
 {
 	const weft_resource *ns_wide = NULL;
 	for (size_t i = 0; svc && i < r->n_sel; i++) {
@@ -135,20 +135,22 @@ static const weft_resource *aimed_at(const struct ncdev_render *r, weft_kind kin
 }
 
 static int render_tls(struct ncdev_render *r, const char *name, const weft_listener *l,
-		      const weft_resource *svc)
+                      const weft_resource *svc)
 {
 	const weft_listener_tls *t = l->tls;
 	const char *base = "/weft-lb:lb/tls-profile[name='%s']/%s";
 	if (ncdev_put(r, t->certificate ? t->certificate->cert_file : name, base, name,
-		      "certificate") ||
+	              "certificate") ||
 	    ncdev_put(r, t->certificate ? t->certificate->key_file : name, base, name,
-		      "private-key"))
+	              "private-key"))
 		return -1;
 	const char *mode = t->mode == WEFT_SERVER_TLS_MUTUAL ? "require" : NULL;
 	const weft_resource *pa = aimed_at(r, WEFT_KIND_PEER_AUTHENTICATION, svc, NULL);
 	if (!mode && pa) {
 		weft_mtls_mode m = ((const weft_peer_authentication_spec *)pa->spec)->mode;
-		mode = m == WEFT_MTLS_STRICT ? "require" : m == WEFT_MTLS_PERMISSIVE ? "optional" : NULL;
+		mode = m == WEFT_MTLS_STRICT       ? "require"
+		       : m == WEFT_MTLS_PERMISSIVE ? "optional"
+		                                   : NULL;
 	}
 	if (!mode)
 		return 0;
@@ -162,7 +164,8 @@ static int render_listener(struct ncdev_render *r, const weft_resource *gw, cons
 {
 	const weft_gateway_spec *g = gw->spec;
 	const weft_resource *route =
-		l->routes.count ? ncdev_find(r, WEFT_KIND_ROUTE, &l->routes.items[0], gw->ns) : NULL;
+	        l->routes.count ? ncdev_find(r, WEFT_KIND_ROUTE, &l->routes.items[0], gw->ns)
+	                        : NULL;
 	if (!route)
 		return 0; /* a virtual service needs a pool: nothing to serve */
 	char name[80], port[16];
@@ -171,14 +174,16 @@ static int render_listener(struct ncdev_render *r, const weft_resource *gw, cons
 	if (render_listener_pool(r, name, route, &svc))
 		return -1;
 	const char *base = "/weft-lb:lb/virtual-service[name='%s']/%s";
-	const char *proto = l->protocol == WEFT_LISTENER_HTTP	 ? "http"
-			    : l->protocol == WEFT_LISTENER_HTTPS ? "https"
-								 : "tcp";
+	const char *proto = l->protocol == WEFT_LISTENER_HTTP    ? "http"
+	                    : l->protocol == WEFT_LISTENER_HTTPS ? "https"
+	                                                         : "tcp";
 	snprintf(port, sizeof(port), "%d", l->port);
-	if (ncdev_put(r, g->address, base, name, "address") || ncdev_put(r, port, base, name, "port") ||
-	    ncdev_put(r, proto, base, name, "protocol") || ncdev_put(r, name, base, name, "pool"))
+	if (ncdev_put(r, g->address, base, name, "address") ||
+	    ncdev_put(r, port, base, name, "port") || ncdev_put(r, proto, base, name, "protocol") ||
+	    ncdev_put(r, name, base, name, "pool"))
 		return -1;
-	if (l->tls && (render_tls(r, name, l, svc) || ncdev_put(r, name, base, name, "tls-profile")))
+	if (l->tls &&
+	    (render_tls(r, name, l, svc) || ncdev_put(r, name, base, name, "tls-profile")))
 		return -1;
 	char obj[80];
 	const weft_resource *rl = aimed_at(r, WEFT_KIND_RATE_LIMIT, svc, route);

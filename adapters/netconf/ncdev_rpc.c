@@ -39,7 +39,7 @@ static const char *child_value(const struct lyd_node *n, const char *name)
 
 /* Formats the first rpc-error of an rpc-reply envelope. */
 static void format_error(const struct ncdev_session *s, const char *what,
-			 const struct lyd_node *envp, weft_err *err)
+                         const struct lyd_node *envp, weft_err *err)
 {
 	const struct lyd_node *e = NULL;
 	for (const struct lyd_node *c = envp ? lyd_child(envp) : NULL; c && !e; c = c->next)
@@ -59,8 +59,8 @@ static void format_error(const struct ncdev_session *s, const char *what,
 	if (tag && !strcmp(tag, "lock-denied"))
 		snprintf(lock, sizeof(lock), " (lock held by session %s)", holder ? holder : "?");
 	weft_err_set(err, "device %s: %s: %s%s%s%s%s%s%s", s->conn.key, what,
-		     tag ? tag : "rpc-error", lock, msg ? ": " : "", msg ? msg : "",
-		     path ? " (path " : "", path ? path : "", path ? ")" : "");
+	             tag ? tag : "rpc-error", lock, msg ? ": " : "", msg ? msg : "",
+	             path ? " (path " : "", path ? path : "", path ? ")" : "");
 	if (app) {
 		size_t n = strlen(err->msg);
 		snprintf(err->msg + n, sizeof(err->msg) - n, " [app-tag %s]", app);
@@ -77,8 +77,8 @@ static struct lyd_node *reply_data(struct lyd_node *op)
 	return NULL;
 }
 
-int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what,
-	      struct lyd_node **data, weft_err *err)
+int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what, struct lyd_node **data,
+              weft_err *err)
 {
 	uint64_t msgid;
 	struct lyd_node *envp = NULL, *op = NULL;
@@ -91,7 +91,7 @@ int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what,
 	if (t != NC_MSG_RPC) {
 		s->broken = 1;
 		weft_err_set(err, "device %s: %s: sending failed (%s)", s->conn.key, what,
-			     t == NC_MSG_WOULDBLOCK ? "timeout" : "session down");
+		             t == NC_MSG_WOULDBLOCK ? "timeout" : "session down");
 		goto out;
 	}
 	int64_t deadline = ncdev_now_ms() + s->conn.timeout_ms;
@@ -106,7 +106,8 @@ int ncdev_rpc(struct ncdev_session *s, struct nc_rpc *rpc, const char *what,
 		/* A late reply would desynchronise the session: drop it. */
 		s->broken = 1;
 		weft_err_set(err, "device %s: %s: no reply within %d ms (%s)", s->conn.key, what,
-			     s->conn.timeout_ms, t == NC_MSG_WOULDBLOCK ? "timeout" : "session down");
+		             s->conn.timeout_ms,
+		             t == NC_MSG_WOULDBLOCK ? "timeout" : "session down");
 		goto out;
 	}
 	if (envp && child_named(envp, "rpc-error")) {

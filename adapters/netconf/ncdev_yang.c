@@ -59,8 +59,8 @@ static struct ly_ctx *context_new(char *msg, size_t len)
 	snprintf(ietf, sizeof(ietf), "%s/ietf", dir);
 	struct ly_ctx *ctx = NULL;
 	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS) {
-		snprintf(msg, len, "netconf adapter: cannot use YANG directory %s (set WEFT_YANG_DIR)",
-			 dir);
+		snprintf(msg, len,
+		         "netconf adapter: cannot use YANG directory %s (set WEFT_YANG_DIR)", dir);
 		return NULL;
 	}
 	ly_ctx_set_searchdir(ctx, ietf);
@@ -70,8 +70,9 @@ static struct ly_ctx *context_new(char *msg, size_t len)
 		char ly[512];
 		ncdev_ly_error(ctx, ly, sizeof(ly));
 		snprintf(msg, len,
-			 "netconf adapter: cannot load weft-lb/ietf-netconf from %s (set WEFT_YANG_DIR): %s",
-			 dir, ly);
+		         "netconf adapter: cannot load weft-lb/ietf-netconf from %s (set "
+		         "WEFT_YANG_DIR): %s",
+		         dir, ly);
 		ly_ctx_destroy(ctx);
 		return NULL;
 	}

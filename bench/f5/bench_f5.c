@@ -33,13 +33,15 @@ static char *policy(struct f5it *t, int services, int eps, int extra)
 	f5it_device_yaml(t, dev, sizeof(dev));
 	off += (size_t)snprintf(y + off, cap - off, "%s", dev);
 	for (int s = 0; s < services; s++) {
-		off += (size_t)snprintf(y + off, cap - off,
-					"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: svc%d}\n"
-					"spec:\n  ports: [{name: http, port: 80}]\n  endpoints:\n", s);
+		off += (size_t)snprintf(
+		        y + off, cap - off,
+		        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: svc%d}\n"
+		        "spec:\n  ports: [{name: http, port: 80}]\n  endpoints:\n",
+		        s);
 		int n = eps + (s == services / 2 ? extra : 0);
 		for (int e = 0; e < n; e++)
 			off += (size_t)snprintf(y + off, cap - off, "  - {address: 10.%d.%d.%d}\n",
-						s / 250, s % 250, e + 1);
+			                        s / 250, s % 250, e + 1);
 	}
 	return y;
 }
@@ -49,13 +51,12 @@ static long long writes(struct f5it *t)
 	json_t *c = f5it_sim(t, NULL, "/sim/counters", NULL);
 	json_t *m = json_object_get(c, "byMethod");
 	long long n = json_integer_value(json_object_get(m, "POST")) +
-		      json_integer_value(json_object_get(m, "PATCH")) +
-		      json_integer_value(json_object_get(m, "PUT")) +
-		      json_integer_value(json_object_get(m, "DELETE"));
+	              json_integer_value(json_object_get(m, "PATCH")) +
+	              json_integer_value(json_object_get(m, "PUT")) +
+	              json_integer_value(json_object_get(m, "DELETE"));
 	/* the login is a POST too */
-	n -= json_integer_value(json_object_get(json_object_get(json_object_get(c, "byPath"),
-								"/mgmt/shared/authn/login"),
-						"POST"));
+	n -= json_integer_value(json_object_get(
+	        json_object_get(json_object_get(c, "byPath"), "/mgmt/shared/authn/login"), "POST"));
 	json_decref(c);
 	return n;
 }
@@ -64,7 +65,7 @@ static long long transactions(struct f5it *t)
 {
 	json_t *c = f5it_sim(t, NULL, "/sim/counters", NULL);
 	long long n = json_integer_value(json_object_get(
-		json_object_get(json_object_get(c, "byPath"), "/mgmt/tm/transaction"), "POST"));
+	        json_object_get(json_object_get(c, "byPath"), "/mgmt/tm/transaction"), "POST"));
 	json_decref(c);
 	return n;
 }
@@ -118,15 +119,16 @@ static void as3_size(int services, int eps, size_t *objects, size_t *bytes)
 		*objects += 1 + (size_t)n;
 		char name[32];
 		snprintf(name, sizeof(name), "default_svc%d_80", s);
-		json_object_set_new(app, name, json_pack("{s:s, s:s, s:[{s:i, s:o, s:i}], s:[{s:s}]}",
-							 "class", "Pool", "loadBalancingMode",
-							 "ratio-member", "members", "servicePort", 80,
-							 "serverAddresses", addrs, "ratio", 1,
-							 "monitors", "bigip", "/Common/tcp"));
+		json_object_set_new(app, name,
+		                    json_pack("{s:s, s:s, s:[{s:i, s:o, s:i}], s:[{s:s}]}", "class",
+		                              "Pool", "loadBalancingMode", "ratio-member",
+		                              "members", "servicePort", 80, "serverAddresses",
+		                              addrs, "ratio", 1, "monitors", "bigip",
+		                              "/Common/tcp"));
 	}
 	json_t *decl = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:{s:s, s:o}}}", "class", "AS3",
-				 "action", "deploy", "declaration", "class", "ADC", "schemaVersion",
-				 "3.0.0", "id", "weft", "weft", "class", "Tenant", "app", app);
+	                         "action", "deploy", "declaration", "class", "ADC", "schemaVersion",
+	                         "3.0.0", "id", "weft", "weft", "class", "Tenant", "app", app);
 	char *text = json_dumps(decl, JSON_COMPACT);
 	*bytes = text ? strlen(text) : 0;
 	free(text);
@@ -153,12 +155,14 @@ int main(int argc, char **argv)
 	       r.ops, r.txns, r.calls, r.sent, r.received, r.ms);
 	if (push(&t, base, 2, &r))
 		goto out;
-	printf("resync, unchanged:   %d ops, %lld writes, %lld REST calls, %lld ms (session cache)\n",
+	printf("resync, unchanged:   %d ops, %lld writes, %lld REST calls, %lld ms (session "
+	       "cache)\n",
 	       r.ops, r.writes, r.calls, r.ms);
 	f5it_reset_session(&t);
 	if (push(&t, base, 3, &r))
 		goto out;
-	printf("resync, full read:   %d ops, %lld writes, %lld REST calls (GETs), %zu bytes received,"
+	printf("resync, full read:   %d ops, %lld writes, %lld REST calls (GETs), %zu bytes "
+	       "received,"
 	       " %lld ms (new session)\n",
 	       r.ops, r.writes, r.calls, r.received, r.ms);
 	if (push(&t, more, 4, &r))

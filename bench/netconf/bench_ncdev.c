@@ -22,16 +22,16 @@
 #include "testsupport.h"
 
 static const char *SVC =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
-	"spec: {protocol: tcp, ports: [{name: p, port: 80}],\n"
-	"  endpoints: [{address: 10.0.0.1}, {address: 10.0.%d.2}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
-	"spec: {hosts: [a.example.com], tcp: [{destinations: [{service: web}]}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
-	"spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
-	" hosts: [a.example.com], routes: [edge]}]}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
+        "spec: {protocol: tcp, ports: [{name: p, port: 80}],\n"
+        "  endpoints: [{address: 10.0.0.1}, {address: 10.0.%d.2}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
+        "spec: {hosts: [a.example.com], tcp: [{destinations: [{service: web}]}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+        "spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
+        " hosts: [a.example.com], routes: [edge]}]}\n";
 
 struct job {
 	const weft_snapshot *snap;
@@ -118,7 +118,8 @@ static void fleet(int n)
 	qsort(per, (size_t)n, sizeof(*per), cmp_ll);
 	printf("fleet: %d ncsim devices in parallel\n", n);
 	printf("  first push (connect + full config, 10 at a time): %lld ms wall\n", first);
-	printf("  change pushed to all:               %lld ms wall (goal < 2000), per device median %lld ms, max %lld ms\n",
+	printf("  change pushed to all:               %lld ms wall (goal < 2000), per device "
+	       "median %lld ms, max %lld ms\n",
 	       change, per[n / 2], per[n - 1]);
 	for (int i = 0; i < n; i++)
 		ncdev_adapter()->close(jobs[i].session);
@@ -191,12 +192,13 @@ static weft_snapshot *yuma_policy(const struct ncit_yuma *y, int weight, int64_t
 	char yaml[4096], msg[1024] = "";
 	snprintf(yaml, sizeof(yaml), SVC, weight);
 	size_t off = strlen(yaml);
-	snprintf(yaml + off, sizeof(yaml) - off,
-		 "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: yuma}\n"
-		 "spec:\n  type: netconf\n  connection: {address: 127.0.0.1, port: %d, username: %s,"
-		 " credentials: {file: %s/user_key}, hostKey: \"%s\", timeout: 20s}\n"
-		 "  options: {commit: confirmed}\n",
-		 y->port, y->user, y->dir, y->fp);
+	snprintf(
+	        yaml + off, sizeof(yaml) - off,
+	        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: yuma}\n"
+	        "spec:\n  type: netconf\n  connection: {address: 127.0.0.1, port: %d, username: %s,"
+	        " credentials: {file: %s/user_key}, hostKey: \"%s\", timeout: 20s}\n"
+	        "  options: {commit: confirmed}\n",
+	        y->port, y->user, y->dir, y->fp);
 	weft_snapshot *s = ncit_compile(yaml, rev, msg, sizeof(msg));
 	if (!s)
 		fprintf(stderr, "policy: %s\n", msg);
@@ -257,7 +259,8 @@ static void versus_ncclient(int rounds)
 	printf("netconfd (yuma123) over SSH, %d pushes of one replaced endpoint each\n", rounds);
 	printf("  weft adapter: %.1f pushes/s (%.1f ms/push)\n", rounds / weft_s,
 	       weft_s * 1000 / rounds);
-	printf("  ncclient:     %.1f pushes/s (%.1f ms/push)\n", rounds / nc_s, nc_s * 1000 / rounds);
+	printf("  ncclient:     %.1f pushes/s (%.1f ms/push)\n", rounds / nc_s,
+	       nc_s * 1000 / rounds);
 	printf("  ratio weft/ncclient: %.1fx (goal >= 5x)\n", nc_s / weft_s);
 	goto out;
 fail:

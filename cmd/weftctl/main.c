@@ -48,8 +48,16 @@ static int parse_int(const char *s, long long min, long long *out)
 	return 0;
 }
 
-enum { OPT_DRY_RUN = 256, OPT_EXPECTED, OPT_LIMIT, OPT_SERVER, OPT_TOKEN, OPT_CACERT, OPT_ATOMIC,
-       OPT_INDEPENDENT };
+enum {
+	OPT_DRY_RUN = 256,
+	OPT_EXPECTED,
+	OPT_LIMIT,
+	OPT_SERVER,
+	OPT_TOKEN,
+	OPT_CACERT,
+	OPT_ATOMIC,
+	OPT_INDEPENDENT
+};
 
 /* Which command-specific options were given, to reject misplaced ones. */
 typedef struct seen {

@@ -143,7 +143,7 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_RECONCILE:
 		if (!(rc = number("--reconcile-ms: expected milliseconds, got '%s'", arg, 86400000,
-				  &v)))
+		                  &v)))
 			o->reconcile_ms = v == 0 ? -1 : (int)v;
 		break;
 	case OPT_QUIET:

@@ -17,8 +17,8 @@ typedef struct weftd_opts {
 	const char *ready_file;
 	const char *file_root; /* file adapter root; NULL: working directory */
 	int quiet_ms, max_delay_ms;
-	int reconcile_ms; /* 0: default, -1: disabled */
-	int atomic;       /* --txn-mode atomic */
+	int reconcile_ms;    /* 0: default, -1: disabled */
+	int atomic;          /* --txn-mode atomic */
 	long keep_revisions; /* -1: controller default */
 	weft_log_format log_format;
 	weft_log_level log_level;

@@ -150,8 +150,8 @@ void api_handle_metrics(api_ctx *, const api_request *, const api_route *, const
                         api_response *);
 void api_handle_status(api_ctx *, const api_request *, const api_route *, const api_caller *,
                        api_response *);
-void api_handle_transactions(api_ctx *, const api_request *, const api_route *,
-                             const api_caller *, api_response *);
+void api_handle_transactions(api_ctx *, const api_request *, const api_route *, const api_caller *,
+                             api_response *);
 void api_handle_revisions(api_ctx *, const api_request *, const api_route *, const api_caller *,
                           api_response *);
 void api_handle_get(api_ctx *, const api_request *, const api_route *, const api_caller *,

@@ -78,12 +78,12 @@ static int cmp_label(const void *a, const void *b)
 
 /* T_MAP: key_type -> val_type, stored sorted as weft_labels. */
 static json_t *decode_map(struct dctx *c, const struct field *f, const weft_node *n,
-			  weft_labels *out)
+                          weft_labels *out)
 {
 	char what[96];
 	if (n->kind != WEFT_NODE_MAP) {
 		dctx_error(c, n->line, n->col, NULL, "expected a map, got %s",
-			   scalar_describe(n, what, sizeof(what)));
+		           scalar_describe(n, what, sizeof(what)));
 		return NULL;
 	}
 	if ((f->flags & F_NONEMPTY) && n->count == 0) {
@@ -133,7 +133,7 @@ static size_t elem_size(const struct field *f)
 /* One value (not a list): dst is where it is stored. For T_OBJ in a list,
  * dst is the element itself; as a plain field, dst holds a pointer. */
 static json_t *decode_one(struct dctx *c, const struct field *f, const weft_node *n, void *dst,
-			  int in_list)
+                          int in_list)
 {
 	if (f->type == T_OBJ) {
 		void *obj = dst;
@@ -159,7 +159,7 @@ static json_t *decode_list(struct dctx *c, const struct field *f, const weft_nod
 	char what[96];
 	if (n->kind != WEFT_NODE_SEQ) {
 		dctx_error(c, n->line, n->col, NULL, "expected a list, got %s",
-			   scalar_describe(n, what, sizeof(what)));
+		           scalar_describe(n, what, sizeof(what)));
 		return NULL;
 	}
 	if ((f->flags & F_NONEMPTY) && n->count == 0) {
@@ -228,7 +228,7 @@ static void report_unknown(struct dctx *c, const struct schema *s, const weft_no
 	for (const struct forbid *fb = s->forbid; fb && fb->name; fb++)
 		if (!strcmp(fb->name, key->str)) {
 			dctx_error(c, key->line, key->col, NULL, "field '%s' is not allowed: %s",
-				   key->str, fb->msg);
+			           key->str, fb->msg);
 			return;
 		}
 	const char *names[32];
@@ -238,7 +238,7 @@ static void report_unknown(struct dctx *c, const struct schema *s, const weft_no
 	const char *best = weft_suggest(key->str, names, n);
 	if (best)
 		dctx_error(c, key->line, key->col, NULL, "unknown field '%s' (did you mean '%s'?)",
-			   key->str, best);
+		           key->str, best);
 	else
 		dctx_error(c, key->line, key->col, NULL, "unknown field '%s'", key->str);
 }
@@ -265,12 +265,13 @@ static void check_oneofs(struct dctx *c, const struct schema *s, const weft_node
 		size_t ll = 0;
 		for (int i = 0; o->names[i]; i++) {
 			int w = snprintf(list + ll, sizeof(list) - ll, "%s'%s'", i ? ", " : "",
-					 o->names[i]);
+			                 o->names[i]);
 			if (w > 0 && ll + (size_t)w < sizeof(list))
 				ll += (size_t)w;
 			for (size_t k = 0; k < node->count; k++) {
 				const weft_pair *p = &node->pairs[k];
-				if (p->value->kind == WEFT_NODE_NULL || strcmp(p->key->str, o->names[i]))
+				if (p->value->kind == WEFT_NODE_NULL ||
+				    strcmp(p->key->str, o->names[i]))
 					continue;
 				if (!first) {
 					first = p->key;
@@ -283,28 +284,27 @@ static void check_oneofs(struct dctx *c, const struct schema *s, const weft_node
 		}
 		if (second && o->mode != ONE_MIN)
 			dctx_error(c, second->line, second->col, NULL,
-				   "'%s' and '%s' are mutually exclusive: give only one of %s",
-				   fname, sname, list);
+			           "'%s' and '%s' are mutually exclusive: give only one of %s",
+			           fname, sname, list);
 		else if (!first && o->mode != ONE_MAX)
 			dctx_error(c, node->line, node->col, NULL, "%s of %s is required",
-				   o->mode == ONE_EXACT ? "one" : "at least one", list);
+			           o->mode == ONE_EXACT ? "one" : "at least one", list);
 	}
 }
 
 json_t *schema_decode_object(struct dctx *c, const struct schema *s, const weft_node *node,
-			     void *obj)
+                             void *obj)
 {
 	char what[96];
 	if (node->kind != WEFT_NODE_MAP) {
 		dctx_error(c, node->line, node->col, NULL, "expected a map, got %s",
-			   scalar_describe(node, what, sizeof(what)));
+		           scalar_describe(node, what, sizeof(what)));
 		return NULL;
 	}
 	set_pos(obj, 0, node);
 	unsigned char seen_buf[64] = {0};
-	unsigned char *seen = s->nfields <= sizeof(seen_buf)
-				      ? seen_buf
-				      : weft_arena_alloc(c->arena, s->nfields);
+	unsigned char *seen =
+	        s->nfields <= sizeof(seen_buf) ? seen_buf : weft_arena_alloc(c->arena, s->nfields);
 	if (!seen) {
 		dctx_error(c, node->line, node->col, NULL, "out of memory");
 		return NULL;
@@ -324,7 +324,7 @@ json_t *schema_decode_object(struct dctx *c, const struct schema *s, const weft_
 		size_t old = dctx_push_field(c, f->name);
 		void *dst = (char *)obj + f->off;
 		json_t *v = (f->flags & F_LIST) ? decode_list(c, f, val, dst)
-						: decode_one(c, f, val, dst, 0);
+		                                : decode_one(c, f, val, dst, 0);
 		if (v) {
 			json_object_set_new(j, f->name, v);
 			if (f->flags & F_POS)
@@ -342,7 +342,7 @@ json_t *schema_decode_object(struct dctx *c, const struct schema *s, const weft_
 			char suffix[80];
 			snprintf(suffix, sizeof(suffix), "%s%s", c->plen ? "." : "", f->name);
 			dctx_error(c, node->line, node->col, suffix, "field '%s' is required",
-				   f->name);
+			           f->name);
 		} else {
 			apply_default(f, obj);
 		}

@@ -17,15 +17,15 @@ _Static_assert(sizeof(weft_device_type) == sizeof(int), "enum storage");
 #define API_VERSION "weft/v1"
 
 static const struct schema *const kind_schemas[WEFT_KIND_COUNT] = {
-	[WEFT_KIND_SERVICE] = &weft_schema_service,
-	[WEFT_KIND_ROUTE] = &weft_schema_route,
-	[WEFT_KIND_TRAFFIC_POLICY] = &weft_schema_traffic_policy,
-	[WEFT_KIND_RATE_LIMIT] = &weft_schema_rate_limit,
-	[WEFT_KIND_ACCESS_POLICY] = &weft_schema_access_policy,
-	[WEFT_KIND_PEER_AUTHENTICATION] = &weft_schema_peer_authentication,
-	[WEFT_KIND_TELEMETRY] = &weft_schema_telemetry,
-	[WEFT_KIND_GATEWAY] = &weft_schema_gateway,
-	[WEFT_KIND_DEVICE] = &weft_schema_device,
+        [WEFT_KIND_SERVICE] = &weft_schema_service,
+        [WEFT_KIND_ROUTE] = &weft_schema_route,
+        [WEFT_KIND_TRAFFIC_POLICY] = &weft_schema_traffic_policy,
+        [WEFT_KIND_RATE_LIMIT] = &weft_schema_rate_limit,
+        [WEFT_KIND_ACCESS_POLICY] = &weft_schema_access_policy,
+        [WEFT_KIND_PEER_AUTHENTICATION] = &weft_schema_peer_authentication,
+        [WEFT_KIND_TELEMETRY] = &weft_schema_telemetry,
+        [WEFT_KIND_GATEWAY] = &weft_schema_gateway,
+        [WEFT_KIND_DEVICE] = &weft_schema_device,
 };
 
 /* metadata, decoded by the same engine. */
@@ -38,9 +38,9 @@ struct metadata {
 
 #define T struct metadata
 static const struct field metadata_fields[] = {
-	FIELD(T, "name", T_SUBDOMAIN, F_REQ, name),
-	FIELD(T, "namespace", T_NAME, 0, ns),
-	FIELD(T, "labels", T_MAP, 0, labels, .key_type = T_LABELKEY, .val_type = T_LABELVAL),
+        FIELD(T, "name", T_SUBDOMAIN, F_REQ, name),
+        FIELD(T, "namespace", T_NAME, 0, ns),
+        FIELD(T, "labels", T_MAP, 0, labels, .key_type = T_LABELKEY, .val_type = T_LABELVAL),
 };
 static const struct schema metadata_schema = SCHEMA(T, metadata_fields);
 #undef T
@@ -58,13 +58,13 @@ static void check_top_keys(struct dctx *c, const weft_node *root)
 			continue;
 		const char *best = weft_suggest(k->str, top_fields, 4);
 		if (best)
-			dctx_error(c, k->line, k->col, NULL, "unknown field '%s' (did you mean '%s'?)",
-				   k->str, best);
+			dctx_error(c, k->line, k->col, NULL,
+			           "unknown field '%s' (did you mean '%s'?)", k->str, best);
 		else
 			dctx_error(c, k->line, k->col, NULL,
-				   "unknown field '%s': a document has apiVersion, kind, metadata "
-				   "and spec",
-				   k->str);
+			           "unknown field '%s': a document has apiVersion, kind, metadata "
+			           "and spec",
+			           k->str);
 	}
 }
 
@@ -84,7 +84,7 @@ static int decode_header(struct dctx *c, const weft_node *root)
 	const weft_node *v = required(c, root, "apiVersion");
 	if (v && (v->kind != WEFT_NODE_SCALAR || strcmp(v->str, API_VERSION)))
 		dctx_error(c, v->line, v->col, "apiVersion",
-			   "unsupported apiVersion '%s': expected '" API_VERSION "'", v->str);
+		           "unsupported apiVersion '%s': expected '" API_VERSION "'", v->str);
 	const weft_node *k = required(c, root, "kind");
 	if (!k)
 		return -1;
@@ -97,12 +97,12 @@ static int decode_header(struct dctx *c, const weft_node *root)
 	const char *best = weft_suggest(k->str, names, WEFT_KIND_COUNT);
 	if (best)
 		dctx_error(c, k->line, k->col, "kind", "unknown kind '%s' (did you mean '%s'?)",
-			   k->str, best);
+		           k->str, best);
 	else
 		dctx_error(c, k->line, k->col, "kind",
-			   "unknown kind '%s': expected Service, Route, TrafficPolicy, RateLimit, "
-			   "AccessPolicy, PeerAuthentication, Telemetry, Gateway or Device",
-			   k->str);
+		           "unknown kind '%s': expected Service, Route, TrafficPolicy, RateLimit, "
+		           "AccessPolicy, PeerAuthentication, Telemetry, Gateway or Device",
+		           k->str);
 	return -1;
 }
 
@@ -112,7 +112,8 @@ static int decode_header(struct dctx *c, const weft_node *root)
  * through a parse/print round trip). */
 static int finish_json(weft_resource *r, json_t *doc)
 {
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
+	                                     JSON_REAL_PRECISION(15));
 	if (!text)
 		return -1;
 	size_t len = strlen(text);
@@ -201,9 +202,9 @@ int weft_policy_decode(const weft_doc *doc, weft_resource **out, weft_diags *dia
 	}
 	if (doc->root->kind != WEFT_NODE_MAP) {
 		weft_diags_add(diags, file, doc->root->line, doc->root->col, NULL,
-			       "a policy document must be a map with apiVersion, kind, metadata "
-			       "and spec, got %s",
-			       weft_node_kind_name(doc->root->kind));
+		               "a policy document must be a map with apiVersion, kind, metadata "
+		               "and spec, got %s",
+		               weft_node_kind_name(doc->root->kind));
 		return -1;
 	}
 	struct dctx c = {.diags = diags, .file = file, .ns = "default"};
@@ -215,7 +216,7 @@ int weft_policy_decode(const weft_doc *doc, weft_resource **out, weft_diags *dia
 }
 
 int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t *n,
-			   weft_diags *diags)
+                           weft_diags *diags)
 {
 	*out = NULL;
 	*n = 0;
@@ -262,7 +263,7 @@ static void reposition(weft_node *n, int line, int depth)
 }
 
 int weft_policy_decode_json(const char *json, size_t len, const char *file, int line,
-			    weft_resource **out, weft_diags *diags)
+                            weft_resource **out, weft_diags *diags)
 {
 	*out = NULL;
 	const char *name = file ? file : "-";
@@ -273,7 +274,7 @@ int weft_policy_decode_json(const char *json, size_t len, const char *file, int 
 	if (weft_docset_parse(&set, name, json, len, diags) == 0) {
 		if (set.count != 1 || !set.docs[0].root)
 			weft_diags_add(diags, name, line, 0, NULL,
-				       "expected exactly one JSON document, got %zu", set.count);
+			               "expected exactly one JSON document, got %zu", set.count);
 		else {
 			reposition(set.docs[0].root, line, 0);
 			rc = weft_policy_decode(&set.docs[0], out, diags);

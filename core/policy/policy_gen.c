@@ -57,8 +57,8 @@ static void gen_service(struct buf *b, int i, int endpoints, long *ep_counter)
 		    "  - address: 10.%ld.%ld.%ld\n    addresses:\n"
 		    "      storage: 100.%ld.%ld.%ld\n    labels:\n      version: v%d\n"
 		    "    zone: zone-%d\n",
-		    (k >> 16) & 255, (k >> 8) & 255, k & 255, 64 + ((k >> 16) & 63),
-		    (k >> 8) & 255, k & 255, e % 5 == 4 ? 2 : 1, e % 3);
+		    (k >> 16) & 255, (k >> 8) & 255, k & 255, 64 + ((k >> 16) & 63), (k >> 8) & 255,
+		    k & 255, e % 5 == 4 ? 2 : 1, e % 3);
 	}
 	put(b, "  subsets:\n  - name: v1\n    labels:\n      version: v1\n"
 	       "  - name: v2\n    labels:\n      version: v2\n");
@@ -97,7 +97,7 @@ char *weft_policy_generate(int services, int endpoints_per_service, int routes)
 	for (int j = 0; j < routes; j++)
 		gen_route(&b, j, services);
 	put(&b, "---\napiVersion: weft/v1\nkind: Device\nmetadata:\n  name: gen-file\n"
-		"spec:\n  type: file\n  options:\n    directory: ./out/gen-file\n");
+	        "spec:\n  type: file\n  options:\n    directory: ./out/gen-file\n");
 	if (b.failed) {
 		free(b.data);
 		return NULL;

@@ -154,19 +154,19 @@ static int route_targets(const weft_route_spec *s, const char *ns, const char *n
 /* Calls test(route, arg) for each route of each scoped gateway; 1 when one
  * of them answers 1. */
 static int gateway_routes_any(const weft_policyset *set, const weft_device_scope *sc,
-			      int (*test)(const weft_resource *route, const void *arg),
-			      const void *arg)
+                              int (*test)(const weft_resource *route, const void *arg),
+                              const void *arg)
 {
 	for (size_t g = 0; set && g < sc->gateways.count; g++) {
 		const weft_ref *gr = &sc->gateways.items[g];
 		const weft_resource *gw =
-			weft_policyset_find(set, WEFT_KIND_GATEWAY, gr->ns, gr->name);
+		        weft_policyset_find(set, WEFT_KIND_GATEWAY, gr->ns, gr->name);
 		const weft_gateway_spec *gs = gw ? gw->spec : NULL;
 		for (size_t l = 0; gs && l < gs->listeners.count; l++) {
 			const weft_refs *rs = &gs->listeners.items[l].routes;
 			for (size_t k = 0; k < rs->count; k++) {
 				const weft_resource *rt = weft_policyset_find(
-					set, WEFT_KIND_ROUTE, rs->items[k].ns, rs->items[k].name);
+				        set, WEFT_KIND_ROUTE, rs->items[k].ns, rs->items[k].name);
 				if (rt && rt->spec && test(rt, arg))
 					return 1;
 			}
@@ -190,8 +190,8 @@ static int route_is(const weft_resource *route, const void *arg)
 	return route == arg;
 }
 
-static int service_selected(const weft_policyset *set, const weft_device_scope *sc,
-			    const char *ns, const char *name)
+static int service_selected(const weft_policyset *set, const weft_device_scope *sc, const char *ns,
+                            const char *name)
 {
 	if (refs_have(&sc->services, ns, name))
 		return 1;
@@ -212,7 +212,7 @@ static int namespace_touched(const weft_device_scope *sc, const char *ns)
 
 /* A resource aimed at one service, or namespace-wide when ref->name is NULL. */
 static int service_bound(const weft_policyset *set, const weft_device_scope *sc,
-			 const weft_resource *r, const weft_ref *ref)
+                         const weft_resource *r, const weft_ref *ref)
 {
 	if (!ref->name)
 		return namespace_touched(sc, r->ns);
@@ -220,7 +220,7 @@ static int service_bound(const weft_policyset *set, const weft_device_scope *sc,
 }
 
 static int route_selected(const weft_policyset *set, const weft_device_scope *sc,
-			  const weft_resource *r)
+                          const weft_resource *r)
 {
 	const weft_route_spec *s = r->spec;
 	for (size_t i = 0; i < sc->services.count; i++)
@@ -230,7 +230,7 @@ static int route_selected(const weft_policyset *set, const weft_device_scope *sc
 }
 
 static int named_selects(const weft_policyset *set, const weft_device_scope *sc,
-			 const weft_resource *r)
+                         const weft_resource *r)
 {
 	const void *spec = r->spec;
 	switch (r->kind) {
@@ -241,21 +241,22 @@ static int named_selects(const weft_policyset *set, const weft_device_scope *sc,
 	case WEFT_KIND_ROUTE:
 		return route_selected(set, sc, r);
 	case WEFT_KIND_TRAFFIC_POLICY:
-		return service_bound(set, sc, r, &((const weft_traffic_policy_spec *)spec)->service);
+		return service_bound(set, sc, r,
+		                     &((const weft_traffic_policy_spec *)spec)->service);
 	case WEFT_KIND_RATE_LIMIT: {
 		const weft_rate_limit_spec *s = spec;
 		if (s->service.name)
 			return service_bound(set, sc, r, &s->service);
 		const weft_resource *rt =
-			set ? weft_policyset_find(set, WEFT_KIND_ROUTE, s->route.ns, s->route.name)
-			    : NULL;
+		        set ? weft_policyset_find(set, WEFT_KIND_ROUTE, s->route.ns, s->route.name)
+		            : NULL;
 		return rt && rt->spec && route_selected(set, sc, rt);
 	}
 	case WEFT_KIND_ACCESS_POLICY:
 		return service_bound(set, sc, r, &((const weft_access_policy_spec *)spec)->service);
 	case WEFT_KIND_PEER_AUTHENTICATION:
 		return service_bound(set, sc, r,
-				     &((const weft_peer_authentication_spec *)spec)->service);
+		                     &((const weft_peer_authentication_spec *)spec)->service);
 	case WEFT_KIND_TELEMETRY:
 		return service_bound(set, sc, r, &((const weft_telemetry_spec *)spec)->service);
 	default:
@@ -264,7 +265,7 @@ static int named_selects(const weft_policyset *set, const weft_device_scope *sc,
 }
 
 int weft_device_selects_in_set(const weft_policyset *set, const weft_resource *device,
-			       const weft_resource *r)
+                               const weft_resource *r)
 {
 	if (!device || !r || device->kind != WEFT_KIND_DEVICE || r->kind == WEFT_KIND_DEVICE ||
 	    !device->spec || !r->spec)

@@ -81,7 +81,7 @@ const char *scalar_describe(const weft_node *n, char *buf, size_t len)
 		return buf;
 	}
 	static const char *const names[] = {"the string", "the integer", "the number",
-					    "the boolean"};
+	                                    "the boolean"};
 	enum sclass k = classify(n);
 	if (k == SC_STRING)
 		snprintf(buf, len, "the string \"%.40s%s\"", n->str, n->len > 40 ? "..." : "");
@@ -119,7 +119,7 @@ int weft_is_dns_label(const char *s)
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		int ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			 (ch == '-' && i > 0 && i < n - 1);
+		         (ch == '-' && i > 0 && i < n - 1);
 		if (!ok)
 			return 0;
 	}
@@ -276,7 +276,7 @@ static json_t *duration_json(long long ms)
 }
 
 static json_t *decode_number(struct dctx *c, const struct field *f, enum ftype type,
-			     const weft_node *n, void *dst, enum sclass k)
+                             const weft_node *n, void *dst, enum sclass k)
 {
 	char what[96];
 	if (type == T_PERCENT) {
@@ -284,8 +284,8 @@ static json_t *decode_number(struct dctx *c, const struct field *f, enum ftype t
 		double v = strtod(n->str, &pend);
 		if ((k != SC_INT && k != SC_FLOAT) || *pend || !isfinite(v) || v < 0 || v > 100) {
 			dctx_error(c, n->line, n->col, NULL,
-				   "expected a percentage between 0 and 100, got %s",
-				   scalar_describe(n, what, sizeof(what)));
+			           "expected a percentage between 0 and 100, got %s",
+			           scalar_describe(n, what, sizeof(what)));
 			return NULL;
 		}
 		*(double *)dst = v;
@@ -300,12 +300,12 @@ static json_t *decode_number(struct dctx *c, const struct field *f, enum ftype t
 	if (k != SC_INT || v < min || v > max) {
 		const char *noun = type == T_PORT ? "a port number" : "an integer";
 		if (k == SC_INT)
-			dctx_error(c, n->line, n->col, NULL, "%s is out of range: must be %lld-%lld",
-				   n->str, min, max);
+			dctx_error(c, n->line, n->col, NULL,
+			           "%s is out of range: must be %lld-%lld", n->str, min, max);
 		else
 			dctx_error(c, n->line, n->col, NULL, "expected %s (%lld-%lld), got %s%s",
-				   noun, min, max, scalar_describe(n, what, sizeof(what)),
-				   n->quoted && match_int(n->str) ? " (remove the quotes)" : "");
+			           noun, min, max, scalar_describe(n, what, sizeof(what)),
+			           n->quoted && match_int(n->str) ? " (remove the quotes)" : "");
 		return NULL;
 	}
 	*(int *)dst = (int)v;
@@ -313,7 +313,7 @@ static json_t *decode_number(struct dctx *c, const struct field *f, enum ftype t
 }
 
 static json_t *decode_enum(struct dctx *c, const struct field *f, const weft_node *n, void *dst,
-			   int as_string)
+                           int as_string)
 {
 	size_t count = 0;
 	for (; f->enums[count]; count++)
@@ -334,11 +334,11 @@ static json_t *decode_enum(struct dctx *c, const struct field *f, const weft_nod
 	const char *best = weft_suggest(n->str, f->enums, count);
 	if (best)
 		dctx_error(c, n->line, n->col, NULL,
-			   "invalid value '%s' (did you mean '%s'?): must be one of %s", n->str,
-			   best, list);
+		           "invalid value '%s' (did you mean '%s'?): must be one of %s", n->str,
+		           best, list);
 	else
-		dctx_error(c, n->line, n->col, NULL, "invalid value '%s': must be one of %s", n->str,
-			   list);
+		dctx_error(c, n->line, n->col, NULL, "invalid value '%s': must be one of %s",
+		           n->str, list);
 	return NULL;
 }
 
@@ -357,9 +357,9 @@ static json_t *decode_ref(struct dctx *c, const weft_node *n, weft_ref *ref)
 	}
 	if ((slash && !weft_is_dns_label(ns)) || !weft_is_dns_subdomain(name)) {
 		dctx_error(c, n->line, n->col, NULL,
-			   "invalid reference '%s': expected NAME or NAMESPACE/NAME (lower-case "
-			   "DNS names)",
-			   n->str);
+		           "invalid reference '%s': expected NAME or NAMESPACE/NAME (lower-case "
+		           "DNS names)",
+		           n->str);
 		return NULL;
 	}
 	ref->ns = slash ? weft_arena_strdup(c->arena, ns) : c->ns;
@@ -372,7 +372,7 @@ static json_t *decode_ref(struct dctx *c, const weft_node *n, weft_ref *ref)
 /* String-valued types: checks the text, returns the canonical form (IPs and
  * CIDRs re-printed) or NULL with *why set. */
 static const char *check_string(enum ftype type, const char *s, char *canon, size_t clen,
-				const char **why)
+                                const char **why)
 {
 	int fam = 0, prefix = 0;
 	unsigned char addr[16];
@@ -397,8 +397,9 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 		return is_hostname(s) ? s : NULL;
 	case T_HOSTPAT:
 		*why = "expected a hostname, '*.domain' or '*'";
-		return !strcmp(s, "*") || is_hostname(s[0] == '*' && s[1] == '.' ? s + 2 : s) ? s
-											    : NULL;
+		return !strcmp(s, "*") || is_hostname(s[0] == '*' && s[1] == '.' ? s + 2 : s)
+		               ? s
+		               : NULL;
 	case T_CIDR:
 		*why = "expected a CIDR block like 10.0.0.0/8 or fd00::/8";
 		if (weft_parse_cidr(s, &fam, addr, &prefix))
@@ -422,8 +423,8 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 	case T_URLPATH:
 	case T_PATHPAT: {
 		*why = type == T_URLPATH ? "expected a path starting with '/'"
-					 : "expected a path starting with '/' (a final '*' makes "
-					   "it a prefix)";
+		                         : "expected a path starting with '/' (a final '*' makes "
+		                           "it a prefix)";
 		if (s[0] != '/')
 			return NULL;
 		for (const char *p = s; *p; p++)
@@ -442,8 +443,9 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 	case T_RELPATH:
 		*why = "expected a relative path without '..' (resolved under the file "
 		       "adapter's root directory)";
-		if (!*s || s[0] == '/' || strchr(s, '\n') || !strcmp(s, "..") || !strncmp(s, "../", 3) ||
-		    strstr(s, "/../") || (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
+		if (!*s || s[0] == '/' || strchr(s, '\n') || !strcmp(s, "..") ||
+		    !strncmp(s, "../", 3) || strstr(s, "/../") ||
+		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
 			return NULL;
 		return s;
 	case T_ENVVAR:
@@ -474,13 +476,13 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 	}
 }
 
-json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type,
-		      const weft_node *n, void *dst)
+json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type, const weft_node *n,
+                      void *dst)
 {
 	char what[96];
 	if (n->kind != WEFT_NODE_SCALAR) {
 		dctx_error(c, n->line, n->col, NULL, "expected a scalar, got %s",
-			   scalar_describe(n, what, sizeof(what)));
+		           scalar_describe(n, what, sizeof(what)));
 		return NULL;
 	}
 	enum sclass k = classify(n);
@@ -492,7 +494,7 @@ json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type,
 	case T_BOOL:
 		if (k != SC_BOOL) {
 			dctx_error(c, n->line, n->col, NULL, "expected true or false, got %s",
-				   scalar_describe(n, what, sizeof(what)));
+			           scalar_describe(n, what, sizeof(what)));
 			return NULL;
 		}
 		*(int *)dst = n->str[0] == 't';
@@ -511,7 +513,7 @@ json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type,
 	}
 	if (k != SC_STRING && type != T_DURATION) {
 		dctx_error(c, n->line, n->col, NULL, "expected a string, got %s (quote it)",
-			   scalar_describe(n, what, sizeof(what)));
+		           scalar_describe(n, what, sizeof(what)));
 		return NULL;
 	}
 	if (type == T_ENUM || type == T_ENUMSTR)
@@ -522,9 +524,9 @@ json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type,
 		long long ms = parse_duration(n->str);
 		if (ms < 0) {
 			dctx_error(c, n->line, n->col, NULL,
-				   "invalid duration '%s': expected a positive integer with a unit "
-				   "ms, s, m or h (e.g. 250ms, 2s), at most 24h",
-				   n->str);
+			           "invalid duration '%s': expected a positive integer with a unit "
+			           "ms, s, m or h (e.g. 250ms, 2s), at most 24h",
+			           n->str);
 			return NULL;
 		}
 		*(long long *)dst = ms;

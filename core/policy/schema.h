@@ -71,13 +71,13 @@ struct field {
 	size_t off;
 	size_t pos_off;
 	size_t has_off;
-	long long min, max;	   /* T_INT range (max 0: no upper bound) */
-	const char *const *enums;  /* T_ENUM values, NULL-terminated */
-	const struct schema *sub;  /* T_OBJ */
-	enum ftype key_type;	   /* T_MAP */
-	enum ftype val_type;	   /* T_MAP */
-	long long def;		   /* default for T_INT/T_ENUM/T_BOOL when absent */
-	double defd;		   /* default for T_PERCENT when absent */
+	long long min, max;       /* T_INT range (max 0: no upper bound) */
+	const char *const *enums; /* T_ENUM values, NULL-terminated */
+	const struct schema *sub; /* T_OBJ */
+	enum ftype key_type;      /* T_MAP */
+	enum ftype val_type;      /* T_MAP */
+	long long def;            /* default for T_INT/T_ENUM/T_BOOL when absent */
+	double defd;              /* default for T_PERCENT when absent */
 };
 
 /* A group of related fields: at most one, exactly one, or at least one of
@@ -85,7 +85,7 @@ struct field {
 enum { ONE_MAX, ONE_EXACT, ONE_MIN };
 struct oneof {
 	const char *names[5]; /* NULL-terminated */
-	int mode;	      /* ONE_* */
+	int mode;             /* ONE_* */
 };
 
 /* Field names that are refused with a specific message (e.g. inline secrets). */
@@ -107,15 +107,24 @@ struct schema {
 
 /* Table rows: FIELD(struct, "yamlName", type, flags, member, extras...),
  * FIELDP(...) also records the value's position in member `pm`. */
-#define FIELD(T, n, ty, fl, m, ...) \
-	{ .name = (n), .type = (ty), .flags = (fl), .off = offsetof(T, m), __VA_ARGS__ }
-#define FIELDP(T, n, ty, fl, m, pm, ...)                                              \
-	{ .name = (n), .type = (ty), .flags = (fl) | F_POS, .off = offsetof(T, m),      \
-	  .pos_off = offsetof(T, pm), __VA_ARGS__ }
-#define SCHEMA(T, flds) { .size = sizeof(T), .fields = (flds), .nfields = NFIELDS(flds) }
-#define SCHEMA_ONEOF(T, flds, ones)                                                    \
-	{ .size = sizeof(T), .fields = (flds), .nfields = NFIELDS(flds), .oneofs = (ones), \
-	  .noneofs = NFIELDS(ones) }
+#define FIELD(T, n, ty, fl, m, ...)                                                                \
+	{                                                                                          \
+		.name = (n), .type = (ty), .flags = (fl), .off = offsetof(T, m), __VA_ARGS__       \
+	}
+#define FIELDP(T, n, ty, fl, m, pm, ...)                                                           \
+	{                                                                                          \
+		.name = (n), .type = (ty), .flags = (fl) | F_POS, .off = offsetof(T, m),           \
+		.pos_off = offsetof(T, pm), __VA_ARGS__                                            \
+	}
+#define SCHEMA(T, flds)                                                                            \
+	{                                                                                          \
+		.size = sizeof(T), .fields = (flds), .nfields = NFIELDS(flds)                      \
+	}
+#define SCHEMA_ONEOF(T, flds, ones)                                                                \
+	{                                                                                          \
+		.size = sizeof(T), .fields = (flds), .nfields = NFIELDS(flds), .oneofs = (ones),   \
+		.noneofs = NFIELDS(ones)                                                           \
+	}
 
 /* Decoder state for one document. */
 struct dctx {
@@ -131,7 +140,7 @@ struct dctx {
 /* Reports a problem at node (or line/col) with the current path plus an
  * optional suffix (e.g. ".port" for a missing field). */
 void dctx_error(struct dctx *c, int line, int col, const char *suffix, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+        __attribute__((format(printf, 5, 6)));
 /* Path stack: push returns the length to pop back to. */
 size_t dctx_push_field(struct dctx *c, const char *name);
 size_t dctx_push_index(struct dctx *c, size_t i);
@@ -141,12 +150,12 @@ void dctx_pop(struct dctx *c, size_t len);
  * the caller). Returns the canonical JSON object (new reference), or NULL
  * when node is not a map. Problems are counted in c->errors. */
 json_t *schema_decode_object(struct dctx *c, const struct schema *s, const weft_node *node,
-			     void *obj);
+                             void *obj);
 
 /* Scalar decoding (scalar.c): checks node against a scalar type, stores the
  * value at dst and returns its canonical JSON, or NULL after reporting. */
-json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type,
-		      const weft_node *node, void *dst);
+json_t *scalar_decode(struct dctx *c, const struct field *f, enum ftype type, const weft_node *node,
+                      void *dst);
 /* Storage size of one value of a scalar type. */
 size_t scalar_size(enum ftype type);
 /* Human description of what a node holds, for messages ("the string \"80\""). */

@@ -15,8 +15,8 @@
 #include "resource.h"
 #include "schema.h"
 
-void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path,
-	  const char *fmt, ...)
+void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path, const char *fmt,
+          ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -48,7 +48,7 @@ static const char *suggest_name(struct vctx *v, weft_kind kind, const char *ns, 
 }
 
 void vdangling(struct vctx *v, const weft_resource *r, weft_kind kind, const weft_ref *ref,
-	       const char *path)
+               const char *path)
 {
 	const char *best = suggest_name(v, kind, ref->ns, ref->name);
 	if (best)
@@ -60,7 +60,7 @@ void vdangling(struct vctx *v, const weft_resource *r, weft_kind kind, const wef
 }
 
 const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind kind,
-			      const weft_ref *ref, const char *path)
+                              const weft_ref *ref, const char *path)
 {
 	if (!ref->name)
 		return NULL;
@@ -92,8 +92,8 @@ static void validate_access_policy(struct vctx *v, const weft_resource *r)
 static void validate_service_ref_only(struct vctx *v, const weft_resource *r)
 {
 	const weft_ref *ref = r->kind == WEFT_KIND_PEER_AUTHENTICATION
-				      ? &((const weft_peer_authentication_spec *)r->spec)->service
-				      : &((const weft_telemetry_spec *)r->spec)->service;
+	                              ? &((const weft_peer_authentication_spec *)r->spec)->service
+	                              : &((const weft_telemetry_spec *)r->spec)->service;
 	vresolve(v, r, WEFT_KIND_SERVICE, ref, "spec.service");
 }
 

@@ -73,11 +73,11 @@ struct ep_table {
 uint64_t ep_hash(const char *plane, const char *ip, int port);
 /* The first use of the key, or NULL. */
 struct ep_use *ep_table_get(const struct ep_table *t, uint64_t hash, const char *plane,
-			    const char *ip, int port);
+                            const char *ip, int port);
 /* The use of the key, adding a zeroed one (*fresh = 1) when missing. NULL
  * only when out of memory. The pointer is valid until the next insert. */
 struct ep_use *ep_table_use(struct ep_table *t, uint64_t hash, const char *plane, const char *ip,
-			    int port, int *fresh);
+                            int port, int *fresh);
 /* Makes room for n keys in all (so inserts do not reallocate). 0 or -1. */
 int ep_table_reserve(struct ep_table *t, size_t n);
 void ep_table_free(struct ep_table *t);
@@ -109,16 +109,15 @@ struct tp_table {
 
 /* The TrafficPolicy slot of (service, subset), adding an empty one (first
  * NULL) when missing. NULL only when out of memory. */
-struct tp_slot *tp_table_slot(struct tp_table *t, const weft_resource *service,
-			      const char *subset);
+struct tp_slot *tp_table_slot(struct tp_table *t, const weft_resource *service, const char *subset);
 void tp_table_free(struct tp_table *t);
 
 struct vctx {
 	const weft_policyset *set;
 	weft_diags *diags;
 	int errors;
-	struct ep_table endpoints;  /* (plane, ip, port) -> first use */
-	struct strmap namespaces;   /* namespaces holding resources, built on first use */
+	struct ep_table endpoints; /* (plane, ip, port) -> first use */
+	struct strmap namespaces;  /* namespaces holding resources, built on first use */
 	int namespaces_built;
 	struct tp_table policy_keys; /* (service, subset) -> first TrafficPolicy */
 	struct name_index names[WEFT_KIND_COUNT];
@@ -134,8 +133,8 @@ void vctx_init(struct vctx *v, const weft_policyset *set, weft_diags *diags);
 void vctx_free(struct vctx *v);
 
 /* Reports a problem of resource r at pos with field path. */
-void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path,
-	  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path, const char *fmt,
+          ...) __attribute__((format(printf, 5, 6)));
 
 /* The resource of kind named ns/name in the set (name index), or NULL. */
 const weft_resource *vfind(struct vctx *v, weft_kind kind, const char *ns, const char *name);
@@ -143,12 +142,12 @@ const weft_resource *vfind(struct vctx *v, weft_kind kind, const char *ns, const
 /* Reports ref (to a resource of kind) as dangling at the ref's position
  * with path, with a did-you-mean. */
 void vdangling(struct vctx *v, const weft_resource *r, weft_kind kind, const weft_ref *ref,
-	       const char *path);
+               const char *path);
 
 /* Resolves ref to a resource of kind, or reports it as dangling at the
  * ref's position with path (and a did-you-mean). NULL when missing. */
 const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind kind,
-			      const weft_ref *ref, const char *path);
+                              const weft_ref *ref, const char *path);
 
 /* Whether some resource of the set lives in namespace ns. */
 int vnamespace_used(struct vctx *v, const char *ns);

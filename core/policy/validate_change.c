@@ -140,17 +140,19 @@ static int depends_on_change(const struct change *c, const weft_resource *r)
 		return route_depends(c, spec);
 	case WEFT_KIND_TRAFFIC_POLICY:
 		return in_changed(c, WEFT_KIND_SERVICE,
-				  &((const weft_traffic_policy_spec *)spec)->service);
+		                  &((const weft_traffic_policy_spec *)spec)->service);
 	case WEFT_KIND_RATE_LIMIT:
-		return in_changed(c, WEFT_KIND_SERVICE, &((const weft_rate_limit_spec *)spec)->service) ||
+		return in_changed(c, WEFT_KIND_SERVICE,
+		                  &((const weft_rate_limit_spec *)spec)->service) ||
 		       in_changed(c, WEFT_KIND_ROUTE, &((const weft_rate_limit_spec *)spec)->route);
 	case WEFT_KIND_ACCESS_POLICY:
 		return access_depends(c, spec);
 	case WEFT_KIND_PEER_AUTHENTICATION:
 		return in_changed(c, WEFT_KIND_SERVICE,
-				  &((const weft_peer_authentication_spec *)spec)->service);
+		                  &((const weft_peer_authentication_spec *)spec)->service);
 	case WEFT_KIND_TELEMETRY:
-		return in_changed(c, WEFT_KIND_SERVICE, &((const weft_telemetry_spec *)spec)->service);
+		return in_changed(c, WEFT_KIND_SERVICE,
+		                  &((const weft_telemetry_spec *)spec)->service);
 	case WEFT_KIND_GATEWAY:
 		return gateway_depends(c, spec);
 	case WEFT_KIND_DEVICE:
@@ -186,8 +188,8 @@ static void complete_tp_groups(struct change *c, const weft_policyset *next)
 		if (c->affected[base + i] || !ref || !ref->name)
 			continue;
 		for (size_t k = 0; k < n_refs && !c->affected[base + i]; k++)
-			c->affected[base + i] = !strcmp(refs[k]->name, ref->name) &&
-						!strcmp(refs[k]->ns, ref->ns);
+			c->affected[base + i] =
+			        !strcmp(refs[k]->name, ref->name) && !strcmp(refs[k]->ns, ref->ns);
 	}
 	if (!refs)
 		c->overflow = 1; /* out of memory: let the full pass decide */
@@ -214,7 +216,7 @@ static int plan(struct change *c, struct vctx *v, struct ep_table *filter)
 }
 
 int weft_policy_validate_change(const weft_policyset *prev_valid, const weft_policyset *next,
-				weft_diags *diags)
+                                weft_diags *diags)
 {
 	if (!prev_valid || !next)
 		return weft_policy_validate(next, diags);
@@ -237,7 +239,8 @@ int weft_policy_validate_change(const weft_policyset *prev_valid, const weft_pol
 		for (size_t i = 0; i < n; i++) {
 			if (c->affected[i])
 				validate_one(&v, items[i]);
-			else if (filter.count && items[i]->kind == WEFT_KIND_SERVICE && items[i]->spec)
+			else if (filter.count && items[i]->kind == WEFT_KIND_SERVICE &&
+			         items[i]->spec)
 				validate_endpoint_conflicts(&v, items[i]);
 		}
 	}

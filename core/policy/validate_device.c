@@ -22,7 +22,7 @@ static void check_lb(struct vctx *v, const weft_resource *r, const weft_load_bal
 		verr(v, r, lb->ring_size->pos, "spec.loadBalancer.ringSize",
 		     "ringSize applies to ring-hash only");
 	else if (lb->ring_size && lb->ring_size->min && lb->ring_size->max &&
-		 lb->ring_size->min > lb->ring_size->max)
+	         lb->ring_size->min > lb->ring_size->max)
 		verr(v, r, lb->ring_size->pos, "spec.loadBalancer.ringSize",
 		     "ringSize.min (%d) is larger than ringSize.max (%d)", lb->ring_size->min,
 		     lb->ring_size->max);
@@ -87,7 +87,8 @@ static void check_options(struct vctx *v, const weft_resource *r, const weft_dev
 		verr(v, r, o->partition_pos, "spec.options.partition",
 		     "partition applies to f5 devices only");
 	if (o->commit && d->type != WEFT_DEVICE_NETCONF)
-		verr(v, r, o->commit_pos, "spec.options.commit", "commit applies to netconf devices only");
+		verr(v, r, o->commit_pos, "spec.options.commit",
+		     "commit applies to netconf devices only");
 	if (o->confirm_timeout_ms && d->type != WEFT_DEVICE_NETCONF)
 		verr(v, r, o->confirm_timeout_pos, "spec.options.confirmTimeout",
 		     "confirmTimeout applies to netconf devices only");

@@ -28,8 +28,8 @@ static int ep_is(const struct ep_use *u, const char *plane, const char *ip, int 
 	return u->port == port && !strcmp(u->ip, ip) && !strcmp(u->plane, plane);
 }
 
-static size_t ep_find(const struct ep_table *t, uint64_t hash, const char *plane,
-		      const char *ip, int port)
+static size_t ep_find(const struct ep_table *t, uint64_t hash, const char *plane, const char *ip,
+                      int port)
 {
 	size_t mask = t->cap - 1, i = (size_t)hash & mask;
 	uint32_t tag = ep_tag(hash);
@@ -40,7 +40,7 @@ static size_t ep_find(const struct ep_table *t, uint64_t hash, const char *plane
 }
 
 struct ep_use *ep_table_get(const struct ep_table *t, uint64_t hash, const char *plane,
-			    const char *ip, int port)
+                            const char *ip, int port)
 {
 	if (!t->cap)
 		return NULL;
@@ -90,7 +90,7 @@ int ep_table_reserve(struct ep_table *t, size_t n)
 }
 
 struct ep_use *ep_table_use(struct ep_table *t, uint64_t hash, const char *plane, const char *ip,
-			    int port, int *fresh)
+                            int port, int *fresh)
 {
 	*fresh = 0;
 	if ((t->count + 1) * 2 > t->cap && ep_rehash(t, t->cap ? t->cap * 2 : 64))
@@ -136,7 +136,7 @@ static int same_subset(const char *a, const char *b)
 }
 
 static size_t tp_find(const struct tp_slot *slots, size_t cap, const weft_resource *service,
-		      const char *subset)
+                      const char *subset)
 {
 	size_t mask = cap - 1;
 	size_t i = tp_hash(service, subset && *subset ? subset : NULL) & mask;
@@ -146,8 +146,7 @@ static size_t tp_find(const struct tp_slot *slots, size_t cap, const weft_resour
 	return i;
 }
 
-struct tp_slot *tp_table_slot(struct tp_table *t, const weft_resource *service,
-			      const char *subset)
+struct tp_slot *tp_table_slot(struct tp_table *t, const weft_resource *service, const char *subset)
 {
 	if ((t->count + 1) * 2 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -156,8 +155,8 @@ struct tp_slot *tp_table_slot(struct tp_table *t, const weft_resource *service,
 			return NULL;
 		for (size_t k = 0; k < t->cap; k++)
 			if (t->slots[k].service)
-				slots[tp_find(slots, cap, t->slots[k].service, t->slots[k].subset)] =
-					t->slots[k];
+				slots[tp_find(slots, cap, t->slots[k].service,
+				              t->slots[k].subset)] = t->slots[k];
 		free(t->slots);
 		t->slots = slots;
 		t->cap = cap;

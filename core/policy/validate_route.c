@@ -19,13 +19,13 @@ struct dest_at {
 static const char *dest_path(char *buf, size_t len, const struct dest_at *at, const char *field)
 {
 	snprintf(buf, len, "spec.%s[%zu].destinations[%zu].%s", at->rules, at->rule, at->dest,
-		 field);
+	         field);
 	return buf;
 }
 
 /* One destination: service, subset, port. */
 static void check_destination(struct vctx *v, const weft_resource *r, const weft_destination *d,
-			      const struct dest_at *at, int http)
+                              const struct dest_at *at, int http)
 {
 	char path[160];
 	if (!d->service.name)
@@ -33,7 +33,7 @@ static void check_destination(struct vctx *v, const weft_resource *r, const weft
 	const weft_resource *t = vfind(v, WEFT_KIND_SERVICE, d->service.ns, d->service.name);
 	if (!t) {
 		vdangling(v, r, WEFT_KIND_SERVICE, &d->service,
-			  dest_path(path, sizeof(path), at, "service"));
+		          dest_path(path, sizeof(path), at, "service"));
 		return;
 	}
 	if (!t->spec)
@@ -67,7 +67,7 @@ static void check_destination(struct vctx *v, const weft_resource *r, const weft
 /* Weights: when any is given or there are several destinations, all must be
  * given and sum to 100. */
 static void check_weights(struct vctx *v, const weft_resource *r, const weft_destinations *ds,
-			  weft_pos list_pos, const char *rules, size_t rule)
+                          weft_pos list_pos, const char *rules, size_t rule)
 {
 	char base[128], path[160];
 	int any = 0, sum = 0, missing = 0;
@@ -80,7 +80,7 @@ static void check_weights(struct vctx *v, const weft_resource *r, const weft_des
 	for (size_t i = 0; i < ds->count; i++)
 		if (!ds->items[i].has_weight) {
 			snprintf(path, sizeof(path), "spec.%s[%zu].destinations[%zu].weight", rules,
-				 rule, i);
+			         rule, i);
 			verr(v, r, ds->items[i].pos, path,
 			     "weight is required when a rule splits traffic over several "
 			     "destinations");
@@ -120,8 +120,8 @@ void validate_route(struct vctx *v, const weft_resource *r)
 		const weft_service_spec *svc = t->spec;
 		const weft_service_port *sp = s->port ? service_port(svc, s->port) : NULL;
 		if (s->port && !sp)
-			verr(v, r, s->port_pos, "spec.port", "service '%s/%s' has no port %d", t->ns,
-			     t->name, s->port);
+			verr(v, r, s->port_pos, "spec.port", "service '%s/%s' has no port %d",
+			     t->ns, t->name, s->port);
 		int any_http = 0;
 		for (size_t i = 0; i < svc->ports.count; i++)
 			if ((!s->port || svc->ports.items[i].port == s->port) &&
@@ -136,7 +136,7 @@ void validate_route(struct vctx *v, const weft_resource *r)
 }
 
 static void check_listener_tls(struct vctx *v, const weft_resource *r, const weft_listener *l,
-			       const char *base)
+                               const char *base)
 {
 	char path[128];
 	int needs = l->protocol == WEFT_LISTENER_HTTPS || l->protocol == WEFT_LISTENER_TLS;
@@ -151,7 +151,7 @@ static void check_listener_tls(struct vctx *v, const weft_resource *r, const wef
 }
 
 static void check_listener_routes(struct vctx *v, const weft_resource *r, const weft_listener *l,
-				  const char *base)
+                                  const char *base)
 {
 	char path[160];
 	int tcp_listener = l->protocol == WEFT_LISTENER_TCP || l->protocol == WEFT_LISTENER_TLS;
@@ -172,7 +172,8 @@ static void check_listener_routes(struct vctx *v, const weft_resource *r, const 
 			     rt->ns, rt->name, l->protocol == WEFT_LISTENER_TCP ? "tcp" : "tls");
 		else if (!tcp_listener && rs->tcp.count)
 			verr(v, r, ref->pos, path, "route '%s/%s' has TCP rules on an %s listener",
-			     rt->ns, rt->name, l->protocol == WEFT_LISTENER_HTTP ? "http" : "https");
+			     rt->ns, rt->name,
+			     l->protocol == WEFT_LISTENER_HTTP ? "http" : "https");
 	}
 }
 
@@ -188,7 +189,8 @@ void validate_gateway(struct vctx *v, const weft_resource *r)
 			if (o->port == l->port) {
 				snprintf(path, sizeof(path), "%s.port", base);
 				verr(v, r, l->port_pos, path,
-				     "duplicate listener port %d (also spec.listeners[%zu], line %d)",
+				     "duplicate listener port %d (also spec.listeners[%zu], line "
+				     "%d)",
 				     l->port, j, o->pos.line);
 			}
 			if (!strcmp(o->name, l->name)) {

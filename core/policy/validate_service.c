@@ -52,8 +52,8 @@ static void check_ports(struct vctx *v, const weft_resource *r, const weft_servi
 			if (q->port == p->port) {
 				snprintf(path, sizeof(path), "spec.ports[%zu].port", i);
 				verr(v, r, p->port_pos, path,
-				     "duplicate port %d (also spec.ports[%zu], line %d)", p->port, j,
-				     q->pos.line);
+				     "duplicate port %d (also spec.ports[%zu], line %d)", p->port,
+				     j, q->pos.line);
 			}
 			if (p->name && q->name && !strcmp(p->name, q->name)) {
 				snprintf(path, sizeof(path), "spec.ports[%zu].name", i);
@@ -102,8 +102,8 @@ void validate_service(struct vctx *v, const weft_resource *r)
 }
 
 static void report_conflict(struct vctx *v, const weft_resource *r, weft_pos pos, size_t ei,
-			    struct ep_use *first, const char *plane, const char *ip, int port,
-			    int is_tcp)
+                            struct ep_use *first, const char *plane, const char *ip, int port,
+                            int is_tcp)
 {
 	char path[96];
 	const char *mine = is_tcp ? "TCP" : "HTTP";
@@ -121,15 +121,15 @@ static void report_conflict(struct vctx *v, const weft_resource *r, weft_pos pos
 	verr(v, first->r, first->pos, path,
 	     "%s service '%s/%s' uses %s:%d on plane '%s', also used by %s service '%s/%s' "
 	     "(%s:%d:%d)",
-	     theirs, first->r->ns, first->r->name, ip, port, plane, mine, r->ns, r->name,
-	     r->file, pos.line, pos.col);
+	     theirs, first->r->ns, first->r->name, ip, port, plane, mine, r->ns, r->name, r->file,
+	     pos.line, pos.col);
 }
 
 /* Records one use of (plane, ip, port); a use whose TCP-ness differs from
  * the key's first user is a conflict. Only keys of v->ep_filter count in
  * incremental mode: the others cannot conflict (validate_change.c). */
 static void use_address(struct vctx *v, const weft_resource *r, size_t ei, weft_pos pos,
-			const char *plane, const char *ip, int port, int is_tcp)
+                        const char *plane, const char *ip, int port, int is_tcp)
 {
 	uint64_t h = ep_hash(plane, ip, port);
 	if (v->ep_filter && !ep_table_get(v->ep_filter, h, plane, ip, port))
@@ -158,7 +158,8 @@ size_t service_endpoint_uses(const weft_service_spec *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->endpoints.count; i++)
-		n += (s->endpoints.items[i].address ? 1 : 0) + s->endpoints.items[i].addresses.count;
+		n += (s->endpoints.items[i].address ? 1 : 0) +
+		     s->endpoints.items[i].addresses.count;
 	return n * s->ports.count;
 }
 
@@ -173,10 +174,10 @@ void validate_endpoint_conflicts(struct vctx *v, const weft_resource *r)
 			int is_tcp = !protocol_is_http(port_protocol(s, sp));
 			if (e->address)
 				use_address(v, r, i, e->address_pos, "default", e->address, port,
-					    is_tcp);
+				            is_tcp);
 			for (size_t a = 0; a < e->addresses.count; a++)
 				use_address(v, r, i, e->addresses_pos, e->addresses.items[a].key,
-					    e->addresses.items[a].value, port, is_tcp);
+				            e->addresses.items[a].value, port, is_tcp);
 		}
 	}
 }
@@ -190,12 +191,12 @@ int collect_endpoint_keys(const weft_resource *r, struct ep_table *into)
 		for (size_t p = 0; p < s->ports.count; p++) {
 			int port = endpoint_port(e, &s->ports.items[p]);
 			if (e->address && !ep_table_use(into, ep_hash("default", e->address, port),
-							"default", e->address, port, &fresh))
+			                                "default", e->address, port, &fresh))
 				return -1;
 			for (size_t a = 0; a < e->addresses.count; a++) {
 				const weft_label *l = &e->addresses.items[a];
 				if (!ep_table_use(into, ep_hash(l->key, l->value, port), l->key,
-						  l->value, port, &fresh))
+				                  l->value, port, &fresh))
 					return -1;
 			}
 		}

@@ -24,7 +24,7 @@ struct weft_store {
 };
 
 static const struct weft_store_ops *const backends[] = {
-	&weft_store_sqlite_ops,
+        &weft_store_sqlite_ops,
 };
 
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -32,7 +32,8 @@ static const struct weft_store_ops *const backends[] = {
 static const struct weft_store_ops *backend_by_scheme(const char *scheme, size_t len)
 {
 	for (size_t i = 0; i < N_BACKENDS; i++)
-		if (strlen(backends[i]->scheme) == len && !strncmp(backends[i]->scheme, scheme, len))
+		if (strlen(backends[i]->scheme) == len &&
+		    !strncmp(backends[i]->scheme, scheme, len))
 			return backends[i];
 	return NULL;
 }
@@ -42,8 +43,8 @@ static size_t url_scheme_len(const char *url)
 {
 	size_t i = 0;
 	while (url[i] && ((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
-			  (i > 0 && ((url[i] >= '0' && url[i] <= '9') || url[i] == '+' ||
-				     url[i] == '-' || url[i] == '.'))))
+	                  (i > 0 && ((url[i] >= '0' && url[i] <= '9') || url[i] == '+' ||
+	                             url[i] == '-' || url[i] == '.'))))
 		i++;
 	return (i > 0 && !strncmp(url + i, "://", 3)) ? i : 0;
 }
@@ -65,16 +66,16 @@ weft_store *weft_store_open(const char *url, weft_err *err)
 		ops = backend_by_scheme(url, slen);
 		if (!ops) {
 			weft_err_setc(err, WEFT_EINVALID,
-				      "store %s: open: no '%.*s' backend in this build "
-				      "(available: sqlite:DIR or a directory path)",
-				      url, (int)slen, url);
+			              "store %s: open: no '%.*s' backend in this build "
+			              "(available: sqlite:DIR or a directory path)",
+			              url, (int)slen, url);
 			return NULL;
 		}
 		location = url + slen + 3;
 	}
 	if (!*location) {
 		weft_err_setc(err, WEFT_EINVALID, "store %s: open: no location after the scheme",
-			      url);
+		              url);
 		return NULL;
 	}
 	weft_store *s = calloc(1, sizeof(*s));
@@ -124,13 +125,13 @@ struct tagged_key {
 static int tagged_key_cmp(const void *a, const void *b)
 {
 	return weft_key_cmp(&((const struct tagged_key *)a)->key,
-			    &((const struct tagged_key *)b)->key);
+	                    &((const struct tagged_key *)b)->key);
 }
 
 /* Rejects a key that appears twice in one commit (upsert+upsert,
  * upsert+delete, delete+delete): the outcome would depend on order. */
 static int check_duplicates(weft_store *s, const weft_stored *upserts, size_t n_upserts,
-			    const weft_key *deletes, size_t n_deletes, weft_err *err)
+                            const weft_key *deletes, size_t n_deletes, weft_err *err)
 {
 	size_t n = n_upserts + n_deletes;
 	if (n < 2)
@@ -138,7 +139,7 @@ static int check_duplicates(weft_store *s, const weft_stored *upserts, size_t n_
 	struct tagged_key *keys = malloc(n * sizeof(*keys));
 	if (!keys)
 		return weft_err_set(err, "store %s: commit: out of memory",
-				    s->ops->describe(s->impl));
+		                    s->ops->describe(s->impl));
 	for (size_t i = 0; i < n_upserts; i++) {
 		keys[i].key = (weft_key){upserts[i].kind, upserts[i].ns, upserts[i].name};
 		keys[i].is_delete = 0;
@@ -152,50 +153,52 @@ static int check_duplicates(weft_store *s, const weft_stored *upserts, size_t n_
 	for (size_t i = 1; i < n && !rc; i++) {
 		if (tagged_key_cmp(&keys[i - 1], &keys[i]))
 			continue;
-		const char *how = keys[i - 1].is_delete != keys[i].is_delete ? "upserted and deleted"
-				  : keys[i].is_delete			    ? "deleted twice"
-									    : "upserted twice";
-		rc = weft_err_setc(err, WEFT_EINVALID, "store %s: commit: %s %s/%s is %s in one commit",
-				   s->ops->describe(s->impl), weft_kind_name(keys[i].key.kind),
-				   keys[i].key.ns, keys[i].key.name, how);
+		const char *how = keys[i - 1].is_delete != keys[i].is_delete
+		                          ? "upserted and deleted"
+		                  : keys[i].is_delete ? "deleted twice"
+		                                      : "upserted twice";
+		rc = weft_err_setc(err, WEFT_EINVALID,
+		                   "store %s: commit: %s %s/%s is %s in one commit",
+		                   s->ops->describe(s->impl), weft_kind_name(keys[i].key.kind),
+		                   keys[i].key.ns, keys[i].key.name, how);
 	}
 	free(keys);
 	return rc;
 }
 
 static int check_commit_args(weft_store *s, int64_t expected_rev, const weft_stored *upserts,
-			     size_t n_upserts, const weft_key *deletes, size_t n_deletes,
-			     weft_err *err)
+                             size_t n_upserts, const weft_key *deletes, size_t n_deletes,
+                             weft_err *err)
 {
 	const char *where = s->ops->describe(s->impl);
 	if (expected_rev < -1)
 		return weft_err_setc(err, WEFT_EINVALID,
-				     "store %s: commit: expected revision %lld is not >= -1", where,
-				     (long long)expected_rev);
+		                     "store %s: commit: expected revision %lld is not >= -1", where,
+		                     (long long)expected_rev);
 	if ((n_upserts && !upserts) || (n_deletes && !deletes))
 		return weft_err_setc(err, WEFT_EINVALID, "store %s: commit: NULL change array",
-				     where);
+		                     where);
 	for (size_t i = 0; i < n_upserts; i++) {
 		weft_key k = {upserts[i].kind, upserts[i].ns, upserts[i].name};
 		const char *why = key_problem(&k);
 		if (!why && (!upserts[i].json || !*upserts[i].json))
 			why = "empty JSON";
 		if (why)
-			return weft_err_setc(err, WEFT_EINVALID, "store %s: commit: upsert[%zu]: %s",
-					     where, i, why);
+			return weft_err_setc(err, WEFT_EINVALID,
+			                     "store %s: commit: upsert[%zu]: %s", where, i, why);
 	}
 	for (size_t i = 0; i < n_deletes; i++) {
 		const char *why = key_problem(&deletes[i]);
 		if (why)
-			return weft_err_setc(err, WEFT_EINVALID, "store %s: commit: delete[%zu]: %s",
-					     where, i, why);
+			return weft_err_setc(err, WEFT_EINVALID,
+			                     "store %s: commit: delete[%zu]: %s", where, i, why);
 	}
 	return check_duplicates(s, upserts, n_upserts, deletes, n_deletes, err);
 }
 
-int weft_store_commit(weft_store *s, int64_t expected_rev, const char *author,
-		      const char *message, const weft_stored *upserts, size_t n_upserts,
-		      const weft_key *deletes, size_t n_deletes, int64_t *new_rev, weft_err *err)
+int weft_store_commit(weft_store *s, int64_t expected_rev, const char *author, const char *message,
+                      const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
+                      size_t n_deletes, int64_t *new_rev, weft_err *err)
 {
 	if (!s)
 		return weft_err_setc(err, WEFT_EINVALID, "store: commit: no store");
@@ -204,7 +207,7 @@ int weft_store_commit(weft_store *s, int64_t expected_rev, const char *author,
 		return rc;
 	int64_t rev = 0;
 	rc = s->ops->commit(s->impl, expected_rev, author ? author : "", message ? message : "",
-			    upserts, n_upserts, deletes, n_deletes, &rev, err);
+	                    upserts, n_upserts, deletes, n_deletes, &rev, err);
 	if (!rc && new_rev)
 		*new_rev = rev;
 	return rc;
@@ -220,7 +223,7 @@ int weft_store_load(weft_store *s, int64_t rev, weft_stored **out, size_t *n, we
 }
 
 int weft_store_history(weft_store *s, size_t limit, weft_revision_info **out, size_t *n,
-		       weft_err *err)
+                       weft_err *err)
 {
 	if (!s || !out || !n)
 		return weft_err_setc(err, WEFT_EINVALID, "store: history: NULL argument");
@@ -241,7 +244,7 @@ int weft_store_put_meta(weft_store *s, const char *key, const char *value, weft_
 		return weft_err_setc(err, WEFT_EINVALID, "store: put_meta: no store");
 	if (!key || !*key)
 		return weft_err_setc(err, WEFT_EINVALID, "store %s: put_meta: empty key",
-				     s->ops->describe(s->impl));
+		                     s->ops->describe(s->impl));
 	return s->ops->put_meta(s->impl, key, value, err);
 }
 
@@ -252,7 +255,7 @@ int weft_store_get_meta(weft_store *s, const char *key, char **value, weft_err *
 	*value = NULL;
 	if (!key || !*key)
 		return weft_err_setc(err, WEFT_EINVALID, "store %s: get_meta: empty key",
-				     s->ops->describe(s->impl));
+		                     s->ops->describe(s->impl));
 	return s->ops->get_meta(s->impl, key, value, err);
 }
 

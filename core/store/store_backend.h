@@ -25,11 +25,11 @@ struct weft_store_ops {
 	/* The semantics of each function are those of store.h. */
 	int64_t (*head)(void *impl);
 	int (*commit)(void *impl, int64_t expected_rev, const char *author, const char *message,
-		      const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
-		      size_t n_deletes, int64_t *new_rev, weft_err *err);
+	              const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
+	              size_t n_deletes, int64_t *new_rev, weft_err *err);
 	int (*load)(void *impl, int64_t rev, weft_stored **out, size_t *n, weft_err *err);
 	int (*history)(void *impl, size_t limit, weft_revision_info **out, size_t *n,
-		       weft_err *err);
+	               weft_err *err);
 	void (*set_retention)(void *impl, size_t keep);
 	/* value NULL deletes the key. */
 	int (*put_meta)(void *impl, const char *key, const char *value, weft_err *err);

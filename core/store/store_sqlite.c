@@ -23,62 +23,62 @@
 #define BUSY_TIMEOUT_MS 5000
 
 static const char *const sqls_sql[SQ_COUNT] = {
-	[SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
-	[SQ_BEGIN] = "BEGIN",
-	[SQ_COMMIT] = "COMMIT",
-	[SQ_ROLLBACK] = "ROLLBACK",
-	[SQ_HEAD] = "SELECT rev, resources FROM revisions ORDER BY rev DESC LIMIT 1",
-	[SQ_OLDEST] = "SELECT min(rev) FROM revisions",
-	[SQ_REV_GET] = "SELECT rev, time_ms, author, message, resources, changed "
-		       "FROM revisions WHERE rev = ?1",
-	[SQ_REV_INSERT] = "INSERT INTO revisions(rev, time_ms, author, message, resources, "
-			  "changed) VALUES (?1, ?2, ?3, ?4, 0, 0)",
-	[SQ_REV_COUNTS] = "UPDATE revisions SET resources = ?2, changed = ?3 WHERE rev = ?1",
-	[SQ_LIVE_GET] = "SELECT id, json FROM resources "
-			"WHERE kind = ?1 AND ns = ?2 AND name = ?3 AND rev_to IS NULL",
-	[SQ_LIVE_CLOSE_ID] = "UPDATE resources SET rev_to = ?1 WHERE id = ?2",
-	[SQ_LIVE_CLOSE_KEY] = "UPDATE resources SET rev_to = ?1 "
-			      "WHERE kind = ?2 AND ns = ?3 AND name = ?4 AND rev_to IS NULL",
-	[SQ_RES_INSERT] = "INSERT INTO resources(kind, ns, name, rev_from, rev_to, json, file, "
-			  "line) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)",
-	[SQ_LOAD_HEAD] = "SELECT kind, ns, name, json, file, line FROM resources "
-			 "WHERE rev_to IS NULL",
-	[SQ_LOAD_REV] = "SELECT kind, ns, name, json, file, line FROM resources "
-			"WHERE rev_from <= ?1 AND (rev_to IS NULL OR rev_to > ?1)",
-	[SQ_HISTORY] = "SELECT rev, time_ms, author, message, resources, changed "
-		       "FROM revisions ORDER BY rev DESC LIMIT ?1",
-	[SQ_PRUNE_RES] = "DELETE FROM resources WHERE rev_to <= ?1",
-	[SQ_PRUNE_REV] = "DELETE FROM revisions WHERE rev < ?1",
-	[SQ_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
-			"ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	[SQ_META_DEL] = "DELETE FROM meta WHERE key = ?1",
-	[SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+        [SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+        [SQ_BEGIN] = "BEGIN",
+        [SQ_COMMIT] = "COMMIT",
+        [SQ_ROLLBACK] = "ROLLBACK",
+        [SQ_HEAD] = "SELECT rev, resources FROM revisions ORDER BY rev DESC LIMIT 1",
+        [SQ_OLDEST] = "SELECT min(rev) FROM revisions",
+        [SQ_REV_GET] = "SELECT rev, time_ms, author, message, resources, changed "
+                       "FROM revisions WHERE rev = ?1",
+        [SQ_REV_INSERT] = "INSERT INTO revisions(rev, time_ms, author, message, resources, "
+                          "changed) VALUES (?1, ?2, ?3, ?4, 0, 0)",
+        [SQ_REV_COUNTS] = "UPDATE revisions SET resources = ?2, changed = ?3 WHERE rev = ?1",
+        [SQ_LIVE_GET] = "SELECT id, json FROM resources "
+                        "WHERE kind = ?1 AND ns = ?2 AND name = ?3 AND rev_to IS NULL",
+        [SQ_LIVE_CLOSE_ID] = "UPDATE resources SET rev_to = ?1 WHERE id = ?2",
+        [SQ_LIVE_CLOSE_KEY] = "UPDATE resources SET rev_to = ?1 "
+                              "WHERE kind = ?2 AND ns = ?3 AND name = ?4 AND rev_to IS NULL",
+        [SQ_RES_INSERT] = "INSERT INTO resources(kind, ns, name, rev_from, rev_to, json, file, "
+                          "line) VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)",
+        [SQ_LOAD_HEAD] = "SELECT kind, ns, name, json, file, line FROM resources "
+                         "WHERE rev_to IS NULL",
+        [SQ_LOAD_REV] = "SELECT kind, ns, name, json, file, line FROM resources "
+                        "WHERE rev_from <= ?1 AND (rev_to IS NULL OR rev_to > ?1)",
+        [SQ_HISTORY] = "SELECT rev, time_ms, author, message, resources, changed "
+                       "FROM revisions ORDER BY rev DESC LIMIT ?1",
+        [SQ_PRUNE_RES] = "DELETE FROM resources WHERE rev_to <= ?1",
+        [SQ_PRUNE_REV] = "DELETE FROM revisions WHERE rev < ?1",
+        [SQ_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [SQ_META_DEL] = "DELETE FROM meta WHERE key = ?1",
+        [SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 };
 
 /* Version 1. A later version adds a migration step in schema_ensure() and
  * bumps WEFT_SQLITE_SCHEMA_VERSION; an older weft then refuses the file. */
 static const char schema_v1[] =
-	"CREATE TABLE revisions ("
-	" rev INTEGER PRIMARY KEY,"
-	" time_ms INTEGER NOT NULL,"
-	" author TEXT NOT NULL,"
-	" message TEXT NOT NULL,"
-	" resources INTEGER NOT NULL,"
-	" changed INTEGER NOT NULL);"
-	"CREATE TABLE resources ("
-	" id INTEGER PRIMARY KEY,"
-	" kind TEXT NOT NULL,"
-	" ns TEXT NOT NULL,"
-	" name TEXT NOT NULL,"
-	" rev_from INTEGER NOT NULL,"
-	" rev_to INTEGER REFERENCES revisions(rev),"
-	" json TEXT NOT NULL,"
-	" file TEXT,"
-	" line INTEGER NOT NULL DEFAULT 0,"
-	" CHECK (rev_to IS NULL OR rev_to > rev_from));"
-	"CREATE UNIQUE INDEX resources_live ON resources(kind, ns, name) WHERE rev_to IS NULL;"
-	"CREATE INDEX resources_rev_to ON resources(rev_to);"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
+        "CREATE TABLE revisions ("
+        " rev INTEGER PRIMARY KEY,"
+        " time_ms INTEGER NOT NULL,"
+        " author TEXT NOT NULL,"
+        " message TEXT NOT NULL,"
+        " resources INTEGER NOT NULL,"
+        " changed INTEGER NOT NULL);"
+        "CREATE TABLE resources ("
+        " id INTEGER PRIMARY KEY,"
+        " kind TEXT NOT NULL,"
+        " ns TEXT NOT NULL,"
+        " name TEXT NOT NULL,"
+        " rev_from INTEGER NOT NULL,"
+        " rev_to INTEGER REFERENCES revisions(rev),"
+        " json TEXT NOT NULL,"
+        " file TEXT,"
+        " line INTEGER NOT NULL DEFAULT 0,"
+        " CHECK (rev_to IS NULL OR rev_to > rev_from));"
+        "CREATE UNIQUE INDEX resources_live ON resources(kind, ns, name) WHERE rev_to IS NULL;"
+        "CREATE INDEX resources_rev_to ON resources(rev_to);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
 
 char *sqls_strdup(const char *s)
 {
@@ -148,8 +148,8 @@ static int make_dirs(const char *dir, weft_err *err)
 		char save = *c;
 		*c = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			rc = weft_err_set(err, "store %s: open: cannot create directory %s: %s", dir,
-					  p, strerror(errno));
+			rc = weft_err_set(err, "store %s: open: cannot create directory %s: %s",
+			                  dir, p, strerror(errno));
 		*c = save;
 		if (!save)
 			break;
@@ -174,7 +174,7 @@ static int lock_dir(struct sqls *st, weft_err *err)
 	int fd = open(st->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return weft_err_set(err, "store %s: open: cannot open lock file %s: %s", st->path,
-				    st->lock_path, strerror(errno));
+		                    st->lock_path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		char holder[32] = "";
@@ -184,13 +184,13 @@ static int lock_dir(struct sqls *st, weft_err *err)
 		close(fd);
 		if (e == EWOULDBLOCK)
 			return weft_err_set(err,
-					    "store %s: open: lock file %s is held by another "
-					    "process%s%s%s (is another weftd running on this state "
-					    "directory?)",
-					    st->path, st->lock_path, *holder ? " (pid " : "", holder,
-					    *holder ? ")" : "");
+			                    "store %s: open: lock file %s is held by another "
+			                    "process%s%s%s (is another weftd running on this state "
+			                    "directory?)",
+			                    st->path, st->lock_path, *holder ? " (pid " : "",
+			                    holder, *holder ? ")" : "");
 		return weft_err_set(err, "store %s: open: cannot lock %s: %s", st->path,
-				    st->lock_path, strerror(e));
+		                    st->lock_path, strerror(e));
 	}
 	char pid[32];
 	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
@@ -202,8 +202,7 @@ static int lock_dir(struct sqls *st, weft_err *err)
 }
 
 /* One integer from a one-row query (PRAGMA ...). */
-static int query_int(struct sqls *st, const char *sql, int64_t *out, weft_err *err,
-		     const char *op)
+static int query_int(struct sqls *st, const char *sql, int64_t *out, weft_err *err, const char *op)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
@@ -232,9 +231,10 @@ static int exec_sql(struct sqls *st, const char *sql, weft_err *err, const char 
 static int schema_create(struct sqls *st, weft_err *err)
 {
 	char sql[sizeof(schema_v1) + 128];
-	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE;%sPRAGMA application_id = %d;"
-		 "PRAGMA user_version = %d;COMMIT;",
-		 schema_v1, WEFT_SQLITE_APPLICATION_ID, WEFT_SQLITE_SCHEMA_VERSION);
+	snprintf(sql, sizeof(sql),
+	         "BEGIN IMMEDIATE;%sPRAGMA application_id = %d;"
+	         "PRAGMA user_version = %d;COMMIT;",
+	         schema_v1, WEFT_SQLITE_APPLICATION_ID, WEFT_SQLITE_SCHEMA_VERSION);
 	if (exec_sql(st, sql, err, "open: create schema")) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return WEFT_EFAIL;
@@ -249,24 +249,27 @@ static int schema_ensure(struct sqls *st, weft_err *err)
 	int64_t app_id = 0, version = 0, objects = 0;
 	if (query_int(st, "PRAGMA application_id", &app_id, err, "open: read schema") ||
 	    query_int(st, "PRAGMA user_version", &version, err, "open: read schema") ||
-	    query_int(st, "SELECT count(*) FROM sqlite_master", &objects, err,
-		      "open: read schema"))
+	    query_int(st, "SELECT count(*) FROM sqlite_master", &objects, err, "open: read schema"))
 		return WEFT_EFAIL;
 	if (app_id != 0 && app_id != WEFT_SQLITE_APPLICATION_ID)
-		return weft_err_set(err, "store %s: open: not a weft store (SQLite application_id "
-				    "0x%08llx, weft uses 0x%08x)", st->path,
-				    (unsigned long long)app_id, WEFT_SQLITE_APPLICATION_ID);
+		return weft_err_set(err,
+		                    "store %s: open: not a weft store (SQLite application_id "
+		                    "0x%08llx, weft uses 0x%08x)",
+		                    st->path, (unsigned long long)app_id,
+		                    WEFT_SQLITE_APPLICATION_ID);
 	if (version > WEFT_SQLITE_SCHEMA_VERSION)
-		return weft_err_set(err, "store %s: open: schema version %lld is newer than this "
-				    "weft supports (%d): run a newer weft, or restore a backup "
-				    "written by this version", st->path, (long long)version,
-				    WEFT_SQLITE_SCHEMA_VERSION);
+		return weft_err_set(err,
+		                    "store %s: open: schema version %lld is newer than this "
+		                    "weft supports (%d): run a newer weft, or restore a backup "
+		                    "written by this version",
+		                    st->path, (long long)version, WEFT_SQLITE_SCHEMA_VERSION);
 	if (version == 0 && objects == 0 && app_id == 0)
 		return schema_create(st, err);
 	if (version == 0 || app_id == 0)
-		return weft_err_set(err, "store %s: open: not a weft store (an SQLite database "
-				    "with %lld schema objects but no weft schema version)",
-				    st->path, (long long)objects);
+		return weft_err_set(err,
+		                    "store %s: open: not a weft store (an SQLite database "
+		                    "with %lld schema objects but no weft schema version)",
+		                    st->path, (long long)objects);
 	/* version == WEFT_SQLITE_SCHEMA_VERSION: nothing to migrate yet. */
 	return 0;
 }
@@ -294,9 +297,10 @@ static int integrity_check(struct sqls *st, weft_err *err)
 		for (char *c = first; *c; c++)
 			if (*c == '\n')
 				*c = ' ';
-		weft_err_set(err, "store %s: open: integrity check failed: %s (the database file "
-			     "is damaged: move the state directory aside and restore a backup)",
-			     st->path, first);
+		weft_err_set(err,
+		             "store %s: open: integrity check failed: %s (the database file "
+		             "is damaged: move the state directory aside and restore a backup)",
+		             st->path, first);
 		sqlite3_finalize(stmt);
 		return WEFT_EFAIL;
 	}
@@ -312,7 +316,7 @@ static int configure(struct sqls *st, weft_err *err)
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
 	if (exec_sql(st, "PRAGMA cell_size_check = ON; PRAGMA foreign_keys = ON;", err,
-		     "open: configure"))
+	             "open: configure"))
 		return WEFT_EFAIL;
 	/* The first statement that reads the file: a file that is not a
 	 * database fails here. */
@@ -330,7 +334,7 @@ static int configure(struct sqls *st, weft_err *err)
 	sqlite3_finalize(stmt);
 	if (!is_wal)
 		return weft_err_set(err, "store %s: open: cannot use WAL journal mode (got %s)",
-				    st->path, mode ? mode : "?");
+		                    st->path, mode ? mode : "?");
 	return exec_sql(st, "PRAGMA synchronous = FULL;", err, "open: configure");
 }
 
@@ -338,7 +342,7 @@ static int prepare_all(struct sqls *st, weft_err *err)
 {
 	for (int i = 0; i < SQ_COUNT; i++) {
 		int rc = sqlite3_prepare_v3(st->db, sqls_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &st->stmt[i], NULL);
+		                            &st->stmt[i], NULL);
 		if (rc != SQLITE_OK)
 			return sqls_fail(st, err, "open: prepare statements", rc);
 	}
@@ -351,7 +355,8 @@ static int read_head(struct sqls *st, weft_err *err)
 	int rc = sqlite3_step(stmt);
 	st->head = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	sqlite3_reset(stmt);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : sqls_fail(st, err, "open: read head", rc);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
+	                                               : sqls_fail(st, err, "open: read head", rc);
 }
 
 static void sqls_free(struct sqls *st)
@@ -377,7 +382,9 @@ static int init_paths(struct sqls *st, const char *location)
 	while (len > 1 && st->dir[len - 1] == '/')
 		st->dir[--len] = '\0';
 	return (asprintf(&st->path, "%s/weft.db", st->dir) < 0 ||
-		asprintf(&st->lock_path, "%s/weft.lock", st->dir) < 0) ? -1 : 0;
+	        asprintf(&st->lock_path, "%s/weft.lock", st->dir) < 0)
+	               ? -1
+	               : 0;
 }
 
 /* Creates the database file with mode 0600 (policies may name secrets);
@@ -408,7 +415,7 @@ static void *sqls_open(const char *location, weft_err *err)
 	if (make_dirs(st->dir, err) || lock_dir(st, err) || create_db_file(st, err))
 		goto fail;
 	int rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	                         NULL);
 	if (rc != SQLITE_OK) {
 		sqls_fail(st, err, "open", rc);
 		goto fail;
@@ -484,15 +491,15 @@ static int sqls_get_meta(void *impl, const char *key, char **value, weft_err *er
 }
 
 const struct weft_store_ops weft_store_sqlite_ops = {
-	.scheme = "sqlite",
-	.open = sqls_open,
-	.close = sqls_close,
-	.describe = sqls_describe,
-	.head = sqls_head,
-	.commit = sqls_commit,
-	.load = sqls_load,
-	.history = sqls_history,
-	.set_retention = sqls_set_retention,
-	.put_meta = sqls_put_meta,
-	.get_meta = sqls_get_meta,
+        .scheme = "sqlite",
+        .open = sqls_open,
+        .close = sqls_close,
+        .describe = sqls_describe,
+        .head = sqls_head,
+        .commit = sqls_commit,
+        .load = sqls_load,
+        .history = sqls_history,
+        .set_retention = sqls_set_retention,
+        .put_meta = sqls_put_meta,
+        .get_meta = sqls_get_meta,
 };

@@ -27,8 +27,8 @@
 #include "diag.h"
 #include "store.h"
 
-#define WEFT_SQLITE_SCHEMA_VERSION 1
-#define WEFT_SQLITE_APPLICATION_ID 0x77656674 /* "weft" */
+#define WEFT_SQLITE_SCHEMA_VERSION   1
+#define WEFT_SQLITE_APPLICATION_ID   0x77656674 /* "weft" */
 #define WEFT_STORE_DEFAULT_RETENTION 100
 
 /* Prepared statements, compiled once at open (see sqls_sql in
@@ -38,30 +38,30 @@ enum sqls_stmt_id {
 	SQ_BEGIN,
 	SQ_COMMIT,
 	SQ_ROLLBACK,
-	SQ_HEAD,	/* -> rev, resources of the newest revision */
-	SQ_OLDEST,	/* -> min(rev) */
-	SQ_REV_GET,	/* ?1 rev -> revision row */
-	SQ_REV_INSERT,	/* ?1 rev ?2 time_ms ?3 author ?4 message */
-	SQ_REV_COUNTS,	/* ?1 rev ?2 resources ?3 changed */
-	SQ_LIVE_GET,	/* ?1 kind ?2 ns ?3 name -> id, json */
+	SQ_HEAD,           /* -> rev, resources of the newest revision */
+	SQ_OLDEST,         /* -> min(rev) */
+	SQ_REV_GET,        /* ?1 rev -> revision row */
+	SQ_REV_INSERT,     /* ?1 rev ?2 time_ms ?3 author ?4 message */
+	SQ_REV_COUNTS,     /* ?1 rev ?2 resources ?3 changed */
+	SQ_LIVE_GET,       /* ?1 kind ?2 ns ?3 name -> id, json */
 	SQ_LIVE_CLOSE_ID,  /* ?1 rev_to ?2 id */
 	SQ_LIVE_CLOSE_KEY, /* ?1 rev_to ?2 kind ?3 ns ?4 name */
-	SQ_RES_INSERT,	/* ?1 kind ?2 ns ?3 name ?4 rev_from ?5 json ?6 file ?7 line */
-	SQ_LOAD_HEAD,	/* -> kind, ns, name, json, file, line */
-	SQ_LOAD_REV,	/* ?1 rev -> same */
-	SQ_HISTORY,	/* ?1 limit (-1 = all) */
-	SQ_PRUNE_RES,	/* ?1 oldest kept rev */
-	SQ_PRUNE_REV,	/* ?1 oldest kept rev */
-	SQ_META_PUT,	/* ?1 key ?2 value */
-	SQ_META_DEL,	/* ?1 key */
-	SQ_META_GET,	/* ?1 key -> value */
+	SQ_RES_INSERT,     /* ?1 kind ?2 ns ?3 name ?4 rev_from ?5 json ?6 file ?7 line */
+	SQ_LOAD_HEAD,      /* -> kind, ns, name, json, file, line */
+	SQ_LOAD_REV,       /* ?1 rev -> same */
+	SQ_HISTORY,        /* ?1 limit (-1 = all) */
+	SQ_PRUNE_RES,      /* ?1 oldest kept rev */
+	SQ_PRUNE_REV,      /* ?1 oldest kept rev */
+	SQ_META_PUT,       /* ?1 key ?2 value */
+	SQ_META_DEL,       /* ?1 key */
+	SQ_META_GET,       /* ?1 key -> value */
 	SQ_COUNT
 };
 
 struct sqls {
 	sqlite3 *db;
-	char *dir;	 /* the state directory */
-	char *path;	 /* DIR/weft.db: named in every message */
+	char *dir;       /* the state directory */
+	char *path;      /* DIR/weft.db: named in every message */
 	char *lock_path; /* DIR/weft.lock */
 	int lock_fd;
 	int64_t head; /* cached: the lock file makes this process the only writer */
@@ -85,8 +85,8 @@ char *sqls_strdup(const char *s);
 
 /* store_sqlite_commit.c */
 int sqls_commit(void *impl, int64_t expected_rev, const char *author, const char *message,
-		const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
-		size_t n_deletes, int64_t *new_rev, weft_err *err);
+                const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
+                size_t n_deletes, int64_t *new_rev, weft_err *err);
 
 /* store_sqlite_read.c */
 int sqls_load(void *impl, int64_t rev, weft_stored **out, size_t *n, weft_err *err);

@@ -23,8 +23,8 @@
 
 struct commit_ctx {
 	struct sqls *st;
-	int64_t rev;	    /* the revision being written */
-	int64_t head;	    /* the revision it follows */
+	int64_t rev;       /* the revision being written */
+	int64_t head;      /* the revision it follows */
 	int64_t resources; /* how many the new revision holds */
 	int64_t changed;   /* upserts that changed something + deletes */
 	weft_err *err;
@@ -38,7 +38,7 @@ static int64_t now_ms(void)
 }
 
 static void bind_key(sqlite3_stmt *stmt, int first, weft_kind kind, const char *ns,
-		     const char *name)
+                     const char *name)
 {
 	sqlite3_bind_text(stmt, first, weft_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, first + 1, ns, -1, SQLITE_STATIC);
@@ -46,17 +46,17 @@ static void bind_key(sqlite3_stmt *stmt, int first, weft_kind kind, const char *
 }
 
 static int fail_key(struct commit_ctx *c, const char *what, weft_kind kind, const char *ns,
-		    const char *name, int rc)
+                    const char *name, int rc)
 {
 	char op[512];
 	snprintf(op, sizeof(op), "commit: %s %s %.200s/%.200s", what, weft_kind_name(kind), ns,
-		 name);
+	         name);
 	return sqls_fail(c->st, c->err, op, rc);
 }
 
 /* Step 1 and 2. */
 static int begin_revision(struct commit_ctx *c, int64_t expected_rev, const char *author,
-			  const char *message)
+                          const char *message)
 {
 	struct sqls *st = c->st;
 	sqlite3_stmt *stmt = sqls_stmt(st, SQ_HEAD);
@@ -72,8 +72,8 @@ static int begin_revision(struct commit_ctx *c, int64_t expected_rev, const char
 	st->head = c->head;
 	if (expected_rev >= 0 && expected_rev != c->head)
 		return weft_err_setc(c->err, WEFT_ECONFLICT,
-				     "store %s: commit: expected revision %lld, store is at %lld",
-				     st->path, (long long)expected_rev, (long long)c->head);
+		                     "store %s: commit: expected revision %lld, store is at %lld",
+		                     st->path, (long long)expected_rev, (long long)c->head);
 	c->rev = c->head + 1;
 	stmt = sqls_stmt(st, SQ_REV_INSERT);
 	sqlite3_bind_int64(stmt, 1, c->rev);
@@ -96,10 +96,10 @@ static int apply_delete(struct commit_ctx *c, const weft_key *k)
 		return fail_key(c, "delete", k->kind, k->ns, k->name, rc);
 	if (sqlite3_changes(c->st->db) == 0)
 		return weft_err_setc(c->err, WEFT_ENOTFOUND,
-				     "store %s: commit: delete %s %s/%s: no such resource at "
-				     "revision %lld",
-				     c->st->path, weft_kind_name(k->kind), k->ns, k->name,
-				     (long long)c->head);
+		                     "store %s: commit: delete %s %s/%s: no such resource at "
+		                     "revision %lld",
+		                     c->st->path, weft_kind_name(k->kind), k->ns, k->name,
+		                     (long long)c->head);
 	c->resources--;
 	c->changed++;
 	return 0;
@@ -179,8 +179,8 @@ static int finish_revision(struct commit_ctx *c)
 }
 
 int sqls_commit(void *impl, int64_t expected_rev, const char *author, const char *message,
-		const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
-		size_t n_deletes, int64_t *new_rev, weft_err *err)
+                const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
+                size_t n_deletes, int64_t *new_rev, weft_err *err)
 {
 	struct commit_ctx c = {.st = impl, .err = err};
 	struct sqls *st = c.st;

@@ -64,15 +64,15 @@ static int explain_missing(struct sqls *st, int64_t rev, weft_err *err)
 {
 	if (rev > st->head || rev <= 0)
 		return weft_err_setc(err, WEFT_ENOTFOUND,
-				     "store %s: load: revision %lld does not exist (head is %lld)",
-				     st->path, (long long)rev, (long long)st->head);
+		                     "store %s: load: revision %lld does not exist (head is %lld)",
+		                     st->path, (long long)rev, (long long)st->head);
 	sqlite3_stmt *stmt = sqls_stmt(st, SQ_OLDEST);
 	int64_t oldest = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	sqlite3_reset(stmt);
 	return weft_err_setc(err, WEFT_ENOTFOUND,
-			     "store %s: load: revision %lld was pruned (oldest kept is %lld, "
-			     "retention keeps the last %zu)",
-			     st->path, (long long)rev, (long long)oldest, st->keep);
+	                     "store %s: load: revision %lld was pruned (oldest kept is %lld, "
+	                     "retention keeps the last %zu)",
+	                     st->path, (long long)rev, (long long)oldest, st->keep);
 }
 
 /* Whether revision rev has a row: 1, 0, or a negative SQLite failure. */
@@ -100,12 +100,14 @@ static int read_rows(struct sqls *st, int64_t rev, struct stored_vec *v, weft_er
 		int prc = push_row(v, stmt);
 		if (prc == -1)
 			status = weft_err_set(err, "store %s: load revision %lld: out of memory",
-					      st->path, (long long)rev);
+			                      st->path, (long long)rev);
 		else if (prc == -2)
-			status = weft_err_set(err, "store %s: load revision %lld: unknown kind "
-					      "'%s' (written by a newer weft, or the file is "
-					      "damaged)", st->path, (long long)rev,
-					      col_text(stmt, 0) ? col_text(stmt, 0) : "NULL");
+			status = weft_err_set(err,
+			                      "store %s: load revision %lld: unknown kind "
+			                      "'%s' (written by a newer weft, or the file is "
+			                      "damaged)",
+			                      st->path, (long long)rev,
+			                      col_text(stmt, 0) ? col_text(stmt, 0) : "NULL");
 	}
 	if (!status && rc != SQLITE_DONE) {
 		char op[64];
@@ -133,7 +135,7 @@ int sqls_load(void *impl, int64_t rev, weft_stored **out, size_t *n, weft_err *e
 	else if (status == 1)
 		status = read_rows(st, rev, &v, err);
 	sqls_run(st, SQ_COMMIT); /* ends the read transaction */
-	sqls_rollback(st);	   /* in case COMMIT failed */
+	sqls_rollback(st);       /* in case COMMIT failed */
 	if (status) {
 		weft_stored_free_array(v.items, v.count);
 		return status;
@@ -159,7 +161,7 @@ int sqls_history(void *impl, size_t limit, weft_revision_info **out, size_t *n, 
 			weft_revision_info *nitems = realloc(items, ncap * sizeof(*items));
 			if (!nitems) {
 				status = weft_err_set(err, "store %s: history: out of memory",
-						      st->path);
+				                      st->path);
 				break;
 			}
 			items = nitems;

@@ -34,7 +34,7 @@ static void new_token(char *buf, size_t len)
 }
 
 static json_t *token_json(const char *tok, const char *user, const char *peer, int timeout,
-			  long long start_us)
+                          long long start_us)
 {
 	char link[256], when[64];
 	time_t secs = (time_t)(start_us / 1000000);
@@ -43,17 +43,17 @@ static json_t *token_json(const char *tok, const char *user, const char *peer, i
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
-		 (int)(start_us / 1000 % 1000));
+	         (int)(start_us / 1000 % 1000));
 	snprintf(link, sizeof(link), "https://localhost/mgmt/shared/authz/tokens/%s", tok);
 	return json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:[], s:i, s:s, s:s, s:s, s:i, s:I, "
-			 "s:I, s:s, s:s}",
-			 "token", tok, "name", tok, "userName", user, "authProviderName", "tmos",
-			 "user", "link", "https://localhost/mgmt/shared/authz/users/admin",
-			 "groupReferences", "timeout", timeout, "startTime", when,
-			 "address", peer ? peer : "127.0.0.1", "partition", "[All]",
-			 "generation", 1, "lastUpdateMicros", (json_int_t)start_us,
-			 "expirationMicros", (json_int_t)(start_us + (long long)timeout * 1000000),
-			 "kind", "shared:authz:tokens:authtokenitemstate", "selfLink", link);
+	                 "s:I, s:s, s:s}",
+	                 "token", tok, "name", tok, "userName", user, "authProviderName", "tmos",
+	                 "user", "link", "https://localhost/mgmt/shared/authz/users/admin",
+	                 "groupReferences", "timeout", timeout, "startTime", when, "address",
+	                 peer ? peer : "127.0.0.1", "partition", "[All]", "generation", 1,
+	                 "lastUpdateMicros", (json_int_t)start_us, "expirationMicros",
+	                 (json_int_t)(start_us + (long long)timeout * 1000000), "kind",
+	                 "shared:authz:tokens:authtokenitemstate", "selfLink", link);
 }
 
 int auth_login(struct sim *s, json_t *body, const char *peer, json_t **out)
@@ -81,10 +81,11 @@ int auth_login(struct sim *s, json_t *body, const char *peer, json_t **out)
 	e->obj = json_incref(t);
 	e->num = now + 1200LL * 1000000;
 	*out = json_pack("{s:s, s:{s:s}, s:s, s:o, s:i, s:i}", "username", u, "loginReference",
-			 "link", "https://localhost/mgmt/cm/system/authn/providers/tmos/"
-			 "1f44a60e-11a7-3c51-a49f-82983026b41b/login",
-			 "loginProviderName", prov ? prov : "tmos", "token", t, "generation", 0,
-			 "lastUpdateMicros", 0);
+	                 "link",
+	                 "https://localhost/mgmt/cm/system/authn/providers/tmos/"
+	                 "1f44a60e-11a7-3c51-a49f-82983026b41b/login",
+	                 "loginProviderName", prov ? prov : "tmos", "token", t, "generation", 0,
+	                 "lastUpdateMicros", 0);
 	return 200;
 }
 
@@ -110,8 +111,7 @@ static int basic_ok(struct sim *s, const char *authz)
 	return !strcmp((char *)dec, want);
 }
 
-int auth_check(struct sim *s, const char *token, const char *authz, const char *url,
-	       json_t **out)
+int auth_check(struct sim *s, const char *token, const char *authz, const char *url, json_t **out)
 {
 	struct tentry *e;
 
@@ -133,9 +133,11 @@ int auth_check(struct sim *s, const char *token, const char *authz, const char *
 		*out = f5_rest_error(s, 401, "Authentication failed.");
 		return 401;
 	}
-	*out = f5_rest_error(s, 401, "Authorization failed: no user authentication header or "
-			     "token detected. Uri:http://localhost:8100%s Referrer:127.0.0.1 "
-			     "Sender:127.0.0.1", url);
+	*out = f5_rest_error(s, 401,
+	                     "Authorization failed: no user authentication header or "
+	                     "token detected. Uri:http://localhost:8100%s Referrer:127.0.0.1 "
+	                     "Sender:127.0.0.1",
+	                     url);
 	return 401;
 }
 
@@ -146,23 +148,26 @@ static int token_patch(struct sim *s, struct tentry *e, json_t *body, json_t **o
 
 	if (!json_is_integer(to) || json_integer_value(to) <= 0) {
 		*out = f5_error(400, "Invalid timeout value; an integer number of seconds is "
-				"required.");
+		                     "required.");
 		return 400;
 	}
 	timeout = json_integer_value(to);
 	if (timeout > TOKEN_MAX_TIMEOUT) {
-		*out = f5_error(406, "Invalid timeout value %lld: the maximum token timeout is %d "
-				"seconds.", timeout, TOKEN_MAX_TIMEOUT);
+		*out = f5_error(406,
+		                "Invalid timeout value %lld: the maximum token timeout is %d "
+		                "seconds.",
+		                timeout, TOKEN_MAX_TIMEOUT);
 		return 406;
 	}
 	start = json_integer_value(json_object_get(e->obj, "expirationMicros")) -
-		json_integer_value(json_object_get(e->obj, "timeout")) * 1000000LL;
+	        json_integer_value(json_object_get(e->obj, "timeout")) * 1000000LL;
 	t = json_copy(e->obj);
 	json_object_set_new(t, "timeout", json_integer(timeout));
 	json_object_set_new(t, "expirationMicros", json_integer(start + timeout * 1000000));
 	json_object_set_new(t, "lastUpdateMicros", json_integer(sim_wall_us()));
-	json_object_set_new(t, "generation",
-			    json_integer(json_integer_value(json_object_get(e->obj, "generation")) + 1));
+	json_object_set_new(
+	        t, "generation",
+	        json_integer(json_integer_value(json_object_get(e->obj, "generation")) + 1));
 	json_decref(e->obj);
 	e->obj = t;
 	if (e->num) /* not force-expired by /sim/expire-tokens */
@@ -171,8 +176,7 @@ static int token_patch(struct sim *s, struct tentry *e, json_t *body, json_t **o
 	return 200;
 }
 
-int auth_tokens(struct sim *s, const char *method, const char *rest, json_t *body,
-		json_t **out)
+int auth_tokens(struct sim *s, const char *method, const char *rest, json_t *body, json_t **out)
 {
 	struct tentry *e;
 
@@ -182,9 +186,9 @@ int auth_tokens(struct sim *s, const char *method, const char *rest, json_t *bod
 
 		for (e = s->tokens.head; e; e = e->next)
 			json_array_append(items, e->obj);
-		*out = json_pack("{s:o, s:s, s:s}", "items", items,
-				 "kind", "shared:authz:tokens:authtokencollectionstate",
-				 "selfLink", "https://localhost/mgmt/shared/authz/tokens");
+		*out = json_pack("{s:o, s:s, s:s}", "items", items, "kind",
+		                 "shared:authz:tokens:authtokencollectionstate", "selfLink",
+		                 "https://localhost/mgmt/shared/authz/tokens");
 		return 200;
 	}
 	e = table_get(&s->tokens, rest + 1);

@@ -26,8 +26,8 @@
 
 #include "table.h"
 
-#define F5SIM_VER "15.1.0"
-#define F5SIM_LINK "https://localhost/mgmt/tm/"
+#define F5SIM_VER     "15.1.0"
+#define F5SIM_LINK    "https://localhost/mgmt/tm/"
 #define F5SIM_LOG_MAX 2000
 
 /* Object types that the simulator stores. */
@@ -48,8 +48,8 @@ enum otype {
 };
 
 struct otype_info {
-	const char *path;     /* under /mgmt/tm/, e.g. "ltm/pool" */
-	const char *kind;     /* item kind */
+	const char *path; /* under /mgmt/tm/, e.g. "ltm/pool" */
+	const char *kind; /* item kind */
 	const char *coll_kind;
 	const char *display;  /* in mcpd messages: "Pool", "Virtual Server" */
 	const char *refclass; /* reference class: "pool", "monitor", ... */
@@ -77,10 +77,10 @@ struct store {
 };
 
 struct query {
-	char select[512];   /* $select, comma separated; "" = all */
+	char select[512];           /* $select, comma separated; "" = all */
 	char filter_partition[256]; /* from $filter=partition eq X */
-	int expand;         /* expandSubcollections=true */
-	char options[128];  /* options=... */
+	int expand;                 /* expandSubcollections=true */
+	char options[128];          /* options=... */
 };
 
 struct log_rec {
@@ -96,14 +96,14 @@ struct sim {
 	pthread_mutex_t lock;
 	char user[128], password[128];
 	struct store store;
-	struct table tokens;  /* token -> obj = token JSON, num = expiry ms */
-	struct table txns;    /* id -> aux = struct txn */
+	struct table tokens; /* token -> obj = token JSON, num = expiry ms */
+	struct table txns;   /* id -> aux = struct txn */
 	long long next_txn;
 	/* faults */
 	int latency_ms;
 	int fail_next;
 	int fail_status;
-	int outage;           /* 0 none, 1 unregistered, 2 mcpd, 3 restarting */
+	int outage; /* 0 none, 1 unregistered, 2 mcpd, 3 restarting */
 	long long outage_until_ms;
 	/* inspection */
 	struct table counters; /* "METHOD pattern" -> num */
@@ -119,11 +119,10 @@ long long sim_now_ms(void);
 /* Wall-clock microseconds since the epoch. */
 long long sim_wall_us(void);
 /* An iControl error body {code, message, errorStack, apiError}. */
-json_t *f5_error(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+json_t *f5_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* restjavad-style error body {code, message, referer, restOperationId, kind}. */
 json_t *f5_rest_error(struct sim *s, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* "/Common/a/b" -> "~Common~a~b" into buf. */
 void path_to_tilde(const char *full, char *buf, size_t len);
 
@@ -159,8 +158,8 @@ int monitor_is_builtin(const char *full);
 /* Handles a request below /mgmt/tm/ (rest = path after "/mgmt/tm/") except
  * transactions. Returns the HTTP status; *out gets the body or NULL. Every
  * change is made under the store's undo log by the caller. */
-int ltm_handle(struct sim *s, const char *method, const char *rest,
-	       const struct query *q, json_t *body, json_t **out);
+int ltm_handle(struct sim *s, const char *method, const char *rest, const struct query *q,
+               json_t *body, json_t **out);
 /* Is rest a path that ltm_handle serves? */
 int ltm_known_path(const char *rest);
 /* "/mgmt/tm/ltm/pool/{name}/members/{name}" style pattern for counters. */
@@ -171,13 +170,11 @@ void query_add(struct query *q, const char *k, const char *v);
 
 /* ---- ltmquery.c ---- */
 json_t *shape_object(struct store *st, enum otype t, json_t *obj, const struct query *q);
-json_t *shape_collection(struct store *st, enum otype t, const char *pool,
-			 const struct query *q);
+json_t *shape_collection(struct store *st, enum otype t, const char *pool, const struct query *q);
 /* The same collection answer as compact JSON text, built from per-object
  * cached text (for large collections); NULL when $select is used or out of
  * memory. Caller frees. */
-char *render_collection(struct store *st, enum otype t, const char *pool,
-			const struct query *q);
+char *render_collection(struct store *st, enum otype t, const char *pool, const struct query *q);
 /* The cached compact text of a stored object (made on first use; a pool's
  * leaves out membersReference). NULL when out of memory. */
 const char *entry_text(enum otype t, struct tentry *e);
@@ -185,27 +182,23 @@ const char *entry_text(enum otype t, struct tentry *e);
 /* ---- txn.c ---- */
 void txn_free_all(struct sim *s);
 /* Queues a command for transaction id; returns status and *out. */
-int txn_queue(struct sim *s, const char *id, const char *method, const char *rest,
-	      const char *qs, json_t *body, json_t **out);
+int txn_queue(struct sim *s, const char *id, const char *method, const char *rest, const char *qs,
+              json_t *body, json_t **out);
 /* Handles /mgmt/tm/transaction[/...] (rest after "transaction"). */
-int txn_handle(struct sim *s, const char *method, const char *rest, json_t *body,
-	       json_t **out);
+int txn_handle(struct sim *s, const char *method, const char *rest, json_t *body, json_t **out);
 
 /* ---- auth.c ---- */
 int auth_login(struct sim *s, json_t *body, const char *peer, json_t **out);
 /* 0 when the request is authenticated, else 401 with *out. */
-int auth_check(struct sim *s, const char *token, const char *authz, const char *url,
-	       json_t **out);
+int auth_check(struct sim *s, const char *token, const char *authz, const char *url, json_t **out);
 /* Handles /mgmt/shared/authz/tokens[/TOKEN]. */
-int auth_tokens(struct sim *s, const char *method, const char *rest, json_t *body,
-		json_t **out);
+int auth_tokens(struct sim *s, const char *method, const char *rest, json_t *body, json_t **out);
 void auth_expire_all(struct sim *s);
 
 /* ---- simapi.c ---- */
-int simapi_handle(struct sim *s, const char *method, const char *path, json_t *body,
-		  json_t **out);
+int simapi_handle(struct sim *s, const char *method, const char *path, json_t *body, json_t **out);
 void sim_count(struct sim *s, const char *method, const char *pattern, long long trans_id,
-	       const char *path, int status, size_t req_bytes, size_t resp_bytes);
+               const char *path, int status, size_t req_bytes, size_t resp_bytes);
 
 /* ---- tlsgen.c ---- */
 /* A self-signed EC certificate for localhost/127.0.0.1 as PEM strings
@@ -214,7 +207,7 @@ int tlsgen_self_signed(char **cert_pem, char **key_pem, char *err, size_t errlen
 
 /* ---- http.c ---- */
 struct MHD_Daemon;
-struct MHD_Daemon *http_start(struct sim *s, const char *listen, const char *cert,
-			      const char *key, int plain, char *err, size_t errlen);
+struct MHD_Daemon *http_start(struct sim *s, const char *listen, const char *cert, const char *key,
+                              int plain, char *err, size_t errlen);
 
 #endif

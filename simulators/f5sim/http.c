@@ -52,7 +52,10 @@ json_t *f5_error(int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return json_pack("{s:i, s:s, s:[], s:i}", "code", code, "message", msg, "errorStack",
-			 "apiError", code == 404 ? 3 : code == 409 ? 3 : 1);
+	                 "apiError",
+	                 code == 404   ? 3
+	                 : code == 409 ? 3
+	                               : 1);
 }
 
 json_t *f5_rest_error(struct sim *s, int code, const char *fmt, ...)
@@ -63,14 +66,14 @@ json_t *f5_rest_error(struct sim *s, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return json_pack("{s:i, s:s, s:s, s:I, s:[], s:s}", "code", code, "message", msg,
-			 "referer", "127.0.0.1", "restOperationId", (json_int_t)++s->rest_op_id,
-			 "errorStack", "kind", ":resterrorresponse");
+	return json_pack("{s:i, s:s, s:s, s:I, s:[], s:s}", "code", code, "message", msg, "referer",
+	                 "127.0.0.1", "restOperationId", (json_int_t)++s->rest_op_id, "errorStack",
+	                 "kind", ":resterrorresponse");
 }
 
 static const char restarting_html[] =
-	"<html><head><title>Configuration Utility restarting...</title></head>"
-	"<body>Configuration Utility restarting...</body></html>";
+        "<html><head><title>Configuration Utility restarting...</title></head>"
+        "<body>Configuration Utility restarting...</body></html>";
 
 struct args_ctx {
 	struct query *q;
@@ -123,33 +126,35 @@ static int faults(struct sim *s, const char *url, json_t **out, const char **htm
 		if (s->fail_status == 503) {
 			*html = restarting_html;
 		} else {
-			*out = f5_error(s->fail_status, "injected failure (HTTP %d)", s->fail_status);
+			*out = f5_error(s->fail_status, "injected failure (HTTP %d)",
+			                s->fail_status);
 		}
 		return s->fail_status;
 	}
 	if (!s->outage || sim_now_ms() >= s->outage_until_ms)
 		return 0;
 	if (s->outage == 1) {
-		*out = f5_rest_error(s, 404, "URI path %s not registered.  Please verify URI is "
-				     "supported and wait for /available suffix to be responsive.",
-				     url);
+		*out = f5_rest_error(s, 404,
+		                     "URI path %s not registered.  Please verify URI is "
+		                     "supported and wait for /available suffix to be responsive.",
+		                     url);
 		return 404;
 	}
 	if (s->outage == 2) {
 		*out = json_pack("{s:i, s:s, s:[], s:i}", "code", 500, "message",
-				 "The connection to mcpd has been lost, try again.", "errorStack",
-				 "apiError", 32768001);
+		                 "The connection to mcpd has been lost, try again.", "errorStack",
+		                 "apiError", 32768001);
 		return 500;
 	}
 	*html = restarting_html;
 	return 503;
 }
 
-static int route_tm(struct sim *s, struct MHD_Connection *c, const char *method,
-		    const char *rest, json_t *body, long long *trans_id, json_t **out)
+static int route_tm(struct sim *s, struct MHD_Connection *c, const char *method, const char *rest,
+                    json_t *body, long long *trans_id, json_t **out)
 {
-	const char *coord = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							"X-F5-REST-Coordination-Id");
+	const char *coord =
+	        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-F5-REST-Coordination-Id");
 	struct args_ctx a;
 	struct query q;
 	int rc;
@@ -161,12 +166,11 @@ static int route_tm(struct sim *s, struct MHD_Connection *c, const char *method,
 	if (!strncmp(rest, "transaction", 11) && (rest[11] == '\0' || rest[11] == '/'))
 		return txn_handle(s, method, rest + 11, body, out);
 	if (!strcmp(rest, "sys/version") && !strcmp(method, "GET")) {
-		*out = json_pack("{s:s, s:s, s:{s:{s:{s:{s:{s:{s:s}, s:{s:s}}}}}}}",
-				 "kind", "tm:sys:version:versionstats", "selfLink",
-				 F5SIM_LINK "sys/version?ver=" F5SIM_VER, "entries",
-				 F5SIM_LINK "sys/version/0", "nestedStats", "entries",
-				 "Product", "description", "BIG-IP", "Version", "description",
-				 F5SIM_VER);
+		*out = json_pack("{s:s, s:s, s:{s:{s:{s:{s:{s:{s:s}, s:{s:s}}}}}}}", "kind",
+		                 "tm:sys:version:versionstats", "selfLink",
+		                 F5SIM_LINK "sys/version?ver=" F5SIM_VER, "entries",
+		                 F5SIM_LINK "sys/version/0", "nestedStats", "entries", "Product",
+		                 "description", "BIG-IP", "Version", "description", F5SIM_VER);
 		return 200;
 	}
 	if (coord && strcmp(method, "GET")) {
@@ -184,9 +188,9 @@ static int route_tm(struct sim *s, struct MHD_Connection *c, const char *method,
 	return rc;
 }
 
-static int route_mgmt(struct sim *s, struct MHD_Connection *c, const char *url,
-		      const char *method, json_t *body, int bad_json, long long *trans_id,
-		      json_t **out, const char **html)
+static int route_mgmt(struct sim *s, struct MHD_Connection *c, const char *url, const char *method,
+                      json_t *body, int bad_json, long long *trans_id, json_t **out,
+                      const char **html)
 {
 	int rc = faults(s, url, out, html);
 
@@ -200,7 +204,7 @@ static int route_mgmt(struct sim *s, struct MHD_Connection *c, const char *url,
 		return auth_login(s, body, "127.0.0.1", out);
 	}
 	rc = auth_check(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-F5-Auth-Token"),
-			MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), url, out);
+	                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), url, out);
 	if (rc)
 		return rc;
 	if (bad_json) {
@@ -211,20 +215,22 @@ static int route_mgmt(struct sim *s, struct MHD_Connection *c, const char *url,
 		return auth_tokens(s, method, url + 25, body, out);
 	if (!strncmp(url, "/mgmt/tm/", 9))
 		return route_tm(s, c, method, url + 9, body, trans_id, out);
-	*out = f5_rest_error(s, 404, "URI path %s not registered.  Please verify URI is "
-			     "supported and wait for /available suffix to be responsive.", url);
+	*out = f5_rest_error(s, 404,
+	                     "URI path %s not registered.  Please verify URI is "
+	                     "supported and wait for /available suffix to be responsive.",
+	                     url);
 	return 404;
 }
 
 static enum MHD_Result send_answer(struct MHD_Connection *c, int status, char *text,
-				   const char *ctype)
+                                   const char *ctype)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	size_t n = text ? strlen(text) : 0;
 
 	r = MHD_create_response_from_buffer(n, text ? text : (char *)"",
-					    text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	                                    text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		free(text);
 		return MHD_NO;
@@ -237,7 +243,7 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, int status, char *t
 }
 
 static enum MHD_Result handle(struct sim *s, struct MHD_Connection *c, const char *url,
-			      const char *method, struct req *rq)
+                              const char *method, struct req *rq)
 {
 	json_t *body = NULL, *out = NULL;
 	const char *html = NULL;
@@ -286,8 +292,8 @@ static enum MHD_Result handle(struct sim *s, struct MHD_Connection *c, const cha
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
 	struct req *rq = *con_cls;
 
@@ -321,7 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-		    enum MHD_RequestTerminationCode toe)
+                    enum MHD_RequestTerminationCode toe)
 {
 	struct req *rq = *con_cls;
 
@@ -360,15 +366,15 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6
 	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
 }
 
-struct MHD_Daemon *http_start(struct sim *s, const char *listen, const char *cert,
-			      const char *key, int plain, char *err, size_t errlen)
+struct MHD_Daemon *http_start(struct sim *s, const char *listen, const char *cert, const char *key,
+                              int plain, char *err, size_t errlen)
 {
 	static struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key },
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert },
-		{ MHD_OPTION_END, 0, NULL },
+	        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key},
+	        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert},
+	        {MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d;
 	int v6;
@@ -388,12 +394,11 @@ struct MHD_Daemon *http_start(struct sim *s, const char *listen, const char *cer
 	} else {
 		tls[0].option = MHD_OPTION_END;
 	}
-	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)4,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-			     MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	                     (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)4,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_ARRAY,
+	                     tls, MHD_OPTION_END);
 	if (!d)
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
 	return d;

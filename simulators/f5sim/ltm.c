@@ -17,9 +17,8 @@
 #include <string.h>
 
 static const char *const json_keys_identity[] = {
-	"name", "partition", "subPath", "fullPath", "kind", "generation", "selfLink",
-	"membersReference", NULL
-};
+        "name",       "partition", "subPath",          "fullPath", "kind",
+        "generation", "selfLink",  "membersReference", NULL};
 
 json_t *ltm_defaults(enum otype t)
 {
@@ -35,7 +34,8 @@ void ltm_merge_body(json_t *obj, json_t *body, int skip_members)
 	json_t *v;
 	int i, skip;
 
-	json_object_foreach(body, k, v) {
+	json_object_foreach(body, k, v)
+	{
 		skip = skip_members && !strcmp(k, "members");
 		for (i = 0; json_keys_identity[i]; i++)
 			if (!strcmp(k, json_keys_identity[i]))
@@ -119,9 +119,8 @@ void ltm_pattern(const char *rest, char *buf, size_t len)
 		snprintf(buf, len, "/mgmt/tm/%s", rest);
 		return;
 	}
-	snprintf(buf, len, "/mgmt/tm/%s%s%s%s", otype_get(tg.t)->path,
-		 tg.has_name ? "/{name}" : "", tg.members ? "/members" : "",
-		 tg.has_member ? "/{name}" : "");
+	snprintf(buf, len, "/mgmt/tm/%s%s%s%s", otype_get(tg.t)->path, tg.has_name ? "/{name}" : "",
+	         tg.members ? "/members" : "", tg.has_member ? "/{name}" : "");
 }
 
 static void strip_slashes(const char *in, char *out, size_t len)
@@ -142,8 +141,10 @@ int ltm_identity(enum otype t, json_t *obj, json_t *body, char *full, size_t len
 	char p[256], s[256] = "", nm[256];
 
 	if (!name || !name[0] || strchr(name, '~') || strlen(name) > 200) {
-		*err = f5_error(400, "01070734:3: Configuration error: a valid name is required "
-				"to create a %s.", otype_get(t)->display);
+		*err = f5_error(400,
+		                "01070734:3: Configuration error: a valid name is required "
+		                "to create a %s.",
+		                otype_get(t)->display);
 		return 400;
 	}
 	if (t == OT_FOLDER) {
@@ -168,7 +169,7 @@ int ltm_identity(enum otype t, json_t *obj, json_t *body, char *full, size_t len
 
 		if (!b) {
 			*err = f5_error(400, "01070734:3: Configuration error: invalid name (%s).",
-					name);
+			                name);
 			return 400;
 		}
 		snprintf(p, sizeof(p), "%.*s", (int)(b - a), a);
@@ -195,8 +196,10 @@ int ltm_identity(enum otype t, json_t *obj, json_t *body, char *full, size_t len
 	json_object_set_new(obj, "fullPath", json_string(full));
 	return 0;
 bad_name:
-	*err = f5_error(400, "01070734:3: Configuration error: a valid name is required to "
-			"create a %s.", otype_get(t)->display);
+	*err = f5_error(400,
+	                "01070734:3: Configuration error: a valid name is required to "
+	                "create a %s.",
+	                otype_get(t)->display);
 	return 400;
 }
 
@@ -231,7 +234,7 @@ int ltm_folder_check(struct store *st, enum otype t, json_t *obj, json_t **err)
 static int not_found(enum otype t, const char *full, json_t **out)
 {
 	*out = f5_error(404, "01020036:3: The requested %s (%s) was not found.",
-			otype_get(t)->display, full);
+	                otype_get(t)->display, full);
 	return 404;
 }
 
@@ -251,7 +254,7 @@ static int ltm_create(struct sim *s, enum otype t, json_t *body, json_t **out)
 		const char *p = json_string_value(json_object_get(obj, "partition"));
 
 		*out = f5_error(409, "01020066:3: The requested %s (%s) already exists%s%s.",
-				otype_get(t)->display, full, p ? " in partition " : "", p ? p : "");
+		                otype_get(t)->display, full, p ? " in partition " : "", p ? p : "");
 		rc = 409;
 	}
 	if (!rc)
@@ -264,16 +267,17 @@ static int ltm_create(struct sim *s, enum otype t, json_t *body, json_t **out)
 	if (t == OT_POLICY && !json_object_get(obj, "status")) {
 		const char *sub = json_string_value(json_object_get(obj, "subPath"));
 
-		json_object_set_new(obj, "status",
-				    json_string(sub && !strcmp(sub, "Drafts") ? "draft" : "published"));
+		json_object_set_new(
+		        obj, "status",
+		        json_string(sub && !strcmp(sub, "Drafts") ? "draft" : "published"));
 	}
 	return ltm_store_checked(s, t, full, obj, t == OT_POOL ? members : NULL, out);
 }
 
 /* Validates references, stores obj (stolen), applies pool members, answers
  * with the stored object. */
-int ltm_store_checked(struct sim *s, enum otype t, const char *full, json_t *obj,
-		      json_t *members, json_t **out)
+int ltm_store_checked(struct sim *s, enum otype t, const char *full, json_t *obj, json_t *members,
+                      json_t **out)
 {
 	int rc = refs_validate(&s->store, t, obj, out);
 
@@ -294,10 +298,10 @@ int ltm_store_checked(struct sim *s, enum otype t, const char *full, json_t *obj
 	return 200;
 }
 
-static int ltm_update(struct sim *s, const struct target *tg, const struct query *q,
-		      json_t *body, int replace, json_t **out)
+static int ltm_update(struct sim *s, const struct target *tg, const struct query *q, json_t *body,
+                      int replace, json_t **out)
 {
-	static const char *const ident[] = { "name", "partition", "subPath", "fullPath", NULL };
+	static const char *const ident[] = {"name", "partition", "subPath", "fullPath", NULL};
 	json_t *old = store_find(&s->store, tg->t, NULL, tg->full), *obj;
 	int i;
 
@@ -317,7 +321,7 @@ static int ltm_update(struct sim *s, const struct target *tg, const struct query
 	}
 	ltm_merge_body(obj, body, tg->t == OT_POOL);
 	return ltm_store_checked(s, tg->t, tg->full, obj,
-				 tg->t == OT_POOL ? json_object_get(body, "members") : NULL, out);
+	                         tg->t == OT_POOL ? json_object_get(body, "members") : NULL, out);
 }
 
 static int ltm_delete(struct sim *s, const struct target *tg, json_t **out)
@@ -339,16 +343,18 @@ static int ltm_delete(struct sim *s, const struct target *tg, json_t **out)
 }
 
 int ltm_handle(struct sim *s, const char *method, const char *rest, const struct query *q,
-	       json_t *body, json_t **out)
+               json_t *body, json_t **out)
 {
 	struct target tg;
 	int write = strcmp(method, "GET");
 
 	*out = NULL;
 	if (ltm_parse_target(rest, &tg)) {
-		*out = f5_rest_error(s, 404, "URI path /mgmt/tm/%s not registered.  Please verify "
-				     "URI is supported and wait for /available suffix to be "
-				     "responsive.", rest);
+		*out = f5_rest_error(s, 404,
+		                     "URI path /mgmt/tm/%s not registered.  Please verify "
+		                     "URI is supported and wait for /available suffix to be "
+		                     "responsive.",
+		                     rest);
 		return 404;
 	}
 	if (write && strcmp(method, "DELETE") && !json_is_object(body)) {

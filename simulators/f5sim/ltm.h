@@ -7,12 +7,12 @@
 
 /* What a URL below /mgmt/tm/ names. */
 struct target {
-	enum otype t;     /* the collection's type (OT_POOL for members) */
-	char full[600];   /* object full path (member full path if has_member) */
-	char pool[600];   /* pool full path when has_member */
-	int has_name;     /* an object, not a collection */
-	int members;      /* .../members[...] */
-	int has_member;   /* .../members/NAME */
+	enum otype t;   /* the collection's type (OT_POOL for members) */
+	char full[600]; /* object full path (member full path if has_member) */
+	char pool[600]; /* pool full path when has_member */
+	int has_name;   /* an object, not a collection */
+	int members;    /* .../members[...] */
+	int has_member; /* .../members/NAME */
 };
 
 /* 0 and *tg filled, or -1 when rest is not a path f5sim serves. */
@@ -28,13 +28,13 @@ int ltm_identity(enum otype t, json_t *obj, json_t *body, char *full, size_t len
 int ltm_folder_check(struct store *st, enum otype t, json_t *obj, json_t **err);
 /* Validates refs, stores obj (stolen) at full, replaces the pool's members
  * when members is an array; answers 200 with the stored object. */
-int ltm_store_checked(struct sim *s, enum otype t, const char *full, json_t *obj,
-		      json_t *members, json_t **out);
+int ltm_store_checked(struct sim *s, enum otype t, const char *full, json_t *obj, json_t *members,
+                      json_t **out);
 
 /* ltmpool.c */
 int pool_set_members(struct sim *s, const char *pool, json_t *members, json_t **err);
 int members_handle(struct sim *s, const char *method, const struct target *tg,
-		   const struct query *q, json_t *body, json_t **out);
+                   const struct query *q, json_t *body, json_t **out);
 int policy_command(struct sim *s, json_t *body, json_t **out);
 int policy_create_draft(struct sim *s, const char *full, json_t **out);
 

@@ -64,7 +64,7 @@ static int ensure_node(struct sim *s, const char *part, const char *addr, json_t
 
 /* Completes and stores a member object (obj stolen). */
 static int member_store(struct sim *s, const char *pool, const char *full, json_t *obj,
-			json_t **out)
+                        json_t **out)
 {
 	const char *part = json_string_value(json_object_get(obj, "partition"));
 	const char *addr = json_string_value(json_object_get(obj, "address")), *port;
@@ -72,7 +72,8 @@ static int member_store(struct sim *s, const char *pool, const char *full, json_
 	int rc;
 
 	if (!addr) {
-		member_address(json_string_value(json_object_get(obj, "name")), a, sizeof(a), &port);
+		member_address(json_string_value(json_object_get(obj, "name")), a, sizeof(a),
+		               &port);
 		json_object_set_new(obj, "address", json_string(a));
 		addr = json_string_value(json_object_get(obj, "address"));
 	}
@@ -88,8 +89,7 @@ static int member_store(struct sim *s, const char *pool, const char *full, json_
 	return rc;
 }
 
-static int member_create(struct sim *s, const char *pool, json_t *body, int dup_ok,
-			 json_t **out)
+static int member_create(struct sim *s, const char *pool, json_t *body, int dup_ok, json_t **out)
 {
 	json_t *obj = ltm_defaults(OT_MEMBER);
 	char full[600], label[1400];
@@ -105,9 +105,10 @@ static int member_create(struct sim *s, const char *pool, json_t *body, int dup_
 		rc = ltm_folder_check(&s->store, OT_MEMBER, obj, out);
 	if (!rc && !dup_ok && store_find(&s->store, OT_MEMBER, pool, full)) {
 		member_label(pool, obj, full, label, sizeof(label));
-		*out = f5_error(409, "01020066:3: The requested Pool Member (%s) already exists "
-				"in partition %s.", label,
-				json_string_value(json_object_get(obj, "partition")));
+		*out = f5_error(409,
+		                "01020066:3: The requested Pool Member (%s) already exists "
+		                "in partition %s.",
+		                label, json_string_value(json_object_get(obj, "partition")));
 		rc = 409;
 	}
 	if (rc) {
@@ -131,12 +132,13 @@ int pool_set_members(struct sim *s, const char *pool, json_t *members, json_t **
 
 	if (!json_is_array(members)) {
 		*err = f5_error(400, "Found invalid JSON body in the request: \"members\" must "
-				"be an array.");
+		                     "be an array.");
 		return 400;
 	}
 	while (m && m->tail)
 		store_del(&s->store, OT_MEMBER, pool, m->tail->key);
-	json_array_foreach(members, i, it) {
+	json_array_foreach(members, i, it)
+	{
 		json_t *b = json_is_string(it) ? json_pack("{s:O}", "name", it) : json_incref(it);
 
 		rc = member_create(s, pool, b, 1, &o);
@@ -156,15 +158,17 @@ static int member_not_found(const char *pool, const char *full, json_t **out)
 	char addr[256];
 
 	member_address(name, addr, sizeof(addr), &port);
-	*out = f5_error(404, "01020036:3: The requested Pool Member (%s %.*s/%s %s) was not "
-			"found.", pool, (int)(name - full - 1), full, addr, port);
+	*out = f5_error(404,
+	                "01020036:3: The requested Pool Member (%s %.*s/%s %s) was not "
+	                "found.",
+	                pool, (int)(name - full - 1), full, addr, port);
 	return 404;
 }
 
 static int member_update(struct sim *s, const struct target *tg, json_t *old, json_t *body,
-			 int replace, json_t **out)
+                         int replace, json_t **out)
 {
-	static const char *const ident[] = { "name", "partition", "fullPath", "address", NULL };
+	static const char *const ident[] = {"name", "partition", "fullPath", "address", NULL};
 	json_t *obj;
 	int i, rc;
 
@@ -185,7 +189,7 @@ static int member_update(struct sim *s, const struct target *tg, json_t *old, js
 }
 
 int members_handle(struct sim *s, const char *method, const struct target *tg,
-		   const struct query *q, json_t *body, json_t **out)
+                   const struct query *q, json_t *body, json_t **out)
 {
 	const char *pool = tg->has_member ? tg->pool : tg->full;
 	json_t *m;
@@ -246,8 +250,10 @@ int policy_command(struct sim *s, json_t *body, json_t **out)
 		return 400;
 	}
 	if (!name || published_path(name, pub, sizeof(pub))) {
-		*out = f5_error(400, "01071a1b:3: Policy (%s) is not a draft and cannot be "
-				"published.", name ? name : "");
+		*out = f5_error(400,
+		                "01071a1b:3: Policy (%s) is not a draft and cannot be "
+		                "published.",
+		                name ? name : "");
 		return 400;
 	}
 	draft = store_find(&s->store, OT_POLICY, NULL, name);
@@ -265,8 +271,8 @@ int policy_command(struct sim *s, json_t *body, json_t **out)
 		return rc;
 	json_decref(*out);
 	store_del(&s->store, OT_POLICY, NULL, name);
-	*out = json_pack("{s:s, s:s, s:s}", "kind", otype_get(OT_POLICY)->kind,
-			 "command", "publish", "name", name);
+	*out = json_pack("{s:s, s:s, s:s}", "kind", otype_get(OT_POLICY)->kind, "command",
+	                 "publish", "name", name);
 	return 200;
 }
 
@@ -279,8 +285,10 @@ int policy_create_draft(struct sim *s, const char *full, json_t **out)
 
 	snprintf(draft, sizeof(draft), "/%s/Drafts/%s", part ? part : "Common", name ? name : "");
 	if (store_find(&s->store, OT_POLICY, NULL, draft)) {
-		*out = f5_error(409, "01020066:3: The requested Policy (%s) already exists in "
-				"partition %s.", draft, part ? part : "Common");
+		*out = f5_error(409,
+		                "01020066:3: The requested Policy (%s) already exists in "
+		                "partition %s.",
+		                draft, part ? part : "Common");
 		return 409;
 	}
 	obj = json_deep_copy(pol);

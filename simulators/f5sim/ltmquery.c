@@ -86,8 +86,7 @@ static void collection_link(enum otype t, const char *pool, char *link, size_t l
 	}
 }
 
-json_t *shape_collection(struct store *st, enum otype t, const char *pool,
-			 const struct query *q)
+json_t *shape_collection(struct store *st, enum otype t, const char *pool, const struct query *q)
 {
 	struct table *tb = t == OT_MEMBER ? store_members(st, pool) : &st->tables[t];
 	json_t *items = json_array();
@@ -101,7 +100,7 @@ json_t *shape_collection(struct store *st, enum otype t, const char *pool,
 	}
 	collection_link(t, pool, link, sizeof(link));
 	return json_pack("{s:s, s:s, s:o}", "kind", otype_get(t)->coll_kind, "selfLink", link,
-			 "items", items);
+	                 "items", items);
 }
 
 /* ---- pre-rendered collections ----
@@ -192,11 +191,10 @@ static void add_pool(struct sbuf *b, struct store *st, struct tentry *e, int exp
 	sb_str(b, "}}");
 }
 
-char *render_collection(struct store *st, enum otype t, const char *pool,
-			const struct query *q)
+char *render_collection(struct store *st, enum otype t, const char *pool, const struct query *q)
 {
 	struct table *tb = t == OT_MEMBER ? store_members(st, pool) : &st->tables[t];
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct sbuf b = {NULL, 0, 0, 0};
 	struct tentry *e;
 	char link[1400], head[2048];
 	int first = 1;
@@ -205,7 +203,7 @@ char *render_collection(struct store *st, enum otype t, const char *pool,
 		return NULL;
 	collection_link(t, pool, link, sizeof(link));
 	snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"selfLink\":\"%s\",\"items\":[",
-		 otype_get(t)->coll_kind, link);
+	         otype_get(t)->coll_kind, link);
 	sb_str(&b, head);
 	for (e = tb ? tb->head : NULL; e; e = e->next) {
 		if (!matches_filter(t, e->obj, q))

@@ -26,7 +26,7 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr, "usage: f5sim --listen ADDR:PORT --user USER:PASSWORD [--state FILE]\n"
-			"             [--cert CERT.pem --key KEY.pem] [--plain]\n");
+	                "             [--cert CERT.pem --key KEY.pem] [--plain]\n");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -59,7 +59,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->listen || !o->user || !strchr(o->user, ':') || (!o->cert != !o->key)) {
 		fprintf(stderr, "f5sim: --listen and --user USER:PASSWORD are required; "
-				"--cert and --key go together\n");
+		                "--cert and --key go together\n");
 		return -1;
 	}
 	return 0;

@@ -16,10 +16,10 @@
 
 typedef void (*ref_cb)(void *ctx, const char *cls, const char *full);
 
-static const char *const builtin_monitors[] = {
-	"http", "https", "https_443", "http_head_f5", "tcp", "tcp_half_open", "tcp_echo",
-	"udp", "icmp", "gateway_icmp", "inband", "none", NULL
-};
+static const char *const builtin_monitors[] = {"http", "https",         "https_443", "http_head_f5",
+                                               "tcp",  "tcp_half_open", "tcp_echo",  "udp",
+                                               "icmp", "gateway_icmp",  "inband",    "none",
+                                               NULL};
 
 int monitor_is_builtin(const char *full)
 {
@@ -80,7 +80,8 @@ static void name_or_obj_refs(json_t *arr, const char *cls, ref_cb cb, void *ctx)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *n = json_string_value(v);
 
 		if (!n)
@@ -124,7 +125,7 @@ static void refs_each(enum otype t, json_t *obj, ref_cb cb, void *ctx)
 	folder_ref(obj, cb, ctx);
 	switch (t) {
 	case OT_POOL: {
-		struct mon_ctx m = { cb, ctx };
+		struct mon_ctx m = {cb, ctx};
 		const char *mon = json_string_value(json_object_get(obj, "monitor"));
 
 		if (mon)
@@ -154,9 +155,11 @@ static void refs_each(enum otype t, json_t *obj, ref_cb cb, void *ctx)
 	}
 	case OT_POLICY:
 		rules = json_object_get(obj, "rules");
-		json_array_foreach(rules, i, r) {
+		json_array_foreach(rules, i, r)
+		{
 			actions = json_object_get(r, "actions");
-			json_array_foreach(actions, j, a) {
+			json_array_foreach(actions, j, a)
+			{
 				const char *pool = json_string_value(json_object_get(a, "pool"));
 
 				if (pool && pool[0] == '/')
@@ -188,7 +191,7 @@ static void count_cb(void *ctx, const char *cls, const char *full)
 
 void refs_count(struct store *st, enum otype t, json_t *obj, int delta)
 {
-	void *c[2] = { st, &delta };
+	void *c[2] = {st, &delta};
 
 	refs_each(t, obj, count_cb, c);
 }
@@ -214,7 +217,7 @@ static int exists_in(struct store *st, const char *cls, const char *full)
 
 /* Full path of a referenced name, given the referrer's partition. */
 static void resolve(struct store *st, const char *cls, const char *part, const char *name,
-		    char *out, size_t len)
+                    char *out, size_t len)
 {
 	if (name[0] == '/') {
 		snprintf(out, len, "%s", name);
@@ -262,7 +265,7 @@ static void norm_monitor_word(void *c, const char *w)
 
 /* Normalises a string reference (or an array of strings/objects) in place. */
 static void norm_names(struct norm *n, json_t *holder, const char *field, const char *cls,
-		       const char *what, int check)
+                       const char *what, int check)
 {
 	json_t *v = json_object_get(holder, field), *it;
 	char full[512];
@@ -277,7 +280,8 @@ static void norm_names(struct norm *n, json_t *holder, const char *field, const 
 		json_object_set_new(holder, field, json_string(full));
 		return;
 	}
-	json_array_foreach(v, i, it) {
+	json_array_foreach(v, i, it)
+	{
 		const char *name = json_string_value(it);
 		const char *p;
 
@@ -308,7 +312,8 @@ static void norm_virtual(struct norm *n, json_t *obj)
 	norm_names(n, obj, "rules", "rule", "iRule", 1);
 	norm_names(n, obj, "policies", "policy", "Policy", 1);
 	norm_names(n, obj, "profiles", "profile", "profile", 0);
-	json_array_foreach(pols, i, p) {
+	json_array_foreach(pols, i, p)
+	{
 		const char *f = json_string_value(json_object_get(p, "fullPath"));
 
 		if (!f)
@@ -316,32 +321,34 @@ static void norm_virtual(struct norm *n, json_t *obj)
 		if (f && strstr(f, "/Drafts/") && !n->err) {
 			n->status = 400;
 			n->err = f5_error(400,
-				"010716d5:3: A virtual server (%s) cannot reference a draft policy (%s).",
-				json_string_value(json_object_get(obj, "fullPath")), f);
+			                  "010716d5:3: A virtual server (%s) cannot reference a "
+			                  "draft policy (%s).",
+			                  json_string_value(json_object_get(obj, "fullPath")), f);
 		}
 	}
 }
 
 int refs_validate(struct store *st, enum otype t, json_t *obj, json_t **err)
 {
-	struct norm n = { st, json_string_value(json_object_get(obj, "partition")), NULL, 0, "" };
+	struct norm n = {st, json_string_value(json_object_get(obj, "partition")), NULL, 0, ""};
 	json_t *rules, *r, *actions, *a;
 	size_t i, j;
 
 	if (!n.part)
 		n.part = "Common";
 	if (t == OT_POOL && json_is_string(json_object_get(obj, "monitor"))) {
-		monitor_words(json_string_value(json_object_get(obj, "monitor")),
-			      norm_monitor_word, &n);
+		monitor_words(json_string_value(json_object_get(obj, "monitor")), norm_monitor_word,
+		              &n);
 		json_object_set_new(obj, "monitor", json_string(n.mon));
 	} else if (t == OT_VIRTUAL) {
 		norm_virtual(&n, obj);
 	} else if (t == OT_POLICY) {
 		rules = json_object_get(obj, "rules");
-		json_array_foreach(rules, i, r) {
+		json_array_foreach(rules, i, r)
+		{
 			actions = json_object_get(r, "actions");
 			json_array_foreach(actions, j, a)
-				norm_names(&n, a, "pool", "pool", "Pool", 1);
+			        norm_names(&n, a, "pool", "pool", "Pool", 1);
 		}
 	}
 	if (n.err) {
@@ -368,9 +375,9 @@ static void find_cb(void *ctx, const char *cls, const char *full)
 
 /* Finds one object that references cls|full (error path only). */
 static const char *find_referrer(struct store *st, const char *cls, const char *full,
-				 enum otype *rt, const char **rpool)
+                                 enum otype *rt, const char **rpool)
 {
-	struct finder f = { cls, full, 0 };
+	struct finder f = {cls, full, 0};
 	struct tentry *e, *m;
 	int t;
 
@@ -408,16 +415,21 @@ int refs_check_delete(struct store *st, enum otype t, const char *full, json_t *
 		return 0;
 	by = find_referrer(st, cls, full, &rt, &rpool);
 	if (t == OT_FOLDER)
-		*err = f5_error(400, "0107082a:3: All objects must be removed from a partition "
-			       "(%s) before the partition may be removed.", full + 1);
+		*err = f5_error(400,
+		                "0107082a:3: All objects must be removed from a partition "
+		                "(%s) before the partition may be removed.",
+		                full + 1);
 	else if (t == OT_MON_HTTP || t == OT_MON_TCP)
 		*err = f5_error(400, "01070083:3: Monitor %s is in use.", full);
 	else if (t == OT_NODE)
-		*err = f5_error(400, "01070110:3: Node address '%s' is referenced by a member "
-			       "of pool '%s'.", full, rpool ? rpool : "?");
+		*err = f5_error(400,
+		                "01070110:3: Node address '%s' is referenced by a member "
+		                "of pool '%s'.",
+		                full, rpool ? rpool : "?");
 	else
-		*err = f5_error(400, "01070265:3: The %s (%s) cannot be deleted because it is in "
-			       "use by a %s (%s).", otype_get(t)->display, full,
-			       otype_get(rt)->display, by ? by : "?");
+		*err = f5_error(400,
+		                "01070265:3: The %s (%s) cannot be deleted because it is in "
+		                "use by a %s (%s).",
+		                otype_get(t)->display, full, otype_get(rt)->display, by ? by : "?");
 	return 400;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 
 void sim_count(struct sim *s, const char *method, const char *pattern, long long trans_id,
-	       const char *path, int status, size_t req_bytes, size_t resp_bytes)
+               const char *path, int status, size_t req_bytes, size_t resp_bytes)
 {
 	struct log_rec *r = &s->log[s->log_seq % F5SIM_LOG_MAX];
 	char key[600];
@@ -49,19 +49,20 @@ static json_t *counters_json(struct sim *s)
 		if (!sp)
 			continue;
 		snprintf(m, sizeof(m), "%.*s", (int)(sp - e->key), e->key);
-		json_object_set_new(bym, m, json_integer(json_integer_value(json_object_get(bym, m)) +
-							 e->num));
+		json_object_set_new(
+		        bym, m, json_integer(json_integer_value(json_object_get(bym, m)) + e->num));
 		p = json_object_get(byp, sp + 1);
 		if (!p) {
 			p = json_pack("{s:i}", "total", 0);
 			json_object_set_new(byp, sp + 1, p);
 		}
 		json_object_set_new(p, m, json_integer(e->num));
-		json_object_set_new(p, "total",
-				    json_integer(json_integer_value(json_object_get(p, "total")) + e->num));
+		json_object_set_new(
+		        p, "total",
+		        json_integer(json_integer_value(json_object_get(p, "total")) + e->num));
 	}
-	return json_pack("{s:I, s:I, s:o, s:o}", "total", (json_int_t)s->total,
-			 "inTransaction", (json_int_t)s->in_txn, "byMethod", bym, "byPath", byp);
+	return json_pack("{s:I, s:I, s:o, s:o}", "total", (json_int_t)s->total, "inTransaction",
+	                 (json_int_t)s->in_txn, "byMethod", bym, "byPath", byp);
 }
 
 static json_t *log_json(struct sim *s)
@@ -72,26 +73,28 @@ static json_t *log_json(struct sim *s)
 	for (i = first; i < s->log_seq; i++) {
 		const struct log_rec *r = &s->log[i % F5SIM_LOG_MAX];
 
-		json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:s, s:i, s:b, s:I, s:I, s:I}",
-			"seq", (json_int_t)r->seq, "timeMs", (json_int_t)r->time_ms,
-			"method", r->method, "path", r->path, "status", r->status,
-			"inTransaction", r->trans_id != 0, "transId", (json_int_t)r->trans_id,
-			"requestBytes", (json_int_t)r->req_bytes,
-			"responseBytes", (json_int_t)r->resp_bytes));
+		json_array_append_new(
+		        arr,
+		        json_pack("{s:I, s:I, s:s, s:s, s:i, s:b, s:I, s:I, s:I}", "seq",
+		                  (json_int_t)r->seq, "timeMs", (json_int_t)r->time_ms, "method",
+		                  r->method, "path", r->path, "status", r->status, "inTransaction",
+		                  r->trans_id != 0, "transId", (json_int_t)r->trans_id,
+		                  "requestBytes", (json_int_t)r->req_bytes, "responseBytes",
+		                  (json_int_t)r->resp_bytes));
 	}
 	return json_pack("{s:o}", "entries", arr);
 }
 
-static const char *const outage_names[] = { "none", "unregistered", "mcpd", "restart" };
+static const char *const outage_names[] = {"none", "unregistered", "mcpd", "restart"};
 
 static json_t *faults_json(struct sim *s)
 {
 	long long left = s->outage ? s->outage_until_ms - sim_now_ms() : 0;
 
-	return json_pack("{s:i, s:i, s:i, s:s, s:I}", "latencyMs", s->latency_ms,
-			 "failNext", s->fail_next, "failStatus", s->fail_status,
-			 "outage", outage_names[left > 0 ? s->outage : 0],
-			 "outageRemainingMs", (json_int_t)(left > 0 ? left : 0));
+	return json_pack("{s:i, s:i, s:i, s:s, s:I}", "latencyMs", s->latency_ms, "failNext",
+	                 s->fail_next, "failStatus", s->fail_status, "outage",
+	                 outage_names[left > 0 ? s->outage : 0], "outageRemainingMs",
+	                 (json_int_t)(left > 0 ? left : 0));
 }
 
 static int bad(json_t **out, const char *msg)
@@ -137,7 +140,7 @@ static int sim_post(struct sim *s, const char *what, json_t *body, json_t **out)
 		if (!json_is_integer(n) || json_integer_value(n) < 0)
 			return bad(out, "fail: \"count\" must be a non-negative integer");
 		if (st && (!json_is_integer(st) || json_integer_value(st) < 400 ||
-			   json_integer_value(st) > 599))
+		           json_integer_value(st) > 599))
 			return bad(out, "fail: \"status\" must be an HTTP error status");
 		s->fail_next = (int)json_integer_value(n);
 		s->fail_status = st ? (int)json_integer_value(st) : 503;
@@ -161,8 +164,7 @@ static int sim_post(struct sim *s, const char *what, json_t *body, json_t **out)
 	return 200;
 }
 
-int simapi_handle(struct sim *s, const char *method, const char *path, json_t *body,
-		  json_t **out)
+int simapi_handle(struct sim *s, const char *method, const char *path, json_t *body, json_t **out)
 {
 	const char *what = path + 5; /* after "/sim/" */
 

@@ -14,68 +14,87 @@
 #include <string.h>
 
 static const struct otype_info infos[OT_COUNT] = {
-	[OT_FOLDER] = { "sys/folder", "tm:sys:folder:folderstate",
-		"tm:sys:folder:foldercollectionstate", "folder", "folder",
-		"{\"deviceGroup\":\"none\",\"hidden\":\"false\",\"inheritedDevicegroup\":\"true\","
-		"\"inheritedTrafficGroup\":\"true\",\"noRefCheck\":\"false\","
-		"\"trafficGroup\":\"/Common/traffic-group-1\"}" },
-	[OT_NODE] = { "ltm/node", "tm:ltm:node:nodestate", "tm:ltm:node:nodecollectionstate",
-		"Node", "node",
-		"{\"connectionLimit\":0,\"dynamicRatio\":1,\"ephemeral\":\"false\","
-		"\"logging\":\"disabled\",\"monitor\":\"default\",\"rateLimit\":\"disabled\","
-		"\"ratio\":1,\"session\":\"user-enabled\",\"state\":\"unchecked\"}" },
-	[OT_MON_HTTP] = { "ltm/monitor/http", "tm:ltm:monitor:http:httpstate",
-		"tm:ltm:monitor:http:httpcollectionstate", "Monitor", "monitor",
-		"{\"defaultsFrom\":\"/Common/http\",\"destination\":\"*:*\",\"interval\":5,"
-		"\"ipDscp\":0,\"manualResume\":\"disabled\",\"recv\":\"none\",\"reverse\":\"disabled\","
-		"\"send\":\"GET /\\\\r\\\\n\",\"timeUntilUp\":0,\"timeout\":16,\"transparent\":\"disabled\","
-		"\"upInterval\":0}" },
-	[OT_MON_TCP] = { "ltm/monitor/tcp", "tm:ltm:monitor:tcp:tcpstate",
-		"tm:ltm:monitor:tcp:tcpcollectionstate", "Monitor", "monitor",
-		"{\"defaultsFrom\":\"/Common/tcp\",\"destination\":\"*:*\",\"interval\":5,"
-		"\"ipDscp\":0,\"manualResume\":\"disabled\",\"reverse\":\"disabled\","
-		"\"timeUntilUp\":0,\"timeout\":16,\"transparent\":\"disabled\",\"upInterval\":0}" },
-	[OT_RULE] = { "ltm/rule", "tm:ltm:rule:rulestate", "tm:ltm:rule:rulecollectionstate",
-		"iRule", "rule", "{\"apiAnonymous\":\"\"}" },
-	[OT_DATAGROUP] = { "ltm/data-group/internal", "tm:ltm:data-group:internal:internalstate",
-		"tm:ltm:data-group:internal:internalcollectionstate", "value list", "datagroup",
-		"{\"type\":\"string\"}" },
-	[OT_CLIENTSSL] = { "ltm/profile/client-ssl", "tm:ltm:profile:client-ssl:client-sslstate",
-		"tm:ltm:profile:client-ssl:client-sslcollectionstate", "ClientSSL Profile", "profile",
-		"{\"defaultsFrom\":\"/Common/clientssl\",\"cert\":\"/Common/default.crt\","
-		"\"key\":\"/Common/default.key\",\"ciphers\":\"DEFAULT\",\"mode\":\"enabled\","
-		"\"sniDefault\":\"false\",\"peerCertMode\":\"ignore\"}" },
-	[OT_SERVERSSL] = { "ltm/profile/server-ssl", "tm:ltm:profile:server-ssl:server-sslstate",
-		"tm:ltm:profile:server-ssl:server-sslcollectionstate", "ServerSSL Profile", "profile",
-		"{\"defaultsFrom\":\"/Common/serverssl\",\"ciphers\":\"DEFAULT\",\"mode\":\"enabled\","
-		"\"peerCertMode\":\"ignore\",\"sniDefault\":\"false\"}" },
-	[OT_POOL] = { "ltm/pool", "tm:ltm:pool:poolstate", "tm:ltm:pool:poolcollectionstate",
-		"Pool", "pool",
-		"{\"allowNat\":\"yes\",\"allowSnat\":\"yes\",\"ignorePersistedWeight\":\"disabled\","
-		"\"ipTosToClient\":\"pass-through\",\"ipTosToServer\":\"pass-through\","
-		"\"linkQosToClient\":\"pass-through\",\"linkQosToServer\":\"pass-through\","
-		"\"loadBalancingMode\":\"round-robin\",\"minActiveMembers\":0,"
-		"\"minUpMembers\":0,\"minUpMembersAction\":\"failover\",\"minUpMembersChecking\":\"disabled\","
-		"\"queueDepthLimit\":0,\"queueOnConnectionLimit\":\"disabled\",\"queueTimeLimit\":0,"
-		"\"reselectTries\":0,\"serviceDownAction\":\"none\",\"slowRampTime\":10}" },
-	[OT_POLICY] = { "ltm/policy", "tm:ltm:policy:policystate",
-		"tm:ltm:policy:policycollectionstate", "Policy", "policy",
-		"{\"controls\":[\"forwarding\"],\"requires\":[\"http\"],"
-		"\"strategy\":\"/Common/first-match\"}" },
-	[OT_VIRTUAL] = { "ltm/virtual", "tm:ltm:virtual:virtualstate",
-		"tm:ltm:virtual:virtualcollectionstate", "Virtual Server", "virtual",
-		"{\"addressStatus\":\"yes\",\"autoLasthop\":\"default\",\"cmpEnabled\":\"yes\","
-		"\"connectionLimit\":0,\"enabled\":true,\"gtmScore\":0,\"ipProtocol\":\"tcp\","
-		"\"mask\":\"255.255.255.255\",\"mirror\":\"disabled\",\"mobileAppTunnel\":\"disabled\","
-		"\"nat64\":\"disabled\",\"rateLimit\":\"disabled\",\"rateLimitDstMask\":0,"
-		"\"rateLimitMode\":\"object\",\"rateLimitSrcMask\":0,\"serviceDownImmediateAction\":\"none\","
-		"\"source\":\"0.0.0.0/0\",\"sourcePort\":\"preserve\",\"synCookieStatus\":\"not-activated\","
-		"\"translateAddress\":\"enabled\",\"translatePort\":\"enabled\",\"vlansDisabled\":true}" },
-	[OT_MEMBER] = { "ltm/pool/members", "tm:ltm:pool:members:membersstate",
-		"tm:ltm:pool:members:memberscollectionstate", "Pool Member", "member",
-		"{\"connectionLimit\":0,\"dynamicRatio\":1,\"ephemeral\":\"false\",\"inheritProfile\":\"enabled\","
-		"\"logging\":\"disabled\",\"monitor\":\"default\",\"priorityGroup\":0,\"rateLimit\":\"disabled\","
-		"\"ratio\":1,\"session\":\"user-enabled\",\"state\":\"unchecked\"}" },
+        [OT_FOLDER] =
+                {"sys/folder", "tm:sys:folder:folderstate", "tm:sys:folder:foldercollectionstate",
+                 "folder", "folder",
+                 "{\"deviceGroup\":\"none\",\"hidden\":\"false\",\"inheritedDevicegroup\":\"true\","
+                 "\"inheritedTrafficGroup\":\"true\",\"noRefCheck\":\"false\","
+                 "\"trafficGroup\":\"/Common/traffic-group-1\"}"},
+        [OT_NODE] = {"ltm/node", "tm:ltm:node:nodestate", "tm:ltm:node:nodecollectionstate", "Node",
+                     "node",
+                     "{\"connectionLimit\":0,\"dynamicRatio\":1,\"ephemeral\":\"false\","
+                     "\"logging\":\"disabled\",\"monitor\":\"default\",\"rateLimit\":\"disabled\","
+                     "\"ratio\":1,\"session\":\"user-enabled\",\"state\":\"unchecked\"}"},
+        [OT_MON_HTTP] =
+                {"ltm/monitor/http", "tm:ltm:monitor:http:httpstate",
+                 "tm:ltm:monitor:http:httpcollectionstate", "Monitor", "monitor",
+                 "{\"defaultsFrom\":\"/Common/http\",\"destination\":\"*:*\",\"interval\":5,"
+                 "\"ipDscp\":0,\"manualResume\":\"disabled\",\"recv\":\"none\",\"reverse\":"
+                 "\"disabled\","
+                 "\"send\":\"GET "
+                 "/\\\\r\\\\n\",\"timeUntilUp\":0,\"timeout\":16,\"transparent\":\"disabled\","
+                 "\"upInterval\":0}"},
+        [OT_MON_TCP] =
+                {"ltm/monitor/tcp", "tm:ltm:monitor:tcp:tcpstate",
+                 "tm:ltm:monitor:tcp:tcpcollectionstate", "Monitor", "monitor",
+                 "{\"defaultsFrom\":\"/Common/tcp\",\"destination\":\"*:*\",\"interval\":5,"
+                 "\"ipDscp\":0,\"manualResume\":\"disabled\",\"reverse\":\"disabled\","
+                 "\"timeUntilUp\":0,\"timeout\":16,\"transparent\":\"disabled\",\"upInterval\":0}"},
+        [OT_RULE] = {"ltm/rule", "tm:ltm:rule:rulestate", "tm:ltm:rule:rulecollectionstate",
+                     "iRule", "rule", "{\"apiAnonymous\":\"\"}"},
+        [OT_DATAGROUP] = {"ltm/data-group/internal", "tm:ltm:data-group:internal:internalstate",
+                          "tm:ltm:data-group:internal:internalcollectionstate", "value list",
+                          "datagroup", "{\"type\":\"string\"}"},
+        [OT_CLIENTSSL] =
+                {"ltm/profile/client-ssl", "tm:ltm:profile:client-ssl:client-sslstate",
+                 "tm:ltm:profile:client-ssl:client-sslcollectionstate", "ClientSSL Profile",
+                 "profile",
+                 "{\"defaultsFrom\":\"/Common/clientssl\",\"cert\":\"/Common/default.crt\","
+                 "\"key\":\"/Common/default.key\",\"ciphers\":\"DEFAULT\",\"mode\":\"enabled\","
+                 "\"sniDefault\":\"false\",\"peerCertMode\":\"ignore\"}"},
+        [OT_SERVERSSL] = {"ltm/profile/server-ssl", "tm:ltm:profile:server-ssl:server-sslstate",
+                          "tm:ltm:profile:server-ssl:server-sslcollectionstate",
+                          "ServerSSL Profile", "profile",
+                          "{\"defaultsFrom\":\"/Common/"
+                          "serverssl\",\"ciphers\":\"DEFAULT\",\"mode\":\"enabled\","
+                          "\"peerCertMode\":\"ignore\",\"sniDefault\":\"false\"}"},
+        [OT_POOL] = {"ltm/pool", "tm:ltm:pool:poolstate", "tm:ltm:pool:poolcollectionstate", "Pool",
+                     "pool",
+                     "{\"allowNat\":\"yes\",\"allowSnat\":\"yes\",\"ignorePersistedWeight\":"
+                     "\"disabled\","
+                     "\"ipTosToClient\":\"pass-through\",\"ipTosToServer\":\"pass-through\","
+                     "\"linkQosToClient\":\"pass-through\",\"linkQosToServer\":\"pass-through\","
+                     "\"loadBalancingMode\":\"round-robin\",\"minActiveMembers\":0,"
+                     "\"minUpMembers\":0,\"minUpMembersAction\":\"failover\","
+                     "\"minUpMembersChecking\":\"disabled\","
+                     "\"queueDepthLimit\":0,\"queueOnConnectionLimit\":\"disabled\","
+                     "\"queueTimeLimit\":0,"
+                     "\"reselectTries\":0,\"serviceDownAction\":\"none\",\"slowRampTime\":10}"},
+        [OT_POLICY] = {"ltm/policy", "tm:ltm:policy:policystate",
+                       "tm:ltm:policy:policycollectionstate", "Policy", "policy",
+                       "{\"controls\":[\"forwarding\"],\"requires\":[\"http\"],"
+                       "\"strategy\":\"/Common/first-match\"}"},
+        [OT_VIRTUAL] =
+                {"ltm/virtual", "tm:ltm:virtual:virtualstate",
+                 "tm:ltm:virtual:virtualcollectionstate", "Virtual Server", "virtual",
+                 "{\"addressStatus\":\"yes\",\"autoLasthop\":\"default\",\"cmpEnabled\":\"yes\","
+                 "\"connectionLimit\":0,\"enabled\":true,\"gtmScore\":0,\"ipProtocol\":\"tcp\","
+                 "\"mask\":\"255.255.255.255\",\"mirror\":\"disabled\",\"mobileAppTunnel\":"
+                 "\"disabled\","
+                 "\"nat64\":\"disabled\",\"rateLimit\":\"disabled\",\"rateLimitDstMask\":0,"
+                 "\"rateLimitMode\":\"object\",\"rateLimitSrcMask\":0,"
+                 "\"serviceDownImmediateAction\":\"none\","
+                 "\"source\":\"0.0.0.0/"
+                 "0\",\"sourcePort\":\"preserve\",\"synCookieStatus\":\"not-activated\","
+                 "\"translateAddress\":\"enabled\",\"translatePort\":\"enabled\",\"vlansDisabled\":"
+                 "true}"},
+        [OT_MEMBER] = {"ltm/pool/members", "tm:ltm:pool:members:membersstate",
+                       "tm:ltm:pool:members:memberscollectionstate", "Pool Member", "member",
+                       "{\"connectionLimit\":0,\"dynamicRatio\":1,\"ephemeral\":\"false\","
+                       "\"inheritProfile\":\"enabled\","
+                       "\"logging\":\"disabled\",\"monitor\":\"default\",\"priorityGroup\":0,"
+                       "\"rateLimit\":\"disabled\","
+                       "\"ratio\":1,\"session\":\"user-enabled\",\"state\":\"unchecked\"}"},
 };
 
 const struct otype_info *otype_get(enum otype t)
@@ -93,8 +112,8 @@ static void members_free(void *aux)
 
 static void store_seed(struct store *st)
 {
-	json_t *c = json_pack("{s:s, s:s, s:s}", "name", "Common", "subPath", "/",
-			      "fullPath", "/Common");
+	json_t *c = json_pack("{s:s, s:s, s:s}", "name", "Common", "subPath", "/", "fullPath",
+	                      "/Common");
 
 	store_put(st, OT_FOLDER, NULL, "/Common", c);
 }
@@ -176,7 +195,7 @@ json_t *store_find(struct store *st, enum otype t, const char *pool, const char 
 }
 
 static void undo_push(struct store *st, enum otype t, const char *pool, const char *key,
-		      json_t *old)
+                      json_t *old)
 {
 	struct undo_rec *r;
 
@@ -213,7 +232,7 @@ static void stamp(struct store *st, enum otype t, const char *pool, const char *
 		path_to_tilde(key, tl, sizeof(tl));
 		snprintf(ml, sizeof(ml), F5SIM_LINK "ltm/pool/%s/members?ver=" F5SIM_VER, tl);
 		json_object_set_new(obj, "membersReference",
-				    json_pack("{s:s, s:b}", "link", ml, "isSubcollection", 1));
+		                    json_pack("{s:s, s:b}", "link", ml, "isSubcollection", 1));
 	}
 }
 
@@ -350,7 +369,7 @@ json_t *store_dump(struct store *st)
 				for (m = ((struct table *)e->aux)->head; m; m = m->next)
 					json_array_append(ms, m->obj);
 				json_object_set_new(o, "membersReference",
-						    json_pack("{s:o}", "items", ms));
+				                    json_pack("{s:o}", "items", ms));
 			}
 			json_array_append_new(arr, o);
 		}
@@ -377,7 +396,8 @@ static int load_one(struct store *st, enum otype t, json_t *o, char *err, size_t
 		snprintf(err, errlen, "state: cannot store %s %s", infos[t].path, full);
 		return -1;
 	}
-	json_array_foreach(ms, j, m) {
+	json_array_foreach(ms, j, m)
+	{
 		const char *mf = json_string_value(json_object_get(m, "fullPath"));
 
 		if (mf)
@@ -401,7 +421,8 @@ int store_load(struct store *st, json_t *dump, char *err, size_t errlen)
 	store_init(st);
 	for (i = 0; i < OT_MEMBER; i++) {
 		arr = json_object_get(tabs, infos[i].path);
-		json_array_foreach(arr, j, o) {
+		json_array_foreach(arr, j, o)
+		{
 			if (!json_is_object(o) || load_one(st, i, o, err, errlen))
 				return -1;
 		}

@@ -13,11 +13,11 @@
 
 struct tentry {
 	char *key;
-	json_t *obj;          /* owned reference, may be NULL */
-	void *aux;            /* owner-defined (a sub-table, a counter...) */
-	long long num;        /* owner-defined number (counters, expiry) */
-	char *text;           /* owner-defined cached text, freed with the entry */
-	struct tentry *hnext; /* hash chain */
+	json_t *obj;                /* owned reference, may be NULL */
+	void *aux;                  /* owner-defined (a sub-table, a counter...) */
+	long long num;              /* owner-defined number (counters, expiry) */
+	char *text;                 /* owner-defined cached text, freed with the entry */
+	struct tentry *hnext;       /* hash chain */
 	struct tentry *prev, *next; /* insertion order */
 };
 

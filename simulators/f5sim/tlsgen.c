@@ -41,8 +41,7 @@ static int add_san(X509 *x)
 
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-				  "DNS:localhost,IP:127.0.0.1");
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
 	if (!ext)
 		return -1;
 	ok = X509_add_ext(x, ext, -1);
@@ -61,16 +60,16 @@ static X509 *make_cert(EVP_PKEY *pkey)
 	RAND_bytes(serial, sizeof(serial));
 	serial[0] &= 0x7f;
 	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(serial[0] << 16 | serial[1] << 8 |
-							 serial[2]) + 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x),
+	                 (long)(serial[0] << 16 | serial[1] << 8 | serial[2]) + 1);
 	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
 	X509_gmtime_adj(X509_getm_notAfter(x), 365L * 24 * 3600);
 	X509_set_pubkey(x, pkey);
 	name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"f5sim", -1,
-				   -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-				   (const unsigned char *)"localhost", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"f5sim", -1, -1,
+	                           0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
+	                           -1, 0);
 	X509_set_issuer_name(x, name);
 	if (add_san(x) || !X509_sign(x, pkey, EVP_sha256())) {
 		X509_free(x);
@@ -98,7 +97,7 @@ int tlsgen_self_signed(char **cert_pem, char **key_pem, char *err, size_t errlen
 		free(*key_pem);
 		*cert_pem = *key_pem = NULL;
 		snprintf(err, errlen, "tlsgen: cannot make a self-signed certificate: %s",
-			 ERR_error_string(ERR_get_error(), NULL));
+		         ERR_error_string(ERR_get_error(), NULL));
 	}
 	BIO_free(cb);
 	BIO_free(kb);

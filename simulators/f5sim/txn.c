@@ -83,12 +83,11 @@ static json_t *txn_json(const struct txn *t)
 	char link[256];
 
 	snprintf(link, sizeof(link), F5SIM_LINK "transaction/%lld?ver=" F5SIM_VER, t->id);
-	return json_pack("{s:I, s:s, s:i, s:b, s:b, s:i, s:I, s:s, s:s, s:s}",
-			 "transId", (json_int_t)t->id, "state", t->state,
-			 "timeoutSeconds", t->timeout_s, "asyncExecution", 0,
-			 "validateOnly", t->validate_only, "executionTimeout", 300,
-			 "executionTime", (json_int_t)t->exec_ms, "failureReason", t->failure,
-			 "kind", "tm:transactionstate", "selfLink", link);
+	return json_pack("{s:I, s:s, s:i, s:b, s:b, s:i, s:I, s:s, s:s, s:s}", "transId",
+	                 (json_int_t)t->id, "state", t->state, "timeoutSeconds", t->timeout_s,
+	                 "asyncExecution", 0, "validateOnly", t->validate_only, "executionTimeout",
+	                 300, "executionTime", (json_int_t)t->exec_ms, "failureReason", t->failure,
+	                 "kind", "tm:transactionstate", "selfLink", link);
 }
 
 static json_t *cmd_json(const struct txn *t, size_t i)
@@ -98,11 +97,11 @@ static json_t *cmd_json(const struct txn *t, size_t i)
 	json_t *o;
 
 	snprintf(link, sizeof(link), F5SIM_LINK "transaction/%lld/commands/%lld?ver=" F5SIM_VER,
-		 t->id, c->id);
+	         t->id, c->id);
 	snprintf(uri, sizeof(uri), F5SIM_LINK "%s%s%s", c->rest, c->qs[0] ? "?" : "", c->qs);
 	o = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s}", "method", c->method, "uri", uri,
-		      "evalOrder", (int)i + 1, "commandId", (json_int_t)c->id,
-		      "kind", "tm:transaction:commandsstate", "selfLink", link);
+	              "evalOrder", (int)i + 1, "commandId", (json_int_t)c->id, "kind",
+	              "tm:transaction:commandsstate", "selfLink", link);
 	if (c->body)
 		json_object_set(o, "body", c->body);
 	return o;
@@ -114,8 +113,8 @@ static int no_txn(const char *id, json_t **out)
 	return 404;
 }
 
-int txn_queue(struct sim *s, const char *id, const char *method, const char *rest,
-	      const char *qs, json_t *body, json_t **out)
+int txn_queue(struct sim *s, const char *id, const char *method, const char *rest, const char *qs,
+              json_t *body, json_t **out)
 {
 	struct txn *t = txn_find(s, id);
 	struct tcmd *c;
@@ -123,14 +122,18 @@ int txn_queue(struct sim *s, const char *id, const char *method, const char *res
 	if (!t)
 		return no_txn(id, out);
 	if (strcmp(t->state, "STARTED")) {
-		*out = f5_error(400, "Transaction %s is in state %s; commands can only be added "
-				"while it is STARTED.", id, t->state);
+		*out = f5_error(400,
+		                "Transaction %s is in state %s; commands can only be added "
+		                "while it is STARTED.",
+		                id, t->state);
 		return 400;
 	}
 	if (!ltm_known_path(rest)) {
-		*out = f5_rest_error(s, 404, "URI path /mgmt/tm/%s not registered.  Please verify "
-				     "URI is supported and wait for /available suffix to be "
-				     "responsive.", rest);
+		*out = f5_rest_error(s, 404,
+		                     "URI path /mgmt/tm/%s not registered.  Please verify "
+		                     "URI is supported and wait for /available suffix to be "
+		                     "responsive.",
+		                     rest);
 		return 404;
 	}
 	if (strcmp(method, "DELETE") && !json_is_object(body)) {
@@ -176,8 +179,10 @@ static int txn_create(struct sim *s, json_t *body, json_t **out)
 	t->id = now > s->next_txn ? now : s->next_txn + 1;
 	s->next_txn = t->id;
 	t->state = "STARTED";
-	t->timeout_s = json_is_integer(to) && json_integer_value(to) > 0 &&
-		       json_integer_value(to) <= 86400 ? (int)json_integer_value(to) : 120;
+	t->timeout_s =
+	        json_is_integer(to) && json_integer_value(to) > 0 && json_integer_value(to) <= 86400
+	                ? (int)json_integer_value(to)
+	                : 120;
 	t->last_ms = sim_now_ms();
 	snprintf(key, sizeof(key), "%lld", t->id);
 	e = table_put(&s->txns, key);
@@ -216,7 +221,8 @@ static int txn_commit(struct sim *s, struct txn *t, int validate_only, json_t **
 
 			store_undo_rollback(&s->store);
 			t->state = "FAILED";
-			snprintf(t->failure, sizeof(t->failure), "%s", msg ? msg : "command failed");
+			snprintf(t->failure, sizeof(t->failure), "%s",
+			         msg ? msg : "command failed");
 			json_decref(res);
 			*out = f5_error(rc, "transaction failed:%s", t->failure);
 			t->last_ms = sim_now_ms();
@@ -253,14 +259,14 @@ static int txn_patch(struct sim *s, struct txn *t, json_t *body, json_t **out)
 	}
 	if (strcmp(t->state, "STARTED")) {
 		*out = f5_error(400, "Transaction %lld is in state %s and cannot be committed.",
-				t->id, t->state);
+		                t->id, t->state);
 		return 400;
 	}
 	return txn_commit(s, t, json_is_true(json_object_get(body, "validateOnly")), out);
 }
 
-static int txn_cmd(struct sim *s, struct txn *t, const char *method, const char *cid,
-		   json_t *body, json_t **out)
+static int txn_cmd(struct sim *s, struct txn *t, const char *method, const char *cid, json_t *body,
+                   json_t **out)
 {
 	size_t i;
 	long long want = atoll(cid);
@@ -305,8 +311,8 @@ static int txn_list(struct sim *s, json_t **out)
 	purge_expired(s);
 	for (e = s->txns.head; e; e = e->next)
 		json_array_append_new(items, txn_json(e->aux));
-	*out = json_pack("{s:s, s:s, s:o}", "kind", "tm:transactioncollectionstate",
-			 "selfLink", F5SIM_LINK "transaction?ver=" F5SIM_VER, "items", items);
+	*out = json_pack("{s:s, s:s, s:o}", "kind", "tm:transactioncollectionstate", "selfLink",
+	                 F5SIM_LINK "transaction?ver=" F5SIM_VER, "items", items);
 	return 200;
 }
 
@@ -320,12 +326,11 @@ static int txn_commands(struct txn *t, json_t **out)
 		json_array_append_new(items, cmd_json(t, i));
 	snprintf(link, sizeof(link), F5SIM_LINK "transaction/%lld/commands?ver=" F5SIM_VER, t->id);
 	*out = json_pack("{s:s, s:s, s:o}", "kind", "tm:transaction:commandscollectionstate",
-			 "selfLink", link, "items", items);
+	                 "selfLink", link, "items", items);
 	return 200;
 }
 
-int txn_handle(struct sim *s, const char *method, const char *rest, json_t *body,
-	       json_t **out)
+int txn_handle(struct sim *s, const char *method, const char *rest, json_t *body, json_t **out)
 {
 	char id[64];
 	struct txn *t;
@@ -364,7 +369,7 @@ int txn_handle(struct sim *s, const char *method, const char *rest, json_t *body
 	} else if (!strncmp(rest, "/commands/", 10)) {
 		return txn_cmd(s, t, method, rest + 10, body, out);
 	}
-	*out = f5_error(405, "Method %s is not allowed on /mgmt/tm/transaction/%s%s", method,
-			id, rest);
+	*out = f5_error(405, "Method %s is not allowed on /mgmt/tm/transaction/%s%s", method, id,
+	                rest);
 	return 405;
 }

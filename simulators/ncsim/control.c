@@ -23,13 +23,14 @@ struct body {
 };
 
 static const char *const cap_names[] = {
-	"candidate", "confirmed-commit", "validate", "rollback-on-error",
-	"writable-running", "startup", "xpath",
+        "candidate",        "confirmed-commit", "validate", "rollback-on-error",
+        "writable-running", "startup",          "xpath",
 };
 
 static json_t *device_json(struct ncdev *dev)
 {
-	json_t *o = json_object(), *caps = json_array(), *sess = json_array(), *locks = json_object();
+	json_t *o = json_object(), *caps = json_array(), *sess = json_array(),
+	       *locks = json_object();
 	struct ncsim *sim = dev->sim;
 
 	for (unsigned i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
@@ -79,10 +80,10 @@ static json_t *log_json(struct ncdev *dev, unsigned long long since)
 	for (uint64_t s = first > since ? first : since; s < dev->log_seq; s++) {
 		struct rpc_log_entry *le = &dev->log[s % NCSIM_LOG_SIZE];
 
-		json_array_append_new(a, json_pack("{s:I, s:i, s:s, s:s, s:I}", "seq",
-						   (json_int_t)le->seq, "session_id", (int)le->session_id,
-						   "op", le->op, "xml", le->xml ? le->xml : "",
-						   "at_ms", (json_int_t)le->at_ms));
+		json_array_append_new(
+		        a, json_pack("{s:I, s:i, s:s, s:s, s:I}", "seq", (json_int_t)le->seq,
+		                     "session_id", (int)le->session_id, "op", le->op, "xml",
+		                     le->xml ? le->xml : "", "at_ms", (json_int_t)le->at_ms));
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return json_pack("{s:o}", "entries", a);
@@ -105,8 +106,8 @@ static json_t *faults_json(struct ncdev *dev)
 	f = dev->faults;
 	pthread_mutex_unlock(&dev->lock);
 	return json_pack("{s:i, s:b, s:b, s:b}", "latency_ms", f.latency_ms, "reject_next_commit",
-			 f.reject_next_commit, "fail_validation", f.fail_validation,
-			 "drop_next_rpc", f.drop_next_rpc);
+	                 f.reject_next_commit, "fail_validation", f.fail_validation,
+	                 "drop_next_rpc", f.drop_next_rpc);
 }
 
 static int set_faults(struct ncdev *dev, json_t *in)
@@ -152,8 +153,9 @@ static const char *put_running(struct ncdev *dev, const char *xml)
 	struct lyd_node *tree = NULL;
 	struct nc_server_reply *r;
 
-	if (xml && xml[0] && lyd_parse_data_mem(dev->sim->ctx, xml, LYD_XML, LYD_PARSE_ONLY |
-					     LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, 0, &tree))
+	if (xml && xml[0] &&
+	    lyd_parse_data_mem(dev->sim->ctx, xml, LYD_XML,
+	                       LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, 0, &tree))
 		return "cannot parse the XML body";
 	pthread_mutex_lock(&dev->lock);
 	r = ds_validate_tree(dev, &tree);
@@ -163,7 +165,7 @@ static const char *put_running(struct ncdev *dev, const char *xml)
 		if (!dev->candidate_dirty) {
 			ds_set(dev, DS_CANDIDATE, NULL);
 			lyd_dup_siblings(dev->ds[DS_RUNNING], NULL, LYD_DUP_RECURSIVE,
-					 &dev->ds[DS_CANDIDATE]);
+			                 &dev->ds[DS_CANDIDATE]);
 		}
 		ds_persist(dev);
 	}
@@ -177,10 +179,10 @@ static const char *put_running(struct ncdev *dev, const char *xml)
 }
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, char *text,
-				 const char *type)
+                                 const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text,
-								 MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+	        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
 
 	MHD_add_response_header(r, "Content-Type", type);
@@ -202,12 +204,12 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 	return send_json(c, status, json_pack("{s:s}", "error", msg));
 }
 
-static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c,
-				    const char *method, const char *rest, struct body *b);
+static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c, const char *method,
+                                    const char *rest, struct body *b);
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *upload,
-			       size_t *upload_size, void **con_cls)
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
 	struct ncsim *sim = cls;
 	struct body *b = *con_cls;
@@ -227,13 +229,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES;
 	}
 	if (!strcmp(url, "/info"))
-		return send_json(c, 200, json_pack("{s:i, s:s, s:s?, s:s?, s:i, s:s?}", "devices",
-						   sim->ndev, "transport",
-						   sim->opts.unix_dir ? "unix" : "ssh",
-						   "hostkey_fingerprint", sim->host_key_fpr,
-						   "hostkey", sim->host_key_pub,
-						   "base_port", sim->opts.ssh_base_port,
-						   "unix_dir", sim->opts.unix_dir));
+		return send_json(c, 200,
+		                 json_pack("{s:i, s:s, s:s?, s:s?, s:i, s:s?}", "devices",
+		                           sim->ndev, "transport",
+		                           sim->opts.unix_dir ? "unix" : "ssh",
+		                           "hostkey_fingerprint", sim->host_key_fpr, "hostkey",
+		                           sim->host_key_pub, "base_port", sim->opts.ssh_base_port,
+		                           "unix_dir", sim->opts.unix_dir));
 	if (!strcmp(url, "/devices")) {
 		json_t *a = json_array();
 
@@ -248,7 +250,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 /* Applies a route to one device; "all" is used for '*'. */
 static enum MHD_Result one_device(struct ncsim *sim, struct MHD_Connection *c, struct ncdev *dev,
-				  const char *method, const char *what, struct body *b, json_t *in)
+                                  const char *method, const char *what, struct body *b, json_t *in)
 {
 	int get = !strcmp(method, "GET");
 
@@ -281,8 +283,8 @@ static enum MHD_Result one_device(struct ncsim *sim, struct MHD_Connection *c, s
 	return send_error(c, 404, "no such route");
 }
 
-static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c,
-				    const char *method, const char *rest, struct body *b)
+static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c, const char *method,
+                                    const char *rest, struct body *b)
 {
 	const char *slash = strchr(rest, '/'), *what = slash ? slash + 1 : "";
 	int all = rest[0] == '*', idx = atoi(rest);
@@ -291,7 +293,8 @@ static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c,
 
 	if (!all && (rest[0] < '0' || rest[0] > '9' || idx < 0 || idx >= sim->ndev))
 		return send_error(c, 404, "no such device");
-	if (!strcmp(method, "POST") && (!strcmp(what, "faults") || !strcmp(what, "drop-sessions"))) {
+	if (!strcmp(method, "POST") &&
+	    (!strcmp(what, "faults") || !strcmp(what, "drop-sessions"))) {
 		if (!strcmp(what, "faults")) {
 			in = json_loads(b->data ? b->data : "{}", 0, &jerr);
 			if (!json_is_object(in)) {
@@ -314,7 +317,7 @@ static enum MHD_Result device_route(struct ncsim *sim, struct MHD_Connection *c,
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		      enum MHD_RequestTerminationCode toe)
+                      enum MHD_RequestTerminationCode toe)
 {
 	struct body *b = *con_cls;
 
@@ -327,7 +330,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 int control_start(struct ncsim *sim, const char *spec)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char host[64];
 	const char *colon = strrchr(spec, ':');
 	size_t hl;
@@ -339,11 +342,10 @@ int control_start(struct ncsim *sim, const char *spec)
 	sa.sin_port = htons((uint16_t)atoi(colon + 1));
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		return -1;
-	sim->control = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-					ntohs(sa.sin_port), NULL, NULL, handler, sim,
-					MHD_OPTION_SOCK_ADDR, &sa,
-					MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-					MHD_OPTION_END);
+	sim->control =
+	        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	                         ntohs(sa.sin_port), NULL, NULL, handler, sim, MHD_OPTION_SOCK_ADDR,
+	                         &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
 	return sim->control ? 0 : -1;
 }
 

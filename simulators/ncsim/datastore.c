@@ -21,13 +21,13 @@
 
 const char *ds_name(enum ds_id ds)
 {
-	static const char *const names[] = { "running", "candidate", "startup" };
+	static const char *const names[] = {"running", "candidate", "startup"};
 
 	return names[ds];
 }
 
 int ds_parse_name(const struct lyd_node *parent, const char *container, enum ds_id *ds,
-		  struct lyd_node **inline_config)
+                  struct lyd_node **inline_config)
 {
 	struct lyd_node *c = NULL, *child;
 	const char *n;
@@ -52,7 +52,7 @@ int ds_parse_name(const struct lyd_node *parent, const char *container, enum ds_
 
 /* Parses the content of an anyxml/anydata node (e.g. <config>) as data. */
 int ds_any_to_tree(const struct ly_ctx *ctx, const struct lyd_node *any, struct lyd_node **tree,
-		   uint32_t parse_opts)
+                   uint32_t parse_opts)
 {
 	char *xml = NULL;
 	LY_ERR rc;
@@ -101,8 +101,8 @@ struct nc_server_reply *ds_validate_tree(struct ncdev *dev, struct lyd_node **tr
 
 	if (dev->faults.fail_validation) {
 		lyd_free_all(copy);
-		return reply_err(ctx, NC_ERR_OP_FAILED, "validation failed (fault injected by ncsim)",
-				 NULL);
+		return reply_err(ctx, NC_ERR_OP_FAILED,
+		                 "validation failed (fault injected by ncsim)", NULL);
 	}
 	ly_err_clean((struct ly_ctx *)ctx, NULL);
 	if (lyd_validate_all(&copy, ctx, LYD_VALIDATE_NO_STATE, NULL))
@@ -142,7 +142,7 @@ struct nc_server_reply *ds_get(struct ncsess *s, struct lyd_node *rpc, int confi
 	if ((src == DS_CANDIDATE && !(dev->caps & CAP_CANDIDATE)) ||
 	    (src == DS_STARTUP && !(dev->caps & CAP_STARTUP)))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED,
-				 "this device does not have that datastore", NULL);
+		                 "this device does not have that datastore", NULL);
 	pthread_mutex_lock(&dev->lock);
 	data = dup_tree(dev->ds[src]);
 	pthread_mutex_unlock(&dev->lock);
@@ -196,13 +196,14 @@ struct nc_server_reply *ds_copy_config(struct ncsess *s, struct lyd_node *rpc)
 	int k;
 
 	if (ds_parse_name(rpc, "target", &target, NULL) || !writable(dev, target))
-		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "target datastore is not writable here",
-				 NULL);
+		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED,
+		                 "target datastore is not writable here", NULL);
 	k = ds_parse_name(rpc, "source", &src, &cfg);
 	if (k < 0)
-		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "unsupported source (no :url)", NULL);
-	if (k == 1 && ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT |
-				     LYD_PARSE_NO_STATE))
+		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "unsupported source (no :url)",
+		                 NULL);
+	if (k == 1 &&
+	    ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
 		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
 	pthread_mutex_lock(&dev->lock);
 	if (k == 0)
@@ -261,8 +262,8 @@ struct nc_server_reply *ds_validate(struct ncsess *s, struct lyd_node *rpc)
 	k = ds_parse_name(rpc, "source", &src, &cfg);
 	if (k < 0 || (k == 0 && src == DS_CANDIDATE && !(dev->caps & CAP_CANDIDATE)))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "unsupported source", NULL);
-	if (k == 1 && ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT |
-				     LYD_PARSE_NO_STATE))
+	if (k == 1 &&
+	    ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
 		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
 	pthread_mutex_lock(&dev->lock);
 	if (k == 0)
@@ -282,35 +283,37 @@ static const char *leaf_str(const struct lyd_node *rpc, const char *name)
 
 /* Checks who may commit while a confirmed commit is pending. */
 static struct nc_server_reply *check_confirming(struct ncsess *s, const struct ly_ctx *ctx,
-						const char *persist_id)
+                                                const char *persist_id)
 {
 	struct confirmed *cc = &s->dev->cc;
 	char msg[160];
 
 	if (!cc->pending)
 		return persist_id ? reply_err(ctx, NC_ERR_INVALID_VALUE,
-					      "no persistent confirmed commit is pending",
-					      "/ietf-netconf:commit/persist-id") : NULL;
+		                              "no persistent confirmed commit is pending",
+		                              "/ietf-netconf:commit/persist-id")
+		                  : NULL;
 	if (cc->persist) {
 		if (!persist_id || strcmp(persist_id, cc->persist))
 			return reply_err(ctx, NC_ERR_INVALID_VALUE,
-					 "persist-id does not match the pending confirmed commit",
-					 "/ietf-netconf:commit/persist-id");
+			                 "persist-id does not match the pending confirmed commit",
+			                 "/ietf-netconf:commit/persist-id");
 		return NULL;
 	}
 	if (persist_id)
 		return reply_err(ctx, NC_ERR_INVALID_VALUE,
-				 "the pending confirmed commit has no persist token",
-				 "/ietf-netconf:commit/persist-id");
+		                 "the pending confirmed commit has no persist token",
+		                 "/ietf-netconf:commit/persist-id");
 	if (cc->owner != s->id) {
-		snprintf(msg, sizeof(msg), "a confirmed commit of session %u is pending", cc->owner);
+		snprintf(msg, sizeof(msg), "a confirmed commit of session %u is pending",
+		         cc->owner);
 		return reply_err(ctx, NC_ERR_IN_USE, msg, NULL);
 	}
 	return NULL;
 }
 
 static struct nc_server_reply *commit_checks(struct ncsess *s, const struct ly_ctx *ctx,
-					     const char *persist_id)
+                                             const char *persist_id)
 {
 	struct ncdev *dev = s->dev;
 	struct nc_server_reply *r;
@@ -324,7 +327,7 @@ static struct nc_server_reply *commit_checks(struct ncsess *s, const struct ly_c
 	if (dev->faults.reject_next_commit) {
 		dev->faults.reject_next_commit = 0;
 		return reply_err(ctx, NC_ERR_OP_FAILED, "commit rejected (fault injected by ncsim)",
-				 NULL);
+		                 NULL);
 	}
 	return ds_validate_tree(dev, &dev->ds[DS_CANDIDATE]);
 }
@@ -344,7 +347,7 @@ struct nc_server_reply *ds_commit(struct ncsess *s, struct lyd_node *rpc)
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "no :candidate capability", NULL);
 	if ((confirmed || persist_id) && !(dev->caps & CAP_CONFIRMED_COMMIT))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "no :confirmed-commit capability",
-				 NULL);
+		                 NULL);
 	pthread_mutex_lock(&dev->lock);
 	if ((r = commit_checks(s, ctx, persist_id))) {
 		pthread_mutex_unlock(&dev->lock);
@@ -413,7 +416,7 @@ struct nc_server_reply *ds_cancel_commit(struct ncsess *s, struct lyd_node *rpc)
 
 	if (!(dev->caps & CAP_CONFIRMED_COMMIT))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "no :confirmed-commit capability",
-				 NULL);
+		                 NULL);
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->cc.pending)
 		r = reply_err(ctx, NC_ERR_OP_FAILED, "no confirmed commit is pending", NULL);
@@ -484,9 +487,9 @@ static int read_tree(struct ncdev *dev, const char *file, struct lyd_node **tree
 	if (stat(path, &st))
 		return 1;
 	if (st.st_size == 0)
-		return 0;       /* an empty datastore */
-	if (lyd_parse_data_path(dev->sim->ctx, path, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_STRICT |
-				LYD_PARSE_NO_STATE, 0, tree)) {
+		return 0; /* an empty datastore */
+	if (lyd_parse_data_path(dev->sim->ctx, path, LYD_XML,
+	                        LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, 0, tree)) {
 		ncsim_log("%s: cannot load %s", dev->name, path);
 		return -1;
 	}

@@ -30,8 +30,8 @@ struct edit_ctx {
 
 static int parse_eop(const char *v, enum eop def)
 {
-	static const char *const names[] = { "merge", "replace", "create", "delete", "remove",
-					     "none" };
+	static const char *const names[] = {"merge",  "replace", "create",
+	                                    "delete", "remove",  "none"};
 
 	for (int i = 0; v && i < 6; i++)
 		if (!strcmp(v, names[i]))
@@ -42,7 +42,8 @@ static int parse_eop(const char *v, enum eop def)
 static enum eop node_eop(const struct lyd_node *e, enum eop inherited)
 {
 	for (const struct lyd_meta *m = e->meta; m; m = m->next)
-		if (!strcmp(m->name, "operation") && !strcmp(m->annotation->module->name, "ietf-netconf"))
+		if (!strcmp(m->name, "operation") &&
+		    !strcmp(m->annotation->module->name, "ietf-netconf"))
 			return parse_eop(lyd_get_meta_value(m), inherited);
 	return inherited;
 }
@@ -67,7 +68,7 @@ static void add_error(struct edit_ctx *ec, NC_ERR tag, const char *what, const s
 }
 
 static struct lyd_node *find_match(struct lyd_node *parent, struct lyd_node **top,
-				   const struct lyd_node *e)
+                                   const struct lyd_node *e)
 {
 	struct lyd_node *siblings = parent ? lyd_child(parent) : *top, *match = NULL;
 
@@ -105,7 +106,7 @@ static void free_node(struct lyd_node **top, struct lyd_node *n)
 }
 
 static int insert_copy(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_node **top,
-		       const struct lyd_node *e)
+                       const struct lyd_node *e)
 {
 	struct lyd_node *copy = NULL;
 
@@ -119,7 +120,7 @@ static int insert_copy(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_
 }
 
 static int apply_siblings(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_node **top,
-			  const struct lyd_node *first, enum eop def);
+                          const struct lyd_node *first, enum eop def);
 
 static int only_keys(const struct lyd_node *n)
 {
@@ -131,7 +132,7 @@ static int only_keys(const struct lyd_node *n)
 
 /* merge or none on an inner node: descend, creating the node if needed. */
 static int apply_inner(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_node **top,
-		       const struct lyd_node *e, struct lyd_node *match, enum eop op)
+                       const struct lyd_node *e, struct lyd_node *match, enum eop op)
 {
 	int created = 0, rc;
 
@@ -146,14 +147,14 @@ static int apply_inner(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_
 	}
 	rc = apply_siblings(ec, match, top, lyd_child(e), op);
 	if (created && op == EOP_NONE && only_keys(match))
-		free_node(top, match);      /* nothing below needed it */
+		free_node(top, match); /* nothing below needed it */
 	else if (created)
 		ec->changed = 1;
 	return rc;
 }
 
 static int apply_node(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_node **top,
-		      const struct lyd_node *e, enum eop inherited)
+                      const struct lyd_node *e, enum eop inherited)
 {
 	enum eop op = node_eop(e, inherited);
 	struct lyd_node *match = find_match(parent, top, e);
@@ -211,7 +212,7 @@ static int apply_node(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_n
 }
 
 static int apply_siblings(struct edit_ctx *ec, struct lyd_node *parent, struct lyd_node **top,
-			  const struct lyd_node *first, enum eop def)
+                          const struct lyd_node *first, enum eop def)
 {
 	int rc = 0;
 
@@ -256,7 +257,7 @@ struct edit_req {
 };
 
 static struct nc_server_reply *parse_req(struct ncsess *s, struct lyd_node *rpc,
-					 struct edit_req *rq)
+                                         struct edit_req *rq)
 {
 	const struct ly_ctx *ctx = LYD_CTX(rpc);
 	struct ncdev *dev = s->dev;
@@ -270,7 +271,7 @@ static struct nc_server_reply *parse_req(struct ncsess *s, struct lyd_node *rpc,
 	    (rq->target == DS_RUNNING && !(dev->caps & CAP_WRITABLE_RUNNING)) ||
 	    rq->target == DS_STARTUP)
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED,
-				 "edit-config target is not writable on this device", NULL);
+		                 "edit-config target is not writable on this device", NULL);
 	rq->defop = parse_eop(opt_str(rpc, "default-operation", "merge"), EOP_MERGE);
 	rq->test_only = !strcmp(test, "test-only");
 	rq->test_then_set = !strcmp(test, "test-then-set");
@@ -278,14 +279,15 @@ static struct nc_server_reply *parse_req(struct ncsess *s, struct lyd_node *rpc,
 	rq->cont = !strcmp(err, "continue-on-error");
 	if (rq->rollback && !(dev->caps & CAP_ROLLBACK_ON_ERROR))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "no :rollback-on-error capability",
-				 "/ietf-netconf:edit-config/error-option");
+		                 "/ietf-netconf:edit-config/error-option");
 	if (rq->test_only && !(dev->caps & CAP_VALIDATE))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "test-only needs :validate",
-				 "/ietf-netconf:edit-config/test-option");
+		                 "/ietf-netconf:edit-config/test-option");
 	if (lyd_find_path(rpc, "config", 0, &cfg))
-		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "only inline <config> (no :url)", NULL);
-	if (ds_any_to_tree(ctx, cfg, &rq->edit, LYD_PARSE_ONLY | LYD_PARSE_STRICT |
-			   LYD_PARSE_NO_STATE))
+		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "only inline <config> (no :url)",
+		                 NULL);
+	if (ds_any_to_tree(ctx, cfg, &rq->edit,
+	                   LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
 		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
 	return NULL;
 }
@@ -293,7 +295,7 @@ static struct nc_server_reply *parse_req(struct ncsess *s, struct lyd_node *rpc,
 struct nc_server_reply *edit_config(struct ncsess *s, struct lyd_node *rpc)
 {
 	struct ncdev *dev = s->dev;
-	struct edit_ctx ec = { .ctx = LYD_CTX(rpc) };
+	struct edit_ctx ec = {.ctx = LYD_CTX(rpc)};
 	struct nc_server_reply *r;
 	struct lyd_node *work = NULL;
 	struct edit_req rq;
@@ -307,7 +309,7 @@ struct nc_server_reply *edit_config(struct ncsess *s, struct lyd_node *rpc)
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "%s is locked by session %u", ds_name(rq.target),
-			 dev->locks[rq.target]);
+		         dev->locks[rq.target]);
 		r = reply_err(ec.ctx, NC_ERR_IN_USE, msg, NULL);
 		goto out;
 	}
@@ -338,14 +340,16 @@ struct nc_server_reply *edit_config(struct ncsess *s, struct lyd_node *rpc)
 	if (rq.target == DS_CANDIDATE) {
 		const struct lyd_node *c = dev->ds[DS_CANDIDATE], *run = dev->ds[DS_RUNNING];
 
-		dev->candidate_dirty = (c || run) && (!c || !run ||
-			lyd_compare_siblings(c, run, LYD_COMPARE_FULL_RECURSION) != LY_SUCCESS);
+		dev->candidate_dirty =
+		        (c || run) &&
+		        (!c || !run ||
+		         lyd_compare_siblings(c, run, LYD_COMPARE_FULL_RECURSION) != LY_SUCCESS);
 	} else {
 		if (!dev->candidate_dirty) {
 			lyd_free_all(dev->ds[DS_CANDIDATE]);
 			dev->ds[DS_CANDIDATE] = NULL;
 			lyd_dup_siblings(dev->ds[DS_RUNNING], NULL, LYD_DUP_RECURSIVE,
-					 &dev->ds[DS_CANDIDATE]);
+			                 &dev->ds[DS_CANDIDATE]);
 		}
 		ds_persist(dev);
 	}

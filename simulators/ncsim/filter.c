@@ -34,7 +34,7 @@ static const char *fnode_name(const struct lyd_node *n)
 }
 
 static const struct lys_module *fnode_module(const struct ly_ctx *ctx, const struct lyd_node *n,
-					     const struct lys_module *parent_mod)
+                                             const struct lys_module *parent_mod)
 {
 	const struct lyd_node_opaq *o = (const void *)n;
 	const struct lys_module *m;
@@ -64,8 +64,7 @@ static void fnode_text(const struct lyd_node *n, char *buf, size_t len)
 		buf[--l] = '\0';
 }
 
-static void append_pred(char *path, size_t len, const char *mod, const char *name,
-			const char *val)
+static void append_pred(char *path, size_t len, const char *mod, const char *name, const char *val)
 {
 	size_t l = strlen(path);
 	char q = strchr(val, '\'') ? '"' : '\'';
@@ -74,15 +73,15 @@ static void append_pred(char *path, size_t len, const char *mod, const char *nam
 }
 
 static int subtree_to_xpath(const struct ly_ctx *ctx, const struct lyd_node *f,
-			    const char *parent_path, const struct lys_module *parent_mod,
-			    struct xpaths *xp)
+                            const char *parent_path, const struct lys_module *parent_mod,
+                            struct xpaths *xp)
 {
 	const struct lys_module *mod = fnode_module(ctx, f, parent_mod);
 	char path[4096], sub[4200], text[1024];
 	int selects = 0;
 
 	if (!mod)
-		return 0;       /* unknown namespace: matches nothing */
+		return 0; /* unknown namespace: matches nothing */
 	snprintf(path, sizeof(path), "%s/%s:%s", parent_path, mod->name, fnode_name(f));
 	for (const struct lyd_node *c = lyd_child(f); c; c = c->next) {
 		const struct lys_module *cm = fnode_module(ctx, c, mod);
@@ -137,7 +136,8 @@ static char *map_prefixes(const struct ly_ctx *ctx, const char *in)
 				p++;
 			if (*p == ':' && p[1] != ':') {
 				while ((m = ly_ctx_get_module_iter(ctx, &idx))) {
-					if (m->implemented && strlen(m->prefix) == (size_t)(p - s) &&
+					if (m->implemented &&
+					    strlen(m->prefix) == (size_t)(p - s) &&
 					    !strncmp(m->prefix, s, p - s)) {
 						o += snprintf(out + o, cap - o, "%s", m->name);
 						mapped = 1;
@@ -157,8 +157,8 @@ static char *map_prefixes(const struct ly_ctx *ctx, const char *in)
 	return out;
 }
 
-static int collect(const struct lyd_node *data, const char *xpath, struct lyd_node **out,
-		   char *err, size_t errlen)
+static int collect(const struct lyd_node *data, const char *xpath, struct lyd_node **out, char *err,
+                   size_t errlen)
 {
 	struct ly_set *set = NULL;
 
@@ -172,7 +172,7 @@ static int collect(const struct lyd_node *data, const char *xpath, struct lyd_no
 		struct lyd_node *dup = NULL, *top;
 
 		if (lyd_dup_single(set->dnodes[i], NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS,
-				   &dup))
+		                   &dup))
 			continue;
 		for (top = dup; top->parent; top = lyd_parent(top))
 			;
@@ -186,16 +186,16 @@ static int collect(const struct lyd_node *data, const char *xpath, struct lyd_no
 }
 
 int filter_apply(const struct ly_ctx *ctx, const struct lyd_node *rpc, struct lyd_node *data,
-		 struct lyd_node **out, char *err, size_t errlen)
+                 struct lyd_node **out, char *err, size_t errlen)
 {
 	struct lyd_node *f = NULL;
 	struct lyd_meta *type, *sel;
-	struct xpaths xp = { 0 };
+	struct xpaths xp = {0};
 	int rc = 0;
 
 	*out = NULL;
 	if (lyd_find_path(rpc, "filter", 0, &f)) {
-		*out = data;    /* no filter: everything */
+		*out = data; /* no filter: everything */
 		return 0;
 	}
 	type = lyd_find_meta(f->meta, NULL, "ietf-netconf:type");

@@ -63,23 +63,24 @@ void ncsim_log(const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ncsim --devices N (--ssh-base-port P | --unix-dir DIR) [--address ADDR]\n"
-		"             [--models DIR] [--state-dir DIR] [--config FILE] [--host-key FILE]\n"
-		"             [--auth-user USER:PASS]... [--authorized-keys FILE]\n"
-		"             [--writable-running-devices LIST] [--control ADDR:PORT]\n"
-		"             [--workers N] [--verbose]\n");
+	        "usage: ncsim --devices N (--ssh-base-port P | --unix-dir DIR) [--address ADDR]\n"
+	        "             [--models DIR] [--state-dir DIR] [--config FILE] [--host-key FILE]\n"
+	        "             [--auth-user USER:PASS]... [--authorized-keys FILE]\n"
+	        "             [--writable-running-devices LIST] [--control ADDR:PORT]\n"
+	        "             [--workers N] [--verbose]\n");
 }
 
 static unsigned caps_from_names(json_t *arr, const char *where)
 {
-	static const char *const names[] = { "candidate", "confirmed-commit", "validate",
-					     "rollback-on-error", "writable-running", "startup",
-					     "xpath" };
+	static const char *const names[] = {
+	        "candidate",        "confirmed-commit", "validate", "rollback-on-error",
+	        "writable-running", "startup",          "xpath"};
 	unsigned caps = 0;
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		unsigned bit = 0;
 
 		for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++)
@@ -101,7 +102,7 @@ static int load_config(struct ncsim *sim, json_t **out)
 
 	if (!root || !json_is_object(root)) {
 		ncsim_log("%s:%d: %s", sim->opts.config_file, err.line,
-			  root ? "top level must be an object" : err.text);
+		          root ? "top level must be an object" : err.text);
 		json_decref(root);
 		return -1;
 	}
@@ -117,18 +118,21 @@ static void apply_config(struct ncsim *sim, json_t *root)
 	const char *key;
 	size_t i;
 
-	json_array_foreach(wr, i, v)
-		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    json_integer_value(v) < sim->ndev)
-			sim->devs[json_integer_value(v)].caps = CAPS_RUNNING_PROFILE;
+	json_array_foreach(wr, i, v) if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	                                 json_integer_value(v) < sim->ndev)
+	        sim->devs[json_integer_value(v)]
+	                .caps = CAPS_RUNNING_PROFILE;
 	devs = json_object_get(root, "device");
-	json_object_foreach(devs, key, v) {
+	json_object_foreach(devs, key, v)
+	{
 		int idx = atoi(key);
-		json_t *caps = json_object_get(v, "capabilities"), *f = json_object_get(v, "faults");
+		json_t *caps = json_object_get(v, "capabilities"),
+		       *f = json_object_get(v, "faults");
 		char where[64];
 
 		if (idx < 0 || idx >= sim->ndev) {
-			ncsim_log("%s: device \"%s\" out of range, ignored", sim->opts.config_file, key);
+			ncsim_log("%s: device \"%s\" out of range, ignored", sim->opts.config_file,
+			          key);
 			continue;
 		}
 		snprintf(where, sizeof(where), "%s: device %d", sim->opts.config_file, idx);
@@ -136,19 +140,29 @@ static void apply_config(struct ncsim *sim, json_t *root)
 			sim->devs[idx].caps = caps_from_names(caps, where);
 		if (json_is_integer(json_object_get(f, "latency_ms")))
 			sim->devs[idx].faults.latency_ms =
-				(int)json_integer_value(json_object_get(f, "latency_ms"));
+			        (int)json_integer_value(json_object_get(f, "latency_ms"));
 	}
 }
 
 static int parse_args(struct ncsim *sim, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "devices", 1, 0, 'n' }, { "ssh-base-port", 1, 0, 'p' }, { "unix-dir", 1, 0, 'u' },
-		{ "address", 1, 0, 'a' }, { "models", 1, 0, 'm' }, { "state-dir", 1, 0, 's' },
-		{ "config", 1, 0, 'c' }, { "host-key", 1, 0, 'k' }, { "auth-user", 1, 0, 'U' },
-		{ "authorized-keys", 1, 0, 'K' }, { "writable-running-devices", 1, 0, 'w' },
-		{ "control", 1, 0, 'C' }, { "workers", 1, 0, 'W' }, { "verbose", 0, 0, 'v' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	        {"devices", 1, 0, 'n'},
+	        {"ssh-base-port", 1, 0, 'p'},
+	        {"unix-dir", 1, 0, 'u'},
+	        {"address", 1, 0, 'a'},
+	        {"models", 1, 0, 'm'},
+	        {"state-dir", 1, 0, 's'},
+	        {"config", 1, 0, 'c'},
+	        {"host-key", 1, 0, 'k'},
+	        {"auth-user", 1, 0, 'U'},
+	        {"authorized-keys", 1, 0, 'K'},
+	        {"writable-running-devices", 1, 0, 'w'},
+	        {"control", 1, 0, 'C'},
+	        {"workers", 1, 0, 'W'},
+	        {"verbose", 0, 0, 'v'},
+	        {"help", 0, 0, 'h'},
+	        {0, 0, 0, 0},
 	};
 	struct ncsim_opts *o = &sim->opts;
 	int c;
@@ -158,26 +172,54 @@ static int parse_args(struct ncsim *sim, int argc, char **argv)
 	o->workers = 4;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'n': o->devices = atoi(optarg); break;
-		case 'p': o->ssh_base_port = atoi(optarg); break;
-		case 'u': o->unix_dir = optarg; break;
-		case 'a': o->address = optarg; break;
-		case 'm': o->models_dir = optarg; break;
-		case 's': o->state_dir = optarg; break;
-		case 'c': o->config_file = optarg; break;
-		case 'k': o->host_key = optarg; break;
+		case 'n':
+			o->devices = atoi(optarg);
+			break;
+		case 'p':
+			o->ssh_base_port = atoi(optarg);
+			break;
+		case 'u':
+			o->unix_dir = optarg;
+			break;
+		case 'a':
+			o->address = optarg;
+			break;
+		case 'm':
+			o->models_dir = optarg;
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'c':
+			o->config_file = optarg;
+			break;
+		case 'k':
+			o->host_key = optarg;
+			break;
 		case 'U':
 			if (o->n_auth_users < 16 && strchr(optarg, ':'))
 				o->auth_users[o->n_auth_users++] = optarg;
 			else
 				return ncsim_log("--auth-user wants USER:PASS (at most 16)"), -1;
 			break;
-		case 'K': o->authorized_keys = optarg; break;
-		case 'w': o->writable_running = optarg; break;
-		case 'C': o->control = optarg; break;
-		case 'W': o->workers = atoi(optarg); break;
-		case 'v': o->verbose = 1; break;
-		default: usage(); return -1;
+		case 'K':
+			o->authorized_keys = optarg;
+			break;
+		case 'w':
+			o->writable_running = optarg;
+			break;
+		case 'C':
+			o->control = optarg;
+			break;
+		case 'W':
+			o->workers = atoi(optarg);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		default:
+			usage();
+			return -1;
 		}
 	}
 	return 0;
@@ -216,7 +258,8 @@ static int setup_devices(struct ncsim *sim)
 		d->caps = CAPS_CANDIDATE_PROFILE;
 		snprintf(d->name, sizeof(d->name), "dev%d", i);
 		pthread_mutex_init(&d->lock, NULL);
-		if (sim->opts.state_dir && asprintf(&d->state_dir, "%s/dev%d", sim->opts.state_dir, i) < 0)
+		if (sim->opts.state_dir &&
+		    asprintf(&d->state_dir, "%s/dev%d", sim->opts.state_dir, i) < 0)
 			return -1;
 	}
 	for (const char *p = sim->opts.writable_running; p && *p;) {
@@ -225,7 +268,8 @@ static int setup_devices(struct ncsim *sim)
 
 		if (end == p || idx < 0 || idx >= sim->ndev)
 			return ncsim_log("--writable-running-devices: bad list \"%s\"",
-					 sim->opts.writable_running), -1;
+			                 sim->opts.writable_running),
+			       -1;
 		sim->devs[idx].caps = CAPS_RUNNING_PROFILE;
 		p = *end == ',' ? end + 1 : end;
 	}
@@ -276,7 +320,7 @@ static void print_ready(struct ncsim *sim)
 
 int main(int argc, char **argv)
 {
-	struct ncsim sim = { 0 };
+	struct ncsim sim = {0};
 	json_t *cfg = NULL;
 	sigset_t set;
 	int sig, rc = 1;
@@ -284,13 +328,12 @@ int main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);   /* threads inherit this */
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads inherit this */
 	signal(SIGPIPE, SIG_IGN);
 	ly_log_options(LY_LOSTORE_LAST);
 	nc_verbosity(NC_VERB_ERROR);
-	if (parse_args(&sim, argc, argv) ||
-	    (sim.opts.config_file && load_config(&sim, &cfg)) || check_opts(&sim) ||
-	    setup_devices(&sim))
+	if (parse_args(&sim, argc, argv) || (sim.opts.config_file && load_config(&sim, &cfg)) ||
+	    check_opts(&sim) || setup_devices(&sim))
 		goto out;
 	if (cfg)
 		apply_config(&sim, cfg);

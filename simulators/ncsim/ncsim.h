@@ -26,10 +26,10 @@
 #include <time.h>
 
 #include <libyang/libyang.h>
-#include <nc_server.h>   /* defines NC_ENABLED_SSH before the libnetconf2 headers */
+#include <nc_server.h> /* defines NC_ENABLED_SSH before the libnetconf2 headers */
 
-#define NCSIM_LOG_SIZE 64        /* RPCs kept per device for the log */
-#define NCSIM_MAX_SESSIONS 64    /* concurrent sessions per device */
+#define NCSIM_LOG_SIZE     64 /* RPCs kept per device for the log */
+#define NCSIM_MAX_SESSIONS 64 /* concurrent sessions per device */
 
 /* Capability bits a device advertises (and enforces). */
 enum {
@@ -41,19 +41,32 @@ enum {
 	CAP_STARTUP = 1 << 5,
 	CAP_XPATH = 1 << 6,
 };
-#define CAPS_CANDIDATE_PROFILE (CAP_CANDIDATE | CAP_CONFIRMED_COMMIT | CAP_VALIDATE | \
-				CAP_ROLLBACK_ON_ERROR | CAP_STARTUP | CAP_XPATH)
-#define CAPS_RUNNING_PROFILE (CAP_WRITABLE_RUNNING | CAP_ROLLBACK_ON_ERROR | \
-			      CAP_VALIDATE | CAP_STARTUP | CAP_XPATH)
+#define CAPS_CANDIDATE_PROFILE                                                                     \
+	(CAP_CANDIDATE | CAP_CONFIRMED_COMMIT | CAP_VALIDATE | CAP_ROLLBACK_ON_ERROR |             \
+	 CAP_STARTUP | CAP_XPATH)
+#define CAPS_RUNNING_PROFILE                                                                       \
+	(CAP_WRITABLE_RUNNING | CAP_ROLLBACK_ON_ERROR | CAP_VALIDATE | CAP_STARTUP | CAP_XPATH)
 
 enum ds_id { DS_RUNNING, DS_CANDIDATE, DS_STARTUP, DS_COUNT };
 
 /* Operations counted per device (index into ncdev.counters). */
 enum op_id {
-	OP_GET, OP_GET_CONFIG, OP_EDIT_CONFIG, OP_COPY_CONFIG, OP_DELETE_CONFIG,
-	OP_LOCK, OP_UNLOCK, OP_CLOSE_SESSION, OP_KILL_SESSION, OP_COMMIT,
-	OP_CANCEL_COMMIT, OP_DISCARD_CHANGES, OP_VALIDATE, OP_GET_SCHEMA,
-	OP_OTHER, OP_COUNT
+	OP_GET,
+	OP_GET_CONFIG,
+	OP_EDIT_CONFIG,
+	OP_COPY_CONFIG,
+	OP_DELETE_CONFIG,
+	OP_LOCK,
+	OP_UNLOCK,
+	OP_CLOSE_SESSION,
+	OP_KILL_SESSION,
+	OP_COMMIT,
+	OP_CANCEL_COMMIT,
+	OP_DISCARD_CHANGES,
+	OP_VALIDATE,
+	OP_GET_SCHEMA,
+	OP_OTHER,
+	OP_COUNT
 };
 
 struct ncsim;
@@ -63,23 +76,23 @@ struct ncsess {
 	struct ncdev *dev;
 	struct nc_session *nc;
 	uint32_t id;
-	int fd;                  /* transport socket, -1 if unknown */
+	int fd; /* transport socket, -1 if unknown */
 };
 
 struct rpc_log_entry {
 	uint64_t seq;
 	uint32_t session_id;
 	char op[32];
-	char *xml;               /* the RPC as received (operation element) */
-	long long at_ms;         /* wall clock, ms since the epoch */
+	char *xml;       /* the RPC as received (operation element) */
+	long long at_ms; /* wall clock, ms since the epoch */
 };
 
 /* Fault knobs, set at run time through the control interface. */
 struct faults {
-	int latency_ms;          /* added before every reply */
-	int reject_next_commit;  /* one-shot: next commit fails */
-	int fail_validation;     /* sticky: validate/commit fail */
-	int drop_next_rpc;       /* one-shot: next RPC drops the session */
+	int latency_ms;         /* added before every reply */
+	int reject_next_commit; /* one-shot: next commit fails */
+	int fail_validation;    /* sticky: validate/commit fail */
+	int drop_next_rpc;      /* one-shot: next RPC drops the session */
 };
 
 /* Pending confirmed commit (RFC 6241, 8.4). */
@@ -95,35 +108,35 @@ struct ncdev {
 	struct ncsim *sim;
 	int index;
 	unsigned caps;
-	char name[32];           /* "dev<i>" */
-	pthread_mutex_t lock;    /* protects everything below */
+	char name[32];        /* "dev<i>" */
+	pthread_mutex_t lock; /* protects everything below */
 	struct lyd_node *ds[DS_COUNT];
 	int candidate_dirty;
-	uint32_t locks[DS_COUNT];/* session id holding each lock, 0 = none */
+	uint32_t locks[DS_COUNT]; /* session id holding each lock, 0 = none */
 	struct confirmed cc;
 	struct ncsess *sessions[NCSIM_MAX_SESSIONS];
 	struct faults faults;
 	uint64_t counters[OP_COUNT];
 	uint64_t rpc_total;
 	struct rpc_log_entry log[NCSIM_LOG_SIZE];
-	uint64_t log_seq;        /* seq of the next entry */
-	uint64_t log_base;       /* entries below were cleared */
-	char *state_dir;         /* <state-dir>/dev<i>, NULL without persistence */
+	uint64_t log_seq;  /* seq of the next entry */
+	uint64_t log_base; /* entries below were cleared */
+	char *state_dir;   /* <state-dir>/dev<i>, NULL without persistence */
 };
 
 struct ncsim_opts {
 	int devices;
-	int ssh_base_port;       /* 0 when --unix-dir is used */
+	int ssh_base_port; /* 0 when --unix-dir is used */
 	const char *unix_dir;
 	const char *address;
 	const char *models_dir;
 	const char *state_dir;
 	const char *config_file;
-	const char *host_key;    /* PEM/OpenSSH private key file, or NULL */
+	const char *host_key; /* PEM/OpenSSH private key file, or NULL */
 	const char *authorized_keys;
 	const char *auth_users[16]; /* "user:password" */
 	int n_auth_users;
-	const char *control;     /* "127.0.0.1:PORT" or NULL */
+	const char *control;          /* "127.0.0.1:PORT" or NULL */
 	const char *writable_running; /* "3,7" */
 	int workers;
 	int verbose;
@@ -137,14 +150,14 @@ struct ncsim {
 	struct nc_pollsession *ps;
 	volatile int stop;
 	char *host_key_path;
-	char *host_key_fpr;      /* "SHA256:..." */
-	char *host_key_pub;      /* "ssh-ed25519 AAAA..." */
-	char *tmp_dir;           /* generated files when no --state-dir */
-	int *unix_listen;        /* per-device listening fds (UNIX mode) */
-	void *authkeys;          /* ssh_key array (server.c) */
+	char *host_key_fpr; /* "SHA256:..." */
+	char *host_key_pub; /* "ssh-ed25519 AAAA..." */
+	char *tmp_dir;      /* generated files when no --state-dir */
+	int *unix_listen;   /* per-device listening fds (UNIX mode) */
+	void *authkeys;     /* ssh_key array (server.c) */
 	int n_authkeys;
 	pthread_t accept_thread, timer_thread, *worker_threads;
-	void *control;           /* control.c state */
+	void *control; /* control.c state */
 };
 
 /* server.c */
@@ -158,13 +171,12 @@ struct nc_server_reply *rpc_dispatch(struct lyd_node *rpc, struct nc_session *se
 void rpc_session_ended(struct ncsess *s);
 const char *op_name(enum op_id op);
 struct nc_server_reply *reply_err(const struct ly_ctx *ctx, NC_ERR tag, const char *msg,
-				  const char *path);
-struct nc_server_reply *reply_ly_err(const struct ly_ctx *ctx, NC_ERR deftag,
-				     const char *what);
+                                  const char *path);
+struct nc_server_reply *reply_ly_err(const struct ly_ctx *ctx, NC_ERR deftag, const char *what);
 
 /* datastore.c */
 int ds_parse_name(const struct lyd_node *parent, const char *container, enum ds_id *ds,
-		  struct lyd_node **inline_config);
+                  struct lyd_node **inline_config);
 struct nc_server_reply *ds_get(struct ncsess *s, struct lyd_node *rpc, int config_only);
 struct nc_server_reply *ds_copy_config(struct ncsess *s, struct lyd_node *rpc);
 struct nc_server_reply *ds_delete_config(struct ncsess *s, struct lyd_node *rpc);
@@ -179,7 +191,7 @@ void ds_timer_tick(struct ncsim *sim);
 int ds_load(struct ncdev *dev);
 void ds_persist(struct ncdev *dev);
 int ds_any_to_tree(const struct ly_ctx *ctx, const struct lyd_node *any, struct lyd_node **tree,
-		   uint32_t parse_opts);
+                   uint32_t parse_opts);
 const char *ds_name(enum ds_id ds);
 
 /* edit.c */
@@ -187,7 +199,7 @@ struct nc_server_reply *edit_config(struct ncsess *s, struct lyd_node *rpc);
 
 /* filter.c */
 int filter_apply(const struct ly_ctx *ctx, const struct lyd_node *rpc, struct lyd_node *data,
-		 struct lyd_node **out, char *err, size_t errlen);
+                 struct lyd_node **out, char *err, size_t errlen);
 
 /* control.c */
 int control_start(struct ncsim *sim, const char *spec);

@@ -16,12 +16,21 @@
 #include <unistd.h>
 
 static const char *const op_names[OP_COUNT] = {
-	[OP_GET] = "get", [OP_GET_CONFIG] = "get-config", [OP_EDIT_CONFIG] = "edit-config",
-	[OP_COPY_CONFIG] = "copy-config", [OP_DELETE_CONFIG] = "delete-config",
-	[OP_LOCK] = "lock", [OP_UNLOCK] = "unlock", [OP_CLOSE_SESSION] = "close-session",
-	[OP_KILL_SESSION] = "kill-session", [OP_COMMIT] = "commit",
-	[OP_CANCEL_COMMIT] = "cancel-commit", [OP_DISCARD_CHANGES] = "discard-changes",
-	[OP_VALIDATE] = "validate", [OP_GET_SCHEMA] = "get-schema", [OP_OTHER] = "other",
+        [OP_GET] = "get",
+        [OP_GET_CONFIG] = "get-config",
+        [OP_EDIT_CONFIG] = "edit-config",
+        [OP_COPY_CONFIG] = "copy-config",
+        [OP_DELETE_CONFIG] = "delete-config",
+        [OP_LOCK] = "lock",
+        [OP_UNLOCK] = "unlock",
+        [OP_CLOSE_SESSION] = "close-session",
+        [OP_KILL_SESSION] = "kill-session",
+        [OP_COMMIT] = "commit",
+        [OP_CANCEL_COMMIT] = "cancel-commit",
+        [OP_DISCARD_CHANGES] = "discard-changes",
+        [OP_VALIDATE] = "validate",
+        [OP_GET_SCHEMA] = "get-schema",
+        [OP_OTHER] = "other",
 };
 
 const char *op_name(enum op_id op)
@@ -38,7 +47,7 @@ static enum op_id op_lookup(const char *name)
 }
 
 struct nc_server_reply *reply_err(const struct ly_ctx *ctx, NC_ERR tag, const char *msg,
-				  const char *path)
+                                  const char *path)
 {
 	struct lyd_node *e;
 
@@ -98,7 +107,7 @@ struct nc_server_reply *reply_ly_err(const struct ly_ctx *ctx, NC_ERR deftag, co
 	if (ei->msg && strstr(ei->msg, "not found as a child")) {
 		tag = NC_ERR_UNKNOWN_ELEM;
 	} else if ((ei->apptag && !strcmp(ei->apptag, "instance-required")) ||
-		   ei->vecode == LYVE_REFERENCE) {
+	           ei->vecode == LYVE_REFERENCE) {
 		tag = NC_ERR_DATA_MISSING;
 		apptag = "instance-required";
 	} else if (ei->apptag && !strcmp(ei->apptag, "missing-choice")) {
@@ -123,7 +132,7 @@ struct nc_server_reply *reply_ly_err(const struct ly_ctx *ctx, NC_ERR deftag, co
 }
 
 static void log_rpc(struct ncdev *dev, struct ncsess *s, enum op_id op, const char *name,
-		    const struct lyd_node *rpc)
+                    const struct lyd_node *rpc)
 {
 	struct rpc_log_entry *le;
 	char *xml = NULL;
@@ -196,15 +205,16 @@ static struct nc_server_reply *do_lock(struct ncsess *s, struct lyd_node *rpc, i
 
 	if (ds_parse_name(rpc, "target", &ds, NULL) || !ds_supported(dev, ds))
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED,
-				 "this device does not support that datastore", NULL);
+		                 "this device does not support that datastore", NULL);
 	pthread_mutex_lock(&dev->lock);
 	if (lock && dev->locks[ds]) {
-		snprintf(msg, sizeof(msg), "%s is locked by session %u", ds_name(ds), dev->locks[ds]);
+		snprintf(msg, sizeof(msg), "%s is locked by session %u", ds_name(ds),
+		         dev->locks[ds]);
 		r = reply_err(ctx, NC_ERR_LOCK_DENIED, msg, NULL);
 		nc_err_set_sid((struct lyd_node *)nc_server_reply_get_last_err(r), dev->locks[ds]);
 	} else if (lock && ds == DS_CANDIDATE && dev->candidate_dirty) {
 		r = reply_err(ctx, NC_ERR_LOCK_DENIED,
-			      "candidate has uncommitted changes (discard-changes first)", NULL);
+		              "candidate has uncommitted changes (discard-changes first)", NULL);
 	} else if (lock) {
 		dev->locks[ds] = s->id;
 	} else if (dev->locks[ds] != s->id) {
@@ -231,7 +241,7 @@ static struct nc_server_reply *do_kill(struct ncsess *s, struct lyd_node *rpc)
 	id = sid ? (uint32_t)strtoul(lyd_get_value(sid), NULL, 10) : 0;
 	if (id == s->id)
 		return reply_err(ctx, NC_ERR_INVALID_VALUE, "a session cannot kill itself",
-				 "/ietf-netconf:kill-session/session-id");
+		                 "/ietf-netconf:kill-session/session-id");
 	pthread_mutex_lock(&dev->lock);
 	t = dev_find_session(dev, id);
 	if (t) {
@@ -245,7 +255,7 @@ static struct nc_server_reply *do_kill(struct ncsess *s, struct lyd_node *rpc)
 	pthread_mutex_unlock(&dev->lock);
 	if (!t)
 		return reply_err(ctx, NC_ERR_INVALID_VALUE, "no such session on this device",
-				 "/ietf-netconf:kill-session/session-id");
+		                 "/ietf-netconf:kill-session/session-id");
 	return nc_server_reply_ok();
 }
 
@@ -266,14 +276,13 @@ static struct nc_server_reply *do_get_schema(struct lyd_node *rpc)
 		mod = ly_ctx_get_module_latest(ctx, lyd_get_value(id));
 	if (!mod)
 		return reply_err(ctx, NC_ERR_INVALID_VALUE, "no such schema on this device",
-				 "/ietf-netconf-monitoring:get-schema/identifier");
+		                 "/ietf-netconf-monitoring:get-schema/identifier");
 	if (fmt && strstr(lyd_get_value(fmt), "yin"))
 		f = LYS_OUT_YIN;
 	else if (fmt && !strstr(lyd_get_value(fmt), "yang"))
 		return reply_err(ctx, NC_ERR_INVALID_VALUE, "only yang and yin formats are served",
-				 "/ietf-netconf-monitoring:get-schema/format");
-	if (lys_print_mem(&text, mod, f, 0) ||
-	    lyd_dup_single(rpc, NULL, 0, &out) ||
+		                 "/ietf-netconf-monitoring:get-schema/format");
+	if (lys_print_mem(&text, mod, f, 0) || lyd_dup_single(rpc, NULL, 0, &out) ||
 	    lyd_new_any(out, NULL, "data", text, 1, LYD_ANYDATA_STRING, 1, NULL)) {
 		free(text);
 		lyd_free_all(out);
@@ -283,7 +292,7 @@ static struct nc_server_reply *do_get_schema(struct lyd_node *rpc)
 }
 
 static struct nc_server_reply *route(struct ncsess *s, enum op_id op, struct lyd_node *rpc,
-				     struct nc_session *session)
+                                     struct nc_session *session)
 {
 	switch (op) {
 	case OP_GET:
@@ -317,7 +326,7 @@ static struct nc_server_reply *route(struct ncsess *s, enum op_id op, struct lyd
 		return do_get_schema(rpc);
 	default:
 		return reply_err(LYD_CTX(rpc), NC_ERR_OP_NOT_SUPPORTED,
-				 "operation not supported by ncsim", NULL);
+		                 "operation not supported by ncsim", NULL);
 	}
 }
 

@@ -34,7 +34,7 @@
 
 #include <libssh/libssh.h>
 
-static struct ncsim *g_sim;            /* for libnetconf2 callbacks only */
+static struct ncsim *g_sim;               /* for libnetconf2 callbacks only */
 static __thread struct ncdev *accept_dev; /* device of the session being accepted */
 
 /* Finds our socket whose peer is host:port; returns its fd and local port. */
@@ -70,8 +70,9 @@ static int find_peer_fd(const char *host, uint16_t port, int *local_port)
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len))
 			continue;
-		*local_port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-						      : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		*local_port = ss.ss_family == AF_INET
+		                      ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+		                      : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		found = fd;
 		break;
 	}
@@ -84,11 +85,17 @@ out:
 /* Sets ietf-netconf's feature flags to a device's capability profile. */
 static void apply_caps(struct ncsim *sim, unsigned caps)
 {
-	static const struct { const char *name; unsigned bit; } map[] = {
-		{ "candidate", CAP_CANDIDATE }, { "confirmed-commit", CAP_CONFIRMED_COMMIT },
-		{ "validate", CAP_VALIDATE }, { "rollback-on-error", CAP_ROLLBACK_ON_ERROR },
-		{ "writable-running", CAP_WRITABLE_RUNNING }, { "startup", CAP_STARTUP },
-		{ "xpath", CAP_XPATH },
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} map[] = {
+	        {"candidate", CAP_CANDIDATE},
+	        {"confirmed-commit", CAP_CONFIRMED_COMMIT},
+	        {"validate", CAP_VALIDATE},
+	        {"rollback-on-error", CAP_ROLLBACK_ON_ERROR},
+	        {"writable-running", CAP_WRITABLE_RUNNING},
+	        {"startup", CAP_STARTUP},
+	        {"xpath", CAP_XPATH},
 	};
 	const struct lys_module *mod = ly_ctx_get_module_implemented(sim->ctx, "ietf-netconf");
 	struct lysp_feature *f = NULL;
@@ -98,7 +105,7 @@ static void apply_caps(struct ncsim *sim, unsigned caps)
 		return;
 	while ((f = lysp_feature_next(f, mod->parsed, &idx))) {
 		if (!strcmp(f->name, "url"))
-			f->flags &= ~LYS_FENABLED;      /* no :url in ncsim */
+			f->flags &= ~LYS_FENABLED; /* no :url in ncsim */
 		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 			if (strcmp(f->name, map[i].name))
 				continue;
@@ -115,8 +122,8 @@ static struct ncdev *session_device(const struct nc_session *session)
 {
 	int local_port = 0;
 
-	if (find_peer_fd(nc_session_get_host(session), nc_session_get_port(session),
-			 &local_port) < 0)
+	if (find_peer_fd(nc_session_get_host(session), nc_session_get_port(session), &local_port) <
+	    0)
 		return NULL;
 	local_port -= g_sim->opts.ssh_base_port;
 	if (local_port < 0 || local_port >= g_sim->ndev)
@@ -129,7 +136,7 @@ static int auth_common(const struct nc_session *session)
 	accept_dev = session_device(session);
 	if (!accept_dev) {
 		ncsim_log("auth: cannot tell the device of a session from %s:%u",
-			  nc_session_get_host(session), nc_session_get_port(session));
+		          nc_session_get_host(session), nc_session_get_port(session));
 		return -1;
 	}
 	apply_caps(g_sim, accept_dev->caps);
@@ -173,7 +180,7 @@ static int interactive_auth_cb(const struct nc_session *session, const ssh_messa
 }
 
 static int hostkey_cb(const char *name, void *ud, char **privkey_path, char **privkey_data,
-		      NC_SSH_KEY_TYPE *privkey_type)
+                      NC_SSH_KEY_TYPE *privkey_type)
 {
 	struct ncsim *sim = ud;
 
@@ -198,7 +205,8 @@ static int load_host_key(struct ncsim *sim, const char *dir)
 	}
 	if (access(sim->host_key_path, R_OK)) {
 		if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK ||
-		    ssh_pki_export_privkey_file(key, NULL, NULL, NULL, sim->host_key_path) != SSH_OK) {
+		    ssh_pki_export_privkey_file(key, NULL, NULL, NULL, sim->host_key_path) !=
+		            SSH_OK) {
 			ncsim_log("cannot generate host key %s", sim->host_key_path);
 			goto out;
 		}
@@ -282,7 +290,7 @@ static int setup_ssh(struct ncsim *sim)
 		    nc_server_ssh_endpt_set_auth_methods(name, methods) ||
 		    nc_server_ssh_endpt_set_auth_timeout(name, 10)) {
 			ncsim_log("%s: cannot listen on %s:%d", name, sim->opts.address,
-				  sim->opts.ssh_base_port + i);
+			          sim->opts.ssh_base_port + i);
 			return -1;
 		}
 	}
@@ -294,13 +302,15 @@ static int setup_unix(struct ncsim *sim)
 	sim->unix_listen = calloc(sim->ndev, sizeof(int));
 	mkdir(sim->opts.unix_dir, 0755);
 	for (int i = 0; i < sim->ndev; i++) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dev%d.sock", sim->opts.unix_dir, i);
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dev%d.sock", sim->opts.unix_dir,
+		         i);
 		unlink(sun.sun_path);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 64)) {
-			ncsim_log("dev%d: cannot listen on %s: %s", i, sun.sun_path, strerror(errno));
+			ncsim_log("dev%d: cannot listen on %s: %s", i, sun.sun_path,
+			          strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			return -1;
@@ -341,7 +351,7 @@ static void session_register(struct ncsim *sim, struct ncdev *dev, struct nc_ses
 	nc_session_set_data(ncs, s);
 	if (sim->opts.verbose)
 		ncsim_log("%s: session %u up (%s)", dev->name, s->id,
-			  nc_session_get_username(ncs) ? nc_session_get_username(ncs) : "?");
+		          nc_session_get_username(ncs) ? nc_session_get_username(ncs) : "?");
 	nc_ps_add_session(sim->ps, ncs);
 }
 
@@ -472,7 +482,7 @@ struct ncsess *dev_find_session(struct ncdev *dev, uint32_t id)
 
 static int load_context(struct ncsim *sim)
 {
-	const char *feats[] = { "*", NULL };
+	const char *feats[] = {"*", NULL};
 	char ietf[4096];
 	const struct lysc_node *n;
 	DIR *d;
@@ -484,7 +494,8 @@ static int load_context(struct ncsim *sim)
 	    !ly_ctx_load_module(sim->ctx, "ietf-netconf", NULL, feats) ||
 	    !ly_ctx_load_module(sim->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
 	    !ly_ctx_load_module(sim->ctx, "ietf-netconf-monitoring", NULL, NULL)) {
-		ncsim_log("cannot load the NETCONF modules from %s (and %s)", sim->opts.models_dir, ietf);
+		ncsim_log("cannot load the NETCONF modules from %s (and %s)", sim->opts.models_dir,
+		          ietf);
 		return -1;
 	}
 	/* every module in the models directory is a device module */

@@ -21,12 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const type_names[XF_NTYPES] = { "lds", "rds", "cds", "eds" };
+static const char *const type_names[XF_NTYPES] = {"lds", "rds", "cds", "eds"};
 static const char *const type_urls[XF_NTYPES] = {
-	"type.googleapis.com/envoy.config.listener.v3.Listener",
-	"type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
-	"type.googleapis.com/envoy.config.cluster.v3.Cluster",
-	"type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+        "type.googleapis.com/envoy.config.listener.v3.Listener",
+        "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+        "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+        "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
 };
 
 /* Set by SIGINT/SIGTERM: stop and report. */
@@ -61,24 +61,25 @@ int64_t xf_mono_us(void)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xdsfleet --server HOST:PORT [options]\n"
-		"  --clients N          ADS streams (simulated proxies), default 1\n"
-		"  --channels K         HTTP/2 connections shared by the streams, default 1\n"
-		"  --threads T          completion-queue threads (1..8), default 1\n"
-		"  --mode sotw|delta    state of the world (default) or incremental xDS\n"
-		"  --node-prefix ID     node ids ID-0 .. ID-(N-1), default xdsfleet\n"
-		"  --node-cluster NAME  Node.cluster\n"
-		"  --metadata JSON|K=V  Node.metadata (repeatable; JSON objects merge, K=V sets a\n"
-		"                       string); \"{i}\" and \"{id}\" expand per client\n"
-		"  --node-always        send the Node in every request (default: first only)\n"
-		"  --types LIST         subscribe order, of lds,rds,cds,eds; default cds,eds\n"
-		"  --nack-share F       share of clients (0..1) that NACK every response\n"
-		"  --until-version V    stop when every non-NACKing client ACKed V or later\n"
-		"  --until-types LIST   types that must reach V (default: all of --types)\n"
-		"  --duration S         run time limit in seconds, default 10\n"
-		"  --mark-file PATH     change time for latencies (number of epoch seconds, or mtime)\n"
-		"  --json               machine-readable report\n"
-		"  --verbose            log every stream error\n");
+	        "usage: xdsfleet --server HOST:PORT [options]\n"
+	        "  --clients N          ADS streams (simulated proxies), default 1\n"
+	        "  --channels K         HTTP/2 connections shared by the streams, default 1\n"
+	        "  --threads T          completion-queue threads (1..8), default 1\n"
+	        "  --mode sotw|delta    state of the world (default) or incremental xDS\n"
+	        "  --node-prefix ID     node ids ID-0 .. ID-(N-1), default xdsfleet\n"
+	        "  --node-cluster NAME  Node.cluster\n"
+	        "  --metadata JSON|K=V  Node.metadata (repeatable; JSON objects merge, K=V sets a\n"
+	        "                       string); \"{i}\" and \"{id}\" expand per client\n"
+	        "  --node-always        send the Node in every request (default: first only)\n"
+	        "  --types LIST         subscribe order, of lds,rds,cds,eds; default cds,eds\n"
+	        "  --nack-share F       share of clients (0..1) that NACK every response\n"
+	        "  --until-version V    stop when every non-NACKing client ACKed V or later\n"
+	        "  --until-types LIST   types that must reach V (default: all of --types)\n"
+	        "  --duration S         run time limit in seconds, default 10\n"
+	        "  --mark-file PATH     change time for latencies (number of epoch seconds, or "
+	        "mtime)\n"
+	        "  --json               machine-readable report\n"
+	        "  --verbose            log every stream error\n");
 }
 
 static int parse_types(const char *list, enum xf_type *order, int *n, bool *want)
@@ -116,7 +117,7 @@ static int add_metadata(json_t *md, const char *arg)
 
 		if (!j || !json_is_object(j)) {
 			fprintf(stderr, "xdsfleet: --metadata: not a JSON object (%s)\n",
-				j ? "wrong type" : je.text);
+			        j ? "wrong type" : je.text);
 			json_decref(j);
 			return -1;
 		}
@@ -126,7 +127,8 @@ static int add_metadata(json_t *md, const char *arg)
 	}
 	eq = strchr(arg, '=');
 	if (!eq || eq == arg) {
-		fprintf(stderr, "xdsfleet: --metadata: expected JSON or KEY=VALUE, got '%s'\n", arg);
+		fprintf(stderr, "xdsfleet: --metadata: expected JSON or KEY=VALUE, got '%s'\n",
+		        arg);
 		return -1;
 	}
 	json_object_setn_new(md, arg, (size_t)(eq - arg), json_string(eq + 1));
@@ -139,58 +141,96 @@ static int parse_number(const char *opt, const char *arg, double lo, double hi, 
 	double v = strtod(arg, &end);
 
 	if (end == arg || *end || v < lo || v > hi || isnan(v)) {
-		fprintf(stderr, "xdsfleet: %s: '%s' is not a number in [%g, %g]\n", opt, arg, lo, hi);
+		fprintf(stderr, "xdsfleet: %s: '%s' is not a number in [%g, %g]\n", opt, arg, lo,
+		        hi);
 		return -1;
 	}
 	*out = v;
 	return 0;
 }
 
-enum { O_SERVER = 256, O_CLIENTS, O_CHANNELS, O_THREADS, O_MODE, O_PREFIX, O_CLUSTER,
-       O_METADATA, O_NODE_ALWAYS, O_TYPES, O_NACK, O_UNTIL, O_UNTIL_TYPES, O_DURATION,
-       O_MARK, O_JSON, O_VERBOSE, O_HELP };
+enum {
+	O_SERVER = 256,
+	O_CLIENTS,
+	O_CHANNELS,
+	O_THREADS,
+	O_MODE,
+	O_PREFIX,
+	O_CLUSTER,
+	O_METADATA,
+	O_NODE_ALWAYS,
+	O_TYPES,
+	O_NACK,
+	O_UNTIL,
+	O_UNTIL_TYPES,
+	O_DURATION,
+	O_MARK,
+	O_JSON,
+	O_VERBOSE,
+	O_HELP
+};
 
 static const struct option long_opts[] = {
-	{ "server", required_argument, NULL, O_SERVER },
-	{ "clients", required_argument, NULL, O_CLIENTS },
-	{ "channels", required_argument, NULL, O_CHANNELS },
-	{ "threads", required_argument, NULL, O_THREADS },
-	{ "mode", required_argument, NULL, O_MODE },
-	{ "node-prefix", required_argument, NULL, O_PREFIX },
-	{ "node-cluster", required_argument, NULL, O_CLUSTER },
-	{ "metadata", required_argument, NULL, O_METADATA },
-	{ "node-always", no_argument, NULL, O_NODE_ALWAYS },
-	{ "types", required_argument, NULL, O_TYPES },
-	{ "nack-share", required_argument, NULL, O_NACK },
-	{ "until-version", required_argument, NULL, O_UNTIL },
-	{ "until-types", required_argument, NULL, O_UNTIL_TYPES },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "mark-file", required_argument, NULL, O_MARK },
-	{ "json", no_argument, NULL, O_JSON },
-	{ "verbose", no_argument, NULL, O_VERBOSE },
-	{ "help", no_argument, NULL, O_HELP },
-	{ NULL, 0, NULL, 0 },
+        {"server", required_argument, NULL, O_SERVER},
+        {"clients", required_argument, NULL, O_CLIENTS},
+        {"channels", required_argument, NULL, O_CHANNELS},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"mode", required_argument, NULL, O_MODE},
+        {"node-prefix", required_argument, NULL, O_PREFIX},
+        {"node-cluster", required_argument, NULL, O_CLUSTER},
+        {"metadata", required_argument, NULL, O_METADATA},
+        {"node-always", no_argument, NULL, O_NODE_ALWAYS},
+        {"types", required_argument, NULL, O_TYPES},
+        {"nack-share", required_argument, NULL, O_NACK},
+        {"until-version", required_argument, NULL, O_UNTIL},
+        {"until-types", required_argument, NULL, O_UNTIL_TYPES},
+        {"duration", required_argument, NULL, O_DURATION},
+        {"mark-file", required_argument, NULL, O_MARK},
+        {"json", no_argument, NULL, O_JSON},
+        {"verbose", no_argument, NULL, O_VERBOSE},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
 };
 
 /* One option; 0, or -1 on a bad value. */
 static int apply_option(struct xf_options *o, int opt, const char *arg, json_t *md,
-			const char **until_types)
+                        const char **until_types)
 {
 	double v;
 	int n;
 
 	switch (opt) {
-	case O_SERVER: o->server = arg; return 0;
-	case O_PREFIX: o->node_prefix = arg; return 0;
-	case O_CLUSTER: o->node_cluster = arg; return 0;
-	case O_METADATA: return add_metadata(md, arg);
-	case O_NODE_ALWAYS: o->node_always = true; return 0;
-	case O_TYPES: return parse_types(arg, o->order, &o->ntypes, o->want);
-	case O_UNTIL: o->until_version = arg; return 0;
-	case O_UNTIL_TYPES: *until_types = arg; return 0;
-	case O_MARK: o->mark_file = arg; return 0;
-	case O_JSON: o->json = true; return 0;
-	case O_VERBOSE: o->verbose = true; return 0;
+	case O_SERVER:
+		o->server = arg;
+		return 0;
+	case O_PREFIX:
+		o->node_prefix = arg;
+		return 0;
+	case O_CLUSTER:
+		o->node_cluster = arg;
+		return 0;
+	case O_METADATA:
+		return add_metadata(md, arg);
+	case O_NODE_ALWAYS:
+		o->node_always = true;
+		return 0;
+	case O_TYPES:
+		return parse_types(arg, o->order, &o->ntypes, o->want);
+	case O_UNTIL:
+		o->until_version = arg;
+		return 0;
+	case O_UNTIL_TYPES:
+		*until_types = arg;
+		return 0;
+	case O_MARK:
+		o->mark_file = arg;
+		return 0;
+	case O_JSON:
+		o->json = true;
+		return 0;
+	case O_VERBOSE:
+		o->verbose = true;
+		return 0;
 	case O_MODE:
 		if (strcmp(arg, "sotw") && strcmp(arg, "delta")) {
 			fprintf(stderr, "xdsfleet: --mode: sotw or delta, not '%s'\n", arg);
@@ -198,13 +238,15 @@ static int apply_option(struct xf_options *o, int opt, const char *arg, json_t *
 		}
 		o->mode = strcmp(arg, "sotw") ? XF_DELTA : XF_SOTW;
 		return 0;
-	case O_NACK: return parse_number("--nack-share", arg, 0, 1, &o->nack_share);
-	case O_DURATION: return parse_number("--duration", arg, 0.001, 1e7, &o->duration_s);
+	case O_NACK:
+		return parse_number("--nack-share", arg, 0, 1, &o->nack_share);
+	case O_DURATION:
+		return parse_number("--duration", arg, 0.001, 1e7, &o->duration_s);
 	case O_CLIENTS:
 	case O_CHANNELS:
 	case O_THREADS:
 		if (parse_number("--clients/--channels/--threads", arg, 1,
-				 opt == O_THREADS ? 8 : 1000000, &v) < 0)
+		                 opt == O_THREADS ? 8 : 1000000, &v) < 0)
 			return -1;
 		n = (int)v;
 		if (opt == O_CLIENTS)
@@ -237,7 +279,8 @@ static int parse_options(int argc, char **argv, struct xf_options *o, json_t *md
 			return -1;
 	}
 	if (optind < argc || !o->server) {
-		fprintf(stderr, "xdsfleet: %s\n", o->server ? "unexpected argument" : "--server is required");
+		fprintf(stderr, "xdsfleet: %s\n",
+		        o->server ? "unexpected argument" : "--server is required");
 		return -1;
 	}
 	if (until_types) {
@@ -310,9 +353,10 @@ static void *thread_main(void *arg)
 		if (drain_until && t->live_calls == 0)
 			break;
 		ev = grpc_completion_queue_next(
-			t->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-					    gpr_time_from_millis(drain_until ? 5 : 50, GPR_TIMESPAN)),
-			NULL);
+		        t->cq,
+		        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+		                     gpr_time_from_millis(drain_until ? 5 : 50, GPR_TIMESPAN)),
+		        NULL);
 		if (ev.type == GRPC_OP_COMPLETE) {
 			struct xf_tag *tag = ev.tag;
 
@@ -344,7 +388,7 @@ static grpc_arg int_arg(const char *key, int value)
 static grpc_channel *open_channel(const struct xf_options *o, int index)
 {
 	grpc_arg args[6];
-	grpc_channel_args ca = { 6, args };
+	grpc_channel_args ca = {6, args};
 	grpc_channel_credentials *creds = grpc_insecure_credentials_create();
 	grpc_channel *ch;
 
@@ -471,7 +515,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	grpc_init();
 	if (fleet_setup(&fleet) < 0) {
-		fprintf(stderr, "xdsfleet: out of memory setting up %d clients\n", fleet.opt.clients);
+		fprintf(stderr, "xdsfleet: out of memory setting up %d clients\n",
+		        fleet.opt.clients);
 		rc = 2;
 	} else {
 		rc = xf_report(&fleet, fleet_run(&fleet));

@@ -16,8 +16,9 @@
 #include "envoy/config/listener/v3/listener.pb-c.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
 
-#define HCM_URL "type.googleapis.com/envoy.extensions.filters.network." \
-		"http_connection_manager.v3.HttpConnectionManager"
+#define HCM_URL                                                                                    \
+	"type.googleapis.com/envoy.extensions.filters.network."                                    \
+	"http_connection_manager.v3.HttpConnectionManager"
 
 /* Binary search; returns the index where name is or would be. */
 static size_t names_find(const struct xf_names *s, const char *name, bool *found)
@@ -119,8 +120,7 @@ static size_t held_find(const struct xf_held *h, const char *name, bool *found)
 	return h->n;
 }
 
-int xf_held_set(struct xf_held *h, const char *name, const char *version,
-		struct xf_names *deps)
+int xf_held_set(struct xf_held *h, const char *name, const char *version, struct xf_names *deps)
 {
 	bool found;
 	size_t i = held_find(h, name, &found);
@@ -202,52 +202,51 @@ static int hcm_rds_name(const Google__Protobuf__Any *any, struct xf_names *out)
 	if (!any || strcmp(any->type_url, HCM_URL) != 0)
 		return 0;
 	hcm = envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__unpack(
-		NULL, any->value.len, any->value.data);
+	        NULL, any->value.len, any->value.data);
 	if (!hcm)
 		return -1;
 	if (hcm->route_specifier_case ==
-		    ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS &&
+	            ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS &&
 	    hcm->rds && hcm->rds->route_config_name[0])
 		rc = xf_names_add(out, hcm->rds->route_config_name);
 	protobuf_c_message_free_unpacked(&hcm->base, NULL);
 	return rc;
 }
 
-static int chain_rds_names(const Envoy__Config__Listener__V3__FilterChain *fc,
-			   struct xf_names *out)
+static int chain_rds_names(const Envoy__Config__Listener__V3__FilterChain *fc, struct xf_names *out)
 {
 	size_t i;
 
 	for (i = 0; fc && i < fc->n_filters; i++)
 		if (fc->filters[i]->config_type_case ==
-			    ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG &&
+		            ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG &&
 		    hcm_rds_name(fc->filters[i]->typed_config, out) < 0)
 			return -1;
 	return 0;
 }
 
-int xf_resource_deps(enum xf_type type, const Google__Protobuf__Any *any,
-		     char **name, struct xf_names *deps)
+int xf_resource_deps(enum xf_type type, const Google__Protobuf__Any *any, char **name,
+                     struct xf_names *deps)
 {
 	size_t i;
 
 	*name = NULL;
 	if (type == XF_CDS) {
 		Envoy__Config__Cluster__V3__Cluster *cl =
-			envoy__config__cluster__v3__cluster__unpack(NULL, any->value.len,
-								    any->value.data);
+		        envoy__config__cluster__v3__cluster__unpack(NULL, any->value.len,
+		                                                    any->value.data);
 		int rc = 0;
 
 		if (!cl)
 			return -1;
 		*name = strdup(cl->name);
 		if (cl->cluster_discovery_type_case ==
-			    ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE &&
+		            ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE &&
 		    cl->type == ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS) {
-			const char *svc = cl->eds_cluster_config &&
-						  cl->eds_cluster_config->service_name[0]
-						  ? cl->eds_cluster_config->service_name
-						  : cl->name;
+			const char *svc =
+			        cl->eds_cluster_config && cl->eds_cluster_config->service_name[0]
+			                ? cl->eds_cluster_config->service_name
+			                : cl->name;
 			rc = xf_names_add(deps, svc);
 		}
 		protobuf_c_message_free_unpacked(&cl->base, NULL);
@@ -255,8 +254,8 @@ int xf_resource_deps(enum xf_type type, const Google__Protobuf__Any *any,
 	}
 	if (type == XF_LDS) {
 		Envoy__Config__Listener__V3__Listener *l =
-			envoy__config__listener__v3__listener__unpack(NULL, any->value.len,
-								      any->value.data);
+		        envoy__config__listener__v3__listener__unpack(NULL, any->value.len,
+		                                                      any->value.data);
 		int rc = 0;
 
 		if (!l)
@@ -282,20 +281,20 @@ int xf_resource_name(enum xf_type type, const Google__Protobuf__Any *any, char *
 	*name = NULL;
 	if (type == XF_RDS) {
 		Envoy__Config__Route__V3__RouteConfiguration *rc =
-			envoy__config__route__v3__route_configuration__unpack(
-				NULL, any->value.len, any->value.data);
+		        envoy__config__route__v3__route_configuration__unpack(NULL, any->value.len,
+		                                                              any->value.data);
 
 		m = rc ? &rc->base : NULL;
 		n = rc ? rc->name : "";
 	} else if (type == XF_EDS) {
 		Envoy__Config__Endpoint__V3__ClusterLoadAssignment *cla =
-			envoy__config__endpoint__v3__cluster_load_assignment__unpack(
-				NULL, any->value.len, any->value.data);
+		        envoy__config__endpoint__v3__cluster_load_assignment__unpack(
+		                NULL, any->value.len, any->value.data);
 
 		m = cla ? &cla->base : NULL;
 		n = cla ? cla->cluster_name : "";
 	} else {
-		struct xf_names none = { 0 };
+		struct xf_names none = {0};
 		int rc = xf_resource_deps(type, any, name, &none);
 
 		xf_names_free(&none);

@@ -17,8 +17,7 @@ void xf_names_free(struct xf_names *s);
 void xf_names_move(struct xf_names *dst, struct xf_names *src);
 
 /* Delta: records (or replaces) a held resource; takes deps' content. */
-int xf_held_set(struct xf_held *h, const char *name, const char *version,
-		struct xf_names *deps);
+int xf_held_set(struct xf_held *h, const char *name, const char *version, struct xf_names *deps);
 void xf_held_remove(struct xf_held *h, const char *name);
 void xf_held_free(struct xf_held *h);
 /* Adds the union of every held resource's deps to out. */
@@ -27,8 +26,8 @@ int xf_held_deps(const struct xf_held *h, struct xf_names *out);
 /* Decodes a resource of the given type from its Any: sets *name (caller
  * frees) and adds the names it points to (EDS names of a Cluster, RDS names
  * of a Listener) to deps. -1 when the bytes do not decode. */
-int xf_resource_deps(enum xf_type type, const Google__Protobuf__Any *any,
-		     char **name, struct xf_names *deps);
+int xf_resource_deps(enum xf_type type, const Google__Protobuf__Any *any, char **name,
+                     struct xf_names *deps);
 int xf_resource_name(enum xf_type type, const Google__Protobuf__Any *any, char **name);
 
 #endif

@@ -29,7 +29,8 @@ static Google__Protobuf__Struct *struct_from_json(json_t *obj, int depth)
 		free(s);
 		return NULL;
 	}
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		Google__Protobuf__Struct__FieldsEntry *e = calloc(1, sizeof(*e));
 
 		if (!e)
@@ -159,8 +160,8 @@ int xf_metadata_check(const char *json, char *err, size_t errlen)
 	json_t *j = json_loads(json, 0, &je);
 
 	if (!j) {
-		snprintf(err, errlen, "--metadata: JSON error at line %d col %d: %s",
-			 je.line, je.column, je.text);
+		snprintf(err, errlen, "--metadata: JSON error at line %d col %d: %s", je.line,
+		         je.column, je.text);
 		return -1;
 	}
 	if (!json_is_object(j)) {
@@ -172,9 +173,8 @@ int xf_metadata_check(const char *json, char *err, size_t errlen)
 	return 0;
 }
 
-Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c,
-					     const struct xf_options *o,
-					     char *err, size_t errlen)
+Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c, const struct xf_options *o,
+                                             char *err, size_t errlen)
 {
 	Envoy__Config__Core__V3__Node *n = calloc(1, sizeof(*n));
 
@@ -187,7 +187,7 @@ Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c,
 	n->cluster = strdup(o->node_cluster ? o->node_cluster : "");
 	n->user_agent_name = strdup("xdsfleet");
 	n->user_agent_version_type_case =
-		ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
+	        ENVOY__CONFIG__CORE__V3__NODE__USER_AGENT_VERSION_TYPE_USER_AGENT_VERSION;
 	n->user_agent_version = strdup("1");
 	if (o->metadata_json) {
 		char *text = expand_template(o->metadata_json, c);
@@ -196,8 +196,9 @@ Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c,
 
 		free(text);
 		if (!j || !json_is_object(j)) {
-			snprintf(err, errlen, "node %s: --metadata does not expand to a JSON object",
-				 c->node_id);
+			snprintf(err, errlen,
+			         "node %s: --metadata does not expand to a JSON object",
+			         c->node_id);
 			json_decref(j);
 			xf_node_free(n);
 			return NULL;

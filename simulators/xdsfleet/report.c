@@ -42,7 +42,7 @@ static uint32_t intern_version(struct xf_thread *t, const char *v)
 }
 
 void xf_stats_sample(struct xf_thread *t, enum xf_type type, const char *version,
-		     int64_t arrival_us)
+                     int64_t arrival_us)
 {
 	struct xf_typestats *s = &t->stats[type];
 	uint32_t v = intern_version(t, version);
@@ -140,7 +140,7 @@ static struct vmark *find_mark(struct vmark *m, size_t n, const char *v)
 /* Latencies (us) of one type over all threads, sorted; *first_us gets the
  * earliest counted arrival. Caller frees. */
 static int64_t *type_latencies(struct xf_fleet *f, enum xf_type type, int64_t mark_us,
-			       size_t *count, int64_t *first_us)
+                               size_t *count, int64_t *first_us)
 {
 	const char *until = f->opt.until_version;
 	struct vmark *marks = NULL;
@@ -196,7 +196,7 @@ static int64_t *type_latencies(struct xf_fleet *f, enum xf_type type, int64_t ma
 }
 
 static json_t *type_report(struct xf_fleet *f, enum xf_type type, int64_t mark_us,
-			   int64_t *first_us)
+                           int64_t *first_us)
 {
 	struct xf_typestats sum;
 	size_t n = 0;
@@ -214,15 +214,16 @@ static json_t *type_report(struct xf_fleet *f, enum xf_type type, int64_t mark_u
 		sum.nacks += s->nacks;
 		sum.decode_errors += s->decode_errors;
 	}
-	json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "responses", (json_int_t)sum.responses,
-			      "resources", (json_int_t)sum.resources, "bytes",
-			      (json_int_t)sum.bytes, "acks", (json_int_t)sum.acks, "nacks",
-			      (json_int_t)sum.nacks, "decode_errors",
-			      (json_int_t)sum.decode_errors);
+	json_t *j =
+	        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "responses", (json_int_t)sum.responses,
+	                  "resources", (json_int_t)sum.resources, "bytes", (json_int_t)sum.bytes,
+	                  "acks", (json_int_t)sum.acks, "nacks", (json_int_t)sum.nacks,
+	                  "decode_errors", (json_int_t)sum.decode_errors);
 	json_object_set_new(j, "latency_ms",
-			    json_pack("{s:I,s:f,s:f,s:f,s:f}", "count", (json_int_t)n, "p50",
-				      pct_ms(lat, n, 0.50), "p90", pct_ms(lat, n, 0.90), "p99",
-				      pct_ms(lat, n, 0.99), "max", n ? (double)lat[n - 1] / 1000.0 : 0.0));
+	                    json_pack("{s:I,s:f,s:f,s:f,s:f}", "count", (json_int_t)n, "p50",
+	                              pct_ms(lat, n, 0.50), "p90", pct_ms(lat, n, 0.90), "p99",
+	                              pct_ms(lat, n, 0.99), "max",
+	                              n ? (double)lat[n - 1] / 1000.0 : 0.0));
 	free(lat);
 	return j;
 }
@@ -233,15 +234,16 @@ static void print_text(json_t *r, const struct xf_options *o)
 	json_t *t;
 
 	printf("xdsfleet: %s, %d clients, %d channels, %d threads, %.3f s\n",
-	       json_string_value(json_object_get(r, "mode")), o->clients, o->channels,
-	       o->threads, json_real_value(json_object_get(r, "elapsed_s")));
+	       json_string_value(json_object_get(r, "mode")), o->clients, o->channels, o->threads,
+	       json_real_value(json_object_get(r, "elapsed_s")));
 	printf("streams started %lld, stream errors %lld, NACKing clients %lld\n",
 	       (long long)json_integer_value(json_object_get(r, "streams_started")),
 	       (long long)json_integer_value(json_object_get(r, "stream_errors")),
 	       (long long)json_integer_value(json_object_get(r, "nacking_clients")));
-	printf("%-4s %10s %10s %12s %9s %9s %9s %9s %9s %9s\n", "type", "responses",
-	       "resources", "bytes", "acks", "nacks", "p50 ms", "p90 ms", "p99 ms", "max ms");
-	json_object_foreach(json_object_get(r, "types"), name, t) {
+	printf("%-4s %10s %10s %12s %9s %9s %9s %9s %9s %9s\n", "type", "responses", "resources",
+	       "bytes", "acks", "nacks", "p50 ms", "p90 ms", "p99 ms", "max ms");
+	json_object_foreach(json_object_get(r, "types"), name, t)
+	{
 		json_t *l = json_object_get(t, "latency_ms");
 
 		printf("%-4s %10lld %10lld %12lld %9lld %9lld %9.2f %9.2f %9.2f %9.2f\n", name,
@@ -261,7 +263,8 @@ static void print_text(json_t *r, const struct xf_options *o)
 		       json_string_value(json_object_get(t, "version")),
 		       (long long)json_integer_value(json_object_get(t, "reached")),
 		       (long long)json_integer_value(json_object_get(t, "expected")),
-		       json_is_true(json_object_get(t, "converged")) ? "converged" : "NOT converged",
+		       json_is_true(json_object_get(t, "converged")) ? "converged"
+		                                                     : "NOT converged",
 		       json_real_value(json_object_get(t, "converged_ms")));
 }
 
@@ -274,9 +277,9 @@ static json_t *until_report(struct xf_fleet *f, int64_t ref_us)
 		if (f->threads[k].last_reach_us > last)
 			last = f->threads[k].last_reach_us;
 	return json_pack("{s:s,s:i,s:i,s:b,s:f}", "version", f->opt.until_version, "reached",
-			 reached, "expected", f->ncounted, "converged", reached >= f->ncounted,
-			 "converged_ms",
-			 reached && ref_us >= 0 ? (double)(last - ref_us) / 1000.0 : -1.0);
+	                 reached, "expected", f->ncounted, "converged", reached >= f->ncounted,
+	                 "converged_ms",
+	                 reached && ref_us >= 0 ? (double)(last - ref_us) / 1000.0 : -1.0);
 }
 
 int xf_report(struct xf_fleet *f, int64_t end_us)
@@ -299,19 +302,20 @@ int xf_report(struct xf_fleet *f, int64_t end_us)
 		bad += f->threads[k].bad_messages;
 	}
 	r = json_pack("{s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:i}", "mode",
-		      o->mode == XF_SOTW ? "sotw" : "delta", "clients", o->clients, "channels",
-		      o->channels, "threads", o->threads, "elapsed_s",
-		      (double)(end_us - f->start_us) / 1e6, "streams_started", (json_int_t)started,
-		      "stream_errors", (json_int_t)errors, "bad_messages", (json_int_t)bad,
-		      "nacking_clients", o->clients - f->ncounted);
+	              o->mode == XF_SOTW ? "sotw" : "delta", "clients", o->clients, "channels",
+	              o->channels, "threads", o->threads, "elapsed_s",
+	              (double)(end_us - f->start_us) / 1e6, "streams_started", (json_int_t)started,
+	              "stream_errors", (json_int_t)errors, "bad_messages", (json_int_t)bad,
+	              "nacking_clients", o->clients - f->ncounted);
 	types = json_object();
 	for (k = 0; k < o->ntypes; k++)
 		json_object_set_new(types, xf_type_name(o->order[k]),
-				    type_report(f, o->order[k], mark_us, &first_us));
+		                    type_report(f, o->order[k], mark_us, &first_us));
 	json_object_set_new(r, "types", types);
-	json_object_set_new(r, "mark", json_pack("{s:s,s:I}", "source",
-						 mark_us >= 0 ? "file" : "first-response",
-						 "time_us", (json_int_t)(mark_us >= 0 ? mark_us : first_us)));
+	json_object_set_new(r, "mark",
+	                    json_pack("{s:s,s:I}", "source",
+	                              mark_us >= 0 ? "file" : "first-response", "time_us",
+	                              (json_int_t)(mark_us >= 0 ? mark_us : first_us)));
 	if (o->until_version) {
 		json_t *u = until_report(f, mark_us >= 0 ? mark_us : first_us);
 

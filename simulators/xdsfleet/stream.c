@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ADS_SOTW "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
+#define ADS_SOTW  "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
 #define ADS_DELTA "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources"
 
 static bool start_batch(struct xf_client *c, const grpc_op *ops, size_t n, enum xf_op op)
@@ -32,8 +32,8 @@ static bool start_batch(struct xf_client *c, const grpc_op *ops, size_t n, enum 
 	grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->tags[op], NULL);
 
 	if (e != GRPC_CALL_OK) {
-		fprintf(stderr, "xdsfleet %s: grpc_call_start_batch(op %d): error %d\n",
-			c->node_id, (int)op, (int)e);
+		fprintf(stderr, "xdsfleet %s: grpc_call_start_batch(op %d): error %d\n", c->node_id,
+		        (int)op, (int)e);
 		return false;
 	}
 	c->outstanding++;
@@ -75,11 +75,11 @@ int xf_stream_start(struct xf_client *c)
 {
 	struct xf_thread *th = c->thread;
 	grpc_slice method = grpc_slice_from_static_string(
-		th->fleet->opt.mode == XF_SOTW ? ADS_SOTW : ADS_DELTA);
+	        th->fleet->opt.mode == XF_SOTW ? ADS_SOTW : ADS_DELTA);
 	grpc_op ops[1];
 
 	c->call = grpc_channel_create_call(c->channel, NULL, GRPC_PROPAGATE_DEFAULTS, th->cq,
-					   method, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	                                   method, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 	if (!c->call) {
 		fprintf(stderr, "xdsfleet %s: grpc_channel_create_call failed\n", c->node_id);
 		return -1;
@@ -237,7 +237,7 @@ void xf_stream_event(struct xf_client *c, enum xf_op op, bool ok)
 			th->stream_errors++;
 			if (th->fleet->opt.verbose || th->stream_errors <= 3)
 				fprintf(stderr, "xdsfleet %s: stream ended: status %d %s\n",
-					c->node_id, (int)c->status, details);
+				        c->node_id, (int)c->status, details);
 			gpr_free(details);
 		}
 		break;

@@ -84,8 +84,7 @@ static Envoy__Config__Core__V3__Node *node_for_request(struct xf_client *c)
 	return n;
 }
 
-static void send_sotw(struct xf_client *c, enum xf_type t, const char *nonce,
-		      const char *error)
+static void send_sotw(struct xf_client *c, enum xf_type t, const char *nonce, const char *error)
 {
 	struct xf_typestate *ts = &c->ts[t];
 	SotwRequest req = ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_REQUEST__INIT;
@@ -113,14 +112,15 @@ static void send_sotw(struct xf_client *c, enum xf_type t, const char *nonce,
  * nonce is set. With initial, carries initial_resource_versions (resumed
  * stream). */
 static void send_delta(struct xf_client *c, enum xf_type t, const struct xf_names *sub,
-		       const struct xf_names *unsub, const char *nonce,
-		       const char *error, bool initial)
+                       const struct xf_names *unsub, const char *nonce, const char *error,
+                       bool initial)
 {
 	struct xf_typestate *ts = &c->ts[t];
 	DeltaRequest req = ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_REQUEST__INIT;
 	Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
-	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest__InitialResourceVersionsEntry *ev = NULL,
-		**evp = NULL;
+	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest__InitialResourceVersionsEntry
+	        *ev = NULL,
+	        **evp = NULL;
 	size_t i;
 
 	req.node = node_for_request(c);
@@ -139,7 +139,7 @@ static void send_delta(struct xf_client *c, enum xf_type t, const struct xf_name
 		evp = calloc(ts->held.n, sizeof(*evp));
 		for (i = 0; ev && evp && i < ts->held.n; i++) {
 			envoy__service__discovery__v3__delta_discovery_request__initial_resource_versions_entry__init(
-				&ev[i]);
+			        &ev[i]);
 			ev[i].key = ts->held.name[i];
 			ev[i].value = ts->held.version[i];
 			evp[i] = &ev[i];
@@ -247,7 +247,7 @@ static void update_dependent(struct xf_client *c, enum xf_type t, struct xf_name
 	const struct xf_options *o = &c->thread->fleet->opt;
 	int d = dependent_of(t);
 	struct xf_typestate *ds;
-	struct xf_names sub = { 0 }, unsub = { 0 };
+	struct xf_names sub = {0}, unsub = {0};
 	size_t i;
 
 	if (d < 0 || !o->want[d])
@@ -279,14 +279,14 @@ static void nack_message(struct xf_client *c, const char *why, char *buf, size_t
 		snprintf(buf, len, "xdsfleet %s: %s", c->node_id, why);
 	else
 		snprintf(buf, len, "xdsfleet %s: rejects every response (--nack-share)",
-			 c->node_id);
+		         c->node_id);
 }
 
 static void sotw_response(struct xf_client *c, const uint8_t *buf, size_t len)
 {
 	struct xf_thread *th = c->thread;
 	SotwResponse *r = envoy__service__discovery__v3__discovery_response__unpack(NULL, len, buf);
-	struct xf_names deps = { 0 };
+	struct xf_names deps = {0};
 	char why[256] = "", msg[512];
 	enum xf_type t;
 	bool ok;
@@ -309,10 +309,10 @@ static void sotw_response(struct xf_client *c, const uint8_t *buf, size_t len)
 
 		if (strcmp(r->resources[i]->type_url, r->type_url) != 0)
 			snprintf(why, sizeof(why), "resources[%zu]: type_url %s in a %s response",
-				 i, r->resources[i]->type_url, xf_type_name(t));
+			         i, r->resources[i]->type_url, xf_type_name(t));
 		else if (xf_resource_deps(t, r->resources[i], &name, &deps) < 0)
-			snprintf(why, sizeof(why), "resources[%zu]: does not decode as %s",
-				 i, r->type_url);
+			snprintf(why, sizeof(why), "resources[%zu]: does not decode as %s", i,
+			         r->type_url);
 		free(name);
 	}
 	if (why[0])
@@ -327,9 +327,10 @@ static void sotw_response(struct xf_client *c, const uint8_t *buf, size_t len)
 		th->stats[t].acks++;
 		send_sotw(c, t, r->nonce, NULL);
 		update_dependent(c, t, &deps);
-		update_reached(c, t, c->thread->fleet->opt.until_version &&
-					     xf_version_follows(r->version_info,
-								c->thread->fleet->opt.until_version));
+		update_reached(c, t,
+		               c->thread->fleet->opt.until_version &&
+		                       xf_version_follows(r->version_info,
+		                                          c->thread->fleet->opt.until_version));
 	}
 	xf_names_free(&deps);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -337,8 +338,8 @@ static void sotw_response(struct xf_client *c, const uint8_t *buf, size_t len)
 
 /* Checks every resource of a Delta response; fills why on the first bad one,
  * and tells whether all their versions follow --until-version. */
-static void delta_check(struct xf_client *c, enum xf_type t, const DeltaResponse *r,
-			char *why, size_t whylen, bool *all_follow)
+static void delta_check(struct xf_client *c, enum xf_type t, const DeltaResponse *r, char *why,
+                        size_t whylen, bool *all_follow)
 {
 	const char *until = c->thread->fleet->opt.until_version;
 	size_t i;
@@ -346,17 +347,17 @@ static void delta_check(struct xf_client *c, enum xf_type t, const DeltaResponse
 	*all_follow = r->n_resources > 0;
 	for (i = 0; i < r->n_resources && !why[0]; i++) {
 		const Envoy__Service__Discovery__V3__Resource *res = r->resources[i];
-		struct xf_names deps = { 0 };
+		struct xf_names deps = {0};
 		char *name = NULL;
 
 		if (!res->resource)
 			snprintf(why, whylen, "resources[%zu] (%s): no resource", i, res->name);
 		else if (strcmp(res->resource->type_url, r->type_url) != 0)
-			snprintf(why, whylen, "resources[%zu]: type_url %s in a %s response",
-				 i, res->resource->type_url, xf_type_name(t));
+			snprintf(why, whylen, "resources[%zu]: type_url %s in a %s response", i,
+			         res->resource->type_url, xf_type_name(t));
 		else if (xf_resource_deps(t, res->resource, &name, &deps) < 0)
-			snprintf(why, whylen, "resources[%zu] (%s): does not decode as %s",
-				 i, res->name, r->type_url);
+			snprintf(why, whylen, "resources[%zu] (%s): does not decode as %s", i,
+			         res->name, r->type_url);
 		if (!until || !xf_version_follows(res->version, until))
 			*all_follow = false;
 		free(name);
@@ -371,13 +372,15 @@ static void delta_apply(struct xf_client *c, enum xf_type t, const DeltaResponse
 	size_t i;
 
 	for (i = 0; i < r->n_resources; i++) {
-		struct xf_names deps = { 0 };
+		struct xf_names deps = {0};
 		char *name = NULL;
 
 		xf_resource_deps(t, r->resources[i]->resource, &name, &deps);
-		xf_held_set(h, r->resources[i]->name[0] ? r->resources[i]->name
-							: name ? name : "",
-			    r->resources[i]->version, &deps);
+		xf_held_set(h,
+		            r->resources[i]->name[0] ? r->resources[i]->name
+		            : name                   ? name
+		                                     : "",
+		            r->resources[i]->version, &deps);
 		xf_names_free(&deps);
 		free(name);
 	}
@@ -389,7 +392,8 @@ static void delta_response(struct xf_client *c, const uint8_t *buf, size_t len)
 {
 	struct xf_thread *th = c->thread;
 	const char *until = th->fleet->opt.until_version;
-	DeltaResponse *r = envoy__service__discovery__v3__delta_discovery_response__unpack(NULL, len, buf);
+	DeltaResponse *r =
+	        envoy__service__discovery__v3__delta_discovery_response__unpack(NULL, len, buf);
 	char why[256] = "", msg[512];
 	bool ok, all_follow, reached;
 	enum xf_type t;
@@ -403,8 +407,11 @@ static void delta_response(struct xf_client *c, const uint8_t *buf, size_t len)
 	th->stats[t].responses++;
 	th->stats[t].resources += r->n_resources;
 	th->stats[t].bytes += len;
-	xf_stats_sample(th, t, r->system_version_info[0] ? r->system_version_info
-			: r->n_resources ? r->resources[0]->version : "", xf_now_us());
+	xf_stats_sample(th, t,
+	                r->system_version_info[0] ? r->system_version_info
+	                : r->n_resources          ? r->resources[0]->version
+	                                          : "",
+	                xf_now_us());
 	delta_check(c, t, r, why, sizeof(why), &all_follow);
 	if (why[0])
 		th->stats[t].decode_errors++;
@@ -413,7 +420,7 @@ static void delta_response(struct xf_client *c, const uint8_t *buf, size_t len)
 		th->stats[t].nacks++;
 		send_delta(c, t, NULL, NULL, r->nonce, msg, false);
 	} else {
-		struct xf_names deps = { 0 };
+		struct xf_names deps = {0};
 
 		delta_apply(c, t, r);
 		th->stats[t].acks++;
@@ -424,8 +431,8 @@ static void delta_response(struct xf_client *c, const uint8_t *buf, size_t len)
 			xf_names_free(&deps);
 		}
 		reached = until && (r->system_version_info[0]
-					    ? xf_version_follows(r->system_version_info, until)
-					    : all_follow);
+		                            ? xf_version_follows(r->system_version_info, until)
+		                            : all_follow);
 		update_reached(c, t, reached);
 	}
 	protobuf_c_message_free_unpacked(&r->base, NULL);

@@ -30,15 +30,15 @@ enum xf_mode { XF_SOTW, XF_DELTA };
 
 /* Command line options; read-only once the threads run. */
 struct xf_options {
-	const char *server;        /* host:port */
-	int clients;               /* streams */
-	int channels;              /* HTTP/2 connections the streams share */
-	int threads;               /* completion queues, one thread each */
+	const char *server; /* host:port */
+	int clients;        /* streams */
+	int channels;       /* HTTP/2 connections the streams share */
+	int threads;        /* completion queues, one thread each */
 	enum xf_mode mode;
-	const char *node_prefix;   /* node ids PREFIX-0 .. PREFIX-(N-1) */
-	const char *node_cluster;  /* Node.cluster ("" = none) */
-	const char *metadata_json; /* JSON object text; "{i}" -> client index */
-	bool node_always;          /* Node in every request, not only the first */
+	const char *node_prefix;       /* node ids PREFIX-0 .. PREFIX-(N-1) */
+	const char *node_cluster;      /* Node.cluster ("" = none) */
+	const char *metadata_json;     /* JSON object text; "{i}" -> client index */
+	bool node_always;              /* Node in every request, not only the first */
 	enum xf_type order[XF_NTYPES]; /* subscribe order */
 	int ntypes;
 	bool want[XF_NTYPES];
@@ -76,13 +76,13 @@ struct xf_held {
 
 /* Per client, per resource type. */
 struct xf_typestate {
-	bool subscribed;        /* a request for this type was sent */
-	bool named;             /* subscription by names (RDS/EDS) vs wildcard */
-	struct xf_names names;  /* current named subscription */
-	char *acked_version;    /* SotW: last accepted version_info */
-	char *last_nonce;       /* nonce of the last response of this type */
-	struct xf_held held;    /* Delta: resources held */
-	bool reached;           /* --until-version reached for this type */
+	bool subscribed;       /* a request for this type was sent */
+	bool named;            /* subscription by names (RDS/EDS) vs wildcard */
+	struct xf_names names; /* current named subscription */
+	char *acked_version;   /* SotW: last accepted version_info */
+	char *last_nonce;      /* nonce of the last response of this type */
+	struct xf_held held;   /* Delta: resources held */
+	bool reached;          /* --until-version reached for this type */
 };
 
 struct xf_pending {
@@ -96,25 +96,25 @@ struct xf_thread;
 struct xf_client {
 	int index;
 	char node_id[128];
-	bool nacker;             /* NACKs every response (--nack-share) */
+	bool nacker; /* NACKs every response (--nack-share) */
 	struct xf_thread *thread;
-	grpc_channel *channel;   /* shared, owned by the fleet */
+	grpc_channel *channel; /* shared, owned by the fleet */
 	grpc_call *call;
 	struct xf_tag tags[XF_NOPS];
-	int outstanding;         /* batches started and not yet completed */
+	int outstanding; /* batches started and not yet completed */
 	bool send_busy;
-	bool half_closed;         /* SEND_CLOSE_FROM_CLIENT started */
+	bool half_closed; /* SEND_CLOSE_FROM_CLIENT started */
 	struct xf_pending *queue, *queue_tail;
 	grpc_byte_buffer *recv_bb;
 	grpc_metadata_array initial_md, trailing_md;
 	grpc_status_code status;
 	grpc_slice status_details;
 	bool node_sent;
-	bool stream_up;          /* call started and not yet ended */
+	bool stream_up; /* call started and not yet ended */
 	int restarts;
-	int64_t restart_at_us;   /* >0: restart the stream at this time */
+	int64_t restart_at_us; /* >0: restart the stream at this time */
 	struct xf_client *restart_next;
-	bool reached;            /* counted in fleet->reached */
+	bool reached; /* counted in fleet->reached */
 	struct xf_typestate ts[XF_NTYPES];
 };
 
@@ -142,12 +142,12 @@ struct xf_thread {
 	int nclients;
 	struct xf_client *restart_list;
 	struct xf_typestats stats[XF_NTYPES];
-	char **versions;          /* interned version strings */
+	char **versions; /* interned version strings */
 	size_t nversions, capversions;
 	uint64_t streams_started, stream_errors;
-	uint64_t bad_messages;    /* undecodable or unknown-type responses */
-	int live_calls;           /* calls created and not yet released */
-	int64_t last_reach_us;    /* when the last of its clients reached V */
+	uint64_t bad_messages; /* undecodable or unknown-type responses */
+	int live_calls;        /* calls created and not yet released */
+	int64_t last_reach_us; /* when the last of its clients reached V */
 };
 
 struct xf_fleet {
@@ -155,15 +155,15 @@ struct xf_fleet {
 	grpc_channel **channels;
 	struct xf_thread *threads;
 	struct xf_client *clients;
-	int ncounted;             /* clients that must reach V (non-NACKers) */
+	int ncounted; /* clients that must reach V (non-NACKers) */
 	atomic_int reached;
 	atomic_bool stop;
-	int64_t start_us;         /* CLOCK_REALTIME at start */
+	int64_t start_us; /* CLOCK_REALTIME at start */
 };
 
 /* ---- main.c ---- */
-int64_t xf_now_us(void);        /* CLOCK_REALTIME, microseconds */
-int64_t xf_mono_us(void);       /* CLOCK_MONOTONIC, microseconds */
+int64_t xf_now_us(void);  /* CLOCK_REALTIME, microseconds */
+int64_t xf_mono_us(void); /* CLOCK_MONOTONIC, microseconds */
 const char *xf_type_name(enum xf_type t);
 const char *xf_type_url(enum xf_type t);
 
@@ -194,16 +194,15 @@ void xf_client_free(struct xf_client *c);
 /* ---- node.c ---- */
 /* Builds the Node of client c; free with xf_node_free. NULL on error (err
  * filled). */
-Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c,
-					     const struct xf_options *o,
-					     char *err, size_t errlen);
+Envoy__Config__Core__V3__Node *xf_node_build(const struct xf_client *c, const struct xf_options *o,
+                                             char *err, size_t errlen);
 void xf_node_free(Envoy__Config__Core__V3__Node *n);
 /* Checks that the metadata template is a JSON object; 0 or -1 (err). */
 int xf_metadata_check(const char *json, char *err, size_t errlen);
 
 /* ---- report.c ---- */
-void xf_stats_sample(struct xf_thread *t, enum xf_type type,
-		     const char *version, int64_t arrival_us);
+void xf_stats_sample(struct xf_thread *t, enum xf_type type, const char *version,
+                     int64_t arrival_us);
 /* Prints the report; returns 0, or 1 when --until-version was not reached. */
 int xf_report(struct xf_fleet *f, int64_t end_us);
 void xf_thread_stats_free(struct xf_thread *t);

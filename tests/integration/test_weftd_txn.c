@@ -18,12 +18,12 @@
 #include "testsupport.h"
 
 static const char *POLICY =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: good}\n"
-	"spec: {type: file, options: {directory: out-good}}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: other}\n"
-	"spec: {type: file, pushGroup: 1, options: {directory: %s}}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: good}\n"
+        "spec: {type: file, options: {directory: out-good}}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: other}\n"
+        "spec: {type: file, pushGroup: 1, options: {directory: %s}}\n";
 
 static long long apply(wd *d, int port, const char *other_dir, const char *query)
 {
@@ -31,8 +31,8 @@ static long long apply(wd *d, int port, const char *other_dir, const char *query
 	snprintf(text, sizeof(text), POLICY, port, other_dir);
 	snprintf(path, sizeof(path), "/v1/apply%s", query);
 	http_resp r;
-	assert_int_equal(http_do(d->url, "POST", path, NULL, "application/yaml", text,
-				 strlen(text), &r), 0);
+	assert_int_equal(
+	        http_do(d->url, "POST", path, NULL, "application/yaml", text, strlen(text), &r), 0);
 	long status = r.status;
 	long long rev = json_integer_value(json_object_get(r.json, "revision"));
 	http_resp_free(&r);
@@ -48,9 +48,10 @@ static json_t *txn_for(wd *d, long long rev)
 		if (http_do(d->url, "GET", "/v1/transactions", NULL, NULL, NULL, 0, &r) == 0) {
 			size_t i;
 			json_t *t, *found = NULL;
-			json_array_foreach(json_object_get(r.json, "transactions"), i, t)
-			if (json_integer_value(json_object_get(t, "revision")) == rev)
-				found = t;
+			json_array_foreach(
+			        json_object_get(r.json, "transactions"), i,
+			        t) if (json_integer_value(json_object_get(t, "revision")) == rev)
+			        found = t;
 			json_incref(found);
 			http_resp_free(&r);
 			if (found)
@@ -78,8 +79,8 @@ static void test_atomic_transactions(void **state)
 	mkdir(root, 0755);
 	snprintf(blocker, sizeof(blocker), "%s/blocker", root);
 	assert_int_equal(ts_write_file(blocker, "a file, not a directory\n"), 0);
-	const char *extra[] = {"--txn-mode", "atomic", "--file-root", root, "--quiet-ms", "20",
-			       NULL};
+	const char *extra[] = {"--txn-mode", "atomic", "--file-root", root,
+	                       "--quiet-ms", "20",     NULL};
 	assert_int_equal(wd_start(&d, extra), 0);
 
 	assert_int_equal(apply(&d, 8080, "out-other", "?mode=bogus"), -400);

@@ -209,13 +209,14 @@ void wctl_render_transactions(const wctl_opts *o, json_t *h)
 				break;
 			used += (size_t)w;
 		}
-		wctl_table_add(t, (const char *[]){id, rev, str(r, "outcome"), ms, devs,
-		                                   str(r, "cause")});
+		wctl_table_add(
+		        t, (const char *[]){id, rev, str(r, "outcome"), ms, devs, str(r, "cause")});
 	}
 	if (wctl_table_rows(t))
 		wctl_table_print(t, o->out);
 	else
-		fprintf(o->out, "No transactions yet (independent mode pushes each device on its own).\n");
+		fprintf(o->out,
+		        "No transactions yet (independent mode pushes each device on its own).\n");
 	wctl_table_free(t);
 }
 

@@ -69,8 +69,8 @@ static size_t on_data(char *p, size_t s, size_t n, void *ud)
 	return s * n;
 }
 
-static json_t *call(struct f5it *t, const char *method, const char *path, json_t *body,
-		    int auth, long *status)
+static json_t *call(struct f5it *t, const char *method, const char *path, json_t *body, int auth,
+                    long *status)
 {
 	CURL *c = curl_easy_init();
 	char url[1024];
@@ -110,8 +110,7 @@ json_t *f5it_sim(struct f5it *t, const char *method, const char *path, json_t *b
 	return ans;
 }
 
-json_t *f5it_rest(struct f5it *t, const char *method, const char *path, json_t *body,
-		  long *status)
+json_t *f5it_rest(struct f5it *t, const char *method, const char *path, json_t *body, long *status)
 {
 	return call(t, method, path, body, 1, status);
 }
@@ -129,20 +128,22 @@ long long f5it_calls_no_login(struct f5it *t)
 	json_t *l = f5it_sim(t, NULL, "/sim/log", NULL), *e;
 	size_t i;
 	long long n = 0;
-	json_array_foreach(json_object_get(l, "entries"), i, e)
-		n += strcmp(json_string_value(json_object_get(e, "path")), "/mgmt/shared/authn/login") != 0;
+	json_array_foreach(json_object_get(l, "entries"), i, e) n +=
+	        strcmp(json_string_value(json_object_get(e, "path")), "/mgmt/shared/authn/login") !=
+	        0;
 	json_decref(l);
 	return n;
 }
 
 void f5it_device_yaml(struct f5it *t, char *buf, size_t len)
 {
-	snprintf(buf, len,
-		 "apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
-		 "spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: %d, username: admin,\n"
-		 "    credentials: {env: F5IT_PASSWORD}, tls: {insecure: true}, timeout: 5s}\n"
-		 "  options: {partition: weft}\n",
-		 t->port);
+	snprintf(
+	        buf, len,
+	        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
+	        "spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: %d, username: admin,\n"
+	        "    credentials: {env: F5IT_PASSWORD}, tls: {insecure: true}, timeout: 5s}\n"
+	        "  options: {partition: weft}\n",
+	        t->port);
 }
 
 weft_snapshot *f5it_compile(const char *yaml, int64_t rev)
@@ -156,8 +157,8 @@ weft_snapshot *f5it_compile(const char *yaml, int64_t rev)
 	weft_snapshot *s = NULL;
 	weft_policyset *set = NULL;
 	if (!weft_docset_parse(&docs, "it.yaml", yaml, strlen(yaml), &d) &&
-	    !weft_policy_decode_all(&docs, &res, &n, &d) && (set = weft_policyset_new(res, n, &d)) &&
-	    !weft_policy_validate(set, &d)) {
+	    !weft_policy_decode_all(&docs, &res, &n, &d) &&
+	    (set = weft_policyset_new(res, n, &d)) && !weft_policy_validate(set, &d)) {
 		weft_err err = {0};
 		s = weft_snapshot_compile(set, rev, NULL, &err);
 	}
@@ -213,8 +214,10 @@ int f5it_push(struct f5it *t, const weft_snapshot *snap, weft_err *err)
 		}
 	}
 	if (getenv("F5IT_TIMING"))
-		fprintf(stderr, "push: render %lld ms, observe %lld, diff %lld, prepare %lld, "
-			"apply %lld\n", t1 - t0, t2 - t1, t3 - t2, t4 - t3, ts_now_ms() - t4);
+		fprintf(stderr,
+		        "push: render %lld ms, observe %lld, diff %lld, prepare %lld, "
+		        "apply %lld\n",
+		        t1 - t0, t2 - t1, t3 - t2, t4 - t3, ts_now_ms() - t4);
 	if (rc)
 		f5it_reset_session(t);
 	weft_plan_free(&plan);
@@ -234,7 +237,8 @@ json_t *f5it_find(json_t *objects, const char *full)
 {
 	size_t i;
 	json_t *o;
-	json_array_foreach(objects, i, o) {
+	json_array_foreach(objects, i, o)
+	{
 		const char *f = json_string_value(json_object_get(o, "fullPath"));
 		if (f && !strcmp(f, full))
 			return o;

@@ -30,8 +30,7 @@ void f5it_stop(struct f5it *t);
  * answer (caller decrefs). */
 json_t *f5it_sim(struct f5it *t, const char *method, const char *path, json_t *body);
 /* Operator's REST call with basic auth; *status gets the HTTP status. */
-json_t *f5it_rest(struct f5it *t, const char *method, const char *path, json_t *body,
-		  long *status);
+json_t *f5it_rest(struct f5it *t, const char *method, const char *path, json_t *body, long *status);
 /* GET /sim/counters "total" (every /mgmt/ request). */
 long long f5it_total(struct f5it *t);
 /* Requests in the /sim/log that are not logins. */

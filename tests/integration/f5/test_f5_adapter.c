@@ -28,29 +28,36 @@ static char *policy(struct f5it *t, int n, int w1, int w2, int with_web)
 	char dev[1024];
 	f5it_device_yaml(t, dev, sizeof(dev));
 	off += sprintf(y + off, "%s", dev);
-	off += sprintf(y + off, "---\n" HDR "kind: Service\nmetadata: {name: api, namespace: shop}\n"
-			       "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.1.0.1}]}\n");
+	off += sprintf(
+	        y + off,
+	        "---\n" HDR "kind: Service\nmetadata: {name: api, namespace: shop}\n"
+	        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.1.0.1}]}\n");
 	if (!with_web)
 		return y;
-	off += sprintf(y + off, "---\n" HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
-			       "spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
-			       "  subsets: [{name: v1, labels: {v: one}}, {name: v2, labels: {v: two}}]\n"
-			       "  endpoints:\n");
+	off += sprintf(y + off,
+	               "---\n" HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
+	               "spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
+	               "  subsets: [{name: v1, labels: {v: one}}, {name: v2, labels: {v: two}}]\n"
+	               "  endpoints:\n");
 	for (int i = 1; i <= n; i++)
 		off += sprintf(y + off, "  - {address: 10.0.0.%d, labels: {v: %s}}\n", i,
-			       i % 2 ? "one" : "two");
-	off += sprintf(y + off, "---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tp, namespace: shop}\n"
-			       "spec: {service: web, healthCheck: {type: http, path: /health}}\n"
-			       "---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
-			       "spec: {address: 192.0.2.10, listeners: [{name: web, port: 80, protocol: http,"
-			       " routes: [web-route]}]}\n"
-			       "---\n" HDR "kind: AccessPolicy\nmetadata: {name: acl, namespace: shop}\n"
-			       "spec: {service: web, rules: [{action: deny, from: {cidrs: [203.0.113.0/24]}}]}\n"
-			       "---\n" HDR "kind: Route\nmetadata: {name: web-route, namespace: shop}\n"
-			       "spec:\n  hosts: [shop.example.com]\n  http:\n");
+		               i % 2 ? "one" : "two");
+	off += sprintf(
+	        y + off,
+	        "---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tp, namespace: shop}\n"
+	        "spec: {service: web, healthCheck: {type: http, path: /health}}\n"
+	        "---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
+	        "spec: {address: 192.0.2.10, listeners: [{name: web, port: 80, protocol: http,"
+	        " routes: [web-route]}]}\n"
+	        "---\n" HDR "kind: AccessPolicy\nmetadata: {name: acl, namespace: shop}\n"
+	        "spec: {service: web, rules: [{action: deny, from: {cidrs: [203.0.113.0/24]}}]}\n"
+	        "---\n" HDR "kind: Route\nmetadata: {name: web-route, namespace: shop}\n"
+	        "spec:\n  hosts: [shop.example.com]\n  http:\n");
 	if (w1 >= 0)
-		off += sprintf(y + off, "  - destinations: [{service: web, subset: v1, weight: %d}, "
-				       "{service: web, subset: v2, weight: %d}]\n", w1, w2);
+		off += sprintf(y + off,
+		               "  - destinations: [{service: web, subset: v1, weight: %d}, "
+		               "{service: web, subset: v2, weight: %d}]\n",
+		               w1, w2);
 	else
 		off += sprintf(y + off, "  - destinations: [{service: web}]\n");
 	return y;
@@ -93,9 +100,9 @@ static json_t *member_of(json_t *pool, const char *name)
 {
 	json_t *m;
 	size_t i;
-	json_array_foreach(json_object_get(json_object_get(pool, "membersReference"), "items"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")), name))
-			return m;
+	json_array_foreach(
+	        json_object_get(json_object_get(pool, "membersReference"), "items"), i,
+	        m) if (!strcmp(json_string_value(json_object_get(m, "name")), name)) return m;
 	return NULL;
 }
 
@@ -112,17 +119,20 @@ static void test_example_shape_and_member_cost(void **state)
 	json_t *st = state_of(t);
 	json_t *pool = f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80");
 	assert_non_null(pool);
-	assert_string_equal(json_string_value(json_object_get(pool, "monitor")), "/weft/shop_web-tp_hc");
+	assert_string_equal(json_string_value(json_object_get(pool, "monitor")),
+	                    "/weft/shop_web-tp_hc");
 	assert_non_null(member_of(pool, "10.0.0.3:8080"));
 	assert_non_null(f5it_find(f5it_objects(st, "ltm/monitor/http"), "/weft/shop_web-tp_hc"));
 	json_t *vs = f5it_find(f5it_objects(st, "ltm/virtual"), "/weft/shop_edge_web");
 	assert_non_null(vs);
-	assert_string_equal(json_string_value(json_object_get(vs, "destination")), "/weft/192.0.2.10:80");
+	assert_string_equal(json_string_value(json_object_get(vs, "destination")),
+	                    "/weft/192.0.2.10:80");
 	json_t *pol = f5it_find(f5it_objects(st, "ltm/policy"), "/weft/shop_edge_web_routes");
 	assert_non_null(pol);
 	assert_string_equal(json_string_value(json_object_get(pol, "status")), "published");
 	assert_non_null(f5it_find(f5it_objects(st, "ltm/rule"), "/weft/shop_acl_access"));
-	assert_non_null(f5it_find(f5it_objects(st, "ltm/data-group/internal"), "/weft/shop_acl_0_src"));
+	assert_non_null(
+	        f5it_find(f5it_objects(st, "ltm/data-group/internal"), "/weft/shop_acl_0_src"));
 	json_decref(st);
 
 	/* nothing changed: zero writes, zero calls (cache) */
@@ -143,13 +153,15 @@ static void test_example_shape_and_member_cost(void **state)
 	assert_int_equal(json_integer_value(json_object_get(c, "inTransaction")), 2);
 	json_t *bp = json_object_get(c, "byPath");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(bp, "/mgmt/tm/ltm/pool/{name}/members"), "POST")), 2);
+	                         json_object_get(bp, "/mgmt/tm/ltm/pool/{name}/members"), "POST")),
+	                 2);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(bp, "/mgmt/tm/transaction"), "POST")), 1);
+	                         json_object_get(bp, "/mgmt/tm/transaction"), "POST")),
+	                 1);
 	json_decref(c);
 	st = state_of(t);
 	assert_non_null(member_of(f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80"),
-				  "10.0.0.5:8080"));
+	                          "10.0.0.5:8080"));
 	json_decref(st);
 
 	/* one endpoint removed: its two member DELETEs */
@@ -160,7 +172,7 @@ static void test_example_shape_and_member_cost(void **state)
 	assert_true(f5it_calls_no_login(t) <= 4);
 	st = state_of(t);
 	assert_null(member_of(f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80"),
-			      "10.0.0.5:8080"));
+	                      "10.0.0.5:8080"));
 	json_decref(st);
 
 	/* a fresh session reads everything back and finds nothing to do */
@@ -180,12 +192,17 @@ static void test_canary_ratios(void **state)
 	json_t *st = state_of(t);
 	json_t *split = f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web-route_0_split");
 	assert_non_null(split);
-	assert_string_equal(json_string_value(json_object_get(split, "loadBalancingMode")), "ratio-member");
+	assert_string_equal(json_string_value(json_object_get(split, "loadBalancingMode")),
+	                    "ratio-member");
 	/* v1 = .1 .3, v2 = .2 .4; 90/10 over two each -> 9 and 1 */
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 9);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.3:8080"), "ratio")), 9);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.4:8080"), "ratio")), 1);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 9);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.3:8080"), "ratio")), 9);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.4:8080"), "ratio")), 1);
 	json_decref(st);
 	/* shifting to 50/50 re-weights the members in place */
 	json_decref(f5it_sim(t, "POST", "/sim/counters/reset", json_object()));
@@ -194,8 +211,10 @@ static void test_canary_ratios(void **state)
 	free(y);
 	st = state_of(t);
 	split = f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web-route_0_split");
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 1);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 1);
 	json_decref(st);
 }
 
@@ -203,8 +222,8 @@ static void operator_objects(struct f5it *t)
 {
 	long status = 0;
 	json_t *b = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "name", "ops-pool", "partition",
-			      "weft", "description", "operator's own", "members", "name",
-			      "10.9.9.9:80", "address", "10.9.9.9");
+	                      "weft", "description", "operator's own", "members", "name",
+	                      "10.9.9.9:80", "address", "10.9.9.9");
 	json_decref(f5it_rest(t, "POST", "/mgmt/tm/ltm/pool", b, &status));
 	json_decref(b);
 	assert_int_equal(status, 200);
@@ -218,7 +237,7 @@ static void test_deleted_service_keeps_operator_objects(void **state)
 	assert_true(push_policy(t, y, 1, &err) > 0);
 	free(y);
 	operator_objects(t);
-	f5it_reset_session(t); /* the operator changed the device: read it again */
+	f5it_reset_session(t);      /* the operator changed the device: read it again */
 	y = policy(t, 2, -1, 0, 0); /* web, its gateway, route... gone */
 	int ops = push_policy(t, y, 2, &err);
 	if (ops < 0)
@@ -271,13 +290,14 @@ static void test_token_expiry_and_503_storm(void **state)
 	assert_int_equal(ops, 2);
 	free(y);
 	/* a short mcpd outage too */
-	json_decref(f5it_sim(t, "POST", "/sim/outage", json_pack("{s:s, s:f}", "mode", "mcpd", "seconds", 0.3)));
+	json_decref(f5it_sim(t, "POST", "/sim/outage",
+	                     json_pack("{s:s, s:f}", "mode", "mcpd", "seconds", 0.3)));
 	y = policy(t, 5, -1, 0, 1);
 	assert_int_equal(push_policy(t, y, 4, &err), 2);
 	free(y);
 	json_t *st = state_of(t);
 	assert_non_null(member_of(f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80"),
-				  "10.0.0.5:8080"));
+	                          "10.0.0.5:8080"));
 	json_decref(st);
 }
 
@@ -292,7 +312,7 @@ static void test_failed_transaction_changes_nothing(void **state)
 	 * it will fail inside the transaction (in use), after other changes */
 	long status = 0;
 	json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "name", "ops-vs", "partition", "weft",
-			      "destination", "/weft/198.51.100.1:80", "pool", "/weft/shop_api_80");
+	                      "destination", "/weft/198.51.100.1:80", "pool", "/weft/shop_api_80");
 	json_decref(f5it_rest(t, "POST", "/mgmt/tm/ltm/virtual", b, &status));
 	json_decref(b);
 	assert_int_equal(status, 200);
@@ -307,7 +327,8 @@ static void test_failed_transaction_changes_nothing(void **state)
 	assert_non_null(strstr(err.msg, "device default/bigip"));
 	free(y);
 	json_t *after = state_of(t);
-	assert_true(json_equal(json_object_get(before, "objects"), json_object_get(after, "objects")));
+	assert_true(
+	        json_equal(json_object_get(before, "objects"), json_object_get(after, "objects")));
 	json_decref(before);
 	json_decref(after);
 }
@@ -322,14 +343,16 @@ static void test_drift_found_and_repaired(void **state)
 	assert_true(push_policy(t, y, 1, &err) > 0);
 	long status = 0;
 	json_t *b = json_pack("{s:i}", "ratio", 42);
-	json_decref(f5it_rest(t, "PATCH", "/mgmt/tm/ltm/pool/~weft~shop_web_80/members/~weft~10.0.0.1:8080",
-			      b, &status));
+	json_decref(f5it_rest(t, "PATCH",
+	                      "/mgmt/tm/ltm/pool/~weft~shop_web_80/members/~weft~10.0.0.1:8080", b,
+	                      &status));
 	json_decref(b);
 	assert_int_equal(status, 200);
 	/* the next push finds the hand edit and repairs it with one PATCH */
 	assert_int_equal(push_policy(t, y, 2, &err), 1);
 	json_t *st = state_of(t);
-	json_t *m = member_of(f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80"), "10.0.0.1:8080");
+	json_t *m = member_of(f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web_80"),
+	                      "10.0.0.1:8080");
 	assert_int_equal(json_integer_value(json_object_get(m, "ratio")), 1);
 	json_decref(st);
 	assert_int_equal(push_policy(t, y, 3, &err), 0);
@@ -369,8 +392,10 @@ static void test_through_controller(void **state)
 	json_t *st = state_of(t);
 	json_t *split = f5it_find(f5it_objects(st, "ltm/pool"), "/weft/shop_web-route_0_split");
 	assert_non_null(split);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 2);
-	assert_int_equal(json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.1:8080"), "ratio")), 2);
+	assert_int_equal(
+	        json_integer_value(json_object_get(member_of(split, "10.0.0.2:8080"), "ratio")), 1);
 	json_decref(st);
 	/* the dry-run plan of the same revision is empty */
 	json_t *plan = NULL;
@@ -390,13 +415,16 @@ static void test_through_controller(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_example_shape_and_member_cost, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_canary_ratios, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deleted_service_keeps_operator_objects, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_expiry_and_503_storm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_transaction_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drift_found_and_repaired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_through_controller, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_example_shape_and_member_cost, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_canary_ratios, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deleted_service_keeps_operator_objects, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_token_expiry_and_503_storm, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failed_transaction_changes_nothing, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_drift_found_and_repaired, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_through_controller, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
 {
 	const char *stop = NULL, *marker = NULL;
 	if (argc < 3) {
-		fprintf(stderr, "usage: ncdev_push POLICY DEVICE [--stop-after apply --marker FILE]\n");
+		fprintf(stderr,
+		        "usage: ncdev_push POLICY DEVICE [--stop-after apply --marker FILE]\n");
 		return 2;
 	}
 	for (int i = 3; i + 1 < argc; i += 2) {

@@ -20,8 +20,9 @@
 static int port_free(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(0x7f000001)};
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)port),
+	                        .sin_addr.s_addr = htonl(0x7f000001)};
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
@@ -60,8 +61,9 @@ int ncit_sim_start(struct ncit_sim *s, int n, const char *const *extra)
 	snprintf(nbuf, sizeof(nbuf), "%d", n);
 	snprintf(bbuf, sizeof(bbuf), "%d", s->base);
 	snprintf(cbuf, sizeof(cbuf), "127.0.0.1:%d", s->control);
-	const char *argv[40] = {bin, "--devices", nbuf, "--ssh-base-port", bbuf, "--control", cbuf,
-				"--auth-user", "admin:secret", "--workers", "4"};
+	const char *argv[40] = {
+	        bin,  "--devices",   nbuf,           "--ssh-base-port", bbuf, "--control",
+	        cbuf, "--auth-user", "admin:secret", "--workers",       "4"};
 	size_t k = 11;
 	for (size_t i = 0; extra && extra[i] && k < 39; i++)
 		argv[k++] = extra[i];
@@ -79,7 +81,7 @@ int ncit_sim_start(struct ncit_sim *s, int n, const char *const *extra)
 	free(info);
 	if (s->fp[0])
 		return 0;
-fail: {
+fail : {
 	char *log = ts_read_file(s->log, NULL);
 	fprintf(stderr, "ncsim did not start:\n%s\n", log ? log : "");
 	free(log);
@@ -150,15 +152,15 @@ char *ncit_running(const struct ncit_sim *s, int i)
 }
 
 void ncit_device_yaml(char *buf, size_t len, const char *name, const struct ncit_sim *s, int i,
-		      const char *extra)
+                      const char *extra)
 {
 	size_t off = strlen(buf);
 	snprintf(buf + off, len - off,
-		 "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: %s}\n"
-		 "spec:\n  type: netconf\n"
-		 "  connection: {address: 127.0.0.1, port: %d, username: admin,"
-		 " credentials: {env: NCIT_PASSWORD}, hostKey: \"%s\", timeout: 10s}\n%s",
-		 name, s->base + i, s->fp, extra ? extra : "");
+	         "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: %s}\n"
+	         "spec:\n  type: netconf\n"
+	         "  connection: {address: 127.0.0.1, port: %d, username: admin,"
+	         " credentials: {env: NCIT_PASSWORD}, hostKey: \"%s\", timeout: 10s}\n%s",
+	         name, s->base + i, s->fp, extra ? extra : "");
 }
 
 weft_snapshot *ncit_compile(const char *yaml, int64_t rev, char *err, size_t errlen)
@@ -172,8 +174,8 @@ weft_snapshot *ncit_compile(const char *yaml, int64_t rev, char *err, size_t err
 	weft_snapshot *snap = NULL;
 	weft_policyset *set = NULL;
 	if (!weft_docset_parse(&docs, "policy.yaml", yaml, strlen(yaml), &d) &&
-	    !weft_policy_decode_all(&docs, &res, &n, &d) && (set = weft_policyset_new(res, n, &d)) &&
-	    !weft_policy_validate(set, &d)) {
+	    !weft_policy_decode_all(&docs, &res, &n, &d) &&
+	    (set = weft_policyset_new(res, n, &d)) && !weft_policy_validate(set, &d)) {
 		weft_err e = {0};
 		snap = weft_snapshot_compile(set, rev, NULL, &e);
 		if (!snap)
@@ -202,8 +204,8 @@ const weft_resource *ncit_device(const weft_snapshot *snap, const char *name)
 	return NULL;
 }
 
-static int run_phases(const weft_adapter *a, void *session, weft_plan *plan,
-		      const char *stop_after, weft_err *err)
+static int run_phases(const weft_adapter *a, void *session, weft_plan *plan, const char *stop_after,
+                      weft_err *err)
 {
 	int rc = a->prepare(session, plan, err);
 	if (!rc)
@@ -221,7 +223,7 @@ static int run_phases(const weft_adapter *a, void *session, weft_plan *plan,
 }
 
 int ncit_push(void **session, const weft_snapshot *snap, const weft_resource *dev,
-	      const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err)
+              const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err)
 {
 	const weft_adapter *a = ncdev_adapter();
 	void *desired = NULL, *actual = NULL;
@@ -251,8 +253,8 @@ int ncit_push(void **session, const weft_snapshot *snap, const weft_resource *de
 /* ---- yuma123 netconfd behind a private sshd ---- */
 
 #define NETCONFD "/usr/sbin/netconfd"
-#define SSHD "/usr/sbin/sshd"
-#define SUBSYS "/usr/sbin/netconf-subsystem"
+#define SSHD     "/usr/sbin/sshd"
+#define SUBSYS   "/usr/sbin/netconf-subsystem"
 
 int ncit_yuma_available(void)
 {
@@ -275,8 +277,10 @@ static int keys(struct ncit_yuma *f)
 	char host[600], user[600], ak[700];
 	snprintf(host, sizeof(host), "%s/host_key", f->dir);
 	snprintf(user, sizeof(user), "%s/user_key", f->dir);
-	const char *g1[] = {"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host, NULL};
-	const char *g2[] = {"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user, NULL};
+	const char *g1[] = {
+	        "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host, NULL};
+	const char *g2[] = {
+	        "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user, NULL};
 	if (run(g1, NULL) || run(g2, NULL))
 		return -1;
 	snprintf(ak, sizeof(ak), "%s.pub", user);
@@ -307,7 +311,7 @@ static int start_servers(struct ncit_yuma *f, const char *target)
 	snprintf(arg[4], sizeof(arg[4]), "--target=%s", target);
 	snprintf(arg[5], sizeof(arg[5]), "--port=%d", f->port);
 	const char *nargv[] = {NETCONFD, arg[0], arg[1], arg[2], arg[3], "--access-control=off",
-			       arg[4], arg[5], NULL};
+	                       arg[4],   arg[5], NULL};
 	snprintf(log, sizeof(log), "%s/netconfd.log", f->dir);
 	f->netconfd = ts_spawn(nargv, log);
 	snprintf(path, sizeof(path), "%s/ncx.sock", f->dir);
@@ -315,12 +319,12 @@ static int start_servers(struct ncit_yuma *f, const char *target)
 		return -1;
 	char conf[4096], cpath[600], elog[600];
 	snprintf(conf, sizeof(conf),
-		 "Port %d\nListenAddress 127.0.0.1\nHostKey %s/host_key\nPidFile %s/sshd.pid\n"
-		 "AuthorizedKeysFile %s/authorized_keys\nUsePAM no\nStrictModes no\n"
-		 "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-		 "PubkeyAuthentication yes\n"
-		 "Subsystem netconf \"%s --ncxserver-sockname=%d@%s/ncx.sock\"\n",
-		 f->port, f->dir, f->dir, f->dir, SUBSYS, f->port, f->dir);
+	         "Port %d\nListenAddress 127.0.0.1\nHostKey %s/host_key\nPidFile %s/sshd.pid\n"
+	         "AuthorizedKeysFile %s/authorized_keys\nUsePAM no\nStrictModes no\n"
+	         "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+	         "PubkeyAuthentication yes\n"
+	         "Subsystem netconf \"%s --ncxserver-sockname=%d@%s/ncx.sock\"\n",
+	         f->port, f->dir, f->dir, f->dir, SUBSYS, f->port, f->dir);
 	snprintf(cpath, sizeof(cpath), "%s/sshd_config", f->dir);
 	ts_write_file(cpath, conf);
 	snprintf(elog, sizeof(elog), "%s/sshd.log", f->dir);

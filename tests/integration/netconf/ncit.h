@@ -37,7 +37,7 @@ char *ncit_running(const struct ncit_sim *s, int i);
  * NCIT_PASSWORD, which ncit_sim_start sets), with extra spec lines (e.g.
  * "  options: {commit: running}\n"; may be NULL), appended to buf. */
 void ncit_device_yaml(char *buf, size_t len, const char *name, const struct ncit_sim *s, int i,
-		      const char *extra);
+                      const char *extra);
 
 /* Compiles YAML text into a snapshot; NULL with the diagnostics in err. */
 weft_snapshot *ncit_compile(const char *yaml, int64_t rev, char *err, size_t errlen);
@@ -49,7 +49,7 @@ const weft_resource *ncit_device(const weft_snapshot *snap, const char *name);
  * (nothing confirmed). *n_ops gets the plan's op count; last_edit (may be
  * NULL) a copy of the edit-config op's detail. 0 or -1 with err. */
 int ncit_push(void **session, const weft_snapshot *snap, const weft_resource *dev,
-	      const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err);
+              const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err);
 
 /* yuma123 netconfd loaded with models/yang/weft-lb.yang (target
  * "candidate" or "running"), reached over SSH through a private sshd on a

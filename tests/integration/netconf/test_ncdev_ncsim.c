@@ -33,16 +33,16 @@ struct fx {
 };
 
 static const char *POLICY =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
-	"spec: {protocol: tcp, ports: [{name: p, port: 80, targetPort: 8080}],\n"
-	"  endpoints: [{address: 10.0.0.1}, {address: %s, weight: %d}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
-	"spec: {hosts: [shop.example.com], tcp: [{destinations: [{service: web}]}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
-	"spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
-	" hosts: [shop.example.com], routes: [edge]}]}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
+        "spec: {protocol: tcp, ports: [{name: p, port: 80, targetPort: 8080}],\n"
+        "  endpoints: [{address: 10.0.0.1}, {address: %s, weight: %d}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
+        "spec: {hosts: [shop.example.com], tcp: [{destinations: [{service: web}]}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+        "spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
+        " hosts: [shop.example.com], routes: [edge]}]}\n";
 
 static void policy_text(struct fx *f, char *buf, size_t len, const char *addr, int weight)
 {
@@ -65,7 +65,7 @@ static int64_t apply(struct fx *f, const char *addr, int weight)
 	weft_err err = {0};
 	assert_int_equal(weft_docset_parse(&docs, "p.yaml", text, strlen(text), &diags), 0);
 	int rc = weft_controller_apply(f->c, &docs, WEFT_APPLY_SYNC, "test", -1, 0, &res, &diags,
-				       &err);
+	                               &err);
 	if (rc)
 		weft_diags_print(stderr, &diags);
 	assert_int_equal(rc, 0);
@@ -91,7 +91,8 @@ static const char *dev_state(struct fx *f, const char *name, const char **last_e
 	{
 		if (strcmp(json_string_value(json_object_get(d, "name")), key))
 			continue;
-		snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(d, "state")));
+		snprintf(state, sizeof(state), "%s",
+		         json_string_value(json_object_get(d, "state")));
 		const char *e = json_string_value(json_object_get(d, "last_error"));
 		snprintf(errbuf, sizeof(errbuf), "%s", e ? e : "");
 	}
@@ -210,7 +211,7 @@ static void test_apply_three_devices(void **state)
 	json_t *dev;
 	size_t k;
 	json_array_foreach(json_object_get(plan, "devices"), k, dev)
-		assert_int_equal(json_array_size(json_object_get(dev, "ops")), 0);
+	        assert_int_equal(json_array_size(json_object_get(dev, "ops")), 0);
 	json_decref(plan);
 }
 
@@ -243,7 +244,7 @@ static void test_rejected_commit(void **state)
 {
 	struct fx *f = *state;
 	free(ncit_http(f->sim.control, "POST", "/devices/0/faults", "{\"reject_next_commit\":true}",
-		       NULL));
+	               NULL));
 	apply(f, "10.0.0.5", 1);
 	const char *e;
 	const char *st = dev_state(f, "nc0", &e);
@@ -275,7 +276,7 @@ static void test_lock_held_by_other_session(void **state)
 	if (ncdev_connect(&other, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(ncdev_rpc(&other, nc_rpc_lock(NC_DATASTORE_CANDIDATE), "lock", NULL, &err),
-			 0);
+	                 0);
 	apply(f, "10.0.0.6", 1);
 	const char *e;
 	assert_string_equal(dev_state(f, "nc0", &e), "error");
@@ -284,9 +285,8 @@ static void test_lock_held_by_other_session(void **state)
 	if (!strstr(e, "lock-denied") || !strstr(e, want))
 		fail_msg("unexpected error: %s (want %s)", e, want);
 	/* Release: the retry goes through. */
-	assert_int_equal(ncdev_rpc(&other, nc_rpc_unlock(NC_DATASTORE_CANDIDATE), "unlock", NULL,
-				   &err),
-			 0);
+	assert_int_equal(
+	        ncdev_rpc(&other, nc_rpc_unlock(NC_DATASTORE_CANDIDATE), "unlock", NULL, &err), 0);
 	ncdev_disconnect(&other);
 	assert_int_equal(wait_in_sync(f, "nc0", 8000), 0);
 	char *run = ncit_running(&f->sim, 0);
@@ -343,7 +343,8 @@ static void test_drift_in_plan(void **state)
 			seen = 1;
 			assert_int_equal(ops, 2); /* the weight back to 1 + the edit */
 			json_t *op = json_array_get(json_object_get(dev, "ops"), 0);
-			assert_string_equal(json_string_value(json_object_get(op, "action")), "merge");
+			assert_string_equal(json_string_value(json_object_get(op, "action")),
+			                    "merge");
 		} else {
 			assert_int_equal(ops, 0);
 		}
@@ -362,7 +363,7 @@ static void test_killed_before_confirm_rolls_back(void **state)
 	/* Baseline on device 3, confirmed. */
 	snprintf(policy, sizeof(policy), POLICY, "10.0.0.2", 1);
 	ncit_device_yaml(policy, sizeof(policy), "nc3", &f->sim, 3,
-			 "  options: {commit: confirmed, confirmTimeout: 2s}\n");
+	                 "  options: {commit: confirmed, confirmTimeout: 2s}\n");
 	ts_write_file(file, policy);
 	const char *argv1[] = {bin, file, "nc3", NULL};
 	char *out = NULL;
@@ -373,7 +374,7 @@ static void test_killed_before_confirm_rolls_back(void **state)
 	/* The change, stopped after the confirmed commit, then SIGKILL. */
 	snprintf(policy, sizeof(policy), POLICY, "10.0.0.99", 1);
 	ncit_device_yaml(policy, sizeof(policy), "nc3", &f->sim, 3,
-			 "  options: {commit: confirmed, confirmTimeout: 2s}\n");
+	                 "  options: {commit: confirmed, confirmTimeout: 2s}\n");
 	ts_write_file(file, policy);
 	const char *argv2[] = {bin, file, "nc3", "--stop-after", "apply", "--marker", marker, NULL};
 	pid_t pid = ts_spawn(argv2, NULL);
@@ -401,13 +402,13 @@ static void test_killed_before_confirm_rolls_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_apply_three_devices),
-		cmocka_unit_test(test_endpoint_change_is_minimal),
-		cmocka_unit_test(test_rejected_commit),
-		cmocka_unit_test(test_lock_held_by_other_session),
-		cmocka_unit_test(test_reconnect_after_drop),
-		cmocka_unit_test(test_drift_in_plan),
-		cmocka_unit_test(test_killed_before_confirm_rolls_back),
+	        cmocka_unit_test(test_apply_three_devices),
+	        cmocka_unit_test(test_endpoint_change_is_minimal),
+	        cmocka_unit_test(test_rejected_commit),
+	        cmocka_unit_test(test_lock_held_by_other_session),
+	        cmocka_unit_test(test_reconnect_after_drop),
+	        cmocka_unit_test(test_drift_in_plan),
+	        cmocka_unit_test(test_killed_before_confirm_rolls_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,28 +22,27 @@
 #include "ncit.h"
 #include "testsupport.h"
 
-
 struct fx {
 	struct ncit_yuma y;
 };
 
 static const char *POLICY =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
-	"spec: {protocol: tcp, ports: [{name: p, port: 80}],\n"
-	"  endpoints: [{address: 10.0.0.1}, {address: %s, weight: 3}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
-	"spec: {hosts: [a.example.com], tcp: [{destinations: [{service: web}]}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
-	"spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
-	" hosts: [a.example.com], routes: [edge]}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: yuma}\n"
-	"spec:\n  type: netconf\n"
-	"  connection: {address: 127.0.0.1, port: %d, username: %s,"
-	" credentials: {file: %s/user_key}, hostKey: \"%s\", timeout: 10s}\n"
-	"  options: {commit: confirmed, confirmTimeout: 30s}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
+        "spec: {protocol: tcp, ports: [{name: p, port: 80}],\n"
+        "  endpoints: [{address: 10.0.0.1}, {address: %s, weight: 3}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge}\n"
+        "spec: {hosts: [a.example.com], tcp: [{destinations: [{service: web}]}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+        "spec: {address: 192.0.2.10, listeners: [{name: l4, port: 80, protocol: tcp,"
+        " hosts: [a.example.com], routes: [edge]}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: yuma}\n"
+        "spec:\n  type: netconf\n"
+        "  connection: {address: 127.0.0.1, port: %d, username: %s,"
+        " credentials: {file: %s/user_key}, hostKey: \"%s\", timeout: 10s}\n"
+        "  options: {commit: confirmed, confirmTimeout: 30s}\n";
 
 static int setup(void **state)
 {
@@ -153,8 +152,8 @@ int main(void)
 		return 77;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_push_and_read_back),
-		cmocka_unit_test(test_wrong_host_key),
+	        cmocka_unit_test(test_push_and_read_back),
+	        cmocka_unit_test(test_wrong_host_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -56,7 +56,7 @@ int f5t_start(struct f5t *t, const char *const *extra)
 		argv[n++] = *extra++;
 	argv[n] = NULL;
 	snprintf(t->base, sizeof(t->base), "%s://127.0.0.1:%d", t->plain ? "http" : "https",
-		 t->port);
+	         t->port);
 	t->pid = ts_spawn(argv, log);
 	if (t->pid <= 0 || ts_wait_port(t->port, t->pid, 10000)) {
 		if (t->pid > 0)
@@ -83,12 +83,12 @@ int f5t_stop(struct f5t *t, int keep_dir)
 	return st;
 }
 
-int f5t_req(struct f5t *t, const char *method, const char *path, const char *body,
-	    const char *hdr, struct f5r *r)
+int f5t_req(struct f5t *t, const char *method, const char *path, const char *body, const char *hdr,
+            struct f5r *r)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
-	struct buf b = { NULL, 0, 0 };
+	struct buf b = {NULL, 0, 0};
 	char url[2048], line[256], up[128];
 	CURLcode rc;
 
@@ -150,8 +150,8 @@ int f5t_login(struct f5t *t)
 	int rc = -1;
 
 	snprintf(body, sizeof(body),
-		 "{\"username\":\"admin\",\"password\":\"%s\",\"loginProviderName\":\"tmos\"}",
-		 F5T_PASSWORD);
+	         "{\"username\":\"admin\",\"password\":\"%s\",\"loginProviderName\":\"tmos\"}",
+	         F5T_PASSWORD);
 	t->auth = F5T_NONE;
 	if (f5t_req(t, "POST", "/mgmt/shared/authn/login", body, NULL, &r) == 0 &&
 	    r.status == 200) {
@@ -183,7 +183,7 @@ long f5t_status(struct f5t *t, const char *method, const char *path, const char 
 }
 
 struct f5r f5t_do(struct f5t *t, const char *method, const char *path, const char *body,
-		  const char *hdr)
+                  const char *hdr)
 {
 	struct f5r r;
 

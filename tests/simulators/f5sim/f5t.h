@@ -37,8 +37,8 @@ int f5t_start(struct f5t *t, const char *const *extra);
 int f5t_stop(struct f5t *t, int keep_dir);
 
 /* One request; body may be NULL; hdr is one extra header line or NULL. */
-int f5t_req(struct f5t *t, const char *method, const char *path, const char *body,
-	    const char *hdr, struct f5r *r);
+int f5t_req(struct f5t *t, const char *method, const char *path, const char *body, const char *hdr,
+            struct f5r *r);
 void f5r_free(struct f5r *r);
 
 /* POST /mgmt/shared/authn/login, store the token, switch to token auth. */
@@ -49,7 +49,7 @@ const char *f5_str(json_t *o, const char *key);
 long f5t_status(struct f5t *t, const char *method, const char *path, const char *body);
 /* f5t_req returning the result by value (status 0 on transport error). */
 struct f5r f5t_do(struct f5t *t, const char *method, const char *path, const char *body,
-		  const char *hdr);
+                  const char *hdr);
 /* The integer at key (0 when missing). */
 long long f5_int(json_t *o, const char *key);
 

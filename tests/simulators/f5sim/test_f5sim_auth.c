@@ -38,8 +38,9 @@ static int setup(void **state)
 static void test_login(void **state)
 {
 	struct f5r r = f5t_do(&T, "POST", "/mgmt/shared/authn/login",
-			      "{\"username\":\"admin\",\"password\":\"" F5T_PASSWORD
-			      "\",\"loginProviderName\":\"tmos\"}", NULL);
+	                      "{\"username\":\"admin\",\"password\":\"" F5T_PASSWORD
+	                      "\",\"loginProviderName\":\"tmos\"}",
+	                      NULL);
 	json_t *tok = json_object_get(r.json, "token");
 
 	assert_int_equal(r.status, 200);
@@ -52,8 +53,8 @@ static void test_login(void **state)
 	f5r_free(&r);
 
 	r = f5t_do(&T, "POST", "/mgmt/shared/authn/login",
-		   "{\"username\":\"admin\",\"password\":\"wrong\",\"loginProviderName\":\"tmos\"}",
-		   NULL);
+	           "{\"username\":\"admin\",\"password\":\"wrong\",\"loginProviderName\":\"tmos\"}",
+	           NULL);
 	assert_int_equal(r.status, 401);
 	assert_string_equal(f5_str(r.json, "message"), "Authentication failed.");
 	f5r_free(&r);
@@ -77,7 +78,7 @@ static void test_token_header(void **state)
 	r = f5t_do(&T, "GET", "/mgmt/tm/ltm/pool", NULL, NULL);
 	assert_int_equal(r.status, 401);
 	assert_non_null(strstr(f5_str(r.json, "message"),
-			       "Authorization failed: no user authentication header or token"));
+	                       "Authorization failed: no user authentication header or token"));
 	f5r_free(&r);
 }
 
@@ -138,7 +139,7 @@ static void test_basic_auth(void **state)
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/sys/folder", NULL), 200);
 	T.auth = F5T_NONE;
 	r = f5t_do(&T, "GET", "/mgmt/tm/sys/folder", NULL,
-		   "Authorization: Basic YWRtaW46d3Jvbmc="); /* admin:wrong */
+	           "Authorization: Basic YWRtaW46d3Jvbmc="); /* admin:wrong */
 	assert_int_equal(r.status, 401);
 	assert_string_equal(f5_str(r.json, "message"), "Authentication failed.");
 	f5r_free(&r);
@@ -147,12 +148,12 @@ static void test_basic_auth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_login, setup),
-		cmocka_unit_test_setup(test_token_header, setup),
-		cmocka_unit_test_setup(test_token_extend, setup),
-		cmocka_unit_test_setup(test_token_expired, setup),
-		cmocka_unit_test_setup(test_token_delete, setup),
-		cmocka_unit_test_setup(test_basic_auth, setup),
+	        cmocka_unit_test_setup(test_login, setup),
+	        cmocka_unit_test_setup(test_token_header, setup),
+	        cmocka_unit_test_setup(test_token_extend, setup),
+	        cmocka_unit_test_setup(test_token_expired, setup),
+	        cmocka_unit_test_setup(test_token_delete, setup),
+	        cmocka_unit_test_setup(test_basic_auth, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

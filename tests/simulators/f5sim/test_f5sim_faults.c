@@ -73,29 +73,32 @@ static void test_outages(void **state)
 	struct f5r r;
 
 	assert_int_equal(f5t_status(&T, "POST", "/sim/outage",
-				    "{\"mode\":\"unregistered\",\"seconds\":0.4}"), 200);
+	                            "{\"mode\":\"unregistered\",\"seconds\":0.4}"),
+	                 200);
 	r = f5t_do(&T, "GET", "/mgmt/tm/ltm/pool", NULL, NULL);
 	assert_int_equal(r.status, 404);
-	assert_string_equal(f5_str(r.json, "message"), "URI path /mgmt/tm/ltm/pool not "
-			    "registered.  Please verify URI is supported and wait for /available "
-			    "suffix to be responsive.");
+	assert_string_equal(f5_str(r.json, "message"),
+	                    "URI path /mgmt/tm/ltm/pool not "
+	                    "registered.  Please verify URI is supported and wait for /available "
+	                    "suffix to be responsive.");
 	f5r_free(&r);
 	usleep(500 * 1000);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool", NULL), 200);
 
-	assert_int_equal(f5t_status(&T, "POST", "/sim/outage",
-				    "{\"mode\":\"mcpd\",\"seconds\":5}"), 200);
+	assert_int_equal(f5t_status(&T, "POST", "/sim/outage", "{\"mode\":\"mcpd\",\"seconds\":5}"),
+	                 200);
 	r = f5t_do(&T, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p\"}", NULL);
 	assert_int_equal(r.status, 500);
 	assert_string_equal(f5_str(r.json, "message"),
-			    "The connection to mcpd has been lost, try again.");
+	                    "The connection to mcpd has been lost, try again.");
 	f5r_free(&r);
 	assert_int_equal(f5t_status(&T, "POST", "/sim/outage", "{\"mode\":\"none\"}"), 200);
 
 	/* a restart: 503 while it lasts, and tokens are forgotten */
 	assert_int_equal(f5t_login(&T), 0);
-	assert_int_equal(f5t_status(&T, "POST", "/sim/outage",
-				    "{\"mode\":\"restart\",\"seconds\":0.3}"), 200);
+	assert_int_equal(
+	        f5t_status(&T, "POST", "/sim/outage", "{\"mode\":\"restart\",\"seconds\":0.3}"),
+	        200);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool", NULL), 503);
 	usleep(400 * 1000);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool", NULL), 401);
@@ -148,8 +151,9 @@ static void test_state_and_reset(void **state)
 
 	assert_int_equal(f5t_status(&T, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p\"}"), 200);
 	r = f5t_do(&T, "GET", "/sim/state", NULL, NULL);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(r.json, "objects"),
-							 "ltm/pool")), 1);
+	assert_int_equal(
+	        json_array_size(json_object_get(json_object_get(r.json, "objects"), "ltm/pool")),
+	        1);
 	f5r_free(&r);
 	assert_int_equal(f5t_status(&T, "POST", "/sim/reset", "{}"), 200);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p", NULL), 404);
@@ -158,9 +162,9 @@ static void test_state_and_reset(void **state)
 
 static void test_state_file(void **state)
 {
-	struct f5t s2 = { 0 };
+	struct f5t s2 = {0};
 	char statef[1200], arg[1300];
-	const char *extra[] = { "--state", statef, NULL };
+	const char *extra[] = {"--state", statef, NULL};
 	int st;
 
 	s2.dir = ts_mkdtemp("f5sim-state");
@@ -169,27 +173,45 @@ static void test_state_file(void **state)
 	snprintf(arg, sizeof(arg), "%s", statef);
 	assert_int_equal(f5t_start(&s2, extra), 0);
 	assert_int_equal(f5t_status(&s2, "POST", "/mgmt/tm/ltm/pool",
-				    "{\"name\":\"keep\",\"members\":[\"10.0.0.1:80\"]}"), 200);
+	                            "{\"name\":\"keep\",\"members\":[\"10.0.0.1:80\"]}"),
+	                 200);
 	st = f5t_stop(&s2, 1);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(access(statef, R_OK), 0);
 	assert_int_equal(f5t_start(&s2, extra), 0);
 	assert_int_equal(f5t_status(&s2, "GET",
-				    "/mgmt/tm/ltm/pool/~Common~keep/members/~Common~10.0.0.1:80",
-				    NULL), 200);
-	assert_int_equal(f5t_status(&s2, "DELETE", "/mgmt/tm/ltm/node/~Common~10.0.0.1", NULL), 400);
+	                            "/mgmt/tm/ltm/pool/~Common~keep/members/~Common~10.0.0.1:80",
+	                            NULL),
+	                 200);
+	assert_int_equal(f5t_status(&s2, "DELETE", "/mgmt/tm/ltm/node/~Common~10.0.0.1", NULL),
+	                 400);
 	f5t_stop(&s2, 0);
 }
 
 static void test_tls_verify(void **state)
 {
-	struct f5t s2 = { 0 };
+	struct f5t s2 = {0};
 	char cert[1200], key[1200], *out = NULL;
-	const char *extra[] = { "--cert", cert, "--key", key, NULL };
-	const char *gen[] = { "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-		"ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-		"-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-		NULL };
+	const char *extra[] = {"--cert", cert, "--key", key, NULL};
+	const char *gen[] = {"/usr/bin/openssl",
+	                     "req",
+	                     "-x509",
+	                     "-newkey",
+	                     "ec",
+	                     "-pkeyopt",
+	                     "ec_paramgen_curve:prime256v1",
+	                     "-nodes",
+	                     "-keyout",
+	                     key,
+	                     "-out",
+	                     cert,
+	                     "-days",
+	                     "2",
+	                     "-subj",
+	                     "/CN=localhost",
+	                     "-addext",
+	                     "subjectAltName=DNS:localhost,IP:127.0.0.1",
+	                     NULL};
 	struct f5r r;
 
 	s2.dir = ts_mkdtemp("f5sim-tls");
@@ -238,7 +260,7 @@ static void load_pools(void)
 		n = snprintf(body, sizeof(body), "{\"name\":\"pool%d\",\"members\":[", i);
 		for (j = 0; j < 10; j++)
 			n += snprintf(body + n, sizeof(body) - (size_t)n, "%s\"10.%d.%d.%d:80\"",
-				      j ? "," : "", i / 250, i % 250, j + 1);
+			              j ? "," : "", i / 250, i % 250, j + 1);
 		snprintf(body + n, sizeof(body) - (size_t)n, "]}");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		assert_int_equal(curl_easy_perform(c), CURLE_OK);
@@ -262,17 +284,17 @@ static void test_scale(void **state)
 	assert_int_equal(r.status, 200);
 	items = json_object_get(r.json, "items");
 	assert_int_equal(json_array_size(items), 1000);
-	json_array_foreach(items, i, it)
-		members += json_array_size(json_object_get(json_object_get(it, "membersReference"),
-							   "items"));
+	json_array_foreach(items, i, it) members +=
+	        json_array_size(json_object_get(json_object_get(it, "membersReference"), "items"));
 	assert_int_equal(members, 10000);
-	fprintf(stderr, "f5sim scale: expanded GET of 1000 pools / 10000 members: server+transfer "
-		"%.1f ms (with client parse %lld ms), %zu bytes\n", r.seconds * 1000,
-		ts_now_ms() - t0, strlen(r.body));
+	fprintf(stderr,
+	        "f5sim scale: expanded GET of 1000 pools / 10000 members: server+transfer "
+	        "%.1f ms (with client parse %lld ms), %zu bytes\n",
+	        r.seconds * 1000, ts_now_ms() - t0, strlen(r.body));
 	assert_true(r.seconds < 1.0); /* ~40 ms here (65 ms under ASan) */
 	f5r_free(&r);
 	r = f5t_do(&T, "GET", "/mgmt/tm/ltm/pool/~Common~pool999/members/~Common~10.3.249.10:80",
-		   NULL, NULL);
+	           NULL, NULL);
 	assert_int_equal(r.status, 200);
 	assert_true(r.seconds < 0.5);
 	f5r_free(&r);
@@ -281,14 +303,14 @@ static void test_scale(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_latency, setup),
-		cmocka_unit_test_setup(test_fail_next, setup),
-		cmocka_unit_test_setup(test_outages, setup),
-		cmocka_unit_test_setup(test_counters_and_log, setup),
-		cmocka_unit_test_setup(test_state_and_reset, setup),
-		cmocka_unit_test_setup(test_state_file, setup),
-		cmocka_unit_test_setup(test_tls_verify, setup),
-		cmocka_unit_test_setup(test_scale, setup),
+	        cmocka_unit_test_setup(test_latency, setup),
+	        cmocka_unit_test_setup(test_fail_next, setup),
+	        cmocka_unit_test_setup(test_outages, setup),
+	        cmocka_unit_test_setup(test_counters_and_log, setup),
+	        cmocka_unit_test_setup(test_state_and_reset, setup),
+	        cmocka_unit_test_setup(test_state_file, setup),
+	        cmocka_unit_test_setup(test_tls_verify, setup),
+	        cmocka_unit_test_setup(test_scale, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

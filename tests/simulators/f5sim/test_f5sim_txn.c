@@ -69,8 +69,8 @@ static void test_commit(void **state)
 	struct f5r r;
 
 	begin("{}", hdr, tp);
-	r = f5t_do(&T, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p1\",\"members\":[\"10.0.0.1:80\"]}",
-		   hdr);
+	r = f5t_do(&T, "POST", "/mgmt/tm/ltm/pool",
+	           "{\"name\":\"p1\",\"members\":[\"10.0.0.1:80\"]}", hdr);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(f5_str(r.json, "method"), "POST");
 	assert_string_equal(f5_str(r.json, "uri"), "https://localhost/mgmt/tm/ltm/pool");
@@ -82,7 +82,8 @@ static void test_commit(void **state)
 	/* queued, not applied; references are checked at commit */
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p1", NULL), 404);
 	assert_int_equal(queue(hdr, "POST", "/mgmt/tm/ltm/virtual",
-			       "{\"name\":\"vs\",\"pool\":\"/Common/p1\"}"), 200);
+	                       "{\"name\":\"vs\",\"pool\":\"/Common/p1\"}"),
+	                 200);
 	snprintf(cp, sizeof(cp), "%s/commands", tp);
 	r = f5t_do(&T, "GET", cp, NULL, NULL);
 	assert_int_equal(r.status, 200);
@@ -96,8 +97,9 @@ static void test_commit(void **state)
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p1", NULL), 200);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/virtual/~Common~vs", NULL), 200);
 	assert_int_equal(f5t_status(&T, "GET",
-				    "/mgmt/tm/ltm/pool/~Common~p1/members/~Common~10.0.0.1:80",
-				    NULL), 200);
+	                            "/mgmt/tm/ltm/pool/~Common~p1/members/~Common~10.0.0.1:80",
+	                            NULL),
+	                 200);
 	/* a committed transaction takes no more commands */
 	assert_int_equal(queue(hdr, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"late\"}"), 400);
 }
@@ -112,12 +114,14 @@ static void test_rollback(void **state)
 	begin("{}", hdr, tp);
 	assert_int_equal(queue(hdr, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p2\"}"), 200);
 	assert_int_equal(queue(hdr, "PATCH", "/mgmt/tm/ltm/pool/~Common~p1",
-			       "{\"description\":\"changed\"}"), 200);
+	                       "{\"description\":\"changed\"}"),
+	                 200);
 	assert_int_equal(queue(hdr, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p1\"}"), 200);
 	r = f5t_do(&T, "PATCH", tp, "{\"state\":\"VALIDATING\"}", NULL);
 	assert_int_equal(r.status, 409);
-	assert_string_equal(f5_str(r.json, "message"), "transaction failed:01020066:3: The "
-			    "requested Pool (/Common/p1) already exists in partition Common.");
+	assert_string_equal(f5_str(r.json, "message"),
+	                    "transaction failed:01020066:3: The "
+	                    "requested Pool (/Common/p1) already exists in partition Common.");
 	f5r_free(&r);
 	/* nothing of it was applied: the state (and generation) is unchanged */
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p2", NULL), 404);
@@ -127,8 +131,9 @@ static void test_rollback(void **state)
 	f5r_free(&st1);
 	r = f5t_do(&T, "GET", tp, NULL, NULL);
 	assert_string_equal(f5_str(r.json, "state"), "FAILED");
-	assert_string_equal(f5_str(r.json, "failureReason"), "01020066:3: The requested Pool "
-			    "(/Common/p1) already exists in partition Common.");
+	assert_string_equal(f5_str(r.json, "failureReason"),
+	                    "01020066:3: The requested Pool "
+	                    "(/Common/p1) already exists in partition Common.");
 	f5r_free(&r);
 }
 
@@ -146,12 +151,14 @@ static void test_validate_only(void **state)
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p3", NULL), 404);
 
 	begin("{}", hdr, tp);
-	assert_int_equal(queue(hdr, "POST", "/mgmt/tm/ltm/virtual",
-			       "{\"name\":\"v\",\"pool\":\"missing\"}"), 200);
+	assert_int_equal(
+	        queue(hdr, "POST", "/mgmt/tm/ltm/virtual", "{\"name\":\"v\",\"pool\":\"missing\"}"),
+	        200);
 	r = f5t_do(&T, "PATCH", tp, "{\"state\":\"VALIDATING\",\"validateOnly\":true}", NULL);
 	assert_int_equal(r.status, 400);
-	assert_string_equal(f5_str(r.json, "message"), "transaction failed:01020036:3: The "
-			    "requested Pool (/Common/missing) was not found.");
+	assert_string_equal(f5_str(r.json, "message"),
+	                    "transaction failed:01020036:3: The "
+	                    "requested Pool (/Common/missing) was not found.");
 	f5r_free(&r);
 }
 
@@ -197,11 +204,11 @@ static void test_counted_in_transaction(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_commit, setup),
-		cmocka_unit_test_setup(test_rollback, setup),
-		cmocka_unit_test_setup(test_validate_only, setup),
-		cmocka_unit_test_setup(test_empty_expiry_delete, setup),
-		cmocka_unit_test_setup(test_counted_in_transaction, setup),
+	        cmocka_unit_test_setup(test_commit, setup),
+	        cmocka_unit_test_setup(test_rollback, setup),
+	        cmocka_unit_test_setup(test_validate_only, setup),
+	        cmocka_unit_test_setup(test_empty_expiry_delete, setup),
+	        cmocka_unit_test_setup(test_counted_in_transaction, setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -15,15 +15,16 @@
 #include "envoy/config/route/v3/route.pb-c.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb-c.h"
 
-static const char *const names[NTYPES] = { "lds", "rds", "cds", "eds" };
+static const char *const names[NTYPES] = {"lds", "rds", "cds", "eds"};
 static const char *const urls[NTYPES] = {
-	"type.googleapis.com/envoy.config.listener.v3.Listener",
-	"type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
-	"type.googleapis.com/envoy.config.cluster.v3.Cluster",
-	"type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+        "type.googleapis.com/envoy.config.listener.v3.Listener",
+        "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+        "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+        "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
 };
-#define HCM_URL "type.googleapis.com/envoy.extensions.filters.network." \
-		"http_connection_manager.v3.HttpConnectionManager"
+#define HCM_URL                                                                                    \
+	"type.googleapis.com/envoy.extensions.filters.network."                                    \
+	"http_connection_manager.v3.HttpConnectionManager"
 
 const char *res_type_name(int t)
 {
@@ -96,18 +97,20 @@ static Google__Protobuf__Any *cluster(int i)
 {
 	Envoy__Config__Cluster__V3__Cluster c = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT;
 	Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds =
-		ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
 	Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
 	Envoy__Config__Core__V3__AggregatedConfigSource ads =
-		ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
+	        ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
 	char name[32], svc[32];
 
 	snprintf(name, sizeof(name), "c%d", i);
 	snprintf(svc, sizeof(svc), "svc-%d", i);
 	c.name = name;
-	c.cluster_discovery_type_case = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
+	c.cluster_discovery_type_case =
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
 	c.type = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS;
-	cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+	cs.config_source_specifier_case =
+	        ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
 	cs.ads = &ads;
 	cs.resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;
 	eds.eds_config = &cs;
@@ -119,11 +122,13 @@ static Google__Protobuf__Any *cluster(int i)
 static Google__Protobuf__Any *assignment(int i, int version)
 {
 	Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla =
-		ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
-	Envoy__Config__Endpoint__V3__LocalityLbEndpoints loc =
-		ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT, *locp = &loc;
-	Envoy__Config__Endpoint__V3__LbEndpoint lbe = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__INIT,
-						 *lbep = &lbe;
+	        ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
+	Envoy__Config__Endpoint__V3__LocalityLbEndpoints
+	        loc = ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT,
+	        *locp = &loc;
+	Envoy__Config__Endpoint__V3__LbEndpoint
+	        lbe = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__INIT,
+	        *lbep = &lbe;
 	Envoy__Config__Endpoint__V3__Endpoint ep = ENVOY__CONFIG__ENDPOINT__V3__ENDPOINT__INIT;
 	Envoy__Config__Core__V3__Address addr = ENVOY__CONFIG__CORE__V3__ADDRESS__INIT;
 	Envoy__Config__Core__V3__SocketAddress sa = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__INIT;
@@ -137,7 +142,8 @@ static Google__Protobuf__Any *assignment(int i, int version)
 	addr.address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
 	addr.socket_address = &sa;
 	ep.address = &addr;
-	lbe.host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
+	lbe.host_identifier_case =
+	        ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
 	lbe.endpoint = &ep;
 	loc.n_lb_endpoints = 1;
 	loc.lb_endpoints = &lbep;
@@ -150,23 +156,25 @@ static Google__Protobuf__Any *assignment(int i, int version)
 static Google__Protobuf__Any *listener(void)
 {
 	Envoy__Config__Listener__V3__Listener l = ENVOY__CONFIG__LISTENER__V3__LISTENER__INIT;
-	Envoy__Config__Listener__V3__ApiListener api = ENVOY__CONFIG__LISTENER__V3__API_LISTENER__INIT;
+	Envoy__Config__Listener__V3__ApiListener api =
+	        ENVOY__CONFIG__LISTENER__V3__API_LISTENER__INIT;
 	Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager hcm =
-		ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__INIT;
+	        ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__INIT;
 	Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds rds =
-		ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
+	        ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT;
 	Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
 	Envoy__Config__Core__V3__AggregatedConfigSource ads =
-		ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
+	        ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
 	Google__Protobuf__Any *inner, *out;
 
-	cs.config_source_specifier_case = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
+	cs.config_source_specifier_case =
+	        ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;
 	cs.ads = &ads;
 	rds.config_source = &cs;
 	rds.route_config_name = "route-0";
 	hcm.stat_prefix = "ingress";
 	hcm.route_specifier_case =
-		ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
+	        ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS;
 	hcm.rds = &rds;
 	inner = pack_any(HCM_URL, &hcm.base);
 	api.api_listener = inner;
@@ -180,17 +188,18 @@ static Google__Protobuf__Any *listener(void)
 static Google__Protobuf__Any *route(void)
 {
 	Envoy__Config__Route__V3__RouteConfiguration rc =
-		ENVOY__CONFIG__ROUTE__V3__ROUTE_CONFIGURATION__INIT;
+	        ENVOY__CONFIG__ROUTE__V3__ROUTE_CONFIGURATION__INIT;
 	Envoy__Config__Route__V3__VirtualHost vh = ENVOY__CONFIG__ROUTE__V3__VIRTUAL_HOST__INIT,
-					      *vhp = &vh;
+	                                      *vhp = &vh;
 	Envoy__Config__Route__V3__Route r = ENVOY__CONFIG__ROUTE__V3__ROUTE__INIT, *rp = &r;
 	Envoy__Config__Route__V3__RouteMatch m = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__INIT;
 	Envoy__Config__Route__V3__RouteAction a = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__INIT;
-	char *domains[] = { "*" };
+	char *domains[] = {"*"};
 
 	m.path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX;
 	m.prefix = "/";
-	a.cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
+	a.cluster_specifier_case =
+	        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
 	a.cluster = "c0";
 	r.match = &m;
 	r.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE;

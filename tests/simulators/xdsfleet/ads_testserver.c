@@ -53,7 +53,7 @@ struct typestate {
 	char *sent_names[MAXNAMES]; /* Delta: what the client holds ... */
 	int sent_vers[MAXNAMES];    /* ... at which version */
 	int nsent;
-	unsigned nonce;             /* last nonce sent for this type */
+	unsigned nonce; /* last nonce sent for this type */
 };
 
 struct call {
@@ -65,7 +65,7 @@ struct call {
 	int cancelled, outstanding;
 	bool started, closed, delta, send_busy;
 	bool half_closed, status_sent; /* client half-closed: answer with OK */
-	unsigned pending;           /* bitmask of types to respond to */
+	unsigned pending;              /* bitmask of types to respond to */
 	unsigned nonce_counter;
 	struct typestate ts[NTYPES];
 	struct call *next;
@@ -73,8 +73,8 @@ struct call {
 
 struct stats {
 	long streams, requests[NTYPES], acks[NTYPES], nacks[NTYPES], responses[NTYPES];
-	json_t *nodes;              /* id -> metadata */
-	json_t *eds_names;          /* every EDS name subscribed */
+	json_t *nodes;     /* id -> metadata */
+	json_t *eds_names; /* every EDS name subscribed */
 	char last_nack[512];
 };
 
@@ -98,19 +98,18 @@ static void on_signal(int sig)
 static void write_stats(void)
 {
 	json_t *j = json_pack("{s:i,s:I,s:O,s:O,s:s}", "version", version, "streams",
-			      (json_int_t)st.streams, "nodes", st.nodes, "eds_names",
-			      st.eds_names, "last_nack", st.last_nack);
+	                      (json_int_t)st.streams, "nodes", st.nodes, "eds_names", st.eds_names,
+	                      "last_nack", st.last_nack);
 	json_t *types = json_object();
 	char tmp[4096];
 	int t;
 
 	for (t = 0; t < NTYPES; t++)
-		json_object_set_new(types, res_type_name(t),
-				    json_pack("{s:I,s:I,s:I,s:I}", "requests",
-					      (json_int_t)st.requests[t], "acks",
-					      (json_int_t)st.acks[t], "nacks",
-					      (json_int_t)st.nacks[t], "responses",
-					      (json_int_t)st.responses[t]));
+		json_object_set_new(
+		        types, res_type_name(t),
+		        json_pack("{s:I,s:I,s:I,s:I}", "requests", (json_int_t)st.requests[t],
+		                  "acks", (json_int_t)st.acks[t], "nacks", (json_int_t)st.nacks[t],
+		                  "responses", (json_int_t)st.responses[t]));
 	json_object_set_new(j, "types", types);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", stats_path);
 	if (json_dump_file(j, tmp, JSON_INDENT(1) | JSON_SORT_KEYS) == 0)
@@ -139,7 +138,7 @@ static void request_new_call(void)
 	grpc_metadata_array_init(&c->md);
 	live++;
 	if (grpc_server_request_call(server, &c->call, &c->details, &c->md, cq, cq,
-				     &c->tags[OP_NEW]) != GRPC_CALL_OK) {
+	                             &c->tags[OP_NEW]) != GRPC_CALL_OK) {
 		fprintf(stderr, "ads_testserver: grpc_server_request_call failed\n");
 		exit(1);
 	}
@@ -228,7 +227,7 @@ static void respond(struct call *c, int t)
 	}
 	if (!c->delta) {
 		Envoy__Service__Discovery__V3__DiscoveryResponse r =
-			ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_RESPONSE__INIT;
+		        ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_RESPONSE__INIT;
 
 		r.version_info = ver;
 		r.type_url = (char *)res_type_url(t);
@@ -239,7 +238,7 @@ static void respond(struct call *c, int t)
 		s->sent_version = version;
 	} else {
 		Envoy__Service__Discovery__V3__DeltaDiscoveryResponse r =
-			ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_RESPONSE__INIT;
+		        ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_RESPONSE__INIT;
 
 		r.system_version_info = ver;
 		r.type_url = (char *)res_type_url(t);
@@ -329,7 +328,7 @@ static void note_ack(int t, const Google__Rpc__Status *err)
 static void sotw_request(struct call *c, const uint8_t *buf, size_t len)
 {
 	Envoy__Service__Discovery__V3__DiscoveryRequest *r =
-		envoy__service__discovery__v3__discovery_request__unpack(NULL, len, buf);
+	        envoy__service__discovery__v3__discovery_request__unpack(NULL, len, buf);
 	struct typestate *s;
 	char nonce[16];
 	int t, k;
@@ -365,7 +364,7 @@ out:
 static void delta_request(struct call *c, const uint8_t *buf, size_t len)
 {
 	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest *r =
-		envoy__service__discovery__v3__delta_discovery_request__unpack(NULL, len, buf);
+	        envoy__service__discovery__v3__delta_discovery_request__unpack(NULL, len, buf);
 	struct typestate *s;
 	char nonce[16];
 	size_t i;
@@ -381,15 +380,17 @@ static void delta_request(struct call *c, const uint8_t *buf, size_t len)
 		note_ack(t, r->error_detail);
 	for (i = 0; i < r->n_initial_resource_versions; i++)
 		delta_mark_sent(s, r->initial_resource_versions[i]->key,
-				atoi(r->initial_resource_versions[i]->value));
+		                atoi(r->initial_resource_versions[i]->value));
 	if (!s->subscribed || r->n_resource_names_subscribe || r->n_resource_names_unsubscribe) {
 		if (!s->subscribed)
-			s->wildcard = r->n_resource_names_subscribe == 0 && (t == T_LDS || t == T_CDS);
+			s->wildcard =
+			        r->n_resource_names_subscribe == 0 && (t == T_LDS || t == T_CDS);
 		s->subscribed = true;
 		set_names(s, r->resource_names_subscribe, r->n_resource_names_subscribe, true);
 		set_names(s, r->resource_names_unsubscribe, r->n_resource_names_unsubscribe, false);
 		for (i = 0; t == T_EDS && i < r->n_resource_names_subscribe; i++)
-			json_object_set_new(st.eds_names, r->resource_names_subscribe[i], json_true());
+			json_object_set_new(st.eds_names, r->resource_names_subscribe[i],
+			                    json_true());
 		c->pending |= 1u << t;
 	}
 out:
@@ -533,8 +534,10 @@ static void serve(void)
 
 	while (!(stopping && shut && live == 0)) {
 		grpc_event ev = grpc_completion_queue_next(
-			cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-					 gpr_time_from_millis(50, GPR_TIMESPAN)), NULL);
+		        cq,
+		        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+		                     gpr_time_from_millis(50, GPR_TIMESPAN)),
+		        NULL);
 
 		if (ev.type == GRPC_OP_COMPLETE) {
 			if (ev.tag == &shutdown_tag)
@@ -546,7 +549,7 @@ static void serve(void)
 			gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
 
 			if (gpr_time_cmp(gpr_time_sub(now, last_write),
-					 gpr_time_from_millis(50, GPR_TIMESPAN)) >= 0) {
+			                 gpr_time_from_millis(50, GPR_TIMESPAN)) >= 0) {
 				write_stats();
 				stats_dirty = false;
 				last_write = now;

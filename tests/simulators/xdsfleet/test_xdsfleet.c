@@ -38,8 +38,8 @@ static void server_start(struct server *s, int clusters)
 	snprintf(s->stats, sizeof(s->stats), "%s/stats.json", s->dir);
 	snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
 	snprintf(s->addr, sizeof(s->addr), "127.0.0.1:%d", s->port);
-	const char *argv[] = { ADS_TESTSERVER, "--port", port, "--clusters", n,
-			       "--stats", s->stats, NULL };
+	const char *argv[] = {ADS_TESTSERVER, "--port", port, "--clusters", n,
+	                      "--stats",      s->stats, NULL};
 	s->pid = ts_spawn(argv, s->log);
 	assert_true(s->pid > 0);
 	assert_int_equal(ts_wait_port(s->port, s->pid, 10000), 0);
@@ -103,12 +103,29 @@ static void test_sotw_ack_nack_metadata(void **state)
 
 	(void)state;
 	server_start(&s, 3);
-	const char *argv[] = { XDSFLEET_BIN, "--server", s.addr, "--clients", "20",
-			       "--channels", "2", "--types", "cds,eds", "--nack-share", "0.1",
-			       "--until-version", "1", "--duration", "20", "--json",
-			       "--node-prefix", "px", "--metadata",
-			       "{\"role\":\"sidecar\",\"planes\":[\"data\",\"mgmt\"]}",
-			       "--metadata", "ip=10.1.0.{i}", NULL };
+	const char *argv[] = {XDSFLEET_BIN,
+	                      "--server",
+	                      s.addr,
+	                      "--clients",
+	                      "20",
+	                      "--channels",
+	                      "2",
+	                      "--types",
+	                      "cds,eds",
+	                      "--nack-share",
+	                      "0.1",
+	                      "--until-version",
+	                      "1",
+	                      "--duration",
+	                      "20",
+	                      "--json",
+	                      "--node-prefix",
+	                      "px",
+	                      "--metadata",
+	                      "{\"role\":\"sidecar\",\"planes\":[\"data\",\"mgmt\"]}",
+	                      "--metadata",
+	                      "ip=10.1.0.{i}",
+	                      NULL};
 	rc = ts_run(argv, &out, 30000);
 	st = server_stop(&s);
 	assert_int_equal(rc, 0);
@@ -132,8 +149,8 @@ static void test_sotw_ack_nack_metadata(void **state)
 	assert_int_equal(jint(st, "types", "cds", "nacks"), 2);
 	assert_int_equal(jint(st, "types", "eds", "acks"), 18);
 	assert_int_equal(jint(st, "streams", NULL, NULL), 20);
-	assert_non_null(strstr(json_string_value(json_object_get(st, "last_nack")),
-			       "--nack-share"));
+	assert_non_null(
+	        strstr(json_string_value(json_object_get(st, "last_nack")), "--nack-share"));
 	/* EDS subscribed by the service names of the clusters, not their names */
 	assert_int_equal(json_object_size(json_object_get(st, "eds_names")), 3);
 	assert_non_null(json_object_get(json_object_get(st, "eds_names"), "svc-2"));
@@ -158,8 +175,8 @@ static int wait_acks(struct server *s, const char *const *types, int want)
 
 		for (k = 0; ok && types[k]; k++)
 			ok = json_integer_value(json_object_get(
-				     json_object_get(json_object_get(st, "types"), types[k]),
-				     "acks")) == want;
+			             json_object_get(json_object_get(st, "types"), types[k]),
+			             "acks")) == want;
 		json_decref(st);
 		if (ok)
 			return 0;
@@ -186,7 +203,7 @@ static int wait_exit(pid_t pid, int timeout_ms)
  * the fleet stops as soon as every client ACKed v2 everywhere. */
 static void second_version(const char *mode)
 {
-	static const char *const types[] = { "lds", "rds", "cds", "eds", NULL };
+	static const char *const types[] = {"lds", "rds", "cds", "eds", NULL};
 	struct server s;
 	char log[600], *out;
 	json_t *r, *st;
@@ -195,9 +212,10 @@ static void second_version(const char *mode)
 
 	server_start(&s, 2);
 	snprintf(log, sizeof(log), "%s/fleet.log", s.dir);
-	const char *argv[] = { XDSFLEET_BIN, "--server", s.addr, "--clients", "10",
-			       "--mode", mode, "--types", "lds,rds,cds,eds",
-			       "--until-version", "2", "--duration", "25", "--json", NULL };
+	const char *argv[] = {
+	        XDSFLEET_BIN, "--server",   s.addr,    "--clients",       "10",
+	        "--mode",     mode,         "--types", "lds,rds,cds,eds", "--until-version",
+	        "2",          "--duration", "25",      "--json",          NULL};
 	fleet = ts_spawn(argv, log);
 	assert_true(fleet > 0);
 	if (wait_acks(&s, types, 10) < 0) {
@@ -216,12 +234,13 @@ static void second_version(const char *mode)
 		assert_int_equal(jint(r, "types", types[k], "acks"), 20);
 		assert_int_equal(jint(r, "types", types[k], "nacks"), 0);
 		/* latencies count only responses of version 2 or later */
-		assert_int_equal(json_integer_value(json_object_get(
-					 json_object_get(json_object_get(json_object_get(r, "types"),
-									 types[k]),
-							 "latency_ms"),
-					 "count")),
-				 10);
+		assert_int_equal(
+		        json_integer_value(json_object_get(
+		                json_object_get(
+		                        json_object_get(json_object_get(r, "types"), types[k]),
+		                        "latency_ms"),
+		                "count")),
+		        10);
 	}
 	json_decref(r);
 	json_decref(st);
@@ -249,9 +268,9 @@ static void test_delta_subscribe(void **state)
 
 	(void)state;
 	server_start(&s, 4);
-	const char *argv[] = { XDSFLEET_BIN, "--server", s.addr, "--clients", "8",
-			       "--mode", "delta", "--types", "cds,eds", "--until-version", "1",
-			       "--duration", "20", "--json", NULL };
+	const char *argv[] = {XDSFLEET_BIN, "--server",   s.addr,    "--clients", "8",
+	                      "--mode",     "delta",      "--types", "cds,eds",   "--until-version",
+	                      "1",          "--duration", "20",      "--json",    NULL};
 	rc = ts_run(argv, &out, 30000);
 	st = server_stop(&s);
 	assert_int_equal(rc, 0);
@@ -278,8 +297,9 @@ static void test_not_converged_and_usage(void **state)
 
 	(void)state;
 	server_start(&s, 1);
-	const char *argv[] = { XDSFLEET_BIN, "--server", s.addr, "--clients", "3",
-			       "--until-version", "7", "--duration", "1", "--json", NULL };
+	const char *argv[] = {XDSFLEET_BIN, "--server",        s.addr, "--clients",
+	                      "3",          "--until-version", "7",    "--duration",
+	                      "1",          "--json",          NULL};
 	rc = ts_run(argv, &out, 15000);
 	json_decref(server_stop(&s));
 	assert_int_equal(rc, 1);
@@ -289,13 +309,14 @@ static void test_not_converged_and_usage(void **state)
 	json_decref(r);
 	free(out);
 
-	const char *bad_mode[] = { XDSFLEET_BIN, "--server", "127.0.0.1:1", "--mode", "x", NULL };
+	const char *bad_mode[] = {XDSFLEET_BIN, "--server", "127.0.0.1:1", "--mode", "x", NULL};
 	assert_int_equal(ts_run(bad_mode, &out, 5000), 2);
 	free(out);
-	const char *no_server[] = { XDSFLEET_BIN, "--clients", "2", NULL };
+	const char *no_server[] = {XDSFLEET_BIN, "--clients", "2", NULL};
 	assert_int_equal(ts_run(no_server, &out, 5000), 2);
 	free(out);
-	const char *bad_meta[] = { XDSFLEET_BIN, "--server", "127.0.0.1:1", "--metadata", "[1]", NULL };
+	const char *bad_meta[] = {XDSFLEET_BIN, "--server", "127.0.0.1:1",
+	                          "--metadata", "[1]",      NULL};
 	assert_int_equal(ts_run(bad_meta, &out, 5000), 2);
 	free(out);
 }
@@ -303,11 +324,11 @@ static void test_not_converged_and_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sotw_ack_nack_metadata),
-		cmocka_unit_test(test_sotw_second_version),
-		cmocka_unit_test(test_delta_subscribe),
-		cmocka_unit_test(test_delta_second_version),
-		cmocka_unit_test(test_not_converged_and_usage),
+	        cmocka_unit_test(test_sotw_ack_nack_metadata),
+	        cmocka_unit_test(test_sotw_second_version),
+	        cmocka_unit_test(test_delta_subscribe),
+	        cmocka_unit_test(test_delta_second_version),
+	        cmocka_unit_test(test_not_converged_and_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,29 +98,33 @@ static Google__Protobuf__Any *cluster_any(void)
 {
 	Envoy__Config__Cluster__V3__Cluster c = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT;
 	Envoy__Config__Cluster__V3__Cluster__EdsClusterConfig eds =
-		ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__EDS_CLUSTER_CONFIG__INIT;
 	Envoy__Config__Core__V3__ConfigSource cs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
 	Envoy__Config__Core__V3__AggregatedConfigSource ads =
-		ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
+	        ENVOY__CONFIG__CORE__V3__AGGREGATED_CONFIG_SOURCE__INIT;
 	Envoy__Config__Cluster__V3__Cluster__MaglevLbConfig mg =
-		ENVOY__CONFIG__CLUSTER__V3__CLUSTER__MAGLEV_LB_CONFIG__INIT;
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__MAGLEV_LB_CONFIG__INIT;
 	Google__Protobuf__UInt64Value tsz = GOOGLE__PROTOBUF__UINT64_VALUE__INIT;
 	Envoy__Config__Cluster__V3__OutlierDetection od =
-		ENVOY__CONFIG__CLUSTER__V3__OUTLIER_DETECTION__INIT;
-	Envoy__Config__Core__V3__HealthCheck hc = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__INIT, *hcp = &hc;
+	        ENVOY__CONFIG__CLUSTER__V3__OUTLIER_DETECTION__INIT;
+	Envoy__Config__Core__V3__HealthCheck hc = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__INIT,
+	                                     *hcp = &hc;
 	Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck http =
-		ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__HTTP_HEALTH_CHECK__INIT;
+	        ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__HTTP_HEALTH_CHECK__INIT;
 	Envoy__Config__Cluster__V3__CircuitBreakers cb =
-		ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__INIT;
-	Envoy__Config__Cluster__V3__CircuitBreakers__Thresholds th =
-		ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__THRESHOLDS__INIT, *thp = &th;
-	Envoy__Config__Core__V3__TransportSocket ts = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__INIT;
+	        ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__INIT;
+	Envoy__Config__Cluster__V3__CircuitBreakers__Thresholds
+	        th = ENVOY__CONFIG__CLUSTER__V3__CIRCUIT_BREAKERS__THRESHOLDS__INIT,
+	        *thp = &th;
+	Envoy__Config__Core__V3__TransportSocket ts =
+	        ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__INIT;
 	Envoy__Extensions__TransportSockets__Tls__V3__UpstreamTlsContext up =
-		ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__UPSTREAM_TLS_CONTEXT__INIT;
+	        ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__UPSTREAM_TLS_CONTEXT__INIT;
 	Envoy__Extensions__TransportSockets__Tls__V3__CommonTlsContext ctx =
-		ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__INIT;
-	Envoy__Extensions__TransportSockets__Tls__V3__SdsSecretConfig sds =
-		ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__SDS_SECRET_CONFIG__INIT, *sdsp = &sds;
+	        ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__INIT;
+	Envoy__Extensions__TransportSockets__Tls__V3__SdsSecretConfig
+	        sds = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__SDS_SECRET_CONFIG__INIT,
+	        *sdsp = &sds;
 	Envoy__Config__Core__V3__ConfigSource scs = ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__INIT;
 
 	ADS_INIT(cs, ads);
@@ -138,7 +142,8 @@ static Google__Protobuf__Any *cluster_any(void)
 	hc.interval = dur(5, 0);
 	hc.unhealthy_threshold = u32(3);
 	hc.healthy_threshold = u32(2);
-	hc.health_checker_case = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__HEALTH_CHECKER_HTTP_HEALTH_CHECK;
+	hc.health_checker_case =
+	        ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__HEALTH_CHECKER_HTTP_HEALTH_CHECK;
 	hc.http_health_check = &http;
 	th.priority = ENVOY__CONFIG__CORE__V3__ROUTING_PRIORITY__HIGH;
 	th.max_connections = u32(100);
@@ -156,10 +161,11 @@ static Google__Protobuf__Any *cluster_any(void)
 	up.sni = "web.default.svc";
 	ts.name = "envoy.transport_sockets.tls";
 	ts.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG;
-	ts.typed_config = any_of(URL("envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"),
-				 &up.base);
+	ts.typed_config = any_of(
+	        URL("envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"), &up.base);
 	c.name = "web";
-	c.cluster_discovery_type_case = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
+	c.cluster_discovery_type_case =
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
 	c.type = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__EDS;
 	c.eds_cluster_config = &eds;
 	c.connect_timeout = dur(1, 500000000);
@@ -177,21 +183,22 @@ static Google__Protobuf__Any *cluster_any(void)
 static void gen_sotw(void)
 {
 	Envoy__Service__Discovery__V3__DiscoveryResponse r =
-		ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_RESPONSE__INIT;
+	        ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_RESPONSE__INIT;
 	Envoy__Service__Discovery__V3__DiscoveryRequest q =
-		ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_REQUEST__INIT;
+	        ENVOY__SERVICE__DISCOVERY__V3__DISCOVERY_REQUEST__INIT;
 	Envoy__Config__Core__V3__Node node = ENVOY__CONFIG__CORE__V3__NODE__INIT;
 	Envoy__Config__Core__V3__Locality loc = ENVOY__CONFIG__CORE__V3__LOCALITY__INIT;
 	Google__Protobuf__Struct md = GOOGLE__PROTOBUF__STRUCT__INIT;
 	Google__Protobuf__Struct__FieldsEntry e1 = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT,
-					      e2 = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT,
-					      *ents[2] = { &e1, &e2 };
-	Google__Protobuf__Value v1 = GOOGLE__PROTOBUF__VALUE__INIT, v2 = GOOGLE__PROTOBUF__VALUE__INIT,
-				li = GOOGLE__PROTOBUF__VALUE__INIT, *lis[1] = { &li };
+	                                      e2 = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT,
+	                                      *ents[2] = {&e1, &e2};
+	Google__Protobuf__Value v1 = GOOGLE__PROTOBUF__VALUE__INIT,
+	                        v2 = GOOGLE__PROTOBUF__VALUE__INIT,
+	                        li = GOOGLE__PROTOBUF__VALUE__INIT, *lis[1] = {&li};
 	Google__Protobuf__ListValue lv = GOOGLE__PROTOBUF__LIST_VALUE__INIT;
 	Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
 	Google__Protobuf__Any *res[1];
-	char *names[] = { "web", "db" };
+	char *names[] = {"web", "db"};
 
 	res[0] = cluster_any();
 	r.version_info = "7";
@@ -236,28 +243,30 @@ static void gen_sotw(void)
 static void gen_delta(void)
 {
 	Envoy__Config__Endpoint__V3__ClusterLoadAssignment cla =
-		ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
-	Envoy__Config__Endpoint__V3__LocalityLbEndpoints loc =
-		ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT, *locp = &loc;
+	        ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT;
+	Envoy__Config__Endpoint__V3__LocalityLbEndpoints
+	        loc = ENVOY__CONFIG__ENDPOINT__V3__LOCALITY_LB_ENDPOINTS__INIT,
+	        *locp = &loc;
 	Envoy__Config__Core__V3__Locality l = ENVOY__CONFIG__CORE__V3__LOCALITY__INIT;
-	Envoy__Config__Endpoint__V3__LbEndpoint lbe = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__INIT,
-						 *lbep = &lbe;
+	Envoy__Config__Endpoint__V3__LbEndpoint
+	        lbe = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__INIT,
+	        *lbep = &lbe;
 	Envoy__Config__Endpoint__V3__Endpoint ep = ENVOY__CONFIG__ENDPOINT__V3__ENDPOINT__INIT;
 	Envoy__Config__Core__V3__Address addr = ENVOY__CONFIG__CORE__V3__ADDRESS__INIT;
 	Envoy__Config__Core__V3__SocketAddress sa = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__INIT;
 	Envoy__Config__Endpoint__V3__ClusterLoadAssignment__Policy pol =
-		ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__POLICY__INIT;
+	        ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__POLICY__INIT;
 	Envoy__Service__Discovery__V3__Resource res = ENVOY__SERVICE__DISCOVERY__V3__RESOURCE__INIT,
-						*resp = &res;
+	                                        *resp = &res;
 	Envoy__Service__Discovery__V3__DeltaDiscoveryResponse r =
-		ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_RESPONSE__INIT;
+	        ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_RESPONSE__INIT;
 	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest q =
-		ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_REQUEST__INIT;
-	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest__InitialResourceVersionsEntry iv =
-		ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_REQUEST__INITIAL_RESOURCE_VERSIONS_ENTRY__INIT,
-		*ivp = &iv;
-	char *removed[] = { "old.default" }, *sub[] = { "web.default", "db.default" },
-	     *unsub[] = { "old.default" };
+	        ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_REQUEST__INIT;
+	Envoy__Service__Discovery__V3__DeltaDiscoveryRequest__InitialResourceVersionsEntry
+	        iv = ENVOY__SERVICE__DISCOVERY__V3__DELTA_DISCOVERY_REQUEST__INITIAL_RESOURCE_VERSIONS_ENTRY__INIT,
+	        *ivp = &iv;
+	char *removed[] = {"old.default"}, *sub[] = {"web.default", "db.default"},
+	     *unsub[] = {"old.default"};
 
 	sa.address = "10.1.2.3";
 	sa.port_specifier_case = ENVOY__CONFIG__CORE__V3__SOCKET_ADDRESS__PORT_SPECIFIER_PORT_VALUE;
@@ -265,7 +274,8 @@ static void gen_delta(void)
 	addr.address_case = ENVOY__CONFIG__CORE__V3__ADDRESS__ADDRESS_SOCKET_ADDRESS;
 	addr.socket_address = &sa;
 	ep.address = &addr;
-	lbe.host_identifier_case = ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
+	lbe.host_identifier_case =
+	        ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
 	lbe.endpoint = &ep;
 	lbe.health_status = ENVOY__CONFIG__CORE__V3__HEALTH_STATUS__HEALTHY;
 	lbe.load_balancing_weight = u32(3);

@@ -8,12 +8,12 @@
 #include "google/protobuf/wrappers.pb-c.h"
 
 #define URL(x) "type.googleapis.com/" x
-#define ADS_INIT(cs, ads)                                                                      \
-	do {                                                                                   \
-		(cs).config_source_specifier_case =                                            \
-			ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;   \
-		(cs).ads = &(ads);                                                             \
-		(cs).resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;          \
+#define ADS_INIT(cs, ads)                                                                          \
+	do {                                                                                       \
+		(cs).config_source_specifier_case =                                                \
+		        ENVOY__CONFIG__CORE__V3__CONFIG_SOURCE__CONFIG_SOURCE_SPECIFIER_ADS;       \
+		(cs).ads = &(ads);                                                                 \
+		(cs).resource_api_version = ENVOY__CONFIG__CORE__V3__API_VERSION__V3;              \
 	} while (0)
 
 /* Remembers p to free at exit; exits on NULL. */

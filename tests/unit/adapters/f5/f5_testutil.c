@@ -15,10 +15,10 @@
 #include "resource.h"
 
 const char *F5T_DEVICE_YAML =
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
-	"spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: 8443, username: admin,\n"
-	"    credentials: {env: F5_PASSWORD}, tls: {insecure: true}}\n"
-	"  options: {partition: weft}\n";
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
+        "spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: 8443, username: admin,\n"
+        "    credentials: {env: F5_PASSWORD}, tls: {insecure: true}}\n"
+        "  options: {partition: weft}\n";
 
 weft_snapshot *f5t_compile(const char *yaml, int64_t rev)
 {

@@ -24,19 +24,20 @@ static struct f5_config *render_web(int n, int w, int with_gw, int64_t rev)
 {
 	char buf[16384];
 	int off = snprintf(buf, sizeof(buf),
-			   "%s---\n" HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
-			   "spec:\n  ports: [{name: http, port: 80}]\n  endpoints:\n",
-			   F5T_DEVICE_YAML);
+	                   "%s---\n" HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
+	                   "spec:\n  ports: [{name: http, port: 80}]\n  endpoints:\n",
+	                   F5T_DEVICE_YAML);
 	for (int i = 0; i < n; i++)
 		off += snprintf(buf + off, sizeof(buf) - (size_t)off,
-				"  - {address: 10.0.0.%d, weight: %d}\n", i + 1, i ? 1 : w);
+		                "  - {address: 10.0.0.%d, weight: %d}\n", i + 1, i ? 1 : w);
 	if (with_gw)
-		off += snprintf(buf + off, sizeof(buf) - (size_t)off,
-				"---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
-				"spec: {address: 192.0.2.1, listeners: [{name: web, port: 80, "
-				"protocol: http, routes: [r]}]}\n---\n" HDR "kind: Route\n"
-				"metadata: {name: r, namespace: shop}\nspec: {hosts: [a.example.com], "
-				"http: [{destinations: [{service: web}]}]}\n");
+		off += snprintf(
+		        buf + off, sizeof(buf) - (size_t)off,
+		        "---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
+		        "spec: {address: 192.0.2.1, listeners: [{name: web, port: 80, "
+		        "protocol: http, routes: [r]}]}\n---\n" HDR "kind: Route\n"
+		        "metadata: {name: r, namespace: shop}\nspec: {hosts: [a.example.com], "
+		        "http: [{destinations: [{service: web}]}]}\n");
 	weft_snapshot *s = f5t_compile(buf, rev);
 	struct f5_config *c = f5t_render(s);
 	weft_snapshot_unref(s);
@@ -133,8 +134,8 @@ static void test_member_ops(void **state)
 	assert_int_equal(plan.n_ops, 1);
 	assert_string_equal(plan.ops[0].action, "create");
 	assert_string_equal(plan.ops[0].target, "/weft/shop_web_80/members/10.0.0.4:80");
-	assert_non_null(strstr(plan.ops[0].detail,
-			       "POST /mgmt/tm/ltm/pool/~weft~shop_web_80/members {"));
+	assert_non_null(
+	        strstr(plan.ops[0].detail, "POST /mgmt/tm/ltm/pool/~weft~shop_web_80/members {"));
 	weft_plan_free(&plan);
 	/* removed */
 	struct f5_config *fewer = render_web(2, 1, 1, 2);
@@ -142,7 +143,7 @@ static void test_member_ops(void **state)
 	assert_int_equal(plan.n_ops, 1);
 	assert_string_equal(plan.ops[0].action, "delete");
 	assert_string_equal(plan.ops[0].detail,
-			    "DELETE /mgmt/tm/ltm/pool/~weft~shop_web_80/members/~weft~10.0.0.3:80");
+	                    "DELETE /mgmt/tm/ltm/pool/~weft~shop_web_80/members/~weft~10.0.0.3:80");
 	struct f5_plan_priv *p = plan.priv;
 	assert_string_equal(p->undo.items[0].method, "POST");
 	weft_plan_free(&plan);
@@ -170,7 +171,7 @@ static void test_unowned_untouched_and_collision(void **state)
 	struct f5_config *des = render_web(2, 1, 0, 1), *dev = sync_from_empty(des);
 	/* an operator's own pool in the same partition */
 	json_t *own = json_pack("{s:s, s:s, s:s}", "name", "legacy", "partition", "weft",
-				"description", "owned by the ops team");
+	                        "description", "owned by the ops team");
 	assert_int_equal(f5_config_add(dev, F5T_POOL, "/weft/legacy", NULL, own), 0);
 	f5_config_sort(dev);
 	struct f5_config *none = empty();
@@ -233,7 +234,8 @@ static void test_observed_shapes(void **state)
 	struct f5_obj *vs = f5_config_find(dev, F5T_VIRTUAL, "/weft/shop_edge_web", NULL);
 	json_t *b = json_deep_copy(vs->body);
 	json_t *items = json_array();
-	json_array_append_new(items, json_pack("{s:s, s:s}", "fullPath", "/Common/http", "context", "all"));
+	json_array_append_new(
+	        items, json_pack("{s:s, s:s}", "fullPath", "/Common/http", "context", "all"));
 	json_array_append_new(items, json_pack("{s:s}", "fullPath", "/Common/tcp"));
 	json_object_del(b, "profiles");
 	json_object_set_new(b, "profilesReference", json_pack("{s:o}", "items", items));
@@ -260,12 +262,12 @@ static void test_observed_shapes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_initial_sync_order),
-		cmocka_unit_test(test_no_change_no_ops),
-		cmocka_unit_test(test_member_ops),
-		cmocka_unit_test(test_unowned_untouched_and_collision),
-		cmocka_unit_test(test_delete_order_and_folder),
-		cmocka_unit_test(test_observed_shapes),
+	        cmocka_unit_test(test_initial_sync_order),
+	        cmocka_unit_test(test_no_change_no_ops),
+	        cmocka_unit_test(test_member_ops),
+	        cmocka_unit_test(test_unowned_untouched_and_collision),
+	        cmocka_unit_test(test_delete_order_and_folder),
+	        cmocka_unit_test(test_observed_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,14 +38,14 @@ static const char *str(json_t *o, const char *k)
 }
 
 static const char *SVC =
-	HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
-	"spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
-	"  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"
-	"  endpoints:\n"
-	"  - {address: 10.0.0.1, labels: {version: v1}}\n"
-	"  - {address: 10.0.0.2, labels: {version: v1}, weight: 3}\n"
-	"  - {address: 10.0.1.1, labels: {version: v2}}\n"
-	"  - {address: 10.0.1.2, labels: {version: v2}}\n";
+        HDR "kind: Service\nmetadata: {name: web, namespace: shop}\n"
+            "spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
+            "  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"
+            "  endpoints:\n"
+            "  - {address: 10.0.0.1, labels: {version: v1}}\n"
+            "  - {address: 10.0.0.2, labels: {version: v1}, weight: 3}\n"
+            "  - {address: 10.0.1.1, labels: {version: v2}}\n"
+            "  - {address: 10.0.1.2, labels: {version: v2}}\n";
 
 static void test_pools_members(void **state)
 {
@@ -75,10 +75,13 @@ static void test_monitor_and_lb(void **state)
 {
 	(void)state;
 	char buf[4096];
-	snprintf(buf, sizeof(buf), "%s---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tp, "
-		 "namespace: shop}\nspec:\n  service: web\n  loadBalancer: {algorithm: least-request}\n"
-		 "  connectionPool: {maxConnections: 500}\n"
-		 "  healthCheck: {type: http, path: /healthz, interval: 10s, timeout: 2s}\n", SVC);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tp, "
+	         "namespace: shop}\nspec:\n  service: web\n  loadBalancer: {algorithm: "
+	         "least-request}\n"
+	         "  connectionPool: {maxConnections: 500}\n"
+	         "  healthCheck: {type: http, path: /healthz, interval: 10s, timeout: 2s}\n",
+	         SVC);
 	struct f5_config *c = render(buf);
 	json_t *mon = f5t_get(c, F5T_MON_HTTP, "/weft/shop_web-tp_hc", NULL);
 	assert_non_null(mon);
@@ -94,19 +97,20 @@ static void test_monitor_and_lb(void **state)
 	f5_config_free(c);
 }
 
-static const char *GW =
-	HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
-	"spec:\n  address: 192.0.2.10\n  listeners:\n"
-	"  - {name: web, port: 80, protocol: http, routes: [web-route]}\n";
+static const char *GW = HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
+                            "spec:\n  address: 192.0.2.10\n  listeners:\n"
+                            "  - {name: web, port: 80, protocol: http, routes: [web-route]}\n";
 
 static void test_canary_split(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
-		 "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
-		 "  - destinations: [{service: web, subset: v1, weight: 90}, "
-		 "{service: web, subset: v2, weight: 10}]\n", SVC, GW);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
+	         "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
+	         "  - destinations: [{service: web, subset: v1, weight: 90}, "
+	         "{service: web, subset: v2, weight: 10}]\n",
+	         SVC, GW);
 	struct f5_config *c = render(buf);
 	const char *split = "/weft/shop_web-route_0_split";
 	json_t *p = f5t_get(c, F5T_POOL, split, NULL);
@@ -114,10 +118,14 @@ static void test_canary_split(void **state)
 	assert_string_equal(str(p, "loadBalancingMode"), "ratio-member");
 	/* v1: weights 1 and 3 share 90 -> 22.5 and 67.5; v2: 5 and 5.
 	 * x1000 then / gcd 2500: 9, 27, 2, 2 -> 90% / 10%. */
-	long long r1 = json_integer_value(json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.0.1:8080"), "ratio"));
-	long long r2 = json_integer_value(json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.0.2:8080"), "ratio"));
-	long long r3 = json_integer_value(json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.1.1:8080"), "ratio"));
-	long long r4 = json_integer_value(json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.1.2:8080"), "ratio"));
+	long long r1 = json_integer_value(
+	        json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.0.1:8080"), "ratio"));
+	long long r2 = json_integer_value(
+	        json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.0.2:8080"), "ratio"));
+	long long r3 = json_integer_value(
+	        json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.1.1:8080"), "ratio"));
+	long long r4 = json_integer_value(
+	        json_object_get(f5t_get(c, F5T_MEMBER, split, "10.0.1.2:8080"), "ratio"));
 	assert_int_equal(r1, 9);
 	assert_int_equal(r2, 27);
 	assert_int_equal(r3, 2);
@@ -129,7 +137,7 @@ static void test_canary_split(void **state)
 	assert_string_equal(str(vs, "destination"), "/weft/192.0.2.10:80");
 	assert_string_equal(str(vs, "ipProtocol"), "tcp");
 	assert_string_equal(str(json_array_get(json_object_get(vs, "policies"), 0), "name"),
-			    "/weft/shop_edge_web_routes");
+	                    "/weft/shop_edge_web_routes");
 	json_t *pol = f5t_get(c, F5T_POLICY, "/weft/shop_edge_web_routes", NULL);
 	assert_non_null(pol);
 	assert_string_equal(str(pol, "strategy"), "/Common/first-match");
@@ -138,7 +146,7 @@ static void test_canary_split(void **state)
 	json_t *cond = json_array_get(json_object_get(rule, "conditions"), 0);
 	assert_true(json_is_true(json_object_get(cond, "httpHost")));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(cond, "values"), 0)),
-			    "shop.example.com");
+	                    "shop.example.com");
 	json_t *act = json_array_get(json_object_get(rule, "actions"), 0);
 	assert_string_equal(str(act, "pool"), split);
 	assert_true(json_is_true(json_object_get(act, "forward")));
@@ -149,11 +157,14 @@ static void test_path_header_routing(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
-		 "namespace: shop}\nspec:\n  hosts: [shop.example.com, '*.shop.example.com']\n  http:\n"
-		 "  - match: [{path: {prefix: /api}, headers: [{name: x-canary, exact: 'yes'}]}]\n"
-		 "    destinations: [{service: web, subset: v2}]\n"
-		 "  - destinations: [{service: web}]\n", SVC, GW);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
+	         "namespace: shop}\nspec:\n  hosts: [shop.example.com, '*.shop.example.com']\n  "
+	         "http:\n"
+	         "  - match: [{path: {prefix: /api}, headers: [{name: x-canary, exact: 'yes'}]}]\n"
+	         "    destinations: [{service: web, subset: v2}]\n"
+	         "  - destinations: [{service: web}]\n",
+	         SVC, GW);
 	struct f5_config *c = render(buf);
 	json_t *pol = f5t_get(c, F5T_POLICY, "/weft/shop_edge_web_routes", NULL);
 	json_t *rules = json_object_get(pol, "rules");
@@ -168,15 +179,15 @@ static void test_path_header_routing(void **state)
 	json_t *hdr = json_array_get(conds, 2);
 	assert_string_equal(str(hdr, "tmName"), "x-canary");
 	assert_string_equal(str(json_array_get(json_object_get(r0, "actions"), 0), "pool"),
-			    "/weft/shop_web_80_v2");
+	                    "/weft/shop_web_80_v2");
 	json_t *r1 = json_array_get(rules, 1);
 	json_t *wild = json_array_get(json_object_get(r1, "conditions"), 0);
 	assert_true(json_is_true(json_object_get(wild, "endsWith")));
 	assert_string_equal(json_string_value(json_array_get(json_object_get(wild, "values"), 0)),
-			    ".shop.example.com");
+	                    ".shop.example.com");
 	json_t *r3 = json_array_get(rules, 3);
 	assert_string_equal(str(json_array_get(json_object_get(r3, "actions"), 0), "pool"),
-			    "/weft/shop_web_80");
+	                    "/weft/shop_web_80");
 	assert_int_equal(json_integer_value(json_object_get(r3, "ordinal")), 3);
 	f5_config_free(c);
 }
@@ -185,10 +196,11 @@ static void test_regex_refused(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: "
-		 "web-route, namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
-		 "  - match: [{path: {regex: '^/a.*'}}]\n    destinations: [{service: web}]\n",
-		 F5T_DEVICE_YAML, SVC, GW);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: "
+	         "web-route, namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
+	         "  - match: [{path: {regex: '^/a.*'}}]\n    destinations: [{service: web}]\n",
+	         F5T_DEVICE_YAML, SVC, GW);
 	weft_snapshot *s = f5t_compile(buf, 3);
 	const char *msg = f5t_render_error(s);
 	assert_non_null(strstr(msg, "Route shop/web-route"));
@@ -200,13 +212,15 @@ static void test_access_policy(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
-		 "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
-		 "  - destinations: [{service: web}]\n---\n" HDR "kind: AccessPolicy\n"
-		 "metadata: {name: web-acl, namespace: shop}\nspec:\n  service: web\n"
-		 "  defaultAction: deny\n  rules:\n"
-		 "  - {action: allow, from: {cidrs: [10.1.0.0/16, 192.168.0.0/24]}}\n"
-		 "  - {action: allow, to: {paths: [/public/*], methods: [GET]}}\n", SVC, GW);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
+	         "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
+	         "  - destinations: [{service: web}]\n---\n" HDR "kind: AccessPolicy\n"
+	         "metadata: {name: web-acl, namespace: shop}\nspec:\n  service: web\n"
+	         "  defaultAction: deny\n  rules:\n"
+	         "  - {action: allow, from: {cidrs: [10.1.0.0/16, 192.168.0.0/24]}}\n"
+	         "  - {action: allow, to: {paths: [/public/*], methods: [GET]}}\n",
+	         SVC, GW);
 	struct f5_config *c = render(buf);
 	json_t *dg = f5t_get(c, F5T_DATAGROUP, "/weft/shop_web-acl_0_src", NULL);
 	assert_non_null(dg);
@@ -219,7 +233,8 @@ static void test_access_policy(void **state)
 	const char *tcl = str(rule, "apiAnonymous");
 	assert_true(f5_body_owned(F5T_RULE, rule));
 	assert_non_null(strstr(tcl, "when HTTP_REQUEST"));
-	assert_non_null(strstr(tcl, "[class match -- [IP::client_addr] equals /weft/shop_web-acl_0_src]"));
+	assert_non_null(
+	        strstr(tcl, "[class match -- [IP::client_addr] equals /weft/shop_web-acl_0_src]"));
 	assert_non_null(strstr(tcl, "[HTTP::path] starts_with \"/public/\""));
 	assert_non_null(strstr(tcl, "[HTTP::method] eq \"GET\""));
 	assert_non_null(strstr(tcl, "HTTP::respond 403"));
@@ -235,14 +250,16 @@ static void test_rate_limits(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
-		 "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
-		 "  - destinations: [{service: web}]\n---\n" HDR "kind: RateLimit\n"
-		 "metadata: {name: plain, namespace: shop}\nspec: {route: web-route, limit: "
-		 "{requests: 600, per: minute}}\n---\n" HDR "kind: RateLimit\n"
-		 "metadata: {name: tiers, namespace: shop}\nspec:\n  service: web\n"
-		 "  limit: {requests: 10}\n  key: {header: x-tenant}\n"
-		 "  tiers: [{value: gold, requests: 100}]\n", SVC, GW);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n%s---\n" HDR "kind: Route\nmetadata: {name: web-route, "
+	         "namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n"
+	         "  - destinations: [{service: web}]\n---\n" HDR "kind: RateLimit\n"
+	         "metadata: {name: plain, namespace: shop}\nspec: {route: web-route, limit: "
+	         "{requests: 600, per: minute}}\n---\n" HDR "kind: RateLimit\n"
+	         "metadata: {name: tiers, namespace: shop}\nspec:\n  service: web\n"
+	         "  limit: {requests: 10}\n  key: {header: x-tenant}\n"
+	         "  tiers: [{value: gold, requests: 100}]\n",
+	         SVC, GW);
 	struct f5_config *c = render(buf);
 	json_t *vs = f5t_get(c, F5T_VIRTUAL, "/weft/shop_edge_web", NULL);
 	assert_string_equal(str(vs, "rateLimit"), "10"); /* 600/minute */
@@ -260,19 +277,23 @@ static void test_tls_profiles_and_tcp(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
-		 "spec:\n  address: 192.0.2.10\n  listeners:\n"
-		 "  - name: secure\n    port: 443\n    protocol: https\n    routes: [web-route]\n"
-		 "    tls: {mode: mutual, certificate: {certFile: /etc/weft/site.crt, keyFile: /etc/weft/site.key},"
-		 " caFile: /etc/weft/clients.pem}\n"
-		 "  - {name: raw, port: 9000, protocol: tcp, routes: [raw-route]}\n"
-		 "---\n" HDR "kind: Route\nmetadata: {name: web-route, namespace: shop}\n"
-		 "spec:\n  hosts: [shop.example.com]\n  http: [{destinations: [{service: web}]}]\n"
-		 "---\n" HDR "kind: Route\nmetadata: {name: raw-route, namespace: shop}\n"
-		 "spec:\n  hosts: [raw.example.com]\n  tcp: [{destinations: [{service: web}]}]\n"
-		 "---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tls, namespace: shop}\n"
-		 "spec: {service: web, tls: {mode: simple, sni: web.internal, caFile: /etc/weft/ca.pem},"
-		 " connectionPool: {maxConnections: 50}}\n", SVC);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n" HDR "kind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
+	         "spec:\n  address: 192.0.2.10\n  listeners:\n"
+	         "  - name: secure\n    port: 443\n    protocol: https\n    routes: [web-route]\n"
+	         "    tls: {mode: mutual, certificate: {certFile: /etc/weft/site.crt, keyFile: "
+	         "/etc/weft/site.key},"
+	         " caFile: /etc/weft/clients.pem}\n"
+	         "  - {name: raw, port: 9000, protocol: tcp, routes: [raw-route]}\n"
+	         "---\n" HDR "kind: Route\nmetadata: {name: web-route, namespace: shop}\n"
+	         "spec:\n  hosts: [shop.example.com]\n  http: [{destinations: [{service: web}]}]\n"
+	         "---\n" HDR "kind: Route\nmetadata: {name: raw-route, namespace: shop}\n"
+	         "spec:\n  hosts: [raw.example.com]\n  tcp: [{destinations: [{service: web}]}]\n"
+	         "---\n" HDR "kind: TrafficPolicy\nmetadata: {name: web-tls, namespace: shop}\n"
+	         "spec: {service: web, tls: {mode: simple, sni: web.internal, caFile: "
+	         "/etc/weft/ca.pem},"
+	         " connectionPool: {maxConnections: 50}}\n",
+	         SVC);
 	struct f5_config *c = render(buf);
 	json_t *cssl = f5t_get(c, F5T_CLIENTSSL, "/weft/shop_edge_secure_clientssl", NULL);
 	assert_non_null(cssl);
@@ -285,7 +306,8 @@ static void test_tls_profiles_and_tcp(void **state)
 	json_t *profiles = json_object_get(vs, "profiles");
 	assert_int_equal(json_array_size(profiles), 4); /* tcp, http, clientssl, serverssl */
 	assert_string_equal(str(json_array_get(profiles, 2), "context"), "clientside");
-	assert_string_equal(str(json_array_get(profiles, 3), "name"), "/weft/shop_web-tls_serverssl");
+	assert_string_equal(str(json_array_get(profiles, 3), "name"),
+	                    "/weft/shop_web-tls_serverssl");
 	json_t *raw = f5t_get(c, F5T_VIRTUAL, "/weft/shop_edge_raw", NULL);
 	assert_string_equal(str(raw, "pool"), "/weft/shop_web_80");
 	assert_string_equal(str(raw, "destination"), "/weft/192.0.2.10:9000");
@@ -298,14 +320,18 @@ static void test_scope_and_determinism(void **state)
 {
 	(void)state;
 	char buf[8192];
-	snprintf(buf, sizeof(buf), "%s---\n" HDR "kind: Service\nmetadata: {name: other, namespace: ops}\n"
-		 "spec: {ports: [{name: tcp, port: 22, protocol: tcp}], endpoints: [{address: 10.9.0.1}]}\n",
-		 SVC);
+	snprintf(buf, sizeof(buf),
+	         "%s---\n" HDR "kind: Service\nmetadata: {name: other, namespace: ops}\n"
+	         "spec: {ports: [{name: tcp, port: 22, protocol: tcp}], endpoints: [{address: "
+	         "10.9.0.1}]}\n",
+	         SVC);
 	/* a device scoped to namespace shop */
 	char *y = malloc(strlen(buf) + 512);
-	sprintf(y, "%s---\n" HDR "kind: Device\nmetadata: {name: bigip}\nspec:\n  type: f5\n"
-		"  connection: {address: 127.0.0.1, credentials: {env: X}}\n"
-		"  options: {partition: weft}\n  scope: {namespaces: [shop]}\n", buf);
+	sprintf(y,
+	        "%s---\n" HDR "kind: Device\nmetadata: {name: bigip}\nspec:\n  type: f5\n"
+	        "  connection: {address: 127.0.0.1, credentials: {env: X}}\n"
+	        "  options: {partition: weft}\n  scope: {namespaces: [shop]}\n",
+	        buf);
 	weft_snapshot *s = f5t_compile(y, 1);
 	struct f5_config *a = f5t_render(s), *b = f5t_render(s);
 	assert_null(f5t_get(a, F5T_POOL, "/weft/ops_other_22", NULL));
@@ -322,15 +348,15 @@ static void test_scope_and_determinism(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pools_members),
-		cmocka_unit_test(test_monitor_and_lb),
-		cmocka_unit_test(test_canary_split),
-		cmocka_unit_test(test_path_header_routing),
-		cmocka_unit_test(test_regex_refused),
-		cmocka_unit_test(test_access_policy),
-		cmocka_unit_test(test_rate_limits),
-		cmocka_unit_test(test_tls_profiles_and_tcp),
-		cmocka_unit_test(test_scope_and_determinism),
+	        cmocka_unit_test(test_pools_members),
+	        cmocka_unit_test(test_monitor_and_lb),
+	        cmocka_unit_test(test_canary_split),
+	        cmocka_unit_test(test_path_header_routing),
+	        cmocka_unit_test(test_regex_refused),
+	        cmocka_unit_test(test_access_policy),
+	        cmocka_unit_test(test_rate_limits),
+	        cmocka_unit_test(test_tls_profiles_and_tcp),
+	        cmocka_unit_test(test_scope_and_determinism),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

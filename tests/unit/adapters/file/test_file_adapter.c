@@ -19,19 +19,19 @@
 #include "testsupport.h"
 
 static const char *POLICY =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.2, port: 80}]}\n"
-	"%s"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: dev}\n"
-	"spec: {type: file, options: {directory: out}}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.2, port: 80}]}\n"
+        "%s"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: dev}\n"
+        "spec: {type: file, options: {directory: out}}\n";
 
 static const char *SERVICE_C =
-	"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: c}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.3, port: 80}]}\n";
+        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: c}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.3, port: 80}]}\n";
 
 static weft_snapshot *compile(int port_a, int with_c)
 {
@@ -179,8 +179,8 @@ static void test_plugins(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_phases_and_abort),
-		cmocka_unit_test(test_plugins),
+	        cmocka_unit_test(test_phases_and_abort),
+	        cmocka_unit_test(test_plugins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

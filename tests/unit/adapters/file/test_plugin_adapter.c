@@ -4,7 +4,7 @@
 #include "adapter.h"
 
 static int tp_render(const weft_snapshot *snap, const weft_resource *device, void **desired,
-		     weft_err *err)
+                     weft_err *err)
 {
 	(void)snap;
 	(void)device;
@@ -14,7 +14,7 @@ static int tp_render(const weft_snapshot *snap, const weft_resource *device, voi
 }
 
 static int tp_diff(const weft_resource *device, const void *desired, const void *actual,
-		   weft_plan *plan, weft_err *err)
+                   weft_plan *plan, weft_err *err)
 {
 	(void)device;
 	(void)desired;
@@ -37,12 +37,12 @@ static void tp_free(void *config)
 }
 
 static const weft_adapter test_plugin = {
-	.kind = WEFT_TEST_PLUGIN_KIND,
-	.abi = WEFT_TEST_PLUGIN_ABI,
-	.render = tp_render,
-	.diff = tp_diff,
-	.apply = tp_apply,
-	.free_config = tp_free,
+        .kind = WEFT_TEST_PLUGIN_KIND,
+        .abi = WEFT_TEST_PLUGIN_ABI,
+        .render = tp_render,
+        .diff = tp_diff,
+        .apply = tp_apply,
+        .free_config = tp_free,
 };
 
 const weft_adapter *weft_adapter_entry(void);

@@ -17,10 +17,10 @@
 #include "resource.h"
 
 const char *NCT_DEVICE_YAML =
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: lb1}\n"
-	"spec:\n  type: netconf\n"
-	"  connection: {address: 127.0.0.1, username: admin, credentials: {env: NCT_PW},\n"
-	"    hostKey: \"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}\n";
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: lb1}\n"
+        "spec:\n  type: netconf\n"
+        "  connection: {address: 127.0.0.1, username: admin, credentials: {env: NCT_PW},\n"
+        "    hostKey: \"SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}\n";
 
 weft_snapshot *nct_compile(const char *yaml, int64_t rev)
 {

@@ -18,9 +18,9 @@ static void *render_members(const char *endpoints)
 {
 	char yaml[2048];
 	snprintf(yaml, sizeof(yaml),
-		 "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
-		 "spec: {protocol: tcp, ports: [{name: p, port: 80}], endpoints: [%s]}\n",
-		 endpoints);
+	         "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web}\n"
+	         "spec: {protocol: tcp, ports: [{name: p, port: 80}], endpoints: [%s]}\n",
+	         endpoints);
 	return nct_render_yaml(yaml);
 }
 
@@ -28,8 +28,8 @@ static void *render_members(const char *endpoints)
 static weft_plan plan_of(void *desired, void *actual)
 {
 	weft_snapshot *s = nct_compile("apiVersion: weft/v1\nkind: Service\nmetadata: {name: x}\n"
-				       "spec: {ports: [{name: p, port: 80}]}\n",
-				       1);
+	                               "spec: {ports: [{name: p, port: 80}]}\n",
+	                               1);
 	weft_plan plan;
 	weft_plan_init(&plan, "default/lb1", "netconf", 1);
 	weft_err err = {0};
@@ -42,11 +42,11 @@ static weft_plan plan_of(void *desired, void *actual)
 	return plan;
 }
 
-#define CFG "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
-#define LB "<lb xmlns=\"urn:weft:lb\">"
-#define NC "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
+#define CFG  "<config xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\">"
+#define LB   "<lb xmlns=\"urn:weft:lb\">"
+#define NC   "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
 #define POOL "<pool><name>default_web_80</name>"
-#define TWO "{address: 10.0.0.1}, {address: 10.0.0.2}"
+#define TWO  "{address: 10.0.0.1}, {address: 10.0.0.2}"
 
 static void test_add_member(void **state)
 {
@@ -54,13 +54,14 @@ static void test_add_member(void **state)
 	weft_plan p = plan_of(render_members(TWO ", {address: 10.0.0.3}"), render_members(TWO));
 	assert_int_equal(p.n_ops, 2);
 	assert_string_equal(p.ops[0].action, "create");
-	assert_string_equal(p.ops[0].target,
-			    "/weft-lb:lb/pool[name='default_web_80']/member[address='10.0.0.3'][port='80']");
+	assert_string_equal(
+	        p.ops[0].target,
+	        "/weft-lb:lb/pool[name='default_web_80']/member[address='10.0.0.3'][port='80']");
 	assert_string_equal(p.ops[1].action, "edit-config");
-	assert_string_equal(p.ops[1].detail,
-			    CFG LB POOL "<member " NC " nc:operation=\"create\">"
-			    "<address>10.0.0.3</address><port>80</port><weight>1</weight>"
-			    "</member></pool></lb></config>");
+	assert_string_equal(p.ops[1].detail, CFG LB POOL
+	                    "<member " NC " nc:operation=\"create\">"
+	                    "<address>10.0.0.3</address><port>80</port><weight>1</weight>"
+	                    "</member></pool></lb></config>");
 	weft_plan_free(&p);
 }
 
@@ -72,9 +73,9 @@ static void test_remove_member(void **state)
 	assert_string_equal(p.ops[0].action, "delete");
 	/* Only the keys identify what to delete. */
 	assert_string_equal(p.ops[1].detail,
-			    CFG LB POOL "<member " NC " nc:operation=\"delete\">"
-			    "<address>10.0.0.2</address><port>80</port>"
-			    "</member></pool></lb></config>");
+	                    CFG LB POOL "<member " NC " nc:operation=\"delete\">"
+	                                "<address>10.0.0.2</address><port>80</port>"
+	                                "</member></pool></lb></config>");
 	weft_plan_free(&p);
 }
 
@@ -82,14 +83,14 @@ static void test_change_member(void **state)
 {
 	(void)state;
 	weft_plan p = plan_of(render_members("{address: 10.0.0.1}, {address: 10.0.0.2, weight: 5}"),
-			      render_members(TWO));
+	                      render_members(TWO));
 	/* The weights now differ: the method changes too. */
 	assert_int_equal(p.n_ops, 3);
-	assert_string_equal(p.ops[p.n_ops - 1].detail,
-			    CFG LB POOL "<method " NC " nc:operation=\"merge\">weighted-round-robin"
-			    "</method><member><address>10.0.0.2</address><port>80</port>"
-			    "<weight " NC " nc:operation=\"merge\">5</weight>"
-			    "</member></pool></lb></config>");
+	assert_string_equal(p.ops[p.n_ops - 1].detail, CFG LB POOL
+	                    "<method " NC " nc:operation=\"merge\">weighted-round-robin"
+	                    "</method><member><address>10.0.0.2</address><port>80</port>"
+	                    "<weight " NC " nc:operation=\"merge\">5</weight>"
+	                    "</member></pool></lb></config>");
 	weft_plan_free(&p);
 }
 
@@ -116,9 +117,9 @@ static void test_from_empty_device(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_member),	   cmocka_unit_test(test_remove_member),
-		cmocka_unit_test(test_change_member),	   cmocka_unit_test(test_unchanged_is_empty),
-		cmocka_unit_test(test_from_empty_device),
+	        cmocka_unit_test(test_add_member),        cmocka_unit_test(test_remove_member),
+	        cmocka_unit_test(test_change_member),     cmocka_unit_test(test_unchanged_is_empty),
+	        cmocka_unit_test(test_from_empty_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

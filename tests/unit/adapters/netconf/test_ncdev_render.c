@@ -16,46 +16,46 @@
 #include "ncdev_testutil.h"
 
 static const char *SHOP =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: web, namespace: shop,"
-	" labels: {app: web}}\n"
-	"spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
-	"  endpoints:\n"
-	"  - {address: 10.0.0.1, labels: {version: v1}}\n"
-	"  - {address: 10.0.0.2, labels: {version: v1}, weight: 3}\n"
-	"  - {address: 10.0.0.3, labels: {version: v2}, port: 9090}\n"
-	"  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge, namespace: shop}\n"
-	"spec:\n  hosts: [shop.example.com]\n"
-	"  http:\n  - destinations: [{service: web, subset: v1, weight: 80},"
-	" {service: web, subset: v2, weight: 20}]\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\n"
-	"spec:\n  address: 192.0.2.10\n  listeners:\n"
-	"  - name: https\n    port: 443\n    protocol: https\n    hosts: [shop.example.com]\n"
-	"    tls: {certificate: {certFile: /etc/c.crt, keyFile: /etc/c.key}}\n"
-	"    routes: [edge]\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: web, namespace: shop}\n"
-	"spec:\n  service: web\n  loadBalancer: {algorithm: least-request}\n"
-	"  connectionPool: {maxConnections: 500}\n"
-	"  healthCheck: {type: http, path: /healthz, interval: 5s, timeout: 1500ms,"
-	" unhealthyThreshold: 4}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: web-rl, namespace: shop}\n"
-	"spec:\n  service: web\n  limit: {requests: 100, per: minute, burst: 150}\n"
-	"  key: {header: x-tenant}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: web-acl, namespace: shop}\n"
-	"spec:\n  service: web\n  defaultAction: deny\n  rules:\n"
-	"  - action: allow\n    from: {cidrs: [192.0.2.0/24]}\n"
-	"  - action: deny\n    to: {paths: [\"/admin/*\"], methods: [POST, DELETE]}\n"
-	"  - action: allow\n    from: {services: [web]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: shop}\n"
-	"spec: {mode: STRICT}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web, namespace: shop,"
+        " labels: {app: web}}\n"
+        "spec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n"
+        "  endpoints:\n"
+        "  - {address: 10.0.0.1, labels: {version: v1}}\n"
+        "  - {address: 10.0.0.2, labels: {version: v1}, weight: 3}\n"
+        "  - {address: 10.0.0.3, labels: {version: v2}, port: 9090}\n"
+        "  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge, namespace: shop}\n"
+        "spec:\n  hosts: [shop.example.com]\n"
+        "  http:\n  - destinations: [{service: web, subset: v1, weight: 80},"
+        " {service: web, subset: v2, weight: 20}]\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\n"
+        "spec:\n  address: 192.0.2.10\n  listeners:\n"
+        "  - name: https\n    port: 443\n    protocol: https\n    hosts: [shop.example.com]\n"
+        "    tls: {certificate: {certFile: /etc/c.crt, keyFile: /etc/c.key}}\n"
+        "    routes: [edge]\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  service: web\n  loadBalancer: {algorithm: least-request}\n"
+        "  connectionPool: {maxConnections: 500}\n"
+        "  healthCheck: {type: http, path: /healthz, interval: 5s, timeout: 1500ms,"
+        " unhealthyThreshold: 4}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: web-rl, namespace: shop}\n"
+        "spec:\n  service: web\n  limit: {requests: 100, per: minute, burst: 150}\n"
+        "  key: {header: x-tenant}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: web-acl, namespace: shop}\n"
+        "spec:\n  service: web\n  defaultAction: deny\n  rules:\n"
+        "  - action: allow\n    from: {cidrs: [192.0.2.0/24]}\n"
+        "  - action: deny\n    to: {paths: [\"/admin/*\"], methods: [POST, DELETE]}\n"
+        "  - action: allow\n    from: {services: [web]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: PeerAuthentication\nmetadata: {name: strict, namespace: shop}\n"
+        "spec: {mode: STRICT}\n";
 
-#define P "/weft-lb:lb/pool[name='shop_web_80']"
+#define P  "/weft-lb:lb/pool[name='shop_web_80']"
 #define VS "/weft-lb:lb/virtual-service[name='shop_gw_https']"
 #define GP "/weft-lb:lb/pool[name='shop_gw_https']"
 
@@ -67,12 +67,12 @@ static void test_service_pool(void **state)
 	assert_string_equal(nct_value(cfg, P "/health-check"), "shop_web");
 	assert_int_equal(nct_count(cfg, P "/member"), 3);
 	assert_string_equal(nct_value(cfg, P "/member[address='10.0.0.1'][port='8080']/weight"),
-			    "1");
+	                    "1");
 	assert_string_equal(nct_value(cfg, P "/member[address='10.0.0.2'][port='8080']/weight"),
-			    "3");
+	                    "3");
 	/* An endpoint port wins over targetPort. */
 	assert_string_equal(nct_value(cfg, P "/member[address='10.0.0.3'][port='9090']/weight"),
-			    "1");
+	                    "1");
 	ncdev_adapter()->free_config(cfg);
 }
 
@@ -106,11 +106,11 @@ static void test_virtual_service(void **state)
 	/* The 80/20 split: v1 members get 80 x endpoint weight, v2 20. */
 	assert_int_equal(nct_count(cfg, GP "/member"), 3);
 	assert_string_equal(nct_value(cfg, GP "/member[address='10.0.0.1'][port='8080']/weight"),
-			    "80");
+	                    "80");
 	assert_string_equal(nct_value(cfg, GP "/member[address='10.0.0.2'][port='8080']/weight"),
-			    "240");
+	                    "240");
 	assert_string_equal(nct_value(cfg, GP "/member[address='10.0.0.3'][port='9090']/weight"),
-			    "20");
+	                    "20");
 	assert_string_equal(nct_value(cfg, GP "/method"), "least-connections");
 	ncdev_adapter()->free_config(cfg);
 }
@@ -154,13 +154,12 @@ static void test_scope_and_empty(void **state)
 {
 	(void)state;
 	/* A service alone: a pool, no virtual service; round-robin (equal weights). */
-	void *cfg = nct_render_yaml(
-		"apiVersion: weft/v1\nkind: Service\nmetadata: {name: db}\n"
-		"spec: {protocol: tcp, ports: [{name: pg, port: 5432}],"
-		" endpoints: [{address: 10.1.0.1}, {address: 10.1.0.2}]}\n");
+	void *cfg = nct_render_yaml("apiVersion: weft/v1\nkind: Service\nmetadata: {name: db}\n"
+	                            "spec: {protocol: tcp, ports: [{name: pg, port: 5432}],"
+	                            " endpoints: [{address: 10.1.0.1}, {address: 10.1.0.2}]}\n");
 	assert_int_equal(nct_count(cfg, "/weft-lb:lb/virtual-service"), 0);
 	assert_string_equal(nct_value(cfg, "/weft-lb:lb/pool[name='default_db_5432']/method"),
-			    "round-robin");
+	                    "round-robin");
 	char *xml = ncdev_config_xml(cfg);
 	assert_non_null(strstr(xml, "<address>10.1.0.2</address>"));
 	free(xml);
@@ -172,12 +171,13 @@ static void test_invalid_refused(void **state)
 	(void)state;
 	/* timeout == interval after rounding: weft-lb's must refuses it. */
 	weft_snapshot *s = nct_compile(
-		"apiVersion: weft/v1\nkind: Service\nmetadata: {name: db}\n"
-		"spec: {protocol: tcp, ports: [{name: pg, port: 5432}], endpoints: [{address: 10.1.0.1}]}\n"
-		"---\n"
-		"apiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: db}\n"
-		"spec: {service: db, healthCheck: {type: tcp, interval: 1s, timeout: 900ms}}\n",
-		1);
+	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: db}\n"
+	        "spec: {protocol: tcp, ports: [{name: pg, port: 5432}], endpoints: [{address: "
+	        "10.1.0.1}]}\n"
+	        "---\n"
+	        "apiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: db}\n"
+	        "spec: {service: db, healthCheck: {type: tcp, interval: 1s, timeout: 900ms}}\n",
+	        1);
 	void *cfg = NULL;
 	weft_err err = {0};
 	assert_int_equal(ncdev_adapter()->render(s, nct_device(s), &cfg, &err), -1);
@@ -191,10 +191,10 @@ static void test_invalid_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_service_pool),   cmocka_unit_test(test_health_check),
-		cmocka_unit_test(test_virtual_service), cmocka_unit_test(test_tls_mtls),
-		cmocka_unit_test(test_rate_limit_acl), cmocka_unit_test(test_scope_and_empty),
-		cmocka_unit_test(test_invalid_refused),
+	        cmocka_unit_test(test_service_pool),    cmocka_unit_test(test_health_check),
+	        cmocka_unit_test(test_virtual_service), cmocka_unit_test(test_tls_mtls),
+	        cmocka_unit_test(test_rate_limit_acl),  cmocka_unit_test(test_scope_and_empty),
+	        cmocka_unit_test(test_invalid_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

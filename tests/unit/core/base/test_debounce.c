@@ -59,10 +59,10 @@ static void test_config_clamped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_idle),
-		cmocka_unit_test(test_quiet_window),
-		cmocka_unit_test(test_max_delay_caps_a_trickle),
-		cmocka_unit_test(test_config_clamped),
+	        cmocka_unit_test(test_idle),
+	        cmocka_unit_test(test_quiet_window),
+	        cmocka_unit_test(test_max_delay_caps_a_trickle),
+	        cmocka_unit_test(test_config_clamped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

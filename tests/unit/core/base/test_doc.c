@@ -29,7 +29,7 @@ static void test_positions_and_multi_docs(void **state)
 	weft_docset set;
 	weft_diags d;
 	const char *text = "kind: Service\nmetadata:\n  name: a\n---\n# empty next\n---\n"
-			   "kind: Route\nspec:\n  port: 80\n  host: \"80\"\n";
+	                   "kind: Route\nspec:\n  port: 80\n  host: \"80\"\n";
 	assert_int_equal(parse(&set, &d, "p.yaml", text), 0);
 	assert_int_equal(set.count, 2);
 	const weft_node *root = set.docs[0].root;
@@ -95,7 +95,9 @@ static void test_json_strict(void **state)
 	assert_int_equal(d.items[0].line, 2);
 	assert_non_null(strstr(d.items[0].msg, "JSON syntax error"));
 	done(&set, &d);
-	assert_int_equal(parse(&set, &d, "b.json", "{\"kind\": \"Service\",\n \"spec\": {\"port\": 80}}"), 0);
+	assert_int_equal(
+	        parse(&set, &d, "b.json", "{\"kind\": \"Service\",\n \"spec\": {\"port\": 80}}"),
+	        0);
 	const weft_node *port = weft_node_get(weft_node_get(set.docs[0].root, "spec"), "port");
 	assert_int_equal(port->line, 2);
 	assert_false(port->quoted);
@@ -163,14 +165,14 @@ static void test_large_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_positions_and_multi_docs),
-		cmocka_unit_test(test_duplicate_key),
-		cmocka_unit_test(test_syntax_error_position),
-		cmocka_unit_test(test_alias_refused),
-		cmocka_unit_test(test_json_strict),
-		cmocka_unit_test(test_depth_limit),
-		cmocka_unit_test(test_nulls_and_empty),
-		cmocka_unit_test(test_large_lists),
+	        cmocka_unit_test(test_positions_and_multi_docs),
+	        cmocka_unit_test(test_duplicate_key),
+	        cmocka_unit_test(test_syntax_error_position),
+	        cmocka_unit_test(test_alias_refused),
+	        cmocka_unit_test(test_json_strict),
+	        cmocka_unit_test(test_depth_limit),
+	        cmocka_unit_test(test_nulls_and_empty),
+	        cmocka_unit_test(test_large_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,10 +31,9 @@ static void unref_all(weft_resource **r, size_t n)
 static void test_sorted_find_and_kinds(void **state)
 {
 	(void)state;
-	weft_resource *r[4] = {mk(WEFT_KIND_ROUTE, "default", "r1", 1),
-			       mk(WEFT_KIND_SERVICE, "prod", "b", 2),
-			       mk(WEFT_KIND_SERVICE, "default", "a", 3),
-			       mk(WEFT_KIND_DEVICE, "default", "d", 4)};
+	weft_resource *r[4] = {
+	        mk(WEFT_KIND_ROUTE, "default", "r1", 1), mk(WEFT_KIND_SERVICE, "prod", "b", 2),
+	        mk(WEFT_KIND_SERVICE, "default", "a", 3), mk(WEFT_KIND_DEVICE, "default", "d", 4)};
 	weft_diags d;
 	weft_diags_init(&d);
 	weft_policyset *s = weft_policyset_new(r, 4, &d);
@@ -62,7 +61,7 @@ static void test_duplicates_reported(void **state)
 {
 	(void)state;
 	weft_resource *r[2] = {mk(WEFT_KIND_SERVICE, "default", "a", 3),
-			       mk(WEFT_KIND_SERVICE, "default", "a", 9)};
+	                       mk(WEFT_KIND_SERVICE, "default", "a", 9)};
 	weft_diags d;
 	weft_diags_init(&d);
 	assert_null(weft_policyset_new(r, 2, &d));
@@ -79,13 +78,13 @@ static void test_derive_shares_and_replaces(void **state)
 {
 	(void)state;
 	weft_resource *r[3] = {mk(WEFT_KIND_SERVICE, "default", "a", 1),
-			       mk(WEFT_KIND_SERVICE, "default", "b", 2),
-			       mk(WEFT_KIND_ROUTE, "default", "r", 3)};
+	                       mk(WEFT_KIND_SERVICE, "default", "b", 2),
+	                       mk(WEFT_KIND_ROUTE, "default", "r", 3)};
 	weft_diags d;
 	weft_diags_init(&d);
 	weft_policyset *base = weft_policyset_new(r, 3, &d);
 	weft_resource *up[2] = {mk(WEFT_KIND_SERVICE, "default", "b", 20),
-				mk(WEFT_KIND_SERVICE, "default", "c", 30)};
+	                        mk(WEFT_KIND_SERVICE, "default", "c", 30)};
 	weft_key del = {WEFT_KIND_ROUTE, "default", "r"};
 	weft_policyset *next = weft_policyset_derive(base, up, 2, &del, 1, &d);
 	assert_non_null(next);
@@ -102,7 +101,8 @@ static void test_derive_shares_and_replaces(void **state)
 	unref_all(up, 2);
 	weft_policyset_unref(base);
 	/* resources still alive through next */
-	assert_string_equal(weft_policyset_find(next, WEFT_KIND_SERVICE, "default", "a")->name, "a");
+	assert_string_equal(weft_policyset_find(next, WEFT_KIND_SERVICE, "default", "a")->name,
+	                    "a");
 	weft_policyset_unref(next);
 	weft_diags_free(&d);
 }
@@ -122,10 +122,10 @@ static void test_delete_missing_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sorted_find_and_kinds),
-		cmocka_unit_test(test_duplicates_reported),
-		cmocka_unit_test(test_derive_shares_and_replaces),
-		cmocka_unit_test(test_delete_missing_fails),
+	        cmocka_unit_test(test_sorted_find_and_kinds),
+	        cmocka_unit_test(test_duplicates_reported),
+	        cmocka_unit_test(test_derive_shares_and_replaces),
+	        cmocka_unit_test(test_delete_missing_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

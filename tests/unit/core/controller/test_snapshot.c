@@ -15,20 +15,20 @@
 #include "snapshot.h"
 
 static const char *BASE =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.2, port: 80}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Route\nmetadata: {name: to-b}\n"
-	"spec: {service: a, http: [{destinations: [{service: b}]}]}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: only-b}\n"
-	"spec: {type: file, scope: {services: [b]}, options: {directory: x}}\n"
-	"---\n"
-	"apiVersion: weft/v1\nkind: Device\nmetadata: {name: all}\n"
-	"spec: {type: file, options: {directory: y}}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.2, port: 80}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: to-b}\n"
+        "spec: {service: a, http: [{destinations: [{service: b}]}]}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: only-b}\n"
+        "spec: {type: file, scope: {services: [b]}, options: {directory: x}}\n"
+        "---\n"
+        "apiVersion: weft/v1\nkind: Device\nmetadata: {name: all}\n"
+        "spec: {type: file, options: {directory: y}}\n";
 
 static weft_snapshot *compile(int port_a, int64_t rev)
 {
@@ -129,8 +129,8 @@ static void test_diff_and_touches(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_indexes),
-		cmocka_unit_test(test_diff_and_touches),
+	        cmocka_unit_test(test_indexes),
+	        cmocka_unit_test(test_diff_and_touches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

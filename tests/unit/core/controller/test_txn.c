@@ -64,19 +64,19 @@ static int flaky_apply(void *s, weft_plan *p, weft_err *e)
 /* ---- fixture ------------------------------------------------------------ */
 
 static const char *POLICY =
-	"apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
-	"%s"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: a}\n"
-	"spec: {type: file, pushGroup: 1, options: {directory: out-a}}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: b}\n"
-	"spec: {type: file, pushGroup: 2, options: {directory: out-b}}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: c}\n"
-	"spec: {type: file, pushGroup: 2, options: {directory: out-c}}\n";
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+        "%s"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: a}\n"
+        "spec: {type: file, pushGroup: 1, options: {directory: out-a}}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: b}\n"
+        "spec: {type: file, pushGroup: 2, options: {directory: out-b}}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: c}\n"
+        "spec: {type: file, pushGroup: 2, options: {directory: out-c}}\n";
 
 static const char *EXTRA =
-	"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: extra}\n"
-	"spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.9, port: 80}]}\n";
+        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: extra}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.9, port: 80}]}\n";
 
 struct fixture {
 	char *dir;
@@ -100,8 +100,12 @@ static int setup(void **state)
 	set_knob(fail_prepare, "");
 	set_knob(fail_apply, "");
 	apply_log[0] = 0;
-	weft_controller_opts opts = {.state_dir = st, .quiet_ms = 10, .max_delay_ms = 100,
-				     .keep_revisions = 20, .reconcile_ms = -1, .atomic = 1};
+	weft_controller_opts opts = {.state_dir = st,
+	                             .quiet_ms = 10,
+	                             .max_delay_ms = 100,
+	                             .keep_revisions = 20,
+	                             .reconcile_ms = -1,
+	                             .atomic = 1};
 	f->c = weft_controller_open(&opts, &err);
 	assert_non_null(f->c);
 	*state = f;
@@ -168,9 +172,10 @@ static const char *device_result(json_t *txn, const char *name)
 {
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(txn, "devices"), i, d)
-	if (!strcmp(json_string_value(json_object_get(d, "name")), name))
-		return json_string_value(json_object_get(d, "result"));
+	json_array_foreach(
+	        json_object_get(txn, "devices"), i,
+	        d) if (!strcmp(json_string_value(json_object_get(d, "name")),
+	                       name)) return json_string_value(json_object_get(d, "result"));
 	return "?";
 }
 
@@ -205,7 +210,7 @@ static void test_prepare_failure_changes_nothing_then_retry(void **state)
 	json_t *t = last_txn(f);
 	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "aborted");
 	assert_non_null(strstr(json_string_value(json_object_get(t, "cause")),
-			       "prepare failed: device default/c"));
+	                       "prepare failed: device default/c"));
 	assert_string_equal(device_result(t, "default/c"), "failed");
 	assert_string_equal(device_result(t, "default/a"), "not-applied");
 	json_decref(t);
@@ -287,14 +292,14 @@ static void test_independent_mode_lets_healthy_devices_through(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_commit_in_group_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_prepare_failure_changes_nothing_then_retry,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_independent_mode_lets_healthy_devices_through,
-						setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_commit_in_group_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prepare_failure_changes_nothing_then_retry,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_independent_mode_lets_healthy_devices_through,
+	                                        setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,8 @@
 
 static void finish(struct tp_result *out, weft_docset *set, int parse_rc)
 {
-	out->decode_rc = parse_rc ? -1 : weft_policy_decode_all(set, &out->res, &out->n, &out->diags);
+	out->decode_rc =
+	        parse_rc ? -1 : weft_policy_decode_all(set, &out->res, &out->n, &out->diags);
 	if (out->decode_rc == 0) {
 		out->set = weft_policyset_new(out->res, out->n, &out->diags);
 		out->validate_rc = out->set ? weft_policy_validate(out->set, &out->diags) : -1;
@@ -85,20 +86,20 @@ void tp_dump(const weft_diags *d)
 }
 
 void tp_expect_at(const weft_diags *d, const char *substr, const char *file, int line, int col,
-		  const char *path, const char *src, int src_line)
+                  const char *path, const char *src, int src_line)
 {
 	const weft_diag *g = tp_find(d, substr);
 	if (!g || strcmp(g->file, file) || g->line != line || g->col != col ||
 	    strcmp(g->path, path)) {
 		fprintf(stderr, "%s:%d: expected diagnostic %s:%d:%d: %s: ...%s...\n", src,
-			src_line, file, line, col, path, substr);
+		        src_line, file, line, col, path, substr);
 		tp_dump(d);
 		fail_msg("diagnostic mismatch (see above)");
 	}
 }
 
 const weft_resource *tp_get(const struct tp_result *r, weft_kind kind, const char *ns,
-			    const char *name)
+                            const char *name)
 {
 	return r->set ? weft_policyset_find(r->set, kind, ns, name) : NULL;
 }

@@ -31,15 +31,15 @@ weft_resource *tp_decode_one(const char *file, const char *text, weft_diags *dia
 const weft_diag *tp_find(const weft_diags *d, const char *substr);
 /* Asserts (cmocka) that a diagnostic with message containing substr exists
  * and has exactly this file, line, col and path. */
-#define tp_expect(d, substr, file, line, col, path) \
+#define tp_expect(d, substr, file, line, col, path)                                                \
 	tp_expect_at(d, substr, file, line, col, path, __FILE__, __LINE__)
 void tp_expect_at(const weft_diags *d, const char *substr, const char *file, int line, int col,
-		  const char *path, const char *src, int src_line);
+                  const char *path, const char *src, int src_line);
 /* Prints all diagnostics (for failing tests). */
 void tp_dump(const weft_diags *d);
 
 /* A resource of the set, or NULL. */
 const weft_resource *tp_get(const struct tp_result *r, weft_kind kind, const char *ns,
-			    const char *name);
+                            const char *name);
 
 #endif

@@ -67,21 +67,21 @@ static void test_refs(void **state)
 	assert_string_equal(s.buf, "Route:shop/shop-edge;");
 	s.buf[0] = '\0';
 	weft_policy_refs(tp_get(&r, WEFT_KIND_ACCESS_POLICY, "shop", "ratings-callers"), collect,
-			 &s);
+	                 &s);
 	assert_string_equal(s.buf, "Service:shop/ratings;Service:shop/reviews;");
 	s.buf[0] = '\0';
 	weft_policy_refs(tp_get(&r, WEFT_KIND_DEVICE, "infra", "dra-1"), collect, &s);
 	assert_string_equal(s.buf, "Service:shop/charging;");
 	s.buf[0] = '\0';
 	weft_policy_refs(tp_get(&r, WEFT_KIND_PEER_AUTHENTICATION, "shop", "shop-strict"), collect,
-			 &s);
+	                 &s);
 	assert_string_equal(s.buf, "");
 	tp_free(&r);
 }
 
 /* Names of what device selects, in set order. */
 static void selected(const struct tp_result *r, const char *dev, int with_set, char *out,
-		     size_t len)
+                     size_t len)
 {
 	const weft_resource *d = tp_get(r, WEFT_KIND_DEVICE, "infra", dev);
 	assert_non_null(d);
@@ -90,11 +90,11 @@ static void selected(const struct tp_result *r, const char *dev, int with_set, c
 	weft_resource *const *items = weft_policyset_items(r->set);
 	for (size_t i = 0; i < n; i++) {
 		int sel = with_set ? weft_device_selects_in_set(r->set, d, items[i])
-				   : weft_device_selects(d, items[i]);
+		                   : weft_device_selects(d, items[i]);
 		if (sel) {
 			size_t l = strlen(out);
 			snprintf(out + l, len - l, "%s/%s;", weft_kind_name(items[i]->kind),
-				 items[i]->name);
+			         items[i]->name);
 		}
 	}
 }
@@ -108,16 +108,16 @@ static void test_device_selection(void **state)
 	/* service scope: the service and everything tied to it */
 	selected(&r, "dra-1", 1, buf, sizeof(buf));
 	assert_string_equal(buf, "Service/charging;Route/charging;TrafficPolicy/charging;"
-				 "PeerAuthentication/shop-strict;Telemetry/shop-telemetry;");
+	                         "PeerAuthentication/shop-strict;Telemetry/shop-telemetry;");
 	/* gateway scope: the gateway, its routes, the services behind them */
 	selected(&r, "edge-file", 1, buf, sizeof(buf));
 	assert_string_equal(buf, "Service/frontend;Route/shop-edge;RateLimit/frontend-tenants;"
-				 "PeerAuthentication/shop-strict;Telemetry/shop-telemetry;"
-				 "Gateway/edge;");
+	                         "PeerAuthentication/shop-strict;Telemetry/shop-telemetry;"
+	                         "Gateway/edge;");
 	/* without the set, gateway-attached routes cannot be resolved */
 	selected(&r, "edge-file", 0, buf, sizeof(buf));
 	assert_string_equal(buf, "PeerAuthentication/shop-strict;Telemetry/shop-telemetry;"
-				 "Gateway/edge;");
+	                         "Gateway/edge;");
 	/* namespace scope: everything in shop, no devices */
 	selected(&r, "mesh-file", 1, buf, sizeof(buf));
 	size_t nshop = 0, n = weft_policyset_count(r.set);
@@ -153,7 +153,7 @@ static void test_generated_policy_is_fast(void **state)
 	assert_int_equal(r.validate_rc, 0);
 	assert_int_equal(weft_policyset_count(r.set), 1000 + 1000 + 2000 + 1);
 	fprintf(stderr, "generated policy (%zu bytes): parse+decode+validate %.3f s\n",
-		strlen(text), t1 - t0);
+	        strlen(text), t1 - t0);
 #if defined(__SANITIZE_ADDRESS__)
 	assert_true(t1 - t0 < 10.0);
 #else
@@ -166,11 +166,11 @@ static void test_generated_policy_is_fast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_examples_policy_validates),
-		cmocka_unit_test(test_examples_all_validate),
-		cmocka_unit_test(test_refs),
-		cmocka_unit_test(test_device_selection),
-		cmocka_unit_test(test_generated_policy_is_fast),
+	        cmocka_unit_test(test_examples_policy_validates),
+	        cmocka_unit_test(test_examples_all_validate),
+	        cmocka_unit_test(test_refs),
+	        cmocka_unit_test(test_device_selection),
+	        cmocka_unit_test(test_generated_policy_is_fast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,60 +22,61 @@
 #include "resource.h"
 
 static const char extra_yaml[] =
-	"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: db, namespace: prod}\n"
-	"spec:\n  protocol: tcp\n  ports:\n  - {name: pg, port: 5432}\n"
-	"  - {name: admin, port: 8080, protocol: http, targetPort: 9090}\n"
-	"  endpoints:\n  - {address: 10.0.0.1}\n"
-	"  - address: 10.0.0.2\n    addresses: {storage: 100.64.0.2}\n"
-	"  subsets:\n  - {name: v1, labels: {version: v1}}\n"
-	"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: cache, namespace: prod}\n"
-	"spec:\n  protocol: tcp\n  ports:\n  - {port: 6379}\n"
-	"  endpoints:\n  - {address: 10.0.0.3}\n  - {address: 10.0.0.4, port: 6380}\n"
-	"---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: web, namespace: prod}\n"
-	"spec:\n  hosts: [www.example.com]\n  http:\n"
-	"  - destinations:\n    - {service: default/svc-00001, weight: 50}\n"
-	"    - {service: default/svc-00002, weight: 50}\n"
-	"---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: pg, namespace: prod}\n"
-	"spec:\n  hosts: [db.example.com]\n  tcp:\n  - destinations: [{service: db, port: 5432}]\n"
-	"---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: cache, namespace: prod}\n"
-	"spec:\n  service: cache\n  tcp:\n  - destinations: [{service: cache}]\n"
-	"---\napiVersion: weft/v1\nkind: Gateway\nmetadata: {name: edge, namespace: prod}\n"
-	"spec:\n  address: 192.0.2.10\n  listeners:\n"
-	"  - {name: web, port: 80, protocol: http, routes: [web]}\n"
-	"  - {name: pg, port: 5432, protocol: tcp, routes: [pg]}\n"
-	"---\napiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: db-v1, namespace: prod}\n"
-	"spec:\n  service: db\n  subset: v1\n  loadBalancer: {algorithm: random}\n"
-	"---\napiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: rl1, namespace: default}\n"
-	"spec:\n  service: svc-00002\n  limit: {requests: 100}\n  key: {header: x-tenant}\n"
-	"  tiers:\n  - {value: gold, requests: 1000}\n  - {value: silver, requests: 500}\n"
-	"---\napiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: rl2, namespace: prod}\n"
-	"spec:\n  route: web\n  limit: {requests: 10, per: minute}\n"
-	"---\napiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: ap1, namespace: default}\n"
-	"spec:\n  service: svc-00003\n  rules:\n  - action: allow\n"
-	"    from: {services: [svc-00004, prod/db]}\n"
-	"---\napiVersion: weft/v1\nkind: PeerAuthentication\nmetadata: {name: pa1, namespace: prod}\n"
-	"spec:\n  service: db\n  mode: STRICT\n"
-	"---\napiVersion: weft/v1\nkind: Telemetry\nmetadata: {name: tel, namespace: default}\n"
-	"spec:\n  service: svc-00005\n  accessLog: {enabled: true}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: edge-file, namespace: infra}\n"
-	"spec:\n  type: file\n  scope: {gateways: [prod/edge]}\n"
-	"  options: {directory: ./out/edge}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: prod-file, namespace: infra}\n"
-	"spec:\n  type: file\n  scope: {namespaces: [prod], services: [prod/db]}\n"
-	"  options: {directory: ./out/prod}\n"
-	"---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: svc-file, namespace: infra}\n"
-	"spec:\n  type: file\n  scope: {services: [default/svc-00006]}\n"
-	"  options: {directory: ./out/svc}\n";
+        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: db, namespace: prod}\n"
+        "spec:\n  protocol: tcp\n  ports:\n  - {name: pg, port: 5432}\n"
+        "  - {name: admin, port: 8080, protocol: http, targetPort: 9090}\n"
+        "  endpoints:\n  - {address: 10.0.0.1}\n"
+        "  - address: 10.0.0.2\n    addresses: {storage: 100.64.0.2}\n"
+        "  subsets:\n  - {name: v1, labels: {version: v1}}\n"
+        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: cache, namespace: prod}\n"
+        "spec:\n  protocol: tcp\n  ports:\n  - {port: 6379}\n"
+        "  endpoints:\n  - {address: 10.0.0.3}\n  - {address: 10.0.0.4, port: 6380}\n"
+        "---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: web, namespace: prod}\n"
+        "spec:\n  hosts: [www.example.com]\n  http:\n"
+        "  - destinations:\n    - {service: default/svc-00001, weight: 50}\n"
+        "    - {service: default/svc-00002, weight: 50}\n"
+        "---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: pg, namespace: prod}\n"
+        "spec:\n  hosts: [db.example.com]\n  tcp:\n  - destinations: [{service: db, port: 5432}]\n"
+        "---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: cache, namespace: prod}\n"
+        "spec:\n  service: cache\n  tcp:\n  - destinations: [{service: cache}]\n"
+        "---\napiVersion: weft/v1\nkind: Gateway\nmetadata: {name: edge, namespace: prod}\n"
+        "spec:\n  address: 192.0.2.10\n  listeners:\n"
+        "  - {name: web, port: 80, protocol: http, routes: [web]}\n"
+        "  - {name: pg, port: 5432, protocol: tcp, routes: [pg]}\n"
+        "---\napiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: db-v1, namespace: prod}\n"
+        "spec:\n  service: db\n  subset: v1\n  loadBalancer: {algorithm: random}\n"
+        "---\napiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: rl1, namespace: default}\n"
+        "spec:\n  service: svc-00002\n  limit: {requests: 100}\n  key: {header: x-tenant}\n"
+        "  tiers:\n  - {value: gold, requests: 1000}\n  - {value: silver, requests: 500}\n"
+        "---\napiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: rl2, namespace: prod}\n"
+        "spec:\n  route: web\n  limit: {requests: 10, per: minute}\n"
+        "---\napiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: ap1, namespace: default}\n"
+        "spec:\n  service: svc-00003\n  rules:\n  - action: allow\n"
+        "    from: {services: [svc-00004, prod/db]}\n"
+        "---\napiVersion: weft/v1\nkind: PeerAuthentication\nmetadata: {name: pa1, namespace: "
+        "prod}\n"
+        "spec:\n  service: db\n  mode: STRICT\n"
+        "---\napiVersion: weft/v1\nkind: Telemetry\nmetadata: {name: tel, namespace: default}\n"
+        "spec:\n  service: svc-00005\n  accessLog: {enabled: true}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: edge-file, namespace: infra}\n"
+        "spec:\n  type: file\n  scope: {gateways: [prod/edge]}\n"
+        "  options: {directory: ./out/edge}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: prod-file, namespace: infra}\n"
+        "spec:\n  type: file\n  scope: {namespaces: [prod], services: [prod/db]}\n"
+        "  options: {directory: ./out/prod}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: svc-file, namespace: infra}\n"
+        "spec:\n  type: file\n  scope: {services: [default/svc-00006]}\n"
+        "  options: {directory: ./out/svc}\n";
 
 /* Values a mutation may write, by field name; other fields draw from all. */
-static const char *const pool_names[] = {"svc-00000", "svc-00001", "svc-00007", "db",
-					 "cache", "web", "pg", "edge", "prod/db",
-					 "default/svc-00002", "nosuch", "svc-0000"};
-static const char *const pool_ips[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4",
-				       "100.64.0.2", "100.64.0.1", "10.0.0.9"};
-static const char *const pool_words[] = {"v1", "v2", "v3", "http", "tcp", "grpc", "tls",
-					 "https", "prod", "default", "infra", "storage",
-					 "ring-hash", "random", "gold", "x"};
+static const char *const pool_names[] = {
+        "svc-00000", "svc-00001", "svc-00007",         "db",     "cache",   "web", "pg",
+        "edge",      "prod/db",   "default/svc-00002", "nosuch", "svc-0000"};
+static const char *const pool_ips[] = {"10.0.0.1",   "10.0.0.2",   "10.0.0.3", "10.0.0.4",
+                                       "100.64.0.2", "100.64.0.1", "10.0.0.9"};
+static const char *const pool_words[] = {
+        "v1",   "v2",      "v3",    "http",    "tcp",       "grpc",   "tls",  "https",
+        "prod", "default", "infra", "storage", "ring-hash", "random", "gold", "x"};
 static const int pool_ints[] = {0, 1, 20, 50, 80, 100, 5432, 6379, 6380, 8080, 9090, 80};
 
 static uint64_t rng_state;
@@ -103,7 +104,8 @@ static void collect(json_t *node, struct spot *spots, size_t *n, size_t max)
 	if (json_is_object(node)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach(node, k, v) {
+		json_object_foreach(node, k, v)
+		{
 			if (*n < max)
 				spots[(*n)++] = (struct spot){node, k, 0, v};
 			collect(v, spots, n, max);
@@ -111,7 +113,8 @@ static void collect(json_t *node, struct spot *spots, size_t *n, size_t max)
 	} else if (json_is_array(node)) {
 		size_t i;
 		json_t *v;
-		json_array_foreach(node, i, v) {
+		json_array_foreach(node, i, v)
+		{
 			if (*n < max)
 				spots[(*n)++] = (struct spot){node, NULL, i, v};
 			collect(v, spots, n, max);
@@ -147,7 +150,7 @@ static weft_resource *mutate(const weft_resource *r, int serial)
 	json_t *meta = json_object_get(root, "metadata");
 	if (rnd(8) == 0 && meta)
 		spots[n++] = (struct spot){meta, rnd(2) ? "name" : "namespace", 0,
-					   json_object_get(meta, "name")};
+		                           json_object_get(meta, "name")};
 	weft_resource *out = NULL;
 	if (n) {
 		struct spot *s = &spots[rnd((unsigned)n)];
@@ -200,7 +203,7 @@ static void assert_same(const weft_diags *full, const weft_diags *inc, int step)
 {
 	if (full->count != inc->count) {
 		fprintf(stderr, "step %d: full validation reports %zu, incremental %zu\n", step,
-			full->count, inc->count);
+		        full->count, inc->count);
 		fprintf(stderr, "full:\n");
 		tp_dump(full);
 		fprintf(stderr, "incremental:\n");
@@ -295,7 +298,7 @@ static void test_random_changes_match_full(void **state)
 	for (uint64_t seed = 1; seed <= 6; seed++)
 		run_walk(seed * 0x9e3779b97f4a7c15ULL, 1500, &n_valid, &n_invalid);
 	fprintf(stderr, "validate_change: %d valid and %d invalid changes compared\n", n_valid,
-		n_invalid);
+	        n_invalid);
 	/* the walk must exercise both outcomes, not only refused edits */
 	assert_true(n_valid > 1000);
 	assert_true(n_invalid > 1000);
@@ -307,8 +310,8 @@ static void test_edges(void **state)
 	(void)state;
 	struct tp_result r;
 	tp_load(&r, "e.yaml",
-		"apiVersion: weft/v1\nkind: Route\nmetadata: {name: r}\n"
-		"spec:\n  service: missing\n  http:\n  - destinations: [{service: missing}]\n");
+	        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: r}\n"
+	        "spec:\n  service: missing\n  http:\n  - destinations: [{service: missing}]\n");
 	assert_int_equal(r.validate_rc, -1);
 	weft_diags d;
 	weft_diags_init(&d);
@@ -318,8 +321,8 @@ static void test_edges(void **state)
 	tp_free(&r);
 
 	tp_load(&r, "ok.yaml",
-		"apiVersion: weft/v1\nkind: Service\nmetadata: {name: s}\n"
-		"spec:\n  ports: [{port: 80}]\n  endpoints: [{address: 10.1.1.1}]\n");
+	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: s}\n"
+	        "spec:\n  ports: [{port: 80}]\n  endpoints: [{address: 10.1.1.1}]\n");
 	assert_int_equal(r.validate_rc, 0);
 	assert_int_equal(weft_policy_validate_change(r.set, r.set, &d), 0);
 	assert_int_equal(d.count, 0);
@@ -333,27 +336,29 @@ static void test_conflict_reported_on_unchanged_first_user(void **state)
 	(void)state;
 	struct tp_result r;
 	tp_load(&r, "c.yaml",
-		"apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
-		"spec:\n  ports: [{port: 80}]\n  endpoints: [{address: 10.1.1.1}]\n"
-		"---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
-		"spec:\n  protocol: tcp\n  ports: [{port: 81}]\n  endpoints: [{address: 10.1.1.1}]\n");
+	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
+	        "spec:\n  ports: [{port: 80}]\n  endpoints: [{address: 10.1.1.1}]\n"
+	        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
+	        "spec:\n  protocol: tcp\n  ports: [{port: 81}]\n  endpoints: [{address: "
+	        "10.1.1.1}]\n");
 	assert_int_equal(r.validate_rc, 0);
 	weft_diags d;
 	weft_diags_init(&d);
-	weft_resource *b2 = tp_decode_one("c2.yaml",
-					  "apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
-					  "spec:\n  protocol: tcp\n  ports: [{port: 80}]\n"
-					  "  endpoints: [{address: 10.1.1.1}]\n",
-					  &d);
+	weft_resource *b2 =
+	        tp_decode_one("c2.yaml",
+	                      "apiVersion: weft/v1\nkind: Service\nmetadata: {name: b}\n"
+	                      "spec:\n  protocol: tcp\n  ports: [{port: 80}]\n"
+	                      "  endpoints: [{address: 10.1.1.1}]\n",
+	                      &d);
 	assert_non_null(b2);
 	weft_policyset *next = weft_policyset_derive(r.set, &b2, 1, NULL, 0, &d);
 	assert_non_null(next);
 	assert_int_equal(weft_policy_validate_change(r.set, next, &d), -1);
 	assert_int_equal(d.count, 2);
 	tp_expect(&d, "TCP service 'default/b' uses 10.1.1.1:80 on plane 'default'", "c2.yaml", 7,
-		  25, "spec.endpoints[0]");
+	          25, "spec.endpoints[0]");
 	tp_expect(&d, "HTTP service 'default/a' uses 10.1.1.1:80 on plane 'default', also used",
-		  "c.yaml", 6, 25, "spec.endpoints[0]");
+	          "c.yaml", 6, 25, "spec.endpoints[0]");
 	weft_diags_free(&d);
 	weft_policyset_unref(next);
 	weft_resource_unref(b2);
@@ -363,9 +368,9 @@ static void test_conflict_reported_on_unchanged_first_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_edges),
-		cmocka_unit_test(test_conflict_reported_on_unchanged_first_user),
-		cmocka_unit_test(test_random_changes_match_full),
+	        cmocka_unit_test(test_edges),
+	        cmocka_unit_test(test_conflict_reported_on_unchanged_first_user),
+	        cmocka_unit_test(test_random_changes_match_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,19 +43,19 @@ weft_stored tst_res(weft_kind kind, const char *ns, const char *name, const char
 }
 
 int64_t tst_commit(weft_store *s, const weft_stored *ups, size_t n_ups, const weft_key *dels,
-		   size_t n_dels)
+                   size_t n_dels)
 {
 	weft_err err = {0};
 	int64_t rev = -1;
 	int rc = weft_store_commit(s, -1, "tester", "test commit", ups, n_ups, dels, n_dels, &rev,
-				   &err);
+	                           &err);
 	if (rc)
 		fail_msg("commit: %s", err.msg);
 	return rev;
 }
 
 const char *tst_find(const weft_stored *items, size_t n, weft_kind kind, const char *ns,
-		     const char *name)
+                     const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kind == kind && !strcmp(items[i].ns, ns) &&

@@ -18,10 +18,10 @@ weft_store *tst_open(const char *dir);
 weft_stored tst_res(weft_kind kind, const char *ns, const char *name, const char *json);
 /* Commits, failing the test on error; returns the new revision. */
 int64_t tst_commit(weft_store *s, const weft_stored *ups, size_t n_ups, const weft_key *dels,
-		   size_t n_dels);
+                   size_t n_dels);
 /* The json of kind/ns/name in items, or NULL. */
 const char *tst_find(const weft_stored *items, size_t n, weft_kind kind, const char *ns,
-		     const char *name);
+                     const char *name);
 /* One integer from a query on DIR/weft.db (opened read-only beside the
  * store; fine in WAL mode). Fails the test on error. */
 int64_t tst_sql_int(const char *dir, const char *sql);

@@ -58,9 +58,9 @@ static void test_commit_load_head(void **state)
 {
 	weft_store *s = tst_open(*state);
 	weft_stored ups[3] = {
-		tst_res(WEFT_KIND_ROUTE, "default", "r1", "{\"r\":1}"),
-		tst_res(WEFT_KIND_SERVICE, "prod", "b", "{\"s\":\"b\"}"),
-		tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"s\":\"a\"}"),
+	        tst_res(WEFT_KIND_ROUTE, "default", "r1", "{\"r\":1}"),
+	        tst_res(WEFT_KIND_SERVICE, "prod", "b", "{\"s\":\"b\"}"),
+	        tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"s\":\"a\"}"),
 	};
 	ups[0].file = "policy/routes.yaml";
 	ups[0].line = 42;
@@ -100,7 +100,7 @@ static void test_upsert_replaces_and_delete(void **state)
 {
 	weft_store *s = tst_open(*state);
 	weft_stored v1[2] = {tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"v\":1}"),
-			     tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
+	                     tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
 	tst_commit(s, v1, 2, NULL, 0);
 	weft_stored v2 = tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"v\":2}");
 	assert_int_equal(tst_commit(s, &v2, 1, NULL, 0), 2);
@@ -134,7 +134,7 @@ static void test_upsert_replaces_and_delete(void **state)
 	/* Deleting what the head does not hold fails and changes nothing. */
 	int64_t rev = -1;
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", &v2, 1, &del, 1, &rev, &err),
-			 WEFT_ENOTFOUND);
+	                 WEFT_ENOTFOUND);
 	tst_assert_contains(err.msg, "delete Service default/b: no such resource at revision 3");
 	tst_assert_contains(err.msg, "weft.db: commit");
 	assert_int_equal(rev, -1);
@@ -208,13 +208,13 @@ static void test_conflict(void **state)
 	a.json = "{\"v\":2}";
 	rev = -7;
 	assert_int_equal(weft_store_commit(s, 0, "t", "m", &a, 1, NULL, 0, &rev, &err),
-			 WEFT_ECONFLICT);
+	                 WEFT_ECONFLICT);
 	assert_int_equal(err.code, WEFT_ECONFLICT);
 	tst_assert_contains(err.msg, "expected revision 0, store is at 1");
 	tst_assert_contains(err.msg, "weft.db");
 	assert_int_equal(rev, -7);
 	assert_int_equal(weft_store_commit(s, 5, "t", "m", &a, 1, NULL, 0, &rev, &err),
-			 WEFT_ECONFLICT);
+	                 WEFT_ECONFLICT);
 	tst_assert_contains(err.msg, "expected revision 5, store is at 1");
 	assert_int_equal(weft_store_head(s), 1);
 	/* Nothing of the refused commits was stored. */
@@ -239,10 +239,10 @@ static void test_restore_old_revision(void **state)
 	weft_store *s = tst_open(*state);
 	weft_err err = {0};
 	weft_stored v1[2] = {tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"v\":1}"),
-			     tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
+	                     tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
 	tst_commit(s, v1, 2, NULL, 0);
 	weft_stored v2[2] = {tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"v\":2}"),
-			     tst_res(WEFT_KIND_SERVICE, "default", "c", "{\"v\":2}")};
+	                     tst_res(WEFT_KIND_SERVICE, "default", "c", "{\"v\":2}")};
 	weft_key del_b = {WEFT_KIND_SERVICE, "default", "b"};
 	tst_commit(s, v2, 2, &del_b, 1);
 
@@ -257,8 +257,8 @@ static void test_restore_old_revision(void **state)
 			dels[n_dels++] = (weft_key){head[i].kind, head[i].ns, head[i].name};
 	int64_t rev = 0;
 	assert_int_equal(weft_store_commit(s, 2, "op", "restore revision 1", old, n_old, dels,
-					   n_dels, &rev, &err),
-			 0);
+	                                   n_dels, &rev, &err),
+	                 0);
 	assert_int_equal(rev, 3);
 	weft_stored_free_array(head, n_head);
 
@@ -347,7 +347,7 @@ static void test_identical_upsert(void **state)
 	const char *dir = *state;
 	weft_store *s = tst_open(dir);
 	weft_stored v[2] = {tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"v\":1}"),
-			    tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
+	                    tst_res(WEFT_KIND_SERVICE, "default", "b", "{\"v\":1}")};
 	tst_commit(s, v, 2, NULL, 0);
 	assert_int_equal(tst_sql_int(dir, "SELECT count(*) FROM resources"), 2);
 
@@ -383,30 +383,30 @@ static void test_bad_arguments(void **state)
 	weft_err err = {0};
 	int64_t rev = 0;
 	weft_stored two[2] = {tst_res(WEFT_KIND_SERVICE, "default", "a", "{}"),
-			      tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"x\":1}")};
+	                      tst_res(WEFT_KIND_SERVICE, "default", "a", "{\"x\":1}")};
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", two, 2, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	tst_assert_contains(err.msg, "Service default/a is upserted twice in one commit");
 	weft_key del = {WEFT_KIND_SERVICE, "default", "a"};
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", two, 1, &del, 1, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	tst_assert_contains(err.msg, "upserted and deleted");
 	weft_stored bad = tst_res(WEFT_KIND_COUNT, "default", "a", "{}");
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", &bad, 1, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	tst_assert_contains(err.msg, "upsert[0]: kind out of range");
 	bad = tst_res(WEFT_KIND_SERVICE, "default", "", "{}");
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", &bad, 1, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	tst_assert_contains(err.msg, "empty name");
 	bad = tst_res(WEFT_KIND_SERVICE, "default", "a", NULL);
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", &bad, 1, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	tst_assert_contains(err.msg, "empty JSON");
 	assert_int_equal(weft_store_commit(s, -2, "t", "m", two, 1, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	assert_int_equal(weft_store_commit(s, -1, "t", "m", NULL, 1, NULL, 0, &rev, &err),
-			 WEFT_EINVALID);
+	                 WEFT_EINVALID);
 	assert_int_equal(weft_store_head(s), 0);
 	weft_stored *items = NULL;
 	size_t n = 0;
@@ -467,17 +467,17 @@ static void test_open_urls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commit_load_head, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upsert_replaces_and_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_old_revision, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_persistence, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_identical_upsert, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_urls, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_commit_load_head, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_upsert_replaces_and_delete, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_restore_old_revision, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reopen_persistence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_identical_upsert, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_open_urls, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@
 #include "store_test_util.h"
 
 #define N_RESOURCES 13000
-#define N_SINGLE 25
+#define N_SINGLE    25
 
 struct bench_set {
 	weft_stored items[N_RESOURCES];
@@ -36,11 +36,12 @@ static char *resource_json(int i, int version)
 {
 	char *json = NULL;
 	if (asprintf(&json,
-		     "{\"hosts\":[\"svc-%d.example.internal\"],\"ports\":[{\"name\":\"http\","
-		     "\"port\":%d,\"protocol\":\"HTTP\"}],\"routing\":{\"retries\":{\"attempts\":3,"
-		     "\"perTryTimeout\":\"2s\"},\"timeout\":\"10s\"},\"selector\":{\"app\":\"svc-%d\","
-		     "\"tier\":\"backend\"},\"version\":%d}",
-		     i, 8000 + i % 1000, i, version) < 0)
+	             "{\"hosts\":[\"svc-%d.example.internal\"],\"ports\":[{\"name\":\"http\","
+	             "\"port\":%d,\"protocol\":\"HTTP\"}],\"routing\":{\"retries\":{\"attempts\":3,"
+	             "\"perTryTimeout\":\"2s\"},\"timeout\":\"10s\"},\"selector\":{\"app\":\"svc-%"
+	             "d\","
+	             "\"tier\":\"backend\"},\"version\":%d}",
+	             i, 8000 + i % 1000, i, version) < 0)
 		return NULL;
 	return json;
 }
@@ -48,7 +49,7 @@ static char *resource_json(int i, int version)
 static void fill(struct bench_set *b)
 {
 	static const weft_kind kinds[] = {WEFT_KIND_SERVICE, WEFT_KIND_ROUTE,
-					  WEFT_KIND_TRAFFIC_POLICY, WEFT_KIND_ACCESS_POLICY};
+	                                  WEFT_KIND_TRAFFIC_POLICY, WEFT_KIND_ACCESS_POLICY};
 	for (int i = 0; i < N_RESOURCES; i++) {
 		snprintf(b->names[i], sizeof(b->names[i]), "svc-%05d", i);
 		snprintf(b->nss[i], sizeof(b->nss[i]), "team-%02d", i % 40);
@@ -100,7 +101,7 @@ static void test_one_resource_commit_on_13000(void **state)
 	assert_int_equal(n, N_RESOURCES);
 	char *expect = resource_json(523, 3);
 	assert_string_equal(tst_find(items, n, b->items[523].kind, b->nss[523], "svc-00523"),
-			    expect);
+	                    expect);
 	free(expect);
 	weft_stored_free_array(items, n);
 	t0 = now_us();
@@ -109,7 +110,7 @@ static void test_one_resource_commit_on_13000(void **state)
 	assert_int_equal(n, N_RESOURCES);
 	expect = resource_json(523, 1);
 	assert_string_equal(tst_find(items, n, b->items[523].kind, b->nss[523], "svc-00523"),
-			    expect);
+	                    expect);
 	free(expect);
 	weft_stored_free_array(items, n);
 	weft_store_close(s);
@@ -121,13 +122,13 @@ static void test_one_resource_commit_on_13000(void **state)
 
 	print_message("store bench (%d resources, WAL, synchronous=FULL):\n", N_RESOURCES);
 	print_message("  one-resource commit: median %.2f ms, min %.2f ms, max %.2f ms "
-		      "(%d commits)\n",
-		      single[N_SINGLE / 2] / 1e3, single[0] / 1e3, single[N_SINGLE - 1] / 1e3,
-		      N_SINGLE);
+	              "(%d commits)\n",
+	              single[N_SINGLE / 2] / 1e3, single[0] / 1e3, single[N_SINGLE - 1] / 1e3,
+	              N_SINGLE);
 	print_message("  initial commit of %d resources: %.1f ms\n", N_RESOURCES, bulk / 1e3);
 	print_message("  commit of %d unchanged upserts: %.1f ms\n", N_RESOURCES, noop / 1e3);
 	print_message("  load head: %.1f ms, load revision 1: %.1f ms\n", load_head / 1e3,
-		      load_old / 1e3);
+	              load_old / 1e3);
 	print_message("  reopen (with integrity quick_check): %.1f ms\n", reopen / 1e3);
 	for (int i = 0; i < N_RESOURCES; i++)
 		free(b->json[i]);
@@ -149,7 +150,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_one_resource_commit_on_13000, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_resource_commit_on_13000, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,9 +25,9 @@
 #include "store_test_util.h"
 #include "testsupport.h"
 
-#define K 8
+#define K          8
 #define ITERATIONS 12
-#define RETENTION 20
+#define RETENTION  20
 
 static void make_json(char *buf, size_t size, int64_t rev, int i)
 {
@@ -63,8 +63,8 @@ static void child_loop(const char *dir, int ack_fd)
 		snprintf(prev, sizeof(prev), "extra-%lld", (long long)head);
 		weft_key del = {WEFT_KIND_SERVICE, "crash", prev};
 		int64_t got = 0;
-		if (weft_store_commit(s, head, "child", "loop", ups, K + 1, &del, head ? 1 : 0, &got,
-				      &err)) {
+		if (weft_store_commit(s, head, "child", "loop", ups, K + 1, &del, head ? 1 : 0,
+		                      &got, &err)) {
 			fprintf(stderr, "child: %s\n", err.msg);
 			_exit(3);
 		}
@@ -80,7 +80,7 @@ static void check_store(const char *dir, int64_t last_acked)
 	int64_t head = weft_store_head(s);
 	if (head < last_acked || head > last_acked + 1)
 		fail_msg("head %lld, last acknowledged %lld", (long long)head,
-			 (long long)last_acked);
+		         (long long)last_acked);
 	weft_err err = {0};
 	for (int64_t rev = head; rev >= 1 && rev >= head - 1; rev--) {
 		weft_stored *items = NULL;
@@ -94,11 +94,11 @@ static void check_store(const char *dir, int64_t last_acked)
 			char name[32];
 			snprintf(name, sizeof(name), "r%d", i);
 			make_json(expect, sizeof(expect), rev, i);
-			const char *got =
-				tst_find(items, n, WEFT_KIND_SERVICE, "crash", i < K ? name : extra);
+			const char *got = tst_find(items, n, WEFT_KIND_SERVICE, "crash",
+			                           i < K ? name : extra);
 			if (!got || strcmp(got, expect))
 				fail_msg("revision %lld: %s is %.40s...", (long long)rev,
-					 i < K ? name : extra, got ? got : "missing");
+				         i < K ? name : extra, got ? got : "missing");
 		}
 		weft_stored_free_array(items, n);
 	}
@@ -164,8 +164,8 @@ static void test_sigkill_during_commits(void **state)
 		last_acked = acked;
 		check_store(dir, last_acked);
 		weft_store *s = tst_open(dir);
-		print_message("iteration %d: killed after %d ms, last acked %lld, head %lld\n", iter,
-			      delay_ms, (long long)acked, (long long)weft_store_head(s));
+		print_message("iteration %d: killed after %d ms, last acked %lld, head %lld\n",
+		              iter, delay_ms, (long long)acked, (long long)weft_store_head(s));
 		last_acked = weft_store_head(s);
 		weft_store_close(s);
 	}
@@ -186,7 +186,7 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sigkill_during_commits, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sigkill_during_commits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,8 +34,8 @@ static int64_t commit_step(weft_store *s, int64_t r)
 	snprintf(extra, sizeof(extra), "extra-%lld", (long long)r);
 	snprintf(prev, sizeof(prev), "extra-%lld", (long long)(r - 1));
 	weft_stored ups[3] = {tst_res(WEFT_KIND_SERVICE, "default", "counter", json),
-			      tst_res(WEFT_KIND_ROUTE, "default", extra, json),
-			      tst_res(WEFT_KIND_SERVICE, "default", "stable", "{\"s\":1}")};
+	                      tst_res(WEFT_KIND_ROUTE, "default", extra, json),
+	                      tst_res(WEFT_KIND_SERVICE, "default", "stable", "{\"s\":1}")};
 	weft_key del = {WEFT_KIND_ROUTE, "default", prev};
 	return tst_commit(s, ups, r == 1 ? 3 : 2, &del, r == 1 ? 0 : 1);
 }
@@ -54,7 +54,7 @@ static void check_revision(weft_store *s, int64_t r)
 	assert_int_equal(n, 3);
 	assert_string_equal(tst_find(items, n, WEFT_KIND_SERVICE, "default", "counter"), json);
 	assert_string_equal(tst_find(items, n, WEFT_KIND_SERVICE, "default", "stable"),
-			    "{\"s\":1}");
+	                    "{\"s\":1}");
 	assert_string_equal(tst_find(items, n, WEFT_KIND_ROUTE, "default", extra), json);
 	weft_stored_free_array(items, n);
 }
@@ -74,7 +74,7 @@ static void test_prune_keeps_last_n(void **state)
 		assert_null(items);
 	}
 	tst_assert_contains(err.msg, "revision 7 was pruned (oldest kept is 8, retention keeps "
-				     "the last 5)");
+	                             "the last 5)");
 	tst_assert_contains(err.msg, "weft.db: load");
 	for (int64_t r = 8; r <= 12; r++)
 		check_revision(s, r);
@@ -156,10 +156,10 @@ static void test_lowering_retention(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_prune_keeps_last_n, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retention_zero_keeps_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_retention_is_100, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lowering_retention, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_prune_keeps_last_n, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_retention_zero_keeps_all, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_default_retention_is_100, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_lowering_retention, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

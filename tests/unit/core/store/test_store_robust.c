@@ -46,7 +46,7 @@ static void test_lock_same_process(void **state)
 	assert_null(b);
 	char lock[4096];
 	snprintf(lock, sizeof(lock), "lock file %s/weft.lock is held by another process (pid %ld)",
-		 dir, (long)getpid());
+	         dir, (long)getpid());
 	tst_assert_contains(err.msg, lock);
 	tst_assert_contains(err.msg, "another weftd");
 	weft_store_close(a);
@@ -133,8 +133,8 @@ static void test_damaged_pages(void **state)
 	for (int i = 0; i < 400; i++) {
 		snprintf(names[i], sizeof(names[i]), "svc-%03d", i);
 		ups[i] = tst_res(WEFT_KIND_SERVICE, "default", names[i],
-				 "{\"ports\":[{\"port\":80,\"protocol\":\"http\"}],"
-				 "\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+		                 "{\"ports\":[{\"port\":80,\"protocol\":\"http\"}],"
+		                 "\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
 	}
 	tst_commit(s, ups, 400, NULL, 0);
 	weft_store_close(s);
@@ -153,7 +153,8 @@ static void test_damaged_pages(void **state)
 		junk[i] = (unsigned char)(seed >> 16);
 	}
 	for (off_t page = 1; page < sb.st_size / 4096; page += 2)
-		assert_int_equal(pwrite(fd, junk, sizeof(junk), page * 4096), (ssize_t)sizeof(junk));
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), page * 4096),
+		                 (ssize_t)sizeof(junk));
 	close(fd);
 
 	weft_err err = {0};
@@ -203,7 +204,7 @@ static void test_newer_schema_refused(void **state)
 	weft_err err = {0};
 	assert_null(weft_store_open(dir, &err));
 	tst_assert_contains(err.msg, "weft.db: open: schema version 2 is newer than this weft "
-				     "supports (1)");
+	                             "supports (1)");
 }
 
 static void test_foreign_database_refused(void **state)
@@ -222,13 +223,13 @@ static void test_foreign_database_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_lock_same_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_lock_same_process, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_lock_other_process, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_garbage_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_damaged_pages, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
