@@ -13,6 +13,7 @@
 #include "adapter.h"
 #include "controller.h"
 #include "debounce.h"
+#include "events.h"
 #include "policyset.h"
 #include "snapcell.h"
 #include "store.h"
@@ -73,6 +74,7 @@ struct weft_controller {
 	int64_t txn_backoff_ms;
 	long long txn_seq;
 	json_t *txn_log; /* the last transaction records */
+	struct weft_event_bus events;
 
 	weft_snapcell published;
 	pthread_t core_thread;

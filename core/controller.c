@@ -219,7 +219,7 @@ static char *dup_or(const char *s, const char *fallback)
 static int init_sync(weft_controller *c)
 {
 	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL) ||
-	    pthread_mutex_init(&c->store_mu, NULL))
+	    pthread_mutex_init(&c->store_mu, NULL) || events_init(&c->events))
 		return -1;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -293,6 +293,7 @@ void weft_controller_close(weft_controller *c)
 	c->stopping = 1;
 	pthread_cond_broadcast(&c->core_cond);
 	pthread_mutex_unlock(&c->mu);
+	events_close(&c->events);
 	if (c->core_started)
 		pthread_join(c->core_thread, NULL);
 	/* Stop every worker: reconcile against "no snapshot". */
@@ -311,6 +312,7 @@ void weft_controller_close(weft_controller *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->write_mu);
 	pthread_mutex_destroy(&c->store_mu);
+	events_destroy(&c->events);
 	pthread_cond_destroy(&c->core_cond);
 	pthread_cond_destroy(&c->work_cond);
 	pthread_cond_destroy(&c->done_cond);

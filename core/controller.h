@@ -101,6 +101,15 @@ weft_snapshot *weft_controller_snapshot(weft_controller *c);
  * "result","error"}]}]}. Outcomes: committed, aborted (nothing changed),
  * rolled-back (applied devices restored). */
 json_t *weft_controller_transactions(weft_controller *c);
+/* Events after sequence number `after` (0: from the oldest kept), waiting
+ * up to timeout_ms for the first: {"last":N,"closed":bool,"events":[{"seq",
+ * "time","type","data"}]}. Types: "revision" (a change was stored),
+ * "device" (a push or drift check changed a device's status; data as in
+ * status), "transaction" (an atomic push ended; data as in
+ * transactions). "closed" is true once the controller is closing. */
+json_t *weft_controller_events(weft_controller *c, uint64_t after, int timeout_ms);
+/* The sequence number of the newest event (0 when none). */
+uint64_t weft_controller_events_last(weft_controller *c);
 /* Prometheus text exposition of the controller's metrics; malloc'd. */
 char *weft_controller_metrics(weft_controller *c);
 /* Blocks until the snapshot of revision >= rev is compiled and its pushes

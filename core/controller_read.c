@@ -157,6 +157,21 @@ json_t *weft_controller_status(weft_controller *c)
 	                 (json_int_t)compiled, "devices", devices);
 }
 
+json_t *weft_controller_events(weft_controller *c, uint64_t after, int timeout_ms)
+{
+	int closed = 0;
+	json_t *events = events_since(&c->events, after, timeout_ms, &closed);
+	json_t *last = json_array_get(events, json_array_size(events) - 1);
+	json_int_t last_seq =
+	        last ? json_integer_value(json_object_get(last, "seq")) : (json_int_t)after;
+	return json_pack("{s:I, s:b, s:o}", "last", last_seq, "closed", closed, "events", events);
+}
+
+uint64_t weft_controller_events_last(weft_controller *c)
+{
+	return events_last(&c->events);
+}
+
 json_t *weft_controller_transactions(weft_controller *c)
 {
 	pthread_mutex_lock(&c->mu);

@@ -113,6 +113,11 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	else if ((push_mode & WEFT_APPLY_INDEPENDENT) && !c->next_txn_mode)
 		c->next_txn_mode = WEFT_APPLY_INDEPENDENT;
 	weft_debounce_note(&c->debounce, controller_now_ms());
+	events_emit(&c->events, "revision",
+	            json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}", "revision", (json_int_t)new_rev,
+	                      "author", author ? author : "", "message", message ? message : "",
+	                      "created", (json_int_t)res->created, "updated",
+	                      (json_int_t)res->updated, "deleted", (json_int_t)res->deleted));
 	pthread_cond_signal(&c->core_cond);
 	pthread_mutex_unlock(&c->mu);
 out:

@@ -59,6 +59,9 @@ int worker_session(struct device_worker *w, const weft_adapter *a, const weft_re
 void worker_drop_session(struct device_worker *w);
 int64_t worker_unix_ms(void);
 
+/* The status object of one worker (as in weft_controller_status). With mu. */
+json_t *worker_status_json(const struct device_worker *w);
+
 /* txn_worker.c: runs the phase in w->txn_cmd. Called without mu. */
 void txn_worker_run(struct device_worker *w, int cmd);
 

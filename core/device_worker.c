@@ -128,6 +128,7 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 		w->retry_at_ms = controller_now_ms() + w->backoff_ms;
 		c->m.pushes_failed++;
 	}
+	events_emit(&c->events, "device", worker_status_json(w));
 	pthread_cond_broadcast(&c->done_cond);
 }
 
@@ -225,6 +226,8 @@ static void reconcile_once(struct device_worker *w)
 	pthread_mutex_lock(&c->mu);
 	c->m.reconciles++;
 	w->reconcile_at_ms = c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
+	const char *state_before = w->state;
+	size_t drift_before = w->drift_diffs;
 	if (rc == 0 && plan.n_ops > 0) {
 		if (!w->drift_diffs)
 			c->m.drifts_detected++;
@@ -245,6 +248,9 @@ static void reconcile_once(struct device_worker *w)
 		memcpy(w->last_error, err.msg, sizeof(w->last_error));
 		w->retry_at_ms = controller_now_ms() + RETRY_MIN_MS;
 	}
+	/* Followers hear of transitions only, not of every quiet check. */
+	if (strcmp(state_before, w->state) || !drift_before != !w->drift_diffs)
+		events_emit(&c->events, "device", worker_status_json(w));
 	pthread_mutex_unlock(&c->mu);
 	weft_plan_free(&plan);
 	weft_snapshot_unref(snap);
@@ -375,30 +381,31 @@ void workers_join(struct device_worker **retired, size_t n)
 	free(retired);
 }
 
+json_t *worker_status_json(const struct device_worker *w)
+{
+	const char *state =
+	        w->target_rev > w->done_rev && strcmp(w->state, "error") ? "pending" : w->state;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key, "kind",
+	                      w->type, "state", state, "revision", (json_int_t)w->applied_rev,
+	                      "target_revision", (json_int_t)w->target_rev, "last_push_ms",
+	                      (json_int_t)w->last_push_unix_ms, "last_push_duration_ms",
+	                      (json_int_t)w->last_push_duration_ms, "last_ops",
+	                      (json_int_t)w->last_ops);
+	json_object_set_new(o, "last_error",
+	                    w->last_error[0] ? json_string(w->last_error) : json_null());
+	json_object_set_new(o, "drift",
+	                    w->drift_diffs ? json_pack("{s:I, s:I, s:s}", "detected_ms",
+	                                               (json_int_t)w->drift_detected_unix_ms,
+	                                               "differences", (json_int_t)w->drift_diffs,
+	                                               "first", w->drift_first)
+	                                   : json_null());
+	return o;
+}
+
 void workers_status(weft_controller *c, json_t *arr)
 {
-	for (size_t i = 0; i < c->n_workers; i++) {
-		struct device_worker *w = c->workers[i];
-		const char *state = w->target_rev > w->done_rev && strcmp(w->state, "error")
-		                            ? "pending"
-		                            : w->state;
-		json_t *o = json_pack(
-		        "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key, "kind", w->type,
-		        "state", state, "revision", (json_int_t)w->applied_rev, "target_revision",
-		        (json_int_t)w->target_rev, "last_push_ms", (json_int_t)w->last_push_unix_ms,
-		        "last_push_duration_ms", (json_int_t)w->last_push_duration_ms, "last_ops",
-		        (json_int_t)w->last_ops);
-		json_object_set_new(o, "last_error",
-		                    w->last_error[0] ? json_string(w->last_error) : json_null());
-		json_object_set_new(o, "drift",
-		                    w->drift_diffs
-		                            ? json_pack("{s:I, s:I, s:s}", "detected_ms",
-		                                        (json_int_t)w->drift_detected_unix_ms,
-		                                        "differences", (json_int_t)w->drift_diffs,
-		                                        "first", w->drift_first)
-		                            : json_null());
-		json_array_append_new(arr, o);
-	}
+	for (size_t i = 0; i < c->n_workers; i++)
+		json_array_append_new(arr, worker_status_json(c->workers[i]));
 }
 
 int workers_done(weft_controller *c, int64_t rev)

@@ -207,6 +207,7 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 			         "transaction for revision %lld %s: %.900s", (long long)t->rev,
 			         t->outcome, t->cause);
 		}
+		events_emit(&t->c->events, "device", worker_status_json(w));
 		w->txn_reached = TXN_R_NONE;
 		w->txn_ops = 0;
 		weft_snapshot_unref(w->txn_snap);
@@ -276,6 +277,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	else
 		c->m.txn_failed++;
 	json_array_append(c->txn_log, rec);
+	events_emit(&c->events, "transaction", json_incref(rec));
 	while (json_array_size(c->txn_log) > TXN_KEEP)
 		json_array_remove(c->txn_log, 0);
 	pthread_cond_broadcast(&c->done_cond);

@@ -23,6 +23,7 @@ static const char usage_text[] =
         "  status                                revision and devices\n"
         "  history [--limit N]                   revisions, newest first\n"
         "  transactions                          atomic pushes and their per-device results\n"
+        "  events [--count N] [--timeout S] [--since ID]  follow revisions, devices, transactions\n"
         "  rollback REVISION                     restore a revision as a new one\n"
         "environment: WEFT_SERVER (default " WCTL_DEFAULT_SERVER "), WEFT_TOKEN\n";
 
@@ -56,12 +57,17 @@ enum {
 	OPT_TOKEN,
 	OPT_CACERT,
 	OPT_ATOMIC,
-	OPT_INDEPENDENT
+	OPT_INDEPENDENT,
+	OPT_COUNT,
+	OPT_TIMEOUT,
+	OPT_SINCE
 };
 
 /* Which command-specific options were given, to reject misplaced ones. */
 typedef struct seen {
-	int files, dry_run, expected, ns, limit, mode;
+	int files, dry_run, expected, ns, limit, mode, follow;
+	long count, timeout_s;
+	long long since;
 } seen;
 
 static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const char **files)
@@ -78,6 +84,9 @@ static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const cha
 	        {"limit", required_argument, NULL, OPT_LIMIT},
 	        {"atomic", no_argument, NULL, OPT_ATOMIC},
 	        {"independent", no_argument, NULL, OPT_INDEPENDENT},
+	        {"count", required_argument, NULL, OPT_COUNT},
+	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	        {"since", required_argument, NULL, OPT_SINCE},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -107,6 +116,19 @@ static int parse_options(int argc, char **argv, wctl_opts *o, seen *s, const cha
 		case 'n':
 			o->ns = optarg;
 			s->ns = 1;
+			break;
+		case OPT_COUNT:
+		case OPT_TIMEOUT:
+		case OPT_SINCE:
+			if (parse_int(optarg, 0, &v) != 0)
+				return usage("expected a number, got '%s'", optarg);
+			if (c == OPT_COUNT)
+				s->count = (long)v;
+			else if (c == OPT_TIMEOUT)
+				s->timeout_s = (long)v;
+			else
+				s->since = v;
+			s->follow = 1;
 			break;
 		case OPT_ATOMIC:
 		case OPT_INDEPENDENT:
@@ -158,13 +180,18 @@ static int check_allowed(const char *cmd, const seen *s)
 		return usage("--expected-revision is for apply and delete, not %s", cmd);
 	if (s->ns && !get && !del)
 		return usage("-n is for get and delete, not %s", cmd);
+	if (s->follow && strcmp(cmd, "events"))
+		return usage("--count, --timeout and --since are for events, not %s", cmd);
 	if (s->limit && strcmp(cmd, "history"))
 		return usage("--limit is for history, not %s", cmd);
 	return 0;
 }
 
-static int run(const char *cmd, char **args, int n, const wctl_opts *o)
+static int run(const char *cmd, char **args, int n, const wctl_opts *o, const seen *s)
 {
+	if (!strcmp(cmd, "events"))
+		return n ? usage("events takes no arguments", NULL)
+		         : wctl_events(o, s->count, s->timeout_s, s->since);
 	long long rev;
 	if (!strcmp(cmd, "validate"))
 		return n < 1 ? usage("validate needs at least one PATH", NULL)
@@ -205,7 +232,7 @@ int main(int argc, char **argv)
 	        .out = stdout,
 	        .err = stderr,
 	};
-	seen s = {0};
+	seen s = {.since = -1};
 	const char **files = calloc((size_t)argc + 1, sizeof(*files));
 	if (!files)
 		return WCTL_FAILED;
@@ -217,7 +244,7 @@ int main(int argc, char **argv)
 		rc = check_allowed(argv[optind], &s);
 	if (rc == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rc = run(argv[optind], argv + optind + 1, argc - optind - 1, &o);
+		rc = run(argv[optind], argv + optind + 1, argc - optind - 1, &o, &s);
 		curl_global_cleanup();
 	}
 	free(files);

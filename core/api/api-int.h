@@ -41,6 +41,8 @@ typedef struct api_response {
 	int64_t revision;  /* >= 0: sent as X-Weft-Revision */
 	const char *allow; /* for 405: the Allow header (static) */
 	int challenge;     /* 401: send WWW-Authenticate: Bearer */
+	int events_stream; /* GET /v1/events: stream events after events_after */
+	uint64_t events_after;
 } api_response;
 
 void api_response_free(api_response *resp);
@@ -81,6 +83,7 @@ typedef enum api_route_id {
 	API_ROUTE_APPLY,
 	API_ROUTE_PLAN,
 	API_ROUTE_TRANSACTIONS,
+	API_ROUTE_EVENTS,
 	API_ROUTE_LIST,     /* /v1/{plural} and /v1/{plural}/{namespace} */
 	API_ROUTE_RESOURCE, /* /v1/{plural}/{namespace}/{name} */
 	API_ROUTE_COUNT
@@ -150,6 +153,11 @@ void api_handle_metrics(api_ctx *, const api_request *, const api_route *, const
                         api_response *);
 void api_handle_status(api_ctx *, const api_request *, const api_route *, const api_caller *,
                        api_response *);
+void api_handle_events(api_ctx *, const api_request *, const api_route *, const api_caller *,
+                       api_response *);
+/* The streaming response of GET /v1/events (api_events.c). */
+struct MHD_Response;
+struct MHD_Response *api_events_response(weft_controller *c, atomic_int *stopping, uint64_t after);
 void api_handle_transactions(api_ctx *, const api_request *, const api_route *, const api_caller *,
                              api_response *);
 void api_handle_revisions(api_ctx *, const api_request *, const api_route *, const api_caller *,

@@ -30,6 +30,8 @@ static api_handler handler_for(const api_route *route, const char *method)
 		return api_handle_plan;
 	case API_ROUTE_TRANSACTIONS:
 		return api_handle_transactions;
+	case API_ROUTE_EVENTS:
+		return api_handle_events;
 	case API_ROUTE_LIST:
 		return api_handle_get;
 	case API_ROUTE_RESOURCE:

@@ -23,6 +23,7 @@ static const fixed_route fixed_routes[] = {
         {"/v1/apply", API_ROUTE_APPLY, "POST"},
         {"/v1/plan", API_ROUTE_PLAN, "GET, POST"},
         {"/v1/transactions", API_ROUTE_TRANSACTIONS, "GET, HEAD"},
+        {"/v1/events", API_ROUTE_EVENTS, "GET"},
 };
 
 static const char *const templates[API_ROUTE_COUNT] = {
@@ -35,6 +36,7 @@ static const char *const templates[API_ROUTE_COUNT] = {
         [API_ROUTE_APPLY] = "/v1/apply",
         [API_ROUTE_PLAN] = "/v1/plan",
         [API_ROUTE_TRANSACTIONS] = "/v1/transactions",
+        [API_ROUTE_EVENTS] = "/v1/events",
         [API_ROUTE_LIST] = "/v1/{plural}",
         [API_ROUTE_RESOURCE] = "/v1/{plural}/{namespace}/{name}",
 };

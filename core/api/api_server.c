@@ -23,6 +23,7 @@ struct weft_api {
 	int port;
 	char *cert_pem, *key_pem;
 	atomic_int in_flight;
+	atomic_int stopping; /* ends event streams at shutdown */
 };
 
 /* Per-request state between MHD callbacks. */
@@ -57,11 +58,15 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, api_response *resp)
+static enum MHD_Result send_response(weft_api *api, struct MHD_Connection *conn, api_response *resp)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	        resp->body_len, resp->body ? resp->body : (void *)"",
-	        resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	        resp->events_stream
+	                ? api_events_response(api->ctx.controller, &api->stopping,
+	                                      resp->events_after)
+	                : MHD_create_response_from_buffer(
+	                          resp->body_len, resp->body ? resp->body : (void *)"",
+	                          resp->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!r) {
 		api_response_free(resp);
 		return MHD_NO;
@@ -93,7 +98,7 @@ static enum MHD_Result reply_too_large(weft_api *api, const char *url, struct MH
 	api_reply_error(&resp, 413, "request body larger than %zu bytes", api->ctx.max_body);
 	api_metrics_count(api->ctx.metrics, route.id, 413);
 	weft_log_event(api->ctx.log, WEFT_LOG_WARN, "api request too large", "path", url, NULL);
-	return send_response(conn, &resp);
+	return send_response(api, conn, &resp);
 }
 
 /* First call of a request: allocate its state; refuse an announced body
@@ -173,7 +178,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	};
 	api_response resp;
 	api_dispatch(&api->ctx, &req, &resp);
-	return send_response(conn, &resp);
+	return send_response(api, conn, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -247,8 +252,10 @@ static void api_free(weft_api *api)
 
 static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, unsigned threads)
 {
-	unsigned flags =
-	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* A thread per connection: event streams (GET /v1/events) block
+	 * while they wait, which would stall a shared pool thread. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	                 MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (api->cert_pem)
@@ -258,11 +265,11 @@ static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, unsigned 
 	        {MHD_OPTION_HTTPS_MEM_KEY, 0, api->key_pem},
 	        {MHD_OPTION_END, 0, NULL},
 	};
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-	                        on_mhd_log, api, MHD_OPTION_LISTEN_SOCKET, fd,
-	                        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	                        60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-	                        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
+	return MHD_start_daemon(
+	        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
+	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, threads * 32,
+	        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+	        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
 }
 
 weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err *err)
@@ -314,6 +321,7 @@ void weft_api_stop(weft_api *api, int drain_ms)
 {
 	if (!api)
 		return;
+	atomic_store(&api->stopping, 1);
 	MHD_socket fd = MHD_quiesce_daemon(api->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);

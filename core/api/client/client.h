@@ -43,6 +43,10 @@ int wctl_get(const wctl_opts *o, const char *kind, const char *name);
 int wctl_delete(const wctl_opts *o, const char *kind, const char *name);
 int wctl_status(const wctl_opts *o);
 int wctl_history(const wctl_opts *o);
+/* Follows the event stream (GET /v1/events): stops after count events
+ * (count > 0), after timeout_s seconds (> 0: exit 0), or when the server
+ * ends the stream. since >= 0 resumes after that event id. */
+int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since);
 /* The last network-wide transactions and their per-device results. */
 int wctl_transactions(const wctl_opts *o);
 int wctl_rollback(const wctl_opts *o, int64_t revision);

@@ -1,0 +1,102 @@
+/* GET /v1/events and `weftctl events`: a follower started before an apply
+ * sees the revision, the device status changes and the transaction, in
+ * order, as server-sent events; a late follower resumes with --since; the
+ * stream ends when weftd stops. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "testsupport.h"
+
+static const char *POLICY =
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: 8080}]}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: dev}\n"
+        "spec: {type: file, options: {directory: out}}\n";
+
+/* Waits (bounded) for pid to exit; its exit code or -1. */
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	long long end = ts_now_ms() + timeout_ms;
+	int status;
+	while (ts_now_ms() < end) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(20000);
+	}
+	ts_stop(pid, 1000);
+	return -1;
+}
+
+static void test_follow_apply(void **state)
+{
+	(void)state;
+	wd d;
+	assert_int_equal(wd_init(&d, "weft-it-events"), 0);
+	char root[600], out[700], bin[600];
+	snprintf(root, sizeof(root), "%s/files", d.dir);
+	mkdir(root, 0755);
+	snprintf(out, sizeof(out), "%s/events.out", d.dir);
+	snprintf(bin, sizeof(bin), "%s/weftctl", ts_bin_dir());
+	const char *extra[] = {"--txn-mode", "atomic", "--file-root", root,
+	                       "--quiet-ms", "20",     NULL};
+	assert_int_equal(wd_start(&d, extra), 0);
+
+	const char *argv[] = {bin,       "--server", d.url,       "-o", "json", "events",
+	                      "--count", "3",        "--timeout", "20", NULL};
+	pid_t follower = ts_spawn(argv, out);
+	assert_true(follower > 0);
+	usleep(300000); /* the follower connects before the change */
+	http_resp r;
+	assert_int_equal(http_do(d.url, "POST", "/v1/apply", NULL, "application/yaml", POLICY,
+	                         strlen(POLICY), &r),
+	                 0);
+	assert_int_equal(r.status, 200);
+	http_resp_free(&r);
+	assert_int_equal(wait_exit(follower, 20000), 0);
+
+	char *text = ts_read_file(out, NULL);
+	assert_non_null(text);
+	/* revision, then the device, then the transaction */
+	char *rev = strstr(text, "\"type\":\"revision\"");
+	char *dev = strstr(text, "\"type\":\"device\"");
+	char *txn = strstr(text, "\"type\":\"transaction\"");
+	assert_non_null(rev);
+	assert_non_null(dev);
+	assert_non_null(txn);
+	assert_true(rev < dev && dev < txn);
+	assert_non_null(strstr(dev, "\"state\":\"in-sync\""));
+	assert_non_null(strstr(txn, "\"outcome\":\"committed\""));
+	free(text);
+
+	/* A late follower resumes from the beginning with --since 0. */
+	char *late = NULL;
+	assert_int_equal(wctl_run(&d, &late, "events", "--since", "0", "--count", "2", NULL), 0);
+	assert_non_null(strstr(late, "revision 1 by api"));
+	assert_non_null(strstr(late, "default/dev (file) in-sync at revision 1"));
+	free(late);
+
+	/* A follower waiting when weftd stops sees the stream end. */
+	const char *argv2[] = {bin, "--server", d.url, "events", "--timeout", "30", NULL};
+	pid_t waiting = ts_spawn(argv2, out);
+	usleep(300000);
+	assert_int_equal(wd_stop(&d), 0);
+	assert_int_equal(wait_exit(waiting, 10000), 0);
+	wd_cleanup(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_follow_apply)};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
