@@ -530,6 +530,7 @@ typedef enum weft_device_type {
 	WEFT_DEVICE_F5,
 	WEFT_DEVICE_NETCONF,
 	WEFT_DEVICE_FILE,
+	WEFT_DEVICE_PLUGIN, /* any other kind: provided by an adapter plugin */
 } weft_device_type;
 
 typedef struct weft_credentials {

@@ -332,6 +332,10 @@ static json_t *decode_enum(struct dctx *c, const struct field *f, const weft_nod
 			ll += (size_t)w;
 	}
 	const char *best = weft_suggest(n->str, f->enums, count);
+	if ((f->flags & F_OPEN) && !best && !as_string && weft_is_dns_label(n->str)) {
+		*(int *)dst = (int)count + 1;
+		return json_string(n->str);
+	}
 	if (best)
 		dctx_error(c, n->line, n->col, NULL,
 		           "invalid value '%s' (did you mean '%s'?): must be one of %s", n->str,

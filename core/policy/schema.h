@@ -60,6 +60,9 @@ enum {
 	F_POS = 1u << 2,      /* store the value's position at pos_off */
 	F_HAS = 1u << 3,      /* set the int at has_off to 1 when present */
 	F_NONEMPTY = 1u << 4, /* list or map must have at least one entry */
+	F_OPEN = 1u << 5,     /* T_ENUM: other lower-case names are accepted as the
+	                       * value after the last listed one (adapter plugin
+	                       * kinds), unless they look like a typo of one */
 };
 
 struct schema;

@@ -141,7 +141,7 @@ static const struct schema options_schema = SCHEMA(T, options_fields);
 
 #define T weft_device_spec
 static const struct field device_fields[] = {
-        FIELDP(T, "type", T_ENUM, F_REQ, type, type_pos, .enums = device_types),
+        FIELDP(T, "type", T_ENUM, F_REQ | F_OPEN, type, type_pos, .enums = device_types),
         FIELD(T, "connection", T_OBJ, 0, connection, .sub = &connection_schema),
         FIELD(T, "scope", T_OBJ, 0, scope, .sub = &scope_schema),
         FIELD(T, "options", T_OBJ, 0, options, .sub = &options_schema),

@@ -354,6 +354,24 @@ static void test_bool_and_cidr(void **state)
 	weft_diags_free(&d);
 }
 
+/* A Device type weft does not build in is an adapter plugin's kind; a
+ * near miss of a built-in one is a typo. */
+static void test_plugin_device_type(void **state)
+{
+	weft_diags d;
+	weft_diags_init(&d);
+	weft_resource *r =
+	        tp_decode_one("p.yaml", HDR("Device", "acme") "spec:\n  type: acme-lb\n", &d);
+	assert_non_null(r);
+	const weft_device_spec *spec = r->spec;
+	assert_int_equal(spec->type, WEFT_DEVICE_PLUGIN);
+	assert_non_null(strstr(r->json, "\"type\":\"acme-lb\""));
+	weft_resource_unref(r);
+	assert_null(tp_decode_one("q.yaml", HDR("Device", "typo") "spec:\n  type: netconff\n", &d));
+	assert_non_null(tp_find(&d, "invalid value 'netconff' (did you mean 'netconf'?)"));
+	weft_diags_free(&d);
+}
+
 static void test_did_you_mean(void **state)
 {
 	weft_diags d;
@@ -499,6 +517,7 @@ int main(void)
 	        cmocka_unit_test(test_format_errors),
 	        cmocka_unit_test(test_bool_and_cidr),
 	        cmocka_unit_test(test_did_you_mean),
+	        cmocka_unit_test(test_plugin_device_type),
 	        cmocka_unit_test(test_required_and_oneof),
 	        cmocka_unit_test(test_envelope),
 	        cmocka_unit_test(test_no_inline_secrets),
