@@ -13,6 +13,7 @@
 #include "f5_render.h"
 #include "policy.h"
 #include "resource.h"
+#include "testpolicy.h"
 
 const char *F5T_DEVICE_YAML =
         "apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
@@ -22,31 +23,7 @@ const char *F5T_DEVICE_YAML =
 
 weft_snapshot *f5t_compile(const char *yaml, int64_t rev)
 {
-	weft_docset docs;
-	weft_diags d;
-	weft_docset_init(&docs);
-	weft_diags_init(&d);
-	weft_resource **res = NULL;
-	size_t n = 0;
-	assert_int_equal(weft_docset_parse(&docs, "t.yaml", yaml, strlen(yaml), &d), 0);
-	if (weft_policy_decode_all(&docs, &res, &n, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_policyset *set = weft_policyset_new(res, n, &d);
-	assert_non_null(set);
-	if (weft_policy_validate(set, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_err err = {0};
-	weft_snapshot *s = weft_snapshot_compile(set, rev, NULL, &err);
-	assert_non_null(s);
-	for (size_t i = 0; i < n; i++)
-		weft_resource_unref(res[i]);
-	free(res);
-	weft_policyset_unref(set);
-	weft_docset_free(&docs);
-	weft_diags_free(&d);
-	return s;
+	return wtp_compile_yaml("t.yaml", yaml, rev);
 }
 
 static const weft_resource *device(const weft_snapshot *s)

@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "resource.h"
 #include "testsupport.h"
+#include "testpolicy.h"
 
 static const char *POLICY =
         "apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
@@ -37,24 +38,7 @@ static weft_snapshot *compile(int port_a, int with_c)
 {
 	char text[4096];
 	snprintf(text, sizeof(text), POLICY, port_a, with_c ? SERVICE_C : "");
-	weft_docset docs;
-	weft_diags d;
-	weft_docset_init(&docs);
-	weft_diags_init(&d);
-	weft_resource **res = NULL;
-	size_t n = 0;
-	assert_int_equal(weft_docset_parse(&docs, "f.yaml", text, strlen(text), &d), 0);
-	assert_int_equal(weft_policy_decode_all(&docs, &res, &n, &d), 0);
-	weft_policyset *set = weft_policyset_new(res, n, &d);
-	assert_int_equal(weft_policy_validate(set, &d), 0);
-	weft_snapshot *s = weft_snapshot_compile(set, 1, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		weft_resource_unref(res[i]);
-	free(res);
-	weft_policyset_unref(set);
-	weft_docset_free(&docs);
-	weft_diags_free(&d);
-	return s;
+	return wtp_compile_yaml("f.yaml", text, 1);
 }
 
 /* Renders s for its device and diffs against the directory: fills plan. */

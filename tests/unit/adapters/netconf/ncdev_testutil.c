@@ -15,6 +15,7 @@
 #include "ncdev_testutil.h"
 #include "policy.h"
 #include "resource.h"
+#include "testpolicy.h"
 
 const char *NCT_DEVICE_YAML =
         "apiVersion: weft/v1\nkind: Device\nmetadata: {name: lb1}\n"
@@ -27,31 +28,8 @@ weft_snapshot *nct_compile(const char *yaml, int64_t rev)
 	size_t len = strlen(yaml) + strlen(NCT_DEVICE_YAML) + 16;
 	char *text = malloc(len);
 	snprintf(text, len, "%s\n---\n%s", yaml, NCT_DEVICE_YAML);
-	weft_docset docs;
-	weft_diags d;
-	weft_docset_init(&docs);
-	weft_diags_init(&d);
-	weft_resource **res = NULL;
-	size_t n = 0;
-	assert_int_equal(weft_docset_parse(&docs, "t.yaml", text, strlen(text), &d), 0);
-	if (weft_policy_decode_all(&docs, &res, &n, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_policyset *set = weft_policyset_new(res, n, &d);
-	assert_non_null(set);
-	if (weft_policy_validate(set, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_err err = {0};
-	weft_snapshot *s = weft_snapshot_compile(set, rev, NULL, &err);
-	assert_non_null(s);
-	for (size_t i = 0; i < n; i++)
-		weft_resource_unref(res[i]);
-	free(res);
+	weft_snapshot *s = wtp_compile_yaml("t.yaml", text, rev);
 	free(text);
-	weft_policyset_unref(set);
-	weft_docset_free(&docs);
-	weft_diags_free(&d);
 	return s;
 }
 

@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "resource.h"
 #include "snapshot.h"
+#include "testpolicy.h"
 
 static const char *BASE =
         "apiVersion: weft/v1\nkind: Service\nmetadata: {name: a}\n"
@@ -34,31 +35,7 @@ static weft_snapshot *compile(int port_a, int64_t rev)
 {
 	char text[4096];
 	snprintf(text, sizeof(text), BASE, port_a);
-	weft_docset docs;
-	weft_diags d;
-	weft_docset_init(&docs);
-	weft_diags_init(&d);
-	weft_resource **res = NULL;
-	size_t n = 0;
-	assert_int_equal(weft_docset_parse(&docs, "s.yaml", text, strlen(text), &d), 0);
-	if (weft_policy_decode_all(&docs, &res, &n, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_policyset *set = weft_policyset_new(res, n, &d);
-	assert_non_null(set);
-	if (weft_policy_validate(set, &d))
-		weft_diags_print(stderr, &d);
-	assert_int_equal(d.count, 0);
-	weft_err err = {0};
-	weft_snapshot *s = weft_snapshot_compile(set, rev, NULL, &err);
-	assert_non_null(s);
-	for (size_t i = 0; i < n; i++)
-		weft_resource_unref(res[i]);
-	free(res);
-	weft_policyset_unref(set);
-	weft_docset_free(&docs);
-	weft_diags_free(&d);
-	return s;
+	return wtp_compile_yaml("s.yaml", text, rev);
 }
 
 static int contains(weft_resource *const *items, size_t n, weft_kind kind, const char *name)
