@@ -105,6 +105,7 @@ struct sim {
 	int fail_status;
 	int outage; /* 0 none, 1 unregistered, 2 mcpd, 3 restarting */
 	long long outage_until_ms;
+	int fail_commits; /* the next N successful transaction commits fail */
 	/* inspection */
 	struct table counters; /* "METHOD pattern" -> num */
 	long long total, in_txn;

@@ -1,11 +1,12 @@
 /* f5sim: the /sim/ fault and inspection API (documented in docs/f5sim.md).
  *
  * Not part of BIG-IP: tests use it to inject faults (added latency, N
- * answers of 503, expired tokens, a window of restjavad "not registered"
- * 404s or mcpd "connection lost" 500s, a restart) and to inspect what the
- * adapter did (request counters per method and per path pattern, a log of
- * recent requests, a dump of every object), in the way curl's test servers
- * log what they received. Plain JSON, no auth, never counted. */
+ * answers of 503, N failing transaction commits, expired tokens, a window
+ * of restjavad "not registered" 404s or mcpd "connection lost" 500s, a
+ * restart) and to inspect what the adapter did (request counters per
+ * method and per path pattern, a log of recent requests, a dump of every
+ * object), in the way curl's test servers log what they received. Plain
+ * JSON, no auth, never counted. */
 #include "f5sim.h"
 
 #include <stdio.h>
@@ -91,9 +92,9 @@ static json_t *faults_json(struct sim *s)
 {
 	long long left = s->outage ? s->outage_until_ms - sim_now_ms() : 0;
 
-	return json_pack("{s:i, s:i, s:i, s:s, s:I}", "latencyMs", s->latency_ms, "failNext",
-	                 s->fail_next, "failStatus", s->fail_status, "outage",
-	                 outage_names[left > 0 ? s->outage : 0], "outageRemainingMs",
+	return json_pack("{s:i, s:i, s:i, s:i, s:s, s:I}", "latencyMs", s->latency_ms, "failNext",
+	                 s->fail_next, "failStatus", s->fail_status, "failCommits", s->fail_commits,
+	                 "outage", outage_names[left > 0 ? s->outage : 0], "outageRemainingMs",
 	                 (json_int_t)(left > 0 ? left : 0));
 }
 
@@ -144,6 +145,13 @@ static int sim_post(struct sim *s, const char *what, json_t *body, json_t **out)
 			return bad(out, "fail: \"status\" must be an HTTP error status");
 		s->fail_next = (int)json_integer_value(n);
 		s->fail_status = st ? (int)json_integer_value(st) : 503;
+	} else if (!strcmp(what, "fail-commits")) {
+		json_t *n = json_object_get(body, "count");
+
+		if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+		    json_integer_value(n) > 1000000)
+			return bad(out, "fail-commits: \"count\" must be an integer in 0..1000000");
+		s->fail_commits = (int)json_integer_value(n);
 	} else if (!strcmp(what, "expire-tokens")) {
 		auth_expire_all(s);
 	} else if (!strcmp(what, "outage")) {
@@ -155,7 +163,7 @@ static int sim_post(struct sim *s, const char *what, json_t *body, json_t **out)
 	} else if (!strcmp(what, "reset")) {
 		store_reset(&s->store);
 		txn_free_all(s);
-		s->latency_ms = s->fail_next = s->outage = 0;
+		s->latency_ms = s->fail_next = s->outage = s->fail_commits = 0;
 	} else {
 		*out = json_pack("{s:s}", "error", "no such /sim/ endpoint");
 		return 404;

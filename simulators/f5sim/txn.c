@@ -196,7 +196,21 @@ static int txn_create(struct sim *s, json_t *body, json_t **out)
 	return 200;
 }
 
-/* Runs every command; all or nothing. */
+/* Ends t as FAILED with reason why, after the store was rolled back; the
+ * answer is mcpd's error of status rc, prefixed as BIG-IP does. */
+static int txn_fail(struct txn *t, int rc, const char *why, json_t **out)
+{
+	t->state = "FAILED";
+	snprintf(t->failure, sizeof(t->failure), "%s", why);
+	*out = f5_error(rc, "transaction failed:%s", t->failure);
+	t->last_ms = sim_now_ms();
+	return rc;
+}
+
+/* Runs every command; all or nothing. A commit that would succeed fails
+ * instead while /sim/fail-commits has a count left (not a validateOnly
+ * one): every command has run, so the failure rolls back real work, as
+ * when the last command fails. */
 static int txn_commit(struct sim *s, struct txn *t, int validate_only, json_t **out)
 {
 	long long t0 = sim_now_ms();
@@ -218,17 +232,19 @@ static int txn_commit(struct sim *s, struct txn *t, int validate_only, json_t **
 		rc = ltm_handle(s, c->method, c->rest, &q, c->body, &res);
 		if (rc >= 300) {
 			const char *msg = json_string_value(json_object_get(res, "message"));
+			char why[sizeof(t->failure)];
 
 			store_undo_rollback(&s->store);
-			t->state = "FAILED";
-			snprintf(t->failure, sizeof(t->failure), "%s",
-			         msg ? msg : "command failed");
+			snprintf(why, sizeof(why), "%s", msg ? msg : "command failed");
 			json_decref(res);
-			*out = f5_error(rc, "transaction failed:%s", t->failure);
-			t->last_ms = sim_now_ms();
-			return rc;
+			return txn_fail(t, rc, why, out);
 		}
 		json_decref(res);
+	}
+	if (!validate_only && s->fail_commits > 0) {
+		s->fail_commits--;
+		store_undo_rollback(&s->store);
+		return txn_fail(t, 400, "injected by /sim/fail-commits", out);
 	}
 	if (validate_only)
 		store_undo_rollback(&s->store);

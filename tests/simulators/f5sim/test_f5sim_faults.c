@@ -1,6 +1,7 @@
-/* f5sim conformance: the /sim/ fault and inspection API, --state across a
- * SIGTERM restart, certificate verification with --cert/--key, and scale
- * (1,000 pools with 10,000 members answered in one fast collection GET). */
+/* f5sim conformance: the /sim/ fault and inspection API (fail-commits
+ * included), --state across a SIGTERM restart, certificate verification
+ * with --cert/--key, and scale (1,000 pools with 10,000 members answered
+ * in one fast collection GET). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -66,6 +67,88 @@ static void test_fail_next(void **state)
 	assert_int_equal(f5t_status(&T, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p\"}"), 503);
 	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p", NULL), 404);
 	assert_int_equal(f5t_status(&T, "POST", "/mgmt/tm/ltm/pool", "{\"name\":\"p\"}"), 200);
+}
+
+/* A transaction on T with one pool POST queued; its path in tp. */
+static void queued_pool_txn(const char *pool, char *tp, size_t len)
+{
+	struct f5r r = f5t_do(&T, "POST", "/mgmt/tm/transaction", "{}", NULL);
+	char hdr[96], body[128];
+
+	assert_int_equal(r.status, 200);
+	snprintf(hdr, sizeof(hdr), "X-F5-REST-Coordination-Id: %lld", f5_int(r.json, "transId"));
+	snprintf(tp, len, "/mgmt/tm/transaction/%lld", f5_int(r.json, "transId"));
+	f5r_free(&r);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"members\":[\"10.0.0.1:80\"]}", pool);
+	r = f5t_do(&T, "POST", "/mgmt/tm/ltm/pool", body, hdr);
+	assert_int_equal(r.status, 200);
+	f5r_free(&r);
+}
+
+static long long generation(void)
+{
+	struct f5r r = f5t_do(&T, "GET", "/sim/state", NULL, NULL);
+	long long g = f5_int(r.json, "generation");
+
+	f5r_free(&r);
+	return g;
+}
+
+/* /sim/fail-commits: the next N commits that would succeed fail as a
+ * failing command would (rolled back, FAILED, failureReason, 400);
+ * validateOnly commits do not use up the count. */
+static void test_fail_commits(void **state)
+{
+	char tp[96];
+	struct f5r r;
+	long long gen;
+
+	assert_int_equal(f5t_status(&T, "POST", "/sim/fail-commits", "{\"count\":-1}"), 400);
+	assert_int_equal(f5t_status(&T, "POST", "/sim/fail-commits", "{\"count\":\"1\"}"), 400);
+	r = f5t_do(&T, "POST", "/sim/fail-commits", "{\"count\":1}", NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(f5_int(r.json, "failCommits"), 1);
+	f5r_free(&r);
+
+	queued_pool_txn("vo", tp, sizeof(tp));
+	r = f5t_do(&T, "PATCH", tp, "{\"state\":\"VALIDATING\",\"validateOnly\":true}", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(f5_str(r.json, "state"), "COMPLETED");
+	f5r_free(&r);
+
+	gen = generation();
+	queued_pool_txn("p1", tp, sizeof(tp));
+	r = f5t_do(&T, "PATCH", tp, "{\"state\":\"VALIDATING\"}", NULL);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(f5_int(r.json, "code"), 400);
+	assert_string_equal(f5_str(r.json, "message"),
+	                    "transaction failed:injected by /sim/fail-commits");
+	f5r_free(&r);
+	r = f5t_do(&T, "GET", tp, NULL, NULL);
+	assert_string_equal(f5_str(r.json, "state"), "FAILED");
+	assert_string_equal(f5_str(r.json, "failureReason"), "injected by /sim/fail-commits");
+	f5r_free(&r);
+	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p1", NULL), 404);
+	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/node/~Common~10.0.0.1", NULL), 404);
+	assert_int_equal(generation(), gen);
+	r = f5t_do(&T, "GET", "/sim/faults", NULL, NULL);
+	assert_int_equal(f5_int(r.json, "failCommits"), 0);
+	f5r_free(&r);
+
+	/* the count is used up: the same change commits now */
+	queued_pool_txn("p1", tp, sizeof(tp));
+	r = f5t_do(&T, "PATCH", tp, "{\"state\":\"VALIDATING\"}", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(f5_str(r.json, "state"), "COMPLETED");
+	f5r_free(&r);
+	assert_int_equal(f5t_status(&T, "GET", "/mgmt/tm/ltm/pool/~Common~p1", NULL), 200);
+
+	/* /sim/reset clears the knob */
+	assert_int_equal(f5t_status(&T, "POST", "/sim/fail-commits", "{\"count\":5}"), 200);
+	assert_int_equal(f5t_status(&T, "POST", "/sim/reset", "{}"), 200);
+	r = f5t_do(&T, "GET", "/sim/faults", NULL, NULL);
+	assert_int_equal(f5_int(r.json, "failCommits"), 0);
+	f5r_free(&r);
 }
 
 static void test_outages(void **state)
@@ -305,6 +388,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup(test_latency, setup),
 	        cmocka_unit_test_setup(test_fail_next, setup),
+	        cmocka_unit_test_setup(test_fail_commits, setup),
 	        cmocka_unit_test_setup(test_outages, setup),
 	        cmocka_unit_test_setup(test_counters_and_log, setup),
 	        cmocka_unit_test_setup(test_state_and_reset, setup),
