@@ -71,6 +71,12 @@ struct weft_controller {
 	int next_txn_mode;       /* from the applies since the last compile:
 	                          * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
 	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
+	int txn_running;         /* a transaction drives the workers now */
+	weft_snapshot *intent;   /* what devices should hold: the published
+	                          * snapshot in independent mode, the last
+	                          * committed one in atomic mode (reconcile and
+	                          * drift repair use it, never a snapshot a
+	                          * transaction is still deciding on) */
 	int64_t txn_backoff_ms;
 	long long txn_seq;
 	json_t *txn_log; /* the last transaction records */
@@ -80,6 +86,9 @@ struct weft_controller {
 	pthread_t core_thread;
 	int core_started;
 };
+
+/* A reference to c->intent (or the published snapshot before any). */
+weft_snapshot *controller_intent(weft_controller *c);
 
 /* The adapter kind of a Device resource (its spec.type) copied into buf,
  * or NULL. */

@@ -128,6 +128,10 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	                                             (b.tv_nsec - a.tv_nsec) / 1000);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
+	if (!atomic) {
+		weft_snapshot_unref(c->intent);
+		c->intent = weft_snapshot_ref(snap);
+	}
 	c->compiled_rev = rev;
 	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
 	c->txn_backoff_ms = 0;
@@ -305,6 +309,7 @@ void weft_controller_close(weft_controller *c)
 	workers_join(retired, n_retired);
 	free(c->workers);
 	weft_snapcell_clear(&c->published);
+	weft_snapshot_unref(c->intent);
 	weft_policyset_unref(c->head_policy);
 	json_decref(c->txn_log);
 	if (c->store)
@@ -320,6 +325,14 @@ void weft_controller_close(weft_controller *c)
 	free(c->store_url);
 	free(c->plugin_dir);
 	free(c);
+}
+
+weft_snapshot *controller_intent(weft_controller *c)
+{
+	pthread_mutex_lock(&c->mu);
+	weft_snapshot *s = weft_snapshot_ref(c->intent);
+	pthread_mutex_unlock(&c->mu);
+	return s ? s : weft_snapcell_get(&c->published);
 }
 
 weft_snapshot *weft_controller_snapshot(weft_controller *c)

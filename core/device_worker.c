@@ -135,7 +135,7 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 static void work_once(struct device_worker *w)
 {
 	weft_controller *c = w->c;
-	weft_snapshot *snap = weft_snapcell_get(&c->published);
+	weft_snapshot *snap = controller_intent(c);
 	if (!snap)
 		return;
 	int64_t rev = weft_snapshot_revision(snap);
@@ -212,7 +212,15 @@ static int drift_repairs(const weft_resource *dev)
 static void reconcile_once(struct device_worker *w)
 {
 	weft_controller *c = w->c;
-	weft_snapshot *snap = weft_snapcell_get(&c->published);
+	pthread_mutex_lock(&c->mu);
+	int busy = c->txn_running;
+	if (busy) /* the transaction settles this device; check again later */
+		w->reconcile_at_ms =
+		        controller_now_ms() + (c->reconcile_ms > 0 ? c->reconcile_ms : 1000);
+	pthread_mutex_unlock(&c->mu);
+	if (busy)
+		return;
+	weft_snapshot *snap = controller_intent(c);
 	const weft_resource *dev = snap ? worker_find_device(snap, w->key) : NULL;
 	if (!dev) {
 		weft_snapshot_unref(snap);

@@ -259,6 +259,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 		free(t.sel);
 		return 0;
 	}
+	c->txn_running = 1;
 	run_phases(&t, removal_only);
 	int64_t dur = elapsed_ms(&t0);
 	json_t *devices = settle_devices(&t, started_unix, dur);
@@ -272,10 +273,17 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	if (t.cause[0])
 		json_object_set_new(rec, "cause", json_string(t.cause));
 	int ok = !strcmp(t.outcome, "committed");
-	if (ok)
+	if (ok) {
 		c->m.txn_committed++;
-	else
+		weft_snapshot_unref(c->intent);
+		c->intent = weft_snapshot_ref(snap);
+	} else {
 		c->m.txn_failed++;
+	}
+	c->txn_running = 0;
+	/* Workers sleeping without a deadline must see their new reconcile
+	 * time. */
+	pthread_cond_broadcast(&c->work_cond);
 	json_array_append(c->txn_log, rec);
 	events_emit(&c->events, "transaction", json_incref(rec));
 	while (json_array_size(c->txn_log) > TXN_KEEP)

@@ -89,8 +89,17 @@ void txn_worker_run(struct device_worker *w, int cmd)
 	if (rc && !strstr(err.msg, w->key))
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);
-	w->txn_rc = rc;
-	memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
+	if (cmd == TXN_ABORT && w->txn_rc) {
+		/* Keep the error of the phase that failed: it is the one the
+		 * transaction record reports for this device. */
+		if (rc)
+			weft_err_prefix(&err, "%s; abort also failed", w->txn_err);
+		if (rc)
+			memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
+	} else {
+		w->txn_rc = rc;
+		memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
+	}
 	if (rc == 0) {
 		if (cmd == TXN_PLAN) {
 			w->txn_reached = TXN_R_PLANNED;

@@ -20,14 +20,62 @@
  * until T even if weft's session drops, so a weft that dies between apply
  * and confirm leaves a device that rolls back on its own after T, and a weft
  * that only lost its session can still confirm or cancel from a new one.
- * T is options.confirmTimeout (default 60 s, rounded up to seconds). */
+ * T is options.confirmTimeout (default 60 s, rounded up to seconds).
+ *
+ * The persist-id is fixed per device ("weft-" + a hash of its name), so a
+ * weft process that starts after another one died between apply and
+ * confirm can find the pending commit: the first session a process opens
+ * to a device cancels it (cancel-commit with that id), which puts the
+ * device back where it was before the interrupted transaction at once,
+ * instead of leaving a change that weft believes applied and that the
+ * device drops when T runs out. Later sessions of the same process never
+ * do this, so dry-runs and drift checks cannot cancel a live transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include "hmap.h"
 #include "ncdev.h"
 #include "ncdev_adapter.h"
+#include "resource.h"
+
+/* The fixed persist-id of a device's confirmed commits. */
+static void persist_id_of(const char *key, char *out, size_t size)
+{
+	snprintf(out, size, "weft-%016llx", (unsigned long long)weft_hash_str(WEFT_HASH_SEED, key));
+}
+
+/* Devices this process has opened a session to (first-open recovery). */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static weft_hmap seen_devices;
+
+static int first_open(const char *key)
+{
+	pthread_mutex_lock(&seen_mu);
+	int first = weft_hmap_get(&seen_devices, key) == NULL;
+	if (first) {
+		char *copy = strdup(key);
+		if (!copy || weft_hmap_put(&seen_devices, copy, copy))
+			free(copy);
+	}
+	pthread_mutex_unlock(&seen_mu);
+	return first;
+}
+
+/* Cancels a confirmed commit a previous weft process left pending. An
+ * error answer is the normal case (nothing pending) and is ignored. */
+static void cancel_leftover_commit(struct ncdev_session *s)
+{
+	if (!(s->caps & NCDEV_CAP_CONFIRMED) || !first_open(s->conn.key))
+		return;
+	char id[40];
+	persist_id_of(s->conn.key, id, sizeof(id));
+	weft_err ignored = {0};
+	ncdev_rpc(s, nc_rpc_cancel(id, NC_PARAMTYPE_DUP_AND_FREE), "cancel-commit", NULL, &ignored);
+}
 
 #define DEFAULT_CONFIRM_TIMEOUT_S 60
 
@@ -41,6 +89,7 @@ static int nc_open(const weft_resource *dev, void **session, weft_err *err)
 		free(s);
 		return -1;
 	}
+	cancel_leftover_commit(s);
 	*session = s;
 	return 0;
 }
@@ -218,8 +267,7 @@ static int nc_apply(void *session, weft_plan *plan, weft_err *err)
 	} else if (np->mode == NCDEV_MODE_CONFIRMED) {
 		long long ms = s->conn.confirm_timeout_ms;
 		uint32_t t = ms > 0 ? (uint32_t)((ms + 999) / 1000) : DEFAULT_CONFIRM_TIMEOUT_S;
-		snprintf(np->persist_id, sizeof(np->persist_id), "weft-%ld-%lld-%08lx",
-		         (long)getpid(), (long long)ncdev_now_ms(), random());
+		persist_id_of(s->conn.key, np->persist_id, sizeof(np->persist_id));
 		rc = ncdev_rpc(s, nc_rpc_commit(1, t, np->persist_id, NULL, NC_PARAMTYPE_CONST),
 		               "commit confirmed", NULL, err);
 	} else {
