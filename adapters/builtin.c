@@ -10,6 +10,9 @@
 #ifdef WEFT_HAVE_NETCONF
 #include "ncdev_adapter.h"
 #endif
+#ifdef WEFT_HAVE_XDS
+#include "xds_server.h"
+#endif
 
 int weft_register_builtin_adapters(weft_err *err)
 {
@@ -21,6 +24,10 @@ int weft_register_builtin_adapters(weft_err *err)
 #endif
 #ifdef WEFT_HAVE_NETCONF
 	if (weft_adapter_register(ncdev_adapter(), 1, err))
+		return -1;
+#endif
+#ifdef WEFT_HAVE_XDS
+	if (weft_adapter_register(xds_adapter(), 1, err))
 		return -1;
 #endif
 	return 0;

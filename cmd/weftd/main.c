@@ -19,10 +19,12 @@ static const char usage_text[] =
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
         "             [--txn-mode independent|atomic]\n"
+        "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
         "  --file-root: where file devices' relative directories resolve (default: .).\n"
         "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n"
+        "  --xds: serve the xDS ADS API (Envoy, proxyless gRPC) there.\n"
         "  --txn-mode: push each revision to every device or none (atomic), or to\n"
         "              each device on its own (independent, the default).\n";
 
@@ -66,6 +68,10 @@ enum {
 	OPT_FILEROOT,
 	OPT_RECONCILE,
 	OPT_TXNMODE,
+	OPT_XDS,
+	OPT_XDS_CERT,
+	OPT_XDS_KEY,
+	OPT_XDS_CA,
 };
 
 static const struct option longopts[] = {
@@ -86,6 +92,10 @@ static const struct option longopts[] = {
         {"file-root", required_argument, NULL, OPT_FILEROOT},
         {"reconcile-ms", required_argument, NULL, OPT_RECONCILE},
         {"txn-mode", required_argument, NULL, OPT_TXNMODE},
+        {"xds", required_argument, NULL, OPT_XDS},
+        {"xds-tls-cert", required_argument, NULL, OPT_XDS_CERT},
+        {"xds-tls-key", required_argument, NULL, OPT_XDS_KEY},
+        {"xds-tls-ca", required_argument, NULL, OPT_XDS_CA},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -132,6 +142,18 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_FILEROOT:
 		o->file_root = arg;
+		break;
+	case OPT_XDS:
+		o->xds_listen = arg;
+		break;
+	case OPT_XDS_CERT:
+		o->xds_tls_cert = arg;
+		break;
+	case OPT_XDS_KEY:
+		o->xds_tls_key = arg;
+		break;
+	case OPT_XDS_CA:
+		o->xds_tls_ca = arg;
 		break;
 	case OPT_TXNMODE:
 		if (!strcmp(arg, "atomic"))

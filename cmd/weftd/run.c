@@ -31,6 +31,7 @@ typedef struct daemon_state {
 	weft_controller *controller;
 	weft_policy_watch *watch;
 	weft_api *api;
+	void *xds; /* the xDS server (--xds), or NULL */
 	int sigfd;
 } daemon_state;
 
@@ -129,6 +130,24 @@ static int start_watch(daemon_state *d)
 	return 0;
 }
 
+static int start_xds(daemon_state *d)
+{
+	if (!d->opts->xds_listen)
+		return 0;
+	weft_err err = {0};
+	d->xds = weftd_xds_start(d->controller, d->opts, &err);
+	if (!d->xds) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot start the xDS server", "error",
+		               err.msg, NULL);
+		return -1;
+	}
+	char port[16];
+	snprintf(port, sizeof(port), "%d", weftd_xds_port(d->xds));
+	weft_log_event(d->log, WEFT_LOG_INFO, "xds listening", "addr", d->opts->xds_listen, "port",
+	               port, "tls", d->opts->xds_tls_cert ? "on" : "off", NULL);
+	return 0;
+}
+
 static int start_api(daemon_state *d)
 {
 	const weftd_opts *o = d->opts;
@@ -138,6 +157,9 @@ static int start_api(daemon_state *d)
 	        .tls_key = o->tls_key,
 	        .tokens = d->tokens,
 	        .log = d->log,
+	        .status_extra = d->xds ? weftd_xds_status : NULL,
+	        .metrics_extra = d->xds ? weftd_xds_metrics : NULL,
+	        .extra_arg = d->xds,
 	};
 	weft_err err = {0};
 	d->api = weft_api_start(d->controller, &ao, &err);
@@ -194,6 +216,7 @@ static void teardown(daemon_state *d)
 {
 	weft_api_stop(d->api, DRAIN_MS);
 	weft_policy_watch_close(d->watch);
+	weftd_xds_stop(d->xds);
 	if (d->controller)
 		weft_controller_close(d->controller);
 	weft_api_tokens_free(d->tokens);
@@ -232,8 +255,8 @@ int weftd_run(const weftd_opts *opts)
 			               NULL);
 			fprintf(stderr, "weftd: %s\n", err.msg);
 			rc = 2;
-		} else if (d.sigfd >= 0 && open_controller(&d) == 0 && start_watch(&d) == 0 &&
-		           start_api(&d) == 0) {
+		} else if (d.sigfd >= 0 && open_controller(&d) == 0 && start_xds(&d) == 0 &&
+		           start_watch(&d) == 0 && start_api(&d) == 0) {
 			main_loop(&d);
 			rc = 0;
 		}

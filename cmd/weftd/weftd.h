@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "controller.h"
 #include "log.h"
 
 typedef struct weftd_opts {
@@ -17,12 +20,22 @@ typedef struct weftd_opts {
 	const char *ready_file;
 	const char *file_root; /* file adapter root; NULL: working directory */
 	int quiet_ms, max_delay_ms;
-	int reconcile_ms;    /* 0: default, -1: disabled */
-	int atomic;          /* --txn-mode atomic */
+	int reconcile_ms;       /* 0: default, -1: disabled */
+	int atomic;             /* --txn-mode atomic */
+	const char *xds_listen; /* --xds ADDR: serve ADS there; NULL: no xDS */
+	const char *xds_tls_cert, *xds_tls_key, *xds_tls_ca;
 	long keep_revisions; /* -1: controller default */
 	weft_log_format log_format;
 	weft_log_level log_level;
 } weftd_opts;
+
+/* xds.c: the xDS server, when built in. weftd_xds_start returns NULL with
+ * err on failure (or when the build has no xDS adapter). */
+void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err);
+void weftd_xds_stop(void *xds);
+int weftd_xds_port(void *xds);
+json_t *weftd_xds_status(void *xds);
+char *weftd_xds_metrics(void *xds);
 
 /* Runs the daemon until SIGTERM/SIGINT. Returns the exit code (0 after a
  * clean stop, 1 on a start failure, 2 on a configuration error). */

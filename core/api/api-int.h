@@ -136,6 +136,9 @@ typedef struct api_ctx {
 	api_metrics *metrics;
 	weft_log *log;
 	size_t max_body;
+	json_t *(*status_extra)(void *arg);
+	char *(*metrics_extra)(void *arg);
+	void *extra_arg;
 } api_ctx;
 
 /* Who is asking (filled by the dispatcher from the bearer token). */

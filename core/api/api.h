@@ -60,6 +60,12 @@ typedef struct weft_api_opts {
 	size_t max_body;               /* 0 = WEFT_API_DEFAULT_MAX_BODY */
 	unsigned threads;              /* worker threads; 0 = 4 */
 	weft_log *log;                 /* access and error logs; may be NULL */
+	/* Optional parts of /v1/status and /metrics served by other components
+	 * (weftd's xDS server): status_extra returns an object merged into the
+	 * status under its keys; metrics_extra returns malloc'd Prometheus text. */
+	json_t *(*status_extra)(void *arg);
+	char *(*metrics_extra)(void *arg);
+	void *extra_arg;
 } weft_api_opts;
 
 /* The exposure rule: listening on a non-loopback address requires both TLS

@@ -34,6 +34,13 @@ void api_handle_metrics(api_ctx *ctx, const api_request *req, const api_route *r
 			fputc('\n', f);
 		free(core);
 	}
+	char *extra = ctx->metrics_extra ? ctx->metrics_extra(ctx->extra_arg) : NULL;
+	if (extra) {
+		fputs(extra, f);
+		if (*extra && extra[strlen(extra) - 1] != '\n')
+			fputc('\n', f);
+		free(extra);
+	}
 	api_metrics_write(ctx->metrics, f);
 	fclose(f);
 	api_response_free(resp);
@@ -50,6 +57,12 @@ void api_handle_status(api_ctx *ctx, const api_request *req, const api_route *ro
 	if (!st) {
 		api_reply_error(resp, 500, "controller status unavailable");
 		return;
+	}
+	if (ctx->status_extra) {
+		json_t *extra = ctx->status_extra(ctx->extra_arg);
+		if (json_is_object(extra))
+			json_object_update(st, extra);
+		json_decref(extra);
 	}
 	api_reply_json(resp, 200, st);
 }

@@ -1,0 +1,204 @@
+/* The xDS adapter table (kind "xds"), see xds_server.h. Phases:
+ *   render   the Device's slice of the snapshot, rendered for a canonical
+ *            proxyless and sidecar view: {type: {name: version}} (pure)
+ *   observe  what the running server serves for this Device (its last
+ *            published summary); empty before the first push
+ *   diff     publish / remove ops per resource (the printable dry-run)
+ *   prepare  nothing to stage beyond the encoded resources of render
+ *   apply    hands the slice to the server thread, which re-renders the
+ *            views of the matching proxies and pushes what changed
+ *   confirm  nothing (ACKs are per proxy: see xds_server_status)
+ *   abort    nothing was made live before apply; apply is all or nothing */
+#include <stdlib.h>
+#include <string.h>
+
+#include "resource.h"
+#include "xds_server_int.h"
+
+struct xds_cfg {
+	json_t *summary;
+	xds_feed_data *data; /* desired only */
+};
+
+static void cfg_free(void *p)
+{
+	struct xds_cfg *c = p;
+	if (!c)
+		return;
+	json_decref(c->summary);
+	xds_feed_data_free(c->data);
+	free(c);
+}
+
+static void device_id(const weft_resource *dev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", dev->ns, dev->name);
+}
+
+static int add_set(json_t *out, const char *type, const xds_resset *s)
+{
+	json_t *m = json_object_get(out, type);
+	if (!m) {
+		m = json_object();
+		json_object_set_new(out, type, m);
+	}
+	for (size_t i = 0; s && i < s->count; i++)
+		json_object_set_new(m, s->items[i]->name, json_string(s->items[i]->version));
+	return 0;
+}
+
+json_t *xds_feed_summary(const xds_feed_data *d, weft_err *err)
+{
+	xds_render_input in = {d->res, d->n};
+	xds_resset *cds, *eds, *lds, *rds;
+	json_t *out = json_object();
+	if (xds_render_clusters(&in, NULL, NULL, NULL, &cds, &eds, err)) {
+		json_decref(out);
+		return NULL;
+	}
+	add_set(out, "cds", cds);
+	add_set(out, "eds", eds);
+	xds_resset_unref(cds);
+	xds_resset_unref(eds);
+	for (int role = XDS_ROLE_PROXYLESS; role <= XDS_ROLE_SIDECAR; role++) {
+		xds_view_key vk = {.role = (xds_role)role};
+		if (xds_render_listeners(&in, &vk, NULL, NULL, &lds, &rds, err)) {
+			json_decref(out);
+			return NULL;
+		}
+		add_set(out, "lds", lds);
+		add_set(out, "rds", rds);
+		xds_resset_unref(lds);
+		xds_resset_unref(rds);
+	}
+	return out;
+}
+
+static int xa_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
+                     weft_err *err)
+{
+	struct xds_cfg *c = calloc(1, sizeof(*c));
+	if (!c || !(c->data = xds_feed_data_new((weft_snapshot *)snap, dev))) {
+		free(c);
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	}
+	if (!(c->summary = xds_feed_summary(c->data, err))) {
+		weft_err_prefix(err, "device %s/%s", dev->ns, dev->name);
+		cfg_free(c);
+		return -1;
+	}
+	*desired = c;
+	return 0;
+}
+
+static int xa_observe(void *session, const weft_resource *dev, void **actual, weft_err *err)
+{
+	(void)session;
+	char id[512];
+	device_id(dev, id, sizeof(id));
+	struct xds_cfg *c = calloc(1, sizeof(*c));
+	if (!c)
+		return weft_err_set(err, "device %s: out of memory", id);
+	struct xds_server *s = xds_server_running_lock();
+	if (s) {
+		pthread_mutex_lock(&s->mu);
+		c->summary = json_deep_copy(
+		        json_object_get(json_object_get(s->device_feeds, id), "resources"));
+		pthread_mutex_unlock(&s->mu);
+	}
+	xds_server_running_unlock();
+	if (!c->summary)
+		c->summary = json_object();
+	*actual = c;
+	return 0;
+}
+
+static int xa_diff(const weft_resource *dev, const void *desired, const void *actual,
+                   weft_plan *plan, weft_err *err)
+{
+	const struct xds_cfg *d = desired, *a = actual;
+	static const char *const types[] = {"cds", "eds", "lds", "rds"};
+	for (size_t t = 0; t < 4; t++) {
+		json_t *dm = json_object_get(d->summary, types[t]);
+		json_t *am = json_object_get(a ? a->summary : NULL, types[t]);
+		const char *name;
+		json_t *v;
+		json_object_foreach(dm, name, v)
+		{
+			json_t *old = json_object_get(am, name);
+			char target[1024];
+			snprintf(target, sizeof(target), "%s/%s", types[t], name);
+			if ((!old || !json_equal(old, v)) &&
+			    weft_plan_add(plan, old ? "update" : "publish", target,
+			                  json_string_value(v)))
+				return weft_err_set(err, "device %s/%s: out of memory", dev->ns,
+				                    dev->name);
+		}
+		json_object_foreach(am, name, v)
+		{
+			char target[1024];
+			snprintf(target, sizeof(target), "%s/%s", types[t], name);
+			if (!json_object_get(dm, name) &&
+			    weft_plan_add(plan, "remove", target, NULL))
+				return weft_err_set(err, "device %s/%s: out of memory", dev->ns,
+				                    dev->name);
+		}
+	}
+	/* The slice to publish travels with the plan. */
+	struct xds_cfg *p = calloc(1, sizeof(*p));
+	if (!p || !(p->data = xds_feed_data_new(d->data->snap, d->data->device))) {
+		free(p);
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	}
+	p->summary = json_incref(d->summary);
+	plan->priv = p;
+	plan->free_priv = cfg_free;
+	return 0;
+}
+
+static int xa_apply(void *session, weft_plan *plan, weft_err *err)
+{
+	(void)session;
+	struct xds_cfg *p = plan->priv;
+	struct xds_server *s = xds_server_running_lock();
+	if (!s) {
+		xds_server_running_unlock();
+		return weft_err_set(err, "device %s: no xDS server is running (weftd --xds ADDR)",
+		                    plan->device);
+	}
+	pthread_mutex_lock(&s->mu);
+	json_object_set_new(s->device_feeds, plan->device,
+	                    json_pack("{s:I,s:O}", "revision", (json_int_t)plan->revision,
+	                              "resources", p->summary));
+	pthread_mutex_unlock(&s->mu);
+	xds_server_publish(s, plan->device, p->data);
+	p->data = NULL;
+	xds_server_running_unlock();
+	return 0;
+}
+
+static int xa_noop(void *session, weft_plan *plan, weft_err *err)
+{
+	(void)session;
+	(void)plan;
+	(void)err;
+	return 0;
+}
+
+static const weft_adapter adapter = {
+        .kind = "xds",
+        .abi = WEFT_ADAPTER_ABI,
+        .render = xa_render,
+        .observe = xa_observe,
+        .diff = xa_diff,
+        .prepare = xa_noop,
+        .apply = xa_apply,
+        .confirm = xa_noop,
+        .abort = xa_noop,
+        .free_config = cfg_free,
+};
+
+const weft_adapter *xds_adapter(void)
+{
+	return &adapter;
+}

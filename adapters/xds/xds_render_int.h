@@ -1,0 +1,94 @@
+/* Internal to the renderer (xds_render_*.c): an index of the input by kind
+ * and name, and helpers shared by the cluster, route and listener files. */
+#ifndef WEFT_XDS_RENDER_INT_H
+#define WEFT_XDS_RENDER_INT_H
+
+#include "hmap.h"
+#include "policy-t.h"
+#include "xds_pb.h"
+#include "xds_render.h"
+
+typedef struct xds_ctx {
+	const xds_render_input *in;
+	weft_arena *a;
+	weft_hmap services; /* "ns/name" -> weft_resource */
+	weft_resource **by_kind[WEFT_KIND_COUNT];
+	size_t n_kind[WEFT_KIND_COUNT];
+} xds_ctx;
+
+int xds_ctx_init(xds_ctx *c, const xds_render_input *in);
+void xds_ctx_free(xds_ctx *c);
+const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const char *name);
+/* Resources of kind k aimed at service ns/name (spec.service), in order. */
+size_t xds_ctx_for_service(const xds_ctx *c, weft_kind k, const char *ns, const char *name,
+                           const weft_resource **out, size_t max);
+
+static inline const weft_service_spec *svc_spec(const weft_resource *r)
+{
+	return (const weft_service_spec *)r->spec;
+}
+
+/* The endpoint's address on plane (NULL/"default": address, else the
+ * plane's entry, falling back to the default address). */
+const char *xds_endpoint_address(const weft_endpoint *e, const char *plane);
+/* Whether the endpoint matches the subset's labels (NULL subset: yes). */
+int xds_endpoint_in_subset(const weft_endpoint *e, const weft_subset *s);
+const weft_subset *xds_find_subset(const weft_service_spec *s, const char *name);
+/* outbound|PORT|SUBSET|NAME.NS in the arena. */
+char *xds_cluster_name(weft_arena *a, const char *dir, int port, const char *subset, const char *ns,
+                       const char *name);
+/* The port a destination resolves to (its port, else the service's first). */
+int xds_dest_port(const weft_resource *svc, const weft_destination *d, int hint_port);
+
+/* RouteConfiguration of one service port (routes of the policy, or a
+ * default route to the service); vhost domains given by the caller. */
+ProtobufCMessage *xds_render_vhost(xds_ctx *c, const weft_resource *svc, int port,
+                                   const char **domains, size_t n_domains, int proxyless);
+/* A virtual host from a Route with spec.hosts (gateways): its hosts as
+ * domains, its HTTP rules. */
+ProtobufCMessage *xds_render_route_vhost(xds_ctx *c, const weft_resource *route_res);
+/* The http_filters of an HttpConnectionManager (router last): fault
+ * always; for a sidecar's inbound side of svc (NULL: outbound) local rate
+ * limit and RBAC from the policy; the access log and tracing of the
+ * Telemetry aimed at svc. Proxyless clients get fault + router only. */
+void xds_hcm_filters(xds_ctx *c, void *hcm, const weft_resource *svc, int proxyless);
+/* Per-route local rate limit config of a RateLimit aimed at the Route
+ * route_res, or NULL. */
+Google__Protobuf__Any *xds_route_ratelimit(xds_ctx *c, const weft_resource *route_res);
+struct Envoy__Type__Matcher__V3__StringMatcher *
+xds_string_matcher(xds_ctx *c, const char *exact, const char *prefix, const char *regex);
+struct Envoy__Config__Route__V3__HeaderMatcher *xds_header_matcher(xds_ctx *c, const char *name,
+                                                                   const char *exact,
+                                                                   const char *prefix,
+                                                                   const char *regex, int present);
+/* Whether a resource aimed at (ns, name) -- spec.service, NULL meaning the
+ * whole namespace -- applies to svc. */
+int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc);
+
+/* TLS (xds_render_sds.c). */
+weft_mtls_mode xds_peer_mtls(xds_ctx *c, const weft_resource *svc);
+/* A TransportSocket for clusters of svc (mesh mTLS via SDS, or the
+ * TrafficPolicy's client TLS), or NULL for plaintext. */
+void *xds_upstream_tls(xds_ctx *c, const weft_resource *svc, const weft_client_tls *tls);
+/* Adds the DownstreamTlsContext of svc's PeerAuthentication to an inbound
+ * listener (whose single filter chain is the plaintext one). */
+void xds_inbound_tls(xds_ctx *c, void *listener, const weft_resource *svc);
+
+/* Gateways (xds_render_gateway.c): LDS/RDS of a gateway view. */
+int xds_render_gateway(xds_ctx *c, const xds_view_key *key, xds_resset *lds, xds_resset *rds);
+/* A FilterChain with an HttpConnectionManager (sidecar filters, RDS). */
+void *xds_hcm_chain(xds_ctx *c, const char *stat_prefix, const char *route);
+
+/* TCP (xds_render_tcp.c). */
+int xds_port_is_tcp(const weft_service_spec *s, const weft_service_port *p);
+/* A FilterChain: svc's endpoints (on the view's plane) -> tcp_proxy. */
+void *xds_tcp_service_chain(xds_ctx *c, const xds_view_key *key, const weft_resource *svc,
+                            int port);
+/* Listener filters (original_dst, http_inspector), http_chain matched on
+ * HTTP application protocols, passthrough default chain. */
+void xds_tcp_listener_finish(xds_ctx *c, void *listener, void *http_chain);
+ProtobufCMessage *xds_passthrough_cluster(xds_ctx *c);
+/* A FilterChain with only a tcp_proxy to cluster. */
+void *xds_tcp_chain_to(xds_ctx *c, const char *stat_prefix, const char *cluster);
+
+#endif

@@ -1,0 +1,79 @@
+/* weftd's wiring of the xDS server (adapters/xds): started with --xds
+ * ADDR after the controller opens, stopped before it closes, and served in
+ * /v1/status (key "xds": the streams without their config dumps) and
+ * /metrics. Without the xDS adapter in the build, --xds is refused. */
+#include <string.h>
+
+#include "weftd.h"
+
+#ifdef WEFTD_XDS
+#include "xds_server.h"
+
+void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err)
+{
+	xds_server_opts xo = {
+	        .tls_cert_file = o->xds_tls_cert,
+	        .tls_key_file = o->xds_tls_key,
+	        .tls_client_ca_file = o->xds_tls_ca,
+	};
+	return xds_server_start(c, o->xds_listen, &xo, err);
+}
+
+void weftd_xds_stop(void *xds)
+{
+	xds_server_stop(xds);
+}
+
+int weftd_xds_port(void *xds)
+{
+	return xds ? xds_server_port(xds) : 0;
+}
+
+/* The status without the per-proxy config dumps (GET /v1/status stays
+ * small with thousands of proxies). */
+json_t *weftd_xds_status(void *xds)
+{
+	json_t *st = xds_server_status(xds);
+	json_t *proxies = json_object_get(st, "proxies");
+	size_t i;
+	json_t *p;
+	json_array_foreach(proxies, i, p) json_object_del(p, "config");
+	return json_pack("{s:o}", "xds", st ? st : json_null());
+}
+
+char *weftd_xds_metrics(void *xds)
+{
+	return xds_server_metrics(xds);
+}
+#else
+void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err)
+{
+	(void)c;
+	(void)o;
+	weft_err_set(err, "--xds: this weftd was built without the xDS adapter (gRPC)");
+	return NULL;
+}
+
+void weftd_xds_stop(void *xds)
+{
+	(void)xds;
+}
+
+int weftd_xds_port(void *xds)
+{
+	(void)xds;
+	return 0;
+}
+
+json_t *weftd_xds_status(void *xds)
+{
+	(void)xds;
+	return NULL;
+}
+
+char *weftd_xds_metrics(void *xds)
+{
+	(void)xds;
+	return NULL;
+}
+#endif
