@@ -8,6 +8,8 @@
  *                    and the printable plan
  *   ncdev_conn.c     Device connection settings, SSH (pinned host key,
  *                    password or key auth), NETCONF session, reconnect
+ *   ncdev_tls.c      NETCONF over TLS: TCP + OpenSSL handshake (CA,
+ *                    client certificate), handed to libnetconf2
  *   ncdev_rpc.c      one RPC round trip with timeout, rpc-error decoding
  *   ncdev_adapter.c  the contract: open/close/observe/prepare/apply/
  *                    confirm/abort, the commit state machine
@@ -96,7 +98,9 @@ struct ncdev_conn {
 	char username[128];
 	char cred_file[1024]; /* one of cred_file, cred_env */
 	char cred_env[128];
-	char host_key[128]; /* "SHA256:..." */
+	char host_key[128]; /* "SHA256:..." (SSH) */
+	int tls;            /* connection.tls present: NETCONF over TLS */
+	char ca_file[1024]; /* TLS: connection.tls.caFile */
 	int timeout_ms;
 	weft_commit_mode commit;
 	long long confirm_timeout_ms;
@@ -128,6 +132,15 @@ void ncdev_disconnect(struct ncdev_session *s);
  * device lacks what options.commit asks for. */
 int ncdev_mode(const struct ncdev_session *s, enum ncdev_mode *mode, weft_err *err);
 int64_t ncdev_now_ms(void);
+
+/* ---- TLS (ncdev_tls.c) ---- */
+
+/* TCP connect and TLS handshake to c (CA c->ca_file, client certificate and
+ * key from the PEM file c->cred_file, the device's certificate checked
+ * against c->address), within c->timeout_ms. The finished session (its
+ * socket non-blocking) or NULL with err; authentication failures say
+ * "TLS authentication failed". */
+SSL *ncdev_tls_open(const struct ncdev_conn *c, weft_err *err);
 
 /* ---- RPCs (ncdev_rpc.c) ---- */
 

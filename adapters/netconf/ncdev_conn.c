@@ -1,6 +1,7 @@
 /* The netconf adapter's connection to one device: the Device resource's
  * connection settings, SSH with a pinned host key, password or private-key
- * authentication, the NETCONF session and its capabilities, and reconnects.
+ * authentication (or TLS when connection.tls is present: ncdev_tls.c), the
+ * NETCONF session and its capabilities, and reconnects.
  *
  * Why weft opens the SSH session itself (libssh) and hands it to
  * nc_connect_libssh() already authenticated: libnetconf2 2.0.24 keeps its
@@ -66,6 +67,31 @@ static void client_init(void)
 	nc_set_print_clb_session(nc_print);
 }
 
+/* connection.tls on a netconf Device: NETCONF over TLS (see ncdev_tls.c
+ * for the conventions). */
+static int tls_parse(const weft_connection *cn, struct ncdev_conn *c, weft_err *err)
+{
+	if (cn->tls->insecure)
+		return weft_err_set(err,
+		                    "device %s: spec.connection.tls.insecure is not supported for "
+		                    "netconf: the device's certificate is always verified",
+		                    c->key);
+	if (!cn->tls->ca_file)
+		return weft_err_set(err,
+		                    "device %s: spec.connection.tls.caFile is required for "
+		                    "NETCONF over TLS",
+		                    c->key);
+	if (!cn->credentials->file)
+		return weft_err_set(err,
+		                    "device %s: NETCONF over TLS needs "
+		                    "spec.connection.credentials.file: one PEM file with the "
+		                    "client certificate and its private key",
+		                    c->key);
+	c->tls = 1;
+	snprintf(c->ca_file, sizeof(c->ca_file), "%s", cn->tls->ca_file);
+	return 0;
+}
+
 int ncdev_conn_parse(const weft_resource *dev, struct ncdev_conn *c, weft_err *err)
 {
 	const weft_device_spec *d = dev->spec;
@@ -77,20 +103,23 @@ int ncdev_conn_parse(const weft_resource *dev, struct ncdev_conn *c, weft_err *e
 	if (!cn->credentials)
 		return weft_err_set(err, "device %s: spec.connection.credentials is required",
 		                    c->key);
-	if (!cn->host_key)
-		return weft_err_set(
-		        err,
-		        "device %s: spec.connection.hostKey is required (the SSH host key "
-		        "fingerprint, SHA256:..., as `ssh-keygen -lf` prints it)",
-		        c->key);
 	snprintf(c->address, sizeof(c->address), "%s", cn->address);
-	c->port = cn->port ? cn->port : 830;
+	c->port = cn->port ? cn->port : cn->tls ? 6513 : 830;
 	snprintf(c->username, sizeof(c->username), "%s", cn->username ? cn->username : "weft");
 	if (cn->credentials->file)
 		snprintf(c->cred_file, sizeof(c->cred_file), "%s", cn->credentials->file);
 	if (cn->credentials->env)
 		snprintf(c->cred_env, sizeof(c->cred_env), "%s", cn->credentials->env);
-	snprintf(c->host_key, sizeof(c->host_key), "%s", cn->host_key);
+	if (cn->tls && tls_parse(cn, c, err))
+		return -1;
+	if (!cn->tls && !cn->host_key)
+		return weft_err_set(
+		        err,
+		        "device %s: spec.connection.hostKey is required (the SSH host key "
+		        "fingerprint, SHA256:..., as `ssh-keygen -lf` prints it)",
+		        c->key);
+	if (cn->host_key)
+		snprintf(c->host_key, sizeof(c->host_key), "%s", cn->host_key);
 	c->timeout_ms = cn->timeout_ms > 0 && cn->timeout_ms < 3600000 ? (int)cn->timeout_ms
 	                                                               : DEFAULT_TIMEOUT_MS;
 	c->commit = d->options ? d->options->commit : WEFT_COMMIT_UNSET;
@@ -270,11 +299,9 @@ static unsigned discover(struct nc_session *nc)
 	return caps;
 }
 
-int ncdev_connect(struct ncdev_session *s, weft_err *err)
+/* SSH, then the NETCONF hello: s->ctx set, s->nc set or NULL. */
+static int ssh_session_open(struct ncdev_session *s, weft_err *err)
 {
-	pthread_once(&client_once, client_init);
-	ncdev_disconnect(s);
-	nc_last_error[0] = 0;
 	ssh_session ssh = ssh_open(s, err);
 	if (!ssh)
 		return -1;
@@ -287,6 +314,37 @@ int ncdev_connect(struct ncdev_session *s, weft_err *err)
 	/* This thread's libnetconf2 host-key callback: ours, never /dev/tty. */
 	nc_client_ssh_set_auth_hostkey_check_clb(ncdev_hostkey_check, s);
 	s->nc = nc_connect_libssh(ssh, s->ctx); /* owns ssh from here, even on failure */
+	return 0;
+}
+
+/* TLS, then the NETCONF hello: s->ctx set, s->nc set or NULL. */
+static int tls_session_open(struct ncdev_session *s, weft_err *err)
+{
+	SSL *ssl = ncdev_tls_open(&s->conn, err);
+	if (!ssl)
+		return -1;
+	s->ctx = ncdev_session_ctx_new(err);
+	if (!s->ctx) {
+		int fd = SSL_get_fd(ssl);
+		SSL_free(ssl);
+		close(fd);
+		return -1;
+	}
+	s->nc = nc_connect_libssl(ssl, s->ctx); /* owns ssl (and its socket) from here */
+	return 0;
+}
+
+int ncdev_connect(struct ncdev_session *s, weft_err *err)
+{
+	pthread_once(&client_once, client_init);
+	ncdev_disconnect(s);
+	nc_last_error[0] = 0;
+	if (s->conn.tls) {
+		if (tls_session_open(s, err))
+			return -1;
+	} else if (ssh_session_open(s, err)) {
+		return -1;
+	}
 	if (!s->nc) {
 		ly_ctx_destroy(s->ctx);
 		s->ctx = NULL;

@@ -230,12 +230,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	}
 	if (!strcmp(url, "/info"))
 		return send_json(c, 200,
-		                 json_pack("{s:i, s:s, s:s?, s:s?, s:i, s:s?}", "devices",
+		                 json_pack("{s:i, s:s, s:s?, s:s?, s:i, s:s?, s:i}", "devices",
 		                           sim->ndev, "transport",
-		                           sim->opts.unix_dir ? "unix" : "ssh",
+		                           sim->opts.unix_dir        ? "unix"
+		                           : sim->opts.ssh_base_port ? "ssh"
+		                                                     : "tls",
 		                           "hostkey_fingerprint", sim->host_key_fpr, "hostkey",
 		                           sim->host_key_pub, "base_port", sim->opts.ssh_base_port,
-		                           "unix_dir", sim->opts.unix_dir));
+		                           "unix_dir", sim->opts.unix_dir, "tls_base_port",
+		                           sim->opts.tls_base_port));
 	if (!strcmp(url, "/devices")) {
 		json_t *a = json_array();
 

@@ -4,6 +4,7 @@
  * control interface (control.c), and waits for SIGINT/SIGTERM.
  *
  *   ncsim --devices N (--ssh-base-port P | --unix-dir DIR) [--address A]
+ *         [--tls-base-port P --tls-cert F --tls-key F --tls-ca F]
  *         [--models DIR] [--state-dir DIR] [--config FILE] [--host-key F]
  *         [--auth-user USER:PASS]... [--authorized-keys FILE]
  *         [--writable-running-devices 3,7] [--control 127.0.0.1:PORT]
@@ -64,6 +65,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: ncsim --devices N (--ssh-base-port P | --unix-dir DIR) [--address ADDR]\n"
+	        "             [--tls-base-port P --tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
 	        "             [--models DIR] [--state-dir DIR] [--config FILE] [--host-key FILE]\n"
 	        "             [--auth-user USER:PASS]... [--authorized-keys FILE]\n"
 	        "             [--writable-running-devices LIST] [--control ADDR:PORT]\n"
@@ -160,6 +162,10 @@ static int parse_args(struct ncsim *sim, int argc, char **argv)
 	        {"writable-running-devices", 1, 0, 'w'},
 	        {"control", 1, 0, 'C'},
 	        {"workers", 1, 0, 'W'},
+	        {"tls-base-port", 1, 0, 'T'},
+	        {"tls-cert", 1, 0, 'E'},
+	        {"tls-key", 1, 0, 'Y'},
+	        {"tls-ca", 1, 0, 'A'},
 	        {"verbose", 0, 0, 'v'},
 	        {"help", 0, 0, 'h'},
 	        {0, 0, 0, 0},
@@ -214,6 +220,18 @@ static int parse_args(struct ncsim *sim, int argc, char **argv)
 		case 'W':
 			o->workers = atoi(optarg);
 			break;
+		case 'T':
+			o->tls_base_port = atoi(optarg);
+			break;
+		case 'E':
+			o->tls_cert = optarg;
+			break;
+		case 'Y':
+			o->tls_key = optarg;
+			break;
+		case 'A':
+			o->tls_ca = optarg;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -231,8 +249,12 @@ static int check_opts(struct ncsim *sim)
 
 	if (o->devices < 1 || o->devices > 10000)
 		return ncsim_log("--devices must be 1..10000"), -1;
-	if (!!o->ssh_base_port == !!o->unix_dir)
-		return ncsim_log("give exactly one of --ssh-base-port and --unix-dir"), -1;
+	if (!!(o->ssh_base_port || o->tls_base_port) == !!o->unix_dir)
+		return ncsim_log("give --ssh-base-port and/or --tls-base-port, or --unix-dir"), -1;
+	if (o->tls_base_port && (o->tls_base_port < 1 || o->tls_base_port + o->devices > 65536))
+		return ncsim_log("--tls-base-port + --devices must stay within 1..65535"), -1;
+	if (o->tls_base_port && (!o->tls_cert || !o->tls_key || !o->tls_ca))
+		return ncsim_log("--tls-base-port needs --tls-cert, --tls-key and --tls-ca"), -1;
 	if (o->ssh_base_port && (o->ssh_base_port < 1 || o->ssh_base_port + o->devices > 65536))
 		return ncsim_log("--ssh-base-port + --devices must stay within 1..65535"), -1;
 	if (o->workers < 1 || o->workers > 64)
@@ -312,6 +334,9 @@ static void print_ready(struct ncsim *sim)
 	if (sim->opts.ssh_base_port)
 		printf(" ports %d-%d hostkey %s", sim->opts.ssh_base_port,
 		       sim->opts.ssh_base_port + sim->ndev - 1, sim->host_key_fpr);
+	if (sim->opts.tls_base_port)
+		printf(" tls-ports %d-%d", sim->opts.tls_base_port,
+		       sim->opts.tls_base_port + sim->ndev - 1);
 	if (sim->opts.control)
 		printf(" control http://%s", sim->opts.control);
 	printf("\n");

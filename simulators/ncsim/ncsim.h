@@ -10,6 +10,8 @@
  *   main.c     options, JSON config, start-up and shutdown
  *   server.c   libnetconf2 server: context, SSH/UNIX endpoints, auth,
  *              accept thread, nc_ps_* worker pool, session bookkeeping
+ *   tls.c      NETCONF over TLS endpoints: server certificate, client CA,
+ *              cert-to-name
  *   rpc.c      RPC dispatcher: counters, log, faults, lock, kill-session,
  *              get-schema, close-session
  *   datastore.c get / get-config / copy-config / delete-config / validate,
@@ -136,8 +138,10 @@ struct ncsim_opts {
 	const char *authorized_keys;
 	const char *auth_users[16]; /* "user:password" */
 	int n_auth_users;
-	const char *control;          /* "127.0.0.1:PORT" or NULL */
-	const char *writable_running; /* "3,7" */
+	int tls_base_port;                       /* 0: no TLS endpoints */
+	const char *tls_cert, *tls_key, *tls_ca; /* PEM files (TLS) */
+	const char *control;                     /* "127.0.0.1:PORT" or NULL */
+	const char *writable_running;            /* "3,7" */
 	int workers;
 	int verbose;
 };
@@ -165,6 +169,10 @@ int server_start(struct ncsim *sim);
 void server_stop(struct ncsim *sim);
 void sess_drop(struct ncsess *s);
 struct ncsess *dev_find_session(struct ncdev *dev, uint32_t id);
+int server_session_bind(const struct nc_session *session);
+
+/* tls.c */
+int tls_setup(struct ncsim *sim);
 
 /* rpc.c */
 struct nc_server_reply *rpc_dispatch(struct lyd_node *rpc, struct nc_session *session);

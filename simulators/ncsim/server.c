@@ -1,8 +1,9 @@
 /* ncsim server: the libnetconf2 side of the simulator.
  *
  * One libyang context and one libnetconf2 server serve all N devices.
- * Device i is an SSH endpoint "dev<i>" on port base+i (or a UNIX socket
- * DIR/dev<i>.sock that ncsim listens on itself). One accept thread takes new
+ * Device i is an SSH endpoint "dev<i>" on port base+i and/or a TLS endpoint
+ * "dev<i>-tls" on port tls-base+i (tls.c), or a UNIX socket DIR/dev<i>.sock
+ * that ncsim listens on itself. One accept thread takes new
  * sessions; a small pool of worker threads drives every session with
  * nc_ps_poll() on one shared poll set, so the thread count does not grow
  * with the number of devices (100 devices run on 2 cores).
@@ -12,7 +13,8 @@
  * the LYS_FENABLED flags of ietf-netconf's features to the device's profile
  * right before the hello is sent. For SSH the device is known in the auth
  * callback (which runs inside nc_accept, before the hello): the session's
- * socket is found by its peer address and its local port names the device.
+ * socket is found by its peer address and its local port names the device;
+ * for TLS the same happens in the verify callback, after cert-to-name.
  * Only the accept thread touches these flags, and the compiled schema (used
  * to parse RPCs) has every feature, so this is safe.
  */
@@ -117,21 +119,25 @@ static void apply_caps(struct ncsim *sim, unsigned caps)
 	}
 }
 
-/* Called in auth callbacks: which device is this SSH session for? */
+/* Called in auth callbacks: which device is this SSH or TLS session for?
+ * The local port of its socket, in the SSH or the TLS port range. */
 static struct ncdev *session_device(const struct nc_session *session)
 {
-	int local_port = 0;
+	int local_port = 0, ssh = g_sim->opts.ssh_base_port, tls = g_sim->opts.tls_base_port;
 
 	if (find_peer_fd(nc_session_get_host(session), nc_session_get_port(session), &local_port) <
 	    0)
 		return NULL;
-	local_port -= g_sim->opts.ssh_base_port;
-	if (local_port < 0 || local_port >= g_sim->ndev)
-		return NULL;
-	return &g_sim->devs[local_port];
+	if (ssh && local_port >= ssh && local_port < ssh + g_sim->ndev)
+		return &g_sim->devs[local_port - ssh];
+	if (tls && local_port >= tls && local_port < tls + g_sim->ndev)
+		return &g_sim->devs[local_port - tls];
+	return NULL;
 }
 
-static int auth_common(const struct nc_session *session)
+/* Binds the session being accepted to its device and sets the capability
+ * profile for its hello (SSH auth callbacks, TLS verify callback). */
+int server_session_bind(const struct nc_session *session)
 {
 	accept_dev = session_device(session);
 	if (!accept_dev) {
@@ -148,7 +154,7 @@ static int passwd_auth_cb(const struct nc_session *session, const char *password
 	struct ncsim *sim = ud;
 	const char *user = nc_session_get_username(session);
 
-	if (!user || !password || auth_common(session))
+	if (!user || !password || server_session_bind(session))
 		return -1;
 	for (int i = 0; i < sim->opts.n_auth_users; i++) {
 		const char *u = sim->opts.auth_users[i], *colon = strchr(u, ':');
@@ -166,7 +172,7 @@ static int pubkey_auth_cb(const struct nc_session *session, ssh_key key, void *u
 	struct ncsim *sim = ud;
 	ssh_key *keys = sim->authkeys;
 
-	if (auth_common(session))
+	if (server_session_bind(session))
 		return -1;
 	for (int i = 0; i < sim->n_authkeys; i++)
 		if (!ssh_key_cmp(keys[i], key, SSH_KEY_CMP_PUBLIC))
@@ -542,7 +548,9 @@ int server_start(struct ncsim *sim)
 	for (int i = 0; i < sim->ndev; i++)
 		if (ds_load(&sim->devs[i]))
 			return -1;
-	if (sim->opts.unix_dir ? setup_unix(sim) : setup_ssh(sim))
+	if (sim->opts.unix_dir ? setup_unix(sim)
+	                       : (sim->opts.ssh_base_port && setup_ssh(sim)) ||
+	                                 (sim->opts.tls_base_port && tls_setup(sim)))
 		return -1;
 	sim->ps = nc_ps_new();
 	sim->worker_threads = calloc(sim->opts.workers, sizeof(pthread_t));
