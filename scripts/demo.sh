@@ -5,6 +5,8 @@
 #   - ncsim   two NETCONF devices over SSH (one candidate + confirmed
 #             commit, one writable-running), host key pinned,
 #   - weftd   the controller, atomic transactions across every device,
+#             serving xDS (ADS) to
+#   - xdsfleet 100 simulated Envoy-style proxies (ADS clients),
 # applies the example policy (examples/policy: a canary, rate limits, an
 # allow-list, mTLS, a gateway) plus the devices above and two file devices,
 # prints the per-device status, then shifts both canaries and shows the
@@ -105,8 +107,10 @@ spec:
 YAML
 
 # --- the controller ---------------------------------------------------------
+xdsport=$(free_port)
 "$bin/weftd" --state "$work/state" --api 127.0.0.1:0 --ready-file "$work/api.addr" \
-  --file-root "$work/files" --txn-mode atomic --quiet-ms 50 2>"$work/weftd.log" &
+  --file-root "$work/files" --txn-mode atomic --quiet-ms 50 --xds "127.0.0.1:$xdsport" \
+  2>"$work/weftd.log" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/api.addr" ] && break; sleep 0.1; done
 [ -s "$work/api.addr" ] || { echo "weftd did not start:"; cat "$work/weftd.log"; exit 1; }
@@ -114,6 +118,7 @@ export WEFT_SERVER="http://$(cat "$work/api.addr")"
 echo "weftd      $WEFT_SERVER (atomic transactions; state in $work/state)"
 echo "f5sim      https://127.0.0.1:$f5port (BIG-IP iControl REST)"
 echo "ncsim      ssh 127.0.0.1:$ncport-$((ncport + 1)) (NETCONF; host key $hostkey)"
+echo "xds        127.0.0.1:$xdsport (ADS, state of the world and delta)"
 
 head_rev() { "$bin/weftctl" -o json history --limit 1 | $py -c 'import json,sys; print(json.load(sys.stdin)["head"])'; }
 wait_in_sync() {
@@ -144,6 +149,15 @@ echo
 f5calls() { curl -s "https://127.0.0.1:$f5port/sim/counters" --cacert "$work/f5.crt" | \
   $py -c 'import json,sys; print(json.load(sys.stdin).get("total", 0))' || echo 0; }
 f5before=$(f5calls)
+# 100 proxies follow the mesh over ADS; they report when every one of them
+# has ACKed the routes of the revision the shift will create.
+next_rev=$(( $(head_rev) + 1 ))
+"$bin/xdsfleet" --server "127.0.0.1:$xdsport" --clients 100 --channels 4 --mode sotw \
+  --node-prefix sidecar --types lds,rds,cds,eds --until-types rds --until-version "$next_rev" \
+  --mark-file "$work/mark" --duration 60 --json >"$work/fleet.json" 2>"$work/fleet.log" &
+fleet=$!
+pids+=($fleet)
+sleep 1
 echo "== shift the canaries: edge frontend v2 10% -> 50%, mesh reviews v2 20% -> 50%"
 $py - "$work/policy/routes.yaml" <<'PY'
 import sys
@@ -157,6 +171,7 @@ echo
 echo "== weftctl plan -f policy/  (the dry run: what each device would receive)"
 "$bin/weftctl" plan -f "$work/policy"
 start=$(date +%s%N)
+date +%s.%N >"$work/mark"
 "$bin/weftctl" apply -f "$work/policy" | tail -1
 rev=$(head_rev)
 if wait_in_sync "$rev"; then synced=yes; else synced=no; fi
@@ -169,6 +184,22 @@ if [ $synced = yes ]; then
 else
   echo "revision $rev did not reach every device: see the status above"
 fi
+wait "$fleet" || true
+$py - "$work/fleet.json" "$rev" <<'PY'
+import json, sys
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception:
+    print("xdsfleet: no report (see its log)"); sys.exit(0)
+u = r.get("until", {})
+rds = r.get("types", {}).get("rds", {}).get("latency_ms", {})
+if u.get("converged"):
+    print("%d of %d proxies ACKed the routes of revision %s %d ms after the change (p50 %s ms, p99 %s ms)"
+          % (u.get("reached", 0), u.get("expected", 0), sys.argv[2], u.get("converged_ms", -1),
+             rds.get("p50"), rds.get("p99")))
+else:
+    print("proxies: %s of %s reached revision %s" % (u.get("reached"), u.get("expected"), sys.argv[2]))
+PY
 echo
 echo "== weftctl transactions"
 "$bin/weftctl" transactions

@@ -160,6 +160,40 @@ void wctl_render_resource(const wctl_opts *o, json_t *res)
 	flatten(o->out, "", res);
 }
 
+/* One line on the proxies weftd serves over xDS (weftd --xds), by state of
+ * their last ACK: those whose every type ACKed the current revision. */
+static void render_xds_summary(const wctl_opts *o, json_t *xds)
+{
+	if (!json_is_object(xds))
+		return;
+	json_int_t rev = json_integer_value(json_object_get(xds, "revision"));
+	json_t *proxies = json_object_get(xds, "proxies");
+	size_t i, current = 0, nacked = 0;
+	json_t *p;
+	json_array_foreach(proxies, i, p)
+	{
+		const char *k;
+		json_t *ty;
+		int ok = 1, nack = 0;
+		json_object_foreach(json_object_get(p, "types"), k, ty)
+		{
+			const char *acked = json_string_value(json_object_get(ty, "version_acked"));
+			if (!acked || atoll(acked) < rev)
+				ok = 0;
+			if (json_is_string(json_object_get(ty, "last_error")))
+				nack = 1;
+		}
+		current += ok;
+		nacked += nack;
+	}
+	if (json_array_size(proxies) == 0)
+		fprintf(o->out, "xds: no proxies connected\n");
+	else
+		fprintf(o->out,
+		        "xds: %zu proxies connected, %zu ACKed revision %lld, %zu with a NACK\n",
+		        json_array_size(proxies), current, (long long)rev, nacked);
+}
+
 void wctl_render_status(const wctl_opts *o, json_t *st)
 {
 	char rev[32], snap[32];
@@ -169,6 +203,7 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	json_t *devices = json_object_get(st, "devices");
 	if (json_array_size(devices) == 0) {
 		fprintf(o->out, "No devices.\n");
+		render_xds_summary(o, json_object_get(st, "xds"));
 		return;
 	}
 	wctl_table *t = wctl_table_new(6, (const char *[]){"DEVICE", "KIND", "STATE", "REVISION",
@@ -185,6 +220,7 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	}
 	wctl_table_print(t, o->out);
 	wctl_table_free(t);
+	render_xds_summary(o, json_object_get(st, "xds"));
 }
 
 void wctl_render_transactions(const wctl_opts *o, json_t *h)
