@@ -335,6 +335,11 @@ weft_snapshot *controller_intent(weft_controller *c)
 	return s ? s : weft_snapcell_get(&c->published);
 }
 
+weft_snapshot *weft_controller_intent(weft_controller *c)
+{
+	return controller_intent(c);
+}
+
 weft_snapshot *weft_controller_snapshot(weft_controller *c)
 {
 	return weft_snapcell_get(&c->published);

@@ -281,7 +281,9 @@ void xds_views_poll_default(struct xds_server *s)
 	if (now - s->last_poll_ms < s->opts.poll_ms)
 		return;
 	s->last_poll_ms = now;
-	weft_snapshot *snap = weft_controller_snapshot(s->ctl);
+	/* The intent, not the published snapshot: in atomic mode proxies
+	 * switch when the transaction commits, never to a rolled-back one. */
+	weft_snapshot *snap = weft_controller_intent(s->ctl);
 	if (!snap)
 		return;
 	struct xds_feed *f = feed_get(s, "", 1);

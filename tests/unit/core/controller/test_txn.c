@@ -246,6 +246,12 @@ static void test_apply_failure_rolls_back(void **state)
 	assert_int_equal(device_port(f, "a"), 1001);
 	assert_int_equal(device_port(f, "b"), 1001);
 	assert_int_equal(device_port(f, "c"), 1001);
+	/* Followers of the intent (the xDS default feed) never saw 1002. */
+	weft_snapshot *intent = weft_controller_intent(f->c);
+	weft_snapshot *published = weft_controller_snapshot(f->c);
+	assert_true(weft_snapshot_revision(intent) < weft_snapshot_revision(published));
+	weft_snapshot_unref(intent);
+	weft_snapshot_unref(published);
 	json_t *t = last_txn(f);
 	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "rolled-back");
 	assert_string_equal(device_result(t, "default/a"), "rolled-back");
