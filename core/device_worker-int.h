@@ -42,8 +42,9 @@ struct device_worker {
 	char txn_err[1024];
 	int txn_reached;
 	size_t txn_ops;
-	int push_group;          /* Device spec.pushGroup */
-	weft_snapshot *txn_snap; /* referenced for the transaction's length */
+	int push_group;                /* Device spec.pushGroup */
+	int64_t txn_ms[TXN_ABORT + 1]; /* time spent per phase (index: txn_cmd) */
+	weft_snapshot *txn_snap;       /* referenced for the transaction's length */
 	/* Worker thread only. */
 	weft_plan txn_plan; /* valid from PLAN to CONFIRM/ABORT */
 	int txn_has_plan;

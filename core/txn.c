@@ -186,6 +186,13 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 		                      "ops", (json_int_t)w->txn_ops, "result", result);
 		if ((long)i == t->failed)
 			json_object_set_new(d, "error", json_string(w->txn_err));
+		json_object_set_new(d, "phases_ms",
+		                    json_pack("{s:I, s:I, s:I, s:I}", "plan",
+		                              (json_int_t)w->txn_ms[TXN_PLAN], "prepare",
+		                              (json_int_t)w->txn_ms[TXN_PREPARE], "apply",
+		                              (json_int_t)w->txn_ms[TXN_APPLY], "confirm",
+		                              (json_int_t)w->txn_ms[TXN_CONFIRM]));
+		memset(w->txn_ms, 0, sizeof(w->txn_ms));
 		json_array_append_new(devices, d);
 		if (w->txn_ops)
 			metrics_observe_push(&t->c->m, w->type, dur);

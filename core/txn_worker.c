@@ -81,6 +81,7 @@ void txn_worker_run(struct device_worker *w, int cmd)
 	pthread_mutex_lock(&c->mu);
 	int reached = w->txn_reached;
 	pthread_mutex_unlock(&c->mu);
+	int64_t t0 = controller_now_ms();
 	int rc;
 	if (!a)
 		rc = weft_err_set(&err, "device %s: no adapter for type '%s'", w->key, w->type);
@@ -89,6 +90,7 @@ void txn_worker_run(struct device_worker *w, int cmd)
 	if (rc && !strstr(err.msg, w->key))
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);
+	w->txn_ms[cmd] = controller_now_ms() - t0;
 	if (cmd == TXN_ABORT && w->txn_rc) {
 		/* Keep the error of the phase that failed: it is the one the
 		 * transaction record reports for this device. */
