@@ -185,3 +185,27 @@ void scen_f5_drift_repaired(fleet *f, int revisions)
 	assert_int_equal(wd_head(&f->d, NULL), rev); /* a repair is no new revision */
 	assert_int_equal(fleet_wait_in_sync(f, rev, 5000), 0);
 }
+
+int scen_fleet_start(void **state, const fleet_opts *o)
+{
+	fleet *f = calloc(1, sizeof(*f));
+	*state = f;
+	if (f && fleet_start(f, o) == 0)
+		return 0;
+	if (f)
+		fleet_stop(f); /* cmocka runs no teardown after a failed setup */
+	free(f);
+	*state = NULL;
+	return -1;
+}
+
+int scen_fleet_teardown(void **state)
+{
+	fleet *f = *state;
+	int rc = 0;
+	if (f) {
+		rc = fleet_stop(f);
+		free(f);
+	}
+	return rc;
+}

@@ -36,4 +36,11 @@ void scen_f5_drift_repaired(fleet *f, int revisions);
 void scen_nc_post(fleet *f, const char *path, const char *body);
 int scen_nc_confirm_pending(fleet *f, int idx);
 
+/* cmocka setup/teardown helpers: a fleet started with o in *state (NULL
+ * and -1 when it cannot start: cmocka runs no teardown after a failed
+ * setup, so this stops what did start), and its stop (the weftd, ncsim and
+ * f5sim exit codes decide the teardown's result). */
+int scen_fleet_start(void **state, const fleet_opts *o);
+int scen_fleet_teardown(void **state);
+
 #endif

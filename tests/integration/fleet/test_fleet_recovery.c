@@ -21,40 +21,16 @@
 
 #include "fleet_scen.h"
 
-static int teardown(void **state)
-{
-	fleet *f = *state;
-	int rc = 0;
-	if (f) {
-		rc = fleet_stop(f);
-		free(f);
-	}
-	return rc;
-}
-
-static int start(void **state, const fleet_opts *o)
-{
-	fleet *f = calloc(1, sizeof(*f));
-	*state = f;
-	if (f && fleet_start(f, o) == 0)
-		return 0;
-	if (f)
-		fleet_stop(f); /* cmocka runs no teardown after a failed setup */
-	free(f);
-	*state = NULL;
-	return -1;
-}
-
 static int setup_kill(void **state)
 {
 	fleet_opts o = {.reconcile_ms = 500, .confirm_timeout_s = SCEN_CONFIRM_TIMEOUT_S};
-	return start(state, &o);
+	return scen_fleet_start(state, &o);
 }
 
 static int setup_drift(void **state)
 {
 	fleet_opts o = {.reconcile_ms = 300, .f5_drift = "repair"};
-	return start(state, &o);
+	return scen_fleet_start(state, &o);
 }
 
 static void test_weftd_killed_mid_transaction(void **state)
@@ -73,8 +49,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_weftd_killed_mid_transaction, setup_kill,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(test_f5_drift_repaired, setup_drift, teardown),
+	                                        scen_fleet_teardown),
+	        cmocka_unit_test_setup_teardown(test_f5_drift_repaired, setup_drift,
+	                                        scen_fleet_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,45 +35,21 @@
 
 #include "fleet_scen.h"
 
-static int teardown(void **state)
-{
-	fleet *f = *state;
-	int rc = 0;
-	if (f) {
-		rc = fleet_stop(f);
-		free(f);
-	}
-	return rc;
-}
-
-static int start(void **state, const fleet_opts *o)
-{
-	fleet *f = calloc(1, sizeof(*f));
-	*state = f;
-	if (f && fleet_start(f, o) == 0)
-		return 0;
-	if (f)
-		fleet_stop(f); /* cmocka runs no teardown after a failed setup */
-	free(f);
-	*state = NULL;
-	return -1;
-}
-
 static int setup_kill(void **state)
 {
 	fleet_opts o = {.reconcile_ms = 500, .confirm_timeout_s = SCEN_CONFIRM_TIMEOUT_S};
-	return start(state, &o);
+	return scen_fleet_start(state, &o);
 }
 
 static int setup_repair(void **state)
 {
 	fleet_opts o = {.reconcile_ms = 200, .f5_drift = "repair"};
-	return start(state, &o);
+	return scen_fleet_start(state, &o);
 }
 
 static int setup_plain(void **state)
 {
-	return start(state, NULL);
+	return scen_fleet_start(state, NULL);
 }
 
 /* bug 1 */
@@ -151,13 +127,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_kill_after_confirmed_commit, setup_kill,
-	                                        teardown),
+	                                        scen_fleet_teardown),
 	        cmocka_unit_test_setup_teardown(test_drift_after_first_transaction, setup_repair,
-	                                        teardown),
+	                                        scen_fleet_teardown),
 	        cmocka_unit_test_setup_teardown(test_rolled_back_revision_not_pushed_by_repair,
-	                                        setup_repair, teardown),
+	                                        setup_repair, scen_fleet_teardown),
 	        cmocka_unit_test_setup_teardown(test_failed_device_error_recorded, setup_plain,
-	                                        teardown),
+	                                        scen_fleet_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
