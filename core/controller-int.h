@@ -72,6 +72,7 @@ struct weft_controller {
 	                          * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
 	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
 	int txn_running;         /* a transaction drives the workers now */
+	int txn_removals;        /* the pending retry's change only removes */
 	weft_snapshot *intent;   /* what devices should hold: the published
 	                          * snapshot in independent mode, the last
 	                          * committed one in atomic mode (reconcile and
@@ -87,7 +88,7 @@ struct weft_controller {
 	int core_started;
 };
 
-/* A reference to c->intent (or the published snapshot before any). */
+/* A reference to c->intent; NULL in atomic mode before the first commit. */
 weft_snapshot *controller_intent(weft_controller *c);
 
 /* The adapter kind of a Device resource (its spec.type) copied into buf,

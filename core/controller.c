@@ -134,6 +134,7 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	}
 	c->compiled_rev = rev;
 	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
+	c->txn_removals = removals;
 	c->txn_backoff_ms = 0;
 	c->m.compiles++;
 	c->m.compile_us_last = us;
@@ -201,12 +202,14 @@ static void *core_thread_main(void *arg)
 			compile_and_publish(c, policy, rev, atomic);
 			weft_policyset_unref(policy);
 		} else {
-			/* Retry of a failed atomic transaction, same snapshot. */
+			/* Retry of a failed atomic transaction, same snapshot and
+			 * the same group order. */
 			c->txn_retry_at_ms = 0;
+			int removals = c->txn_removals;
 			pthread_mutex_unlock(&c->mu);
 			weft_snapshot *snap = weft_snapcell_get(&c->published);
 			if (snap)
-				push_atomic(c, snap, 0);
+				push_atomic(c, snap, removals);
 			weft_snapshot_unref(snap);
 		}
 		pthread_mutex_lock(&c->mu);
@@ -332,7 +335,7 @@ weft_snapshot *controller_intent(weft_controller *c)
 	pthread_mutex_lock(&c->mu);
 	weft_snapshot *s = weft_snapshot_ref(c->intent);
 	pthread_mutex_unlock(&c->mu);
-	return s ? s : weft_snapcell_get(&c->published);
+	return s; /* NULL in atomic mode until a transaction commits */
 }
 
 weft_snapshot *weft_controller_intent(weft_controller *c)

@@ -97,9 +97,9 @@ int64_t weft_controller_head(weft_controller *c);
 weft_snapshot *weft_controller_snapshot(weft_controller *c);
 /* The snapshot devices are meant to hold, referenced (caller unrefs): the
  * published one in independent mode; in atomic mode the last one whose
- * transaction committed, so that followers outside the transaction (the
- * xDS default feed) switch only when the hardware did, and never to a
- * revision that was rolled back. */
+ * transaction committed (NULL before the first commit), so that followers outside the transaction
+ * (the xDS default feed) switch only when the hardware did, and never to a revision that was rolled
+ * back. */
 weft_snapshot *weft_controller_intent(weft_controller *c);
 /* The last transaction records, newest last: {"transactions":[{"id",
  * "revision","mode","outcome","cause","started_ms","duration_ms",

@@ -260,7 +260,10 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 		t.ws[i]->state = "pending";
 	}
 	if (t.n == 0) {
-		/* No device: nothing to transact, nothing to record. */
+		/* No device: nothing to transact or record; the revision is
+		 * trivially committed and becomes the intent. */
+		weft_snapshot_unref(c->intent);
+		c->intent = weft_snapshot_ref(snap);
 		pthread_mutex_unlock(&c->mu);
 		free(t.ws);
 		free(t.sel);
