@@ -126,6 +126,10 @@ typedef struct weft_service_spec {
 		weft_subset *items;
 		size_t count;
 	} subsets;
+	/* The services this service's proxies call (like Consul's upstreams):
+	 * when given, its sidecars get only these services' clusters,
+	 * endpoints and routes. Empty: every service (the mesh default). */
+	weft_refs upstreams;
 } weft_service_spec;
 
 /* ---- Route ------------------------------------------------------------ */

@@ -82,4 +82,15 @@ int weft_device_selects_in_set(const weft_policyset *set, const weft_resource *d
  * per service and one file Device. Addresses are unique, so it validates. */
 char *weft_policy_generate(int services, int endpoints_per_service, int routes);
 
+/* The same with more knobs. upstreams > 0: service i lists the next
+ * `upstreams` services (i+1, i+2, ... modulo services) in spec.upstreams,
+ * the dependency scoping a sidecar mesh declares. */
+typedef struct weft_gen_opts {
+	int services;
+	int endpoints_per_service;
+	int routes;
+	int upstreams;
+} weft_gen_opts;
+char *weft_policy_generate_opts(const weft_gen_opts *o);
+
 #endif

@@ -44,8 +44,20 @@ static void put(struct buf *b, const char *fmt, ...)
 	}
 }
 
-static void gen_service(struct buf *b, int i, int endpoints, long *ep_counter)
+static void gen_upstreams(struct buf *b, int i, int services, int upstreams)
 {
+	if (upstreams <= 0 || services < 2)
+		return;
+	if (upstreams >= services)
+		upstreams = services - 1;
+	put(b, "  upstreams:\n");
+	for (int k = 1; k <= upstreams; k++)
+		put(b, "  - svc-%05d\n", (i + k) % services);
+}
+
+static void gen_service(struct buf *b, int i, const weft_gen_opts *o, long *ep_counter)
+{
+	int endpoints = o->endpoints_per_service;
 	put(b,
 	    "---\napiVersion: weft/v1\nkind: Service\nmetadata:\n  name: svc-%05d\n"
 	    "  labels:\n    tier: t%d\nspec:\n  protocol: http\n  ports:\n"
@@ -62,6 +74,7 @@ static void gen_service(struct buf *b, int i, int endpoints, long *ep_counter)
 	}
 	put(b, "  subsets:\n  - name: v1\n    labels:\n      version: v1\n"
 	       "  - name: v2\n    labels:\n      version: v2\n");
+	gen_upstreams(b, i, o->services, o->upstreams);
 	put(b,
 	    "---\napiVersion: weft/v1\nkind: TrafficPolicy\nmetadata:\n  name: svc-%05d\n"
 	    "spec:\n  service: svc-%05d\n  loadBalancer:\n    algorithm: least-request\n"
@@ -88,14 +101,23 @@ static void gen_route(struct buf *b, int j, int services)
 
 char *weft_policy_generate(int services, int endpoints_per_service, int routes)
 {
+	weft_gen_opts o = {.services = services,
+	                   .endpoints_per_service = endpoints_per_service,
+	                   .routes = routes};
+	return weft_policy_generate_opts(&o);
+}
+
+char *weft_policy_generate_opts(const weft_gen_opts *opts)
+{
 	struct buf b = {0};
-	if (services < 1)
-		services = 1;
+	weft_gen_opts o = *opts;
+	if (o.services < 1)
+		o.services = 1;
 	long ep_counter = 1;
-	for (int i = 0; i < services; i++)
-		gen_service(&b, i, endpoints_per_service, &ep_counter);
-	for (int j = 0; j < routes; j++)
-		gen_route(&b, j, services);
+	for (int i = 0; i < o.services; i++)
+		gen_service(&b, i, &o, &ep_counter);
+	for (int j = 0; j < o.routes; j++)
+		gen_route(&b, j, o.services);
 	put(&b, "---\napiVersion: weft/v1\nkind: Device\nmetadata:\n  name: gen-file\n"
 	        "spec:\n  type: file\n  options:\n    directory: ./out/gen-file\n");
 	if (b.failed) {

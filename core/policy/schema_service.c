@@ -76,6 +76,7 @@ static const struct field service_fields[] = {
         FIELD(T, "endpoints", T_OBJ, F_LIST, endpoints, .sub = &endpoint_schema),
         FIELD(T, "registry", T_OBJ, 0, registry, .sub = &registry_schema),
         FIELD(T, "subsets", T_OBJ, F_LIST, subsets, .sub = &subset_schema),
+        FIELD(T, "upstreams", T_REF, F_LIST, upstreams),
 };
 static const struct oneof service_oneofs[] = {{{"endpoints", "registry", NULL}, ONE_MAX}};
 const struct schema weft_schema_service = SCHEMA_ONEOF(T, service_fields, service_oneofs);

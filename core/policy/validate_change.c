@@ -136,6 +136,13 @@ static int depends_on_change(const struct change *c, const weft_resource *r)
 {
 	const void *spec = r->spec;
 	switch (r->kind) {
+	case WEFT_KIND_SERVICE: {
+		const weft_refs *ups = &((const weft_service_spec *)spec)->upstreams;
+		for (size_t i = 0; i < ups->count; i++)
+			if (in_changed(c, WEFT_KIND_SERVICE, &ups->items[i]))
+				return 1;
+		return 0;
+	}
 	case WEFT_KIND_ROUTE:
 		return route_depends(c, spec);
 	case WEFT_KIND_TRAFFIC_POLICY:

@@ -78,12 +78,31 @@ static void check_subsets(struct vctx *v, const weft_resource *r, const weft_ser
 			}
 }
 
+/* Every upstream names an existing Service, once. */
+static void check_upstreams(struct vctx *v, const weft_resource *r, const weft_service_spec *s)
+{
+	char path[96];
+	for (size_t i = 0; i < s->upstreams.count; i++) {
+		const weft_ref *u = &s->upstreams.items[i];
+		snprintf(path, sizeof(path), "spec.upstreams[%zu]", i);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s->upstreams.items[k].name, u->name) &&
+			    !strcmp(s->upstreams.items[k].ns, u->ns)) {
+				verr(v, r, u->pos, path, "upstream '%s/%s' is listed twice", u->ns,
+				     u->name);
+				break;
+			}
+		vresolve(v, r, WEFT_KIND_SERVICE, u, path);
+	}
+}
+
 void validate_service(struct vctx *v, const weft_resource *r)
 {
 	const weft_service_spec *s = r->spec;
 	char path[96];
 	check_ports(v, r, s);
 	check_subsets(v, r, s);
+	check_upstreams(v, r, s);
 	for (size_t i = 0; i < s->endpoints.count; i++) {
 		const weft_endpoint *e = &s->endpoints.items[i];
 		if (e->address && weft_labels_get(&e->addresses, "default")) {

@@ -375,6 +375,27 @@ static void test_devices(void **state)
 	tp_free(&r);
 }
 
+static void test_upstreams(void **state)
+{
+	(void)state;
+	struct tp_result r;
+	run(&r, BASE "apiVersion: weft/v1\n" /* 22 */
+	             "kind: Service\n"
+	             "metadata: {name: front}\n"
+	             "spec:\n"
+	             "  ports: [{port: 8080}]\n" /* 26 */
+	             "  endpoints: [{address: 10.0.0.5}]\n"
+	             "  upstreams: [web, dbb, web, other/db]\n"); /* 28 */
+	tp_expect(&r.diags, "Service 'default/dbb' does not exist (did you mean 'db'?)", "v.yaml",
+	          28, 20, "spec.upstreams[1]");
+	tp_expect(&r.diags, "upstream 'default/web' is listed twice", "v.yaml", 28, 25,
+	          "spec.upstreams[2]");
+	tp_expect(&r.diags, "Service 'other/db' does not exist", "v.yaml", 28, 30,
+	          "spec.upstreams[3]");
+	expect_count(&r, 3);
+	tp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +405,7 @@ int main(void)
 	        cmocka_unit_test(test_tcp_http_conflict), cmocka_unit_test(test_traffic_policy),
 	        cmocka_unit_test(test_rate_limit),        cmocka_unit_test(test_access_policy),
 	        cmocka_unit_test(test_gateway),           cmocka_unit_test(test_devices),
+	        cmocka_unit_test(test_upstreams),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@ static const char extra_yaml[] =
         "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: cache, namespace: prod}\n"
         "spec:\n  protocol: tcp\n  ports:\n  - {port: 6379}\n"
         "  endpoints:\n  - {address: 10.0.0.3}\n  - {address: 10.0.0.4, port: 6380}\n"
+        "  upstreams: [db, default/svc-00001]\n"
         "---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: web, namespace: prod}\n"
         "spec:\n  hosts: [www.example.com]\n  http:\n"
         "  - destinations:\n    - {service: default/svc-00001, weight: 50}\n"
@@ -251,7 +252,9 @@ static weft_policyset *random_change(const weft_policyset *prev, int step)
 static void run_walk(uint64_t seed, int steps, int *n_valid, int *n_invalid)
 {
 	rng_state = seed;
-	char *gen = weft_policy_generate(12, 3, 16);
+	weft_gen_opts go = {
+	        .services = 12, .endpoints_per_service = 3, .routes = 16, .upstreams = 2};
+	char *gen = weft_policy_generate_opts(&go);
 	assert_non_null(gen);
 	size_t len = strlen(gen);
 	char *text = malloc(len + sizeof(extra_yaml));
