@@ -4,7 +4,15 @@
  * (ring hash / maglev sizes), circuit breakers, outlier detection, connect
  * timeout, active health checks. One ClusterLoadAssignment per cluster, endpoints grouped by
  * locality (zone) with their weights, address taken on the view's network
- * plane. Shared by every view of a feed with the same plane. */
+ * plane. Shared by every view of a feed with the same plane.
+ *
+ * Trace collectors: a cluster zipkin|ADDRESS|PORT per distinct
+ * tracing.collector of the Telemetries in the feed (STATIC for an IP,
+ * STRICT_DNS for a hostname), the cluster the connection managers'
+ * Zipkin tracer posts spans to (xds_render_filters.c). In CDS, not per
+ * view, because a cluster is a CDS resource: a proxy whose listeners name
+ * no tracer simply never uses it. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,41 +22,6 @@
 #include "envoy/type/v3/range.pb-c.h"
 #include "resource.h"
 #include "xds_render_int.h"
-
-int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
-{
-	memset(c, 0, sizeof(*c));
-	c->in = in;
-	weft_hmap_init(&c->services);
-	if (!(c->a = weft_arena_new()))
-		return -1;
-	for (size_t i = 0; i < in->n; i++)
-		c->n_kind[in->res[i]->kind]++;
-	for (int k = 0; k < WEFT_KIND_COUNT; k++)
-		c->by_kind[k] = xb_alloc(c->a, sizeof(weft_resource *) * (c->n_kind[k] + 1));
-	size_t fill[WEFT_KIND_COUNT] = {0};
-	for (size_t i = 0; i < in->n; i++) {
-		weft_resource *r = in->res[i];
-		c->by_kind[r->kind][fill[r->kind]++] = r;
-		if (r->kind == WEFT_KIND_SERVICE &&
-		    weft_hmap_put(&c->services, xb_printf(c->a, "%s/%s", r->ns, r->name), r))
-			return -1;
-	}
-	return 0;
-}
-
-void xds_ctx_free(xds_ctx *c)
-{
-	weft_hmap_free(&c->services);
-	weft_arena_free(c->a);
-}
-
-const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const char *name)
-{
-	char key[512];
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	return weft_hmap_get(&c->services, key);
-}
 
 /* spec.service of the kinds aimed at a service; all start with pos then a
  * weft_ref service, except Route (pos, service too). */
@@ -70,15 +43,86 @@ static const weft_ref *service_ref(const weft_resource *r)
 	}
 }
 
+/* The resources aimed at one service, in input order (an index, so that
+ * rendering S services with R routes and policies costs S + R, not S x R). */
+struct xds_aimed {
+	const weft_resource **items;
+	size_t n, cap;
+};
+
+static int index_aimed(xds_ctx *c, const weft_resource *r)
+{
+	const weft_ref *ref = r->spec ? service_ref(r) : NULL;
+	if (!ref || !ref->name)
+		return 0;
+	char *key = xb_printf(c->a, "%s/%s", ref->ns, ref->name);
+	struct xds_aimed *l = weft_hmap_get(&c->aimed, key);
+	if (!l) {
+		l = xb_alloc(c->a, sizeof(*l));
+		if (weft_hmap_put(&c->aimed, key, l))
+			return -1;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		const weft_resource **items = xb_alloc(c->a, cap * sizeof(*items));
+		if (l->n)
+			memcpy(items, l->items, l->n * sizeof(*items));
+		l->items = items;
+		l->cap = cap;
+	}
+	l->items[l->n++] = r;
+	return 0;
+}
+
+int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
+{
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	weft_hmap_init(&c->services);
+	weft_hmap_init(&c->aimed);
+	if (!(c->a = weft_arena_new()))
+		return -1;
+	for (size_t i = 0; i < in->n; i++)
+		c->n_kind[in->res[i]->kind]++;
+	for (int k = 0; k < WEFT_KIND_COUNT; k++)
+		c->by_kind[k] = xb_alloc(c->a, sizeof(weft_resource *) * (c->n_kind[k] + 1));
+	size_t fill[WEFT_KIND_COUNT] = {0};
+	for (size_t i = 0; i < in->n; i++) {
+		weft_resource *r = in->res[i];
+		c->by_kind[r->kind][fill[r->kind]++] = r;
+		if (r->kind == WEFT_KIND_SERVICE &&
+		    weft_hmap_put(&c->services, xb_printf(c->a, "%s/%s", r->ns, r->name), r))
+			return -1;
+		if (index_aimed(c, r))
+			return -1;
+	}
+	return 0;
+}
+
+void xds_ctx_free(xds_ctx *c)
+{
+	weft_hmap_free(&c->services);
+	weft_hmap_free(&c->aimed);
+	weft_arena_free(c->a);
+}
+
+const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const char *name)
+{
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	return weft_hmap_get(&c->services, key);
+}
+
 size_t xds_ctx_for_service(const xds_ctx *c, weft_kind k, const char *ns, const char *name,
                            const weft_resource **out, size_t max)
 {
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	const struct xds_aimed *l = weft_hmap_get(&c->aimed, key);
 	size_t n = 0;
-	for (size_t i = 0; i < c->n_kind[k] && n < max; i++) {
-		const weft_ref *ref = service_ref(c->by_kind[k][i]);
-		if (ref && ref->name && !strcmp(ref->name, name) && !strcmp(ref->ns, ns))
-			out[n++] = c->by_kind[k][i];
-	}
+	for (size_t i = 0; l && i < l->n && n < max; i++)
+		if (l->items[i]->kind == k)
+			out[n++] = l->items[i];
 	return n;
 }
 
@@ -362,6 +406,54 @@ static ProtobufCMessage *render_inbound(xds_ctx *c, const char *name, const weft
 	return &cl->base;
 }
 
+char *xds_zipkin_cluster_name(weft_arena *a, const weft_collector *col)
+{
+	return xb_printf(a, "zipkin|%s|%d", col->address, col->port);
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* The cluster of a trace collector: its one address, resolved by Envoy
+ * when it is a hostname. */
+static ProtobufCMessage *render_collector(xds_ctx *c, const char *name, const weft_collector *col)
+{
+	Envoy__Config__Cluster__V3__Cluster *cl = XB_NEW(c->a, Envoy__Config__Cluster__V3__Cluster,
+	                                                 ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT);
+	cl->name = (char *)name;
+	cl->cluster_discovery_type_case =
+	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
+	cl->type = is_ip(col->address)
+	                   ? ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STATIC
+	                   : ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STRICT_DNS;
+	cl->connect_timeout = xb_duration_ms(c->a, 5000);
+	weft_endpoint ep = {.address = col->address, .port = col->port, .weight = 1};
+	weft_service_spec one = {.endpoints = {&ep, 1}};
+	weft_resource fake = {.spec = &one};
+	weft_service_port p = {.port = col->port};
+	cl->load_assignment = (Envoy__Config__Endpoint__V3__ClusterLoadAssignment *)render_cla(
+	        c, &fake, name, &p, NULL, NULL);
+	return &cl->base;
+}
+
+/* One cluster per distinct collector (xds_resset_seal drops duplicates by
+ * name; equal names have equal content). */
+static int render_collectors(xds_ctx *c, xds_resset *cds)
+{
+	for (size_t i = 0; i < c->n_kind[WEFT_KIND_TELEMETRY]; i++) {
+		const weft_telemetry_spec *t = c->by_kind[WEFT_KIND_TELEMETRY][i]->spec;
+		if (!t->tracing || !t->tracing->collector)
+			continue;
+		char *name = xds_zipkin_cluster_name(c->a, t->tracing->collector);
+		if (add(cds, XDS_CDS, name, render_collector(c, name, t->tracing->collector)))
+			return -1;
+	}
+	return 0;
+}
+
 static int render_service(xds_ctx *c, const weft_resource *svc, const char *plane, xds_resset *cds,
                           xds_resset *eds)
 {
@@ -406,6 +498,8 @@ int xds_render_clusters(const xds_render_input *in, const char *plane, xds_resse
 	/* Unknown TCP destinations pass through to their original address. */
 	if (!rc && tcp)
 		rc = add(*cds, XDS_CDS, "PassthroughCluster", xds_passthrough_cluster(&c));
+	if (!rc)
+		rc = render_collectors(&c, *cds);
 	xds_ctx_free(&c);
 	if (!rc)
 		rc = xds_resset_seal(*cds, pred_cds) || xds_resset_seal(*eds, pred_eds) ? -1 : 0;

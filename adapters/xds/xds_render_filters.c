@@ -1,7 +1,18 @@
 /* Render: the HTTP filters of a connection manager -- fault (per-route
  * config from Route rules), local rate limit (RateLimit: a token bucket per
  * service on its inbound side, or per route), RBAC (AccessPolicy), router
- * -- and telemetry (access log and trace sampling from Telemetry).
+ * -- and telemetry (access log, trace sampling and the Zipkin collector
+ * from Telemetry).
+ *
+ * RateLimit tiers are Envoy's per-key local rate limits: the
+ * LocalRateLimit (the service's, on its inbound connection manager; a
+ * Route's, per route) holds the default bucket (`limit`) and one
+ * descriptor {KEY: VALUE} + bucket per tier; the routes carry a
+ * rate_limits action that builds the request's descriptor from the key
+ * (request_headers -> {HEADER: value}, remote_address -> {remote_address:
+ * client IP}), both at stage 0. A request whose descriptor equals a tier's
+ * uses that tier's bucket only; others (other values, no header) use the
+ * default bucket.
  *
  * AccessPolicy -> RBAC: weft rules are "first match wins" with a default
  * action. Envoy's RBAC filter has one action, so:
@@ -13,6 +24,7 @@
  * docs/adapter-xds.md. A rule's `from.services` become authenticated
  * principals spiffe://weft/ns/NS/sa/NAME (meaningful with mesh mTLS),
  * `from.cidrs` remote IPs. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +32,9 @@
 #include "envoy/config/core/v3/substitution_format_string.pb-c.h"
 #include "envoy/config/rbac/v3/rbac.pb-c.h"
 #include "envoy/config/route/v3/route_components.pb-c.h"
+#include "envoy/config/trace/v3/http_tracer.pb-c.h"
+#include "envoy/config/trace/v3/zipkin.pb-c.h"
+#include "envoy/extensions/common/ratelimit/v3/ratelimit.pb-c.h"
 #include "envoy/extensions/access_loggers/file/v3/file.pb-c.h"
 #include "envoy/extensions/filters/http/fault/v3/fault.pb-c.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb-c.h"
@@ -33,6 +48,11 @@ typedef Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConn
 typedef Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter HttpFilter;
 typedef Envoy__Config__Rbac__V3__Permission Permission;
 typedef Envoy__Config__Rbac__V3__Principal Principal;
+typedef Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit LocalRateLimit;
+typedef Envoy__Extensions__Common__Ratelimit__V3__LocalRateLimitDescriptor LocalDescriptor;
+typedef Envoy__Extensions__Common__Ratelimit__V3__RateLimitDescriptor__Entry DescriptorEntry;
+
+#define XDS_URL_ZIPKIN XDS_URL_PREFIX "envoy.config.trace.v3.ZipkinConfig"
 
 int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc)
 {
@@ -56,22 +76,113 @@ static HttpFilter *http_filter(xds_ctx *c, const char *name, const char *url,
 
 /* ---- local rate limit ------------------------------------------------------ */
 
-static Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit *
-token_bucket(xds_ctx *c, const weft_rate *rate, const char *prefix)
+/* Envoy refuses a descriptor whose fill_interval is not a multiple of the
+ * default bucket's (common/local_ratelimit/local_ratelimit_impl.cc: "local
+ * rate descriptor limit is not a multiple of token bucket fill timer").
+ * weft's units are the second and the minute, so only a per-minute default
+ * with a per-second tier breaks the rule: the default bucket then refills
+ * every second with ceil(requests / 60) tokens, exact when requests is a
+ * multiple of 60 and otherwise slightly more generous (documented in
+ * docs/adapter-xds.md). */
+static Envoy__Type__V3__TokenBucket *bucket(xds_ctx *c, int requests, weft_rate_unit per, int burst,
+                                            int per_second)
 {
-	Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit *rl = XB_NEW(
-	        c->a, Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit,
-	        ENVOY__EXTENSIONS__FILTERS__HTTP__LOCAL_RATELIMIT__V3__LOCAL_RATE_LIMIT__INIT);
-	rl->stat_prefix = (char *)prefix;
-	if (!rate)
-		return rl;
 	Envoy__Type__V3__TokenBucket *tb =
 	        XB_NEW(c->a, Envoy__Type__V3__TokenBucket, ENVOY__TYPE__V3__TOKEN_BUCKET__INIT);
-	tb->max_tokens = (uint32_t)(rate->burst ? rate->burst : rate->requests);
-	tb->tokens_per_fill = xb_u32(c->a, (uint32_t)rate->requests);
-	tb->fill_interval = xb_duration_ms(c->a, rate->per == WEFT_PER_MINUTE ? 60000 : 1000);
-	rl->token_bucket = tb;
-	/* enabled and enforced for 100 % of requests */
+	int fill = requests;
+	long long interval_ms = per == WEFT_PER_MINUTE ? 60000 : 1000;
+	if (per_second && per == WEFT_PER_MINUTE) {
+		fill = (requests + 59) / 60;
+		interval_ms = 1000;
+	}
+	tb->max_tokens = (uint32_t)(burst ? burst : requests);
+	tb->tokens_per_fill = xb_u32(c->a, (uint32_t)fill);
+	tb->fill_interval = xb_duration_ms(c->a, interval_ms);
+	return tb;
+}
+
+/* The descriptor key of a RateLimit's client key: the header's name, or
+ * "remote_address" (fixed by Envoy's RemoteAddress action). */
+static const char *descriptor_key(const weft_rate_key *k)
+{
+	return k->header ? k->header : "remote_address";
+}
+
+/* Whether rl has tiers and a key to pick them by. The policy accepts
+ * `key: {sourceIp: false}`, which names no key: rendered as no tiers. */
+static int has_tiers(const weft_rate_limit_spec *rl)
+{
+	return rl && rl->key && (rl->key->header || rl->key->source_ip) && rl->tiers.count;
+}
+
+/* A tier's value as Envoy will see it. For sourceIp the request side is
+ * the client address printed by Envoy (inet_ntop form: "fd00::1", never
+ * "fd00:0::1" or "FD00::1"), and matching is exact, so an IP value is
+ * normalised the same way; other values are passed unchanged (a CIDR or a
+ * hostname never matches: docs/adapter-xds.md). */
+static const char *tier_value(xds_ctx *c, const weft_rate_key *k, const char *v)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char out[INET6_ADDRSTRLEN];
+	if (k->header)
+		return v;
+	int af = strchr(v, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, v, addr) != 1 || !inet_ntop(af, addr, out, sizeof(out)))
+		return v;
+	return xb_str(c->a, out);
+}
+
+/* One LocalRateLimitDescriptor per tier: entries {key: value}, the tier's
+ * bucket. Envoy refuses two descriptors with equal entries: a tier whose
+ * normalised value repeats an earlier one is dropped (the first wins). */
+static void add_descriptors(xds_ctx *c, LocalRateLimit *lr, const weft_rate_limit_spec *rl)
+{
+	lr->descriptors = XB_PTRS(c->a, LocalDescriptor, rl->tiers.count);
+	for (size_t i = 0; i < rl->tiers.count; i++) {
+		const weft_rate_tier *t = &rl->tiers.items[i];
+		const char *value = tier_value(c, rl->key, t->value);
+		size_t dup = 0;
+		while (dup < lr->n_descriptors &&
+		       strcmp(lr->descriptors[dup]->entries[0]->value, value))
+			dup++;
+		if (dup < lr->n_descriptors)
+			continue;
+		DescriptorEntry *e = XB_NEW(
+		        c->a, DescriptorEntry,
+		        ENVOY__EXTENSIONS__COMMON__RATELIMIT__V3__RATE_LIMIT_DESCRIPTOR__ENTRY__INIT);
+		e->key = (char *)descriptor_key(rl->key);
+		e->value = (char *)value;
+		LocalDescriptor *d = XB_NEW(
+		        c->a, LocalDescriptor,
+		        ENVOY__EXTENSIONS__COMMON__RATELIMIT__V3__LOCAL_RATE_LIMIT_DESCRIPTOR__INIT);
+		d->entries = XB_PTRS(c->a, DescriptorEntry, 1);
+		d->entries[0] = e;
+		d->n_entries = 1;
+		d->token_bucket = bucket(c, t->requests, t->per, t->burst, 0);
+		lr->descriptors[lr->n_descriptors++] = d;
+	}
+	/* A tier replaces the default: its clients do not also drain the
+	 * default bucket (Envoy's default is to drain both). */
+	lr->always_consume_default_token_bucket = xb_bool(c->a, 0);
+}
+
+/* The LocalRateLimit of rl: the default bucket (`limit`) enabled and
+ * enforced for 100 % of requests, and a descriptor per tier. rl NULL: the
+ * filter without a bucket, which limits nothing. */
+static LocalRateLimit *local_rate_limit(xds_ctx *c, const weft_rate_limit_spec *rl,
+                                        const char *prefix)
+{
+	LocalRateLimit *lr = XB_NEW(
+	        c->a, LocalRateLimit,
+	        ENVOY__EXTENSIONS__FILTERS__HTTP__LOCAL_RATELIMIT__V3__LOCAL_RATE_LIMIT__INIT);
+	lr->stat_prefix = (char *)prefix;
+	if (!rl || !rl->limit)
+		return lr;
+	int per_second = 0;
+	for (size_t i = 0; has_tiers(rl) && i < rl->tiers.count; i++)
+		per_second |= rl->tiers.items[i].per != WEFT_PER_MINUTE;
+	lr->token_bucket =
+	        bucket(c, rl->limit->requests, rl->limit->per, rl->limit->burst, per_second);
 	Envoy__Config__Core__V3__RuntimeFractionalPercent *on[2];
 	for (int i = 0; i < 2; i++) {
 		on[i] = XB_NEW(c->a, Envoy__Config__Core__V3__RuntimeFractionalPercent,
@@ -79,12 +190,14 @@ token_bucket(xds_ctx *c, const weft_rate *rate, const char *prefix)
 		on[i]->default_value = xb_fraction(c->a, 100);
 		on[i]->runtime_key = i ? "local_rate_limit_enforced" : "local_rate_limit_enabled";
 	}
-	rl->filter_enabled = on[0];
-	rl->filter_enforced = on[1];
-	return rl;
+	lr->filter_enabled = on[0];
+	lr->filter_enforced = on[1];
+	if (has_tiers(rl))
+		add_descriptors(c, lr, rl);
+	return lr;
 }
 
-static const weft_rate_limit_spec *service_rate_limit(xds_ctx *c, const weft_resource *svc)
+const weft_rate_limit_spec *xds_service_rate_limit(xds_ctx *c, const weft_resource *svc)
 {
 	for (size_t i = 0; svc && i < c->n_kind[WEFT_KIND_RATE_LIMIT]; i++) {
 		const weft_rate_limit_spec *rl = c->by_kind[WEFT_KIND_RATE_LIMIT][i]->spec;
@@ -95,16 +208,56 @@ static const weft_rate_limit_spec *service_rate_limit(xds_ctx *c, const weft_res
 	return NULL;
 }
 
-Google__Protobuf__Any *xds_route_ratelimit(xds_ctx *c, const weft_resource *route_res)
+const weft_rate_limit_spec *xds_route_rate_limit(xds_ctx *c, const weft_resource *route_res)
 {
 	for (size_t i = 0; i < c->n_kind[WEFT_KIND_RATE_LIMIT]; i++) {
 		const weft_rate_limit_spec *rl = c->by_kind[WEFT_KIND_RATE_LIMIT][i]->spec;
 		if (rl->route.name && !strcmp(rl->route.name, route_res->name) &&
 		    !strcmp(rl->route.ns, route_res->ns))
-			return xb_any(c->a, XDS_URL_LOCAL_RL,
-			              &token_bucket(c, rl->limit, "route_rate_limit")->base);
+			return rl;
 	}
 	return NULL;
+}
+
+Google__Protobuf__Any *xds_ratelimit_config(xds_ctx *c, const weft_rate_limit_spec *rl,
+                                            const char *stat_prefix)
+{
+	return xb_any(c->a, XDS_URL_LOCAL_RL, &local_rate_limit(c, rl, stat_prefix)->base);
+}
+
+void xds_ratelimit_actions(xds_ctx *c, Envoy__Config__Route__V3__RouteAction *ra,
+                           const weft_rate_limit_spec *rl)
+{
+	ra->rate_limits = NULL;
+	ra->n_rate_limits = 0;
+	if (!has_tiers(rl))
+		return;
+	Envoy__Config__Route__V3__RateLimit__Action *act =
+	        XB_NEW(c->a, Envoy__Config__Route__V3__RateLimit__Action,
+	               ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__INIT);
+	if (rl->key->header) {
+		act->action_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_REQUEST_HEADERS;
+		act->request_headers =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders,
+		               ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REQUEST_HEADERS__INIT);
+		act->request_headers->header_name = (char *)rl->key->header;
+		act->request_headers->descriptor_key = (char *)descriptor_key(rl->key);
+	} else {
+		act->action_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_REMOTE_ADDRESS;
+		act->remote_address =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress,
+		               ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REMOTE_ADDRESS__INIT);
+	}
+	Envoy__Config__Route__V3__RateLimit *r = XB_NEW(c->a, Envoy__Config__Route__V3__RateLimit,
+	                                                ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__INIT);
+	r->actions = XB_PTRS(c->a, Envoy__Config__Route__V3__RateLimit__Action, 1);
+	r->actions[0] = act;
+	r->n_actions = 1;
+	ra->rate_limits = XB_PTRS(c->a, Envoy__Config__Route__V3__RateLimit, 1);
+	ra->rate_limits[0] = r;
+	ra->n_rate_limits = 1;
 }
 
 /* ---- RBAC ------------------------------------------------------------------- */
@@ -343,6 +496,31 @@ static ProtobufCMessage *render_rbac(xds_ctx *c, const weft_access_policy_spec *
 
 /* ---- telemetry ---------------------------------------------------------------- */
 
+/* envoy.tracers.zipkin posting JSON v2 spans to the collector's cluster
+ * (zipkin|ADDRESS|PORT, rendered with CDS). The Host header defaults to
+ * the cluster name, which is no valid host: it is the collector's
+ * ADDRESS:PORT instead. */
+static Envoy__Config__Trace__V3__Tracing__Http *zipkin_provider(xds_ctx *c,
+                                                                const weft_collector *col)
+{
+	Envoy__Config__Trace__V3__ZipkinConfig *z =
+	        XB_NEW(c->a, Envoy__Config__Trace__V3__ZipkinConfig,
+	               ENVOY__CONFIG__TRACE__V3__ZIPKIN_CONFIG__INIT);
+	z->collector_cluster = xds_zipkin_cluster_name(c->a, col);
+	z->collector_endpoint = "/api/v2/spans";
+	z->collector_endpoint_version =
+	        ENVOY__CONFIG__TRACE__V3__ZIPKIN_CONFIG__COLLECTOR_ENDPOINT_VERSION__HTTP_JSON;
+	z->collector_hostname = xb_printf(c->a, strchr(col->address, ':') ? "[%s]:%d" : "%s:%d",
+	                                  col->address, col->port);
+	Envoy__Config__Trace__V3__Tracing__Http *h =
+	        XB_NEW(c->a, Envoy__Config__Trace__V3__Tracing__Http,
+	               ENVOY__CONFIG__TRACE__V3__TRACING__HTTP__INIT);
+	h->name = "envoy.tracers.zipkin";
+	h->config_type_case = ENVOY__CONFIG__TRACE__V3__TRACING__HTTP__CONFIG_TYPE_TYPED_CONFIG;
+	h->typed_config = xb_any(c->a, XDS_URL_ZIPKIN, &z->base);
+	return h;
+}
+
 static void telemetry(xds_ctx *c, Hcm *hcm, const weft_resource *svc)
 {
 	const weft_telemetry_spec *t = NULL;
@@ -394,6 +572,8 @@ static void telemetry(xds_ctx *c, Hcm *hcm, const weft_resource *svc)
 		tr->random_sampling =
 		        XB_NEW(c->a, Envoy__Type__V3__Percent, ENVOY__TYPE__V3__PERCENT__INIT);
 		tr->random_sampling->value = t->tracing->sampling_percent;
+		if (t->tracing->collector)
+			tr->provider = zipkin_provider(c, t->tracing->collector);
 		hcm->tracing = tr;
 	}
 }
@@ -413,10 +593,10 @@ void xds_hcm_filters(xds_ctx *c, void *hcm_v, const weft_resource *svc, int prox
 	if (!proxyless) {
 		/* Local rate limit: the service's bucket on its inbound side;
 		 * elsewhere inert unless a route carries its own. */
-		const weft_rate_limit_spec *rl = service_rate_limit(c, svc);
-		hcm->http_filters[hcm->n_http_filters++] = http_filter(
-		        c, "envoy.filters.http.local_ratelimit", XDS_URL_LOCAL_RL,
-		        &token_bucket(c, rl ? rl->limit : NULL, "local_rate_limit")->base);
+		const weft_rate_limit_spec *rl = xds_service_rate_limit(c, svc);
+		hcm->http_filters[hcm->n_http_filters++] =
+		        http_filter(c, "envoy.filters.http.local_ratelimit", XDS_URL_LOCAL_RL,
+		                    &local_rate_limit(c, rl, "local_rate_limit")->base);
 		const weft_access_policy_spec *ap = svc ? access_policy(c, svc) : NULL;
 		if (ap)
 			hcm->http_filters[hcm->n_http_filters++] = http_filter(

@@ -12,6 +12,7 @@ typedef struct xds_ctx {
 	const xds_render_input *in;
 	weft_arena *a;
 	weft_hmap services; /* "ns/name" -> weft_resource */
+	weft_hmap aimed; /* "ns/name" -> struct xds_aimed: resources whose spec.service names it */
 	weft_resource **by_kind[WEFT_KIND_COUNT];
 	size_t n_kind[WEFT_KIND_COUNT];
 } xds_ctx;
@@ -52,9 +53,23 @@ ProtobufCMessage *xds_render_route_vhost(xds_ctx *c, const weft_resource *route_
  * limit and RBAC from the policy; the access log and tracing of the
  * Telemetry aimed at svc. Proxyless clients get fault + router only. */
 void xds_hcm_filters(xds_ctx *c, void *hcm, const weft_resource *svc, int proxyless);
-/* Per-route local rate limit config of a RateLimit aimed at the Route
- * route_res, or NULL. */
-Google__Protobuf__Any *xds_route_ratelimit(xds_ctx *c, const weft_resource *route_res);
+struct Envoy__Config__Route__V3__RouteAction;
+/* The RateLimit aimed at service svc (NULL: none; svc may be NULL), and
+ * the one aimed at the Route route_res. */
+const weft_rate_limit_spec *xds_service_rate_limit(xds_ctx *c, const weft_resource *svc);
+const weft_rate_limit_spec *xds_route_rate_limit(xds_ctx *c, const weft_resource *route_res);
+/* The LocalRateLimit of rl as an Any (per-route config): the default
+ * bucket and a descriptor per tier. */
+Google__Protobuf__Any *xds_ratelimit_config(xds_ctx *c, const weft_rate_limit_spec *rl,
+                                            const char *stat_prefix);
+/* Sets ra->rate_limits to the action that builds rl's descriptor (header
+ * or remote address, stage 0); clears it when rl (may be NULL) has no
+ * tiers. */
+void xds_ratelimit_actions(xds_ctx *c, struct Envoy__Config__Route__V3__RouteAction *ra,
+                           const weft_rate_limit_spec *rl);
+/* zipkin|ADDRESS|PORT: the CDS cluster of a Telemetry's trace collector
+ * (xds_render_cluster.c), named by the HttpConnectionManager's tracer. */
+char *xds_zipkin_cluster_name(weft_arena *a, const weft_collector *col);
 struct Envoy__Type__Matcher__V3__StringMatcher *
 xds_string_matcher(xds_ctx *c, const char *exact, const char *prefix, const char *regex);
 struct Envoy__Config__Route__V3__HeaderMatcher *xds_header_matcher(xds_ctx *c, const char *name,

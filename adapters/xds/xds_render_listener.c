@@ -13,7 +13,9 @@
  * planes), so a proxy whose node IP is 192.168.10.63 still recognises its
  * instance registered as 10.75.8.101. The proxy's own service gets no
  * outbound virtual host when it has a local instance: traffic for it is
- * served by the inbound side and never routed back out to itself. */
+ * served by the inbound side and never routed back out to itself.
+ * Inbound routes carry the rate_limits action of the service's RateLimit
+ * tiers (the buckets are in the inbound HTTP filters, xds_render_filters.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,15 +228,20 @@ static int render_inbound(xds_ctx *c, const xds_view_key *key, const weft_resour
 			Envoy__Config__Route__V3__VirtualHost *vh =
 			        (Envoy__Config__Route__V3__VirtualHost *)xds_render_vhost(
 			                c, svc, p->port, (const char *[]){"*"}, 1, 0);
-			/* Inbound: everything goes to the local application. */
+			/* Inbound: everything goes to the local application;
+			 * the service's RateLimit tiers are picked by the
+			 * routes' action (its buckets sit in the inbound
+			 * connection manager's local rate limit filter). */
 			vh->domains = XB_PTRS(c->a, char, 1);
 			vh->domains[0] = "*";
+			const weft_rate_limit_spec *rl = xds_service_rate_limit(c, svc);
 			for (size_t r = 0; r < vh->n_routes; r++) {
 				vh->routes[r]->route->cluster_specifier_case =
 				        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
 				vh->routes[r]->route->cluster = local;
 				vh->routes[r]->route->retry_policy = NULL;
 				vh->routes[r]->n_typed_per_filter_config = 0;
+				xds_ratelimit_actions(c, vh->routes[r]->route, rl);
 			}
 			ProtobufCMessage *vhm = &vh->base;
 			if (socket_listener(c, lds, name, ip, port, route, svc) ||

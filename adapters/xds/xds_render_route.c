@@ -4,7 +4,9 @@
  * else one default route to the service's cluster. Per rule: path / header
  * / query matches, weighted clusters (canary), timeout, retries, fault
  * injection (per-route config of the fault filter), prefix and host
- * rewrite, request / response header edits. */
+ * rewrite, request / response header edits, the local rate limit of a
+ * RateLimit on the Route (per-route bucket, tier descriptors and the
+ * rate_limits action that selects them). */
 #include <string.h>
 
 #include "envoy/config/route/v3/route.pb-c.h"
@@ -356,9 +358,17 @@ static void add_rules(xds_ctx *c, Envoy__Config__Route__V3__VirtualHost *vh,
 		for (size_t m = 0; m < rule->match.count; m++)
 			vh->routes[vh->n_routes++] =
 			        make_route(c, svc, rule, &rule->match.items[m], port, proxyless);
-		Google__Protobuf__Any *rl = proxyless ? NULL : xds_route_ratelimit(c, route_res);
-		for (size_t r = first; rl && r < vh->n_routes; r++)
-			add_per_filter(c, vh->routes[r], "envoy.filters.http.local_ratelimit", rl);
+		/* A RateLimit on the Route: its bucket(s) per Envoy route,
+		 * and the action that picks a tier (proxyless clients have
+		 * no local rate limit filter). */
+		const weft_rate_limit_spec *rl =
+		        proxyless ? NULL : xds_route_rate_limit(c, route_res);
+		Google__Protobuf__Any *cfg =
+		        rl ? xds_ratelimit_config(c, rl, "route_rate_limit") : NULL;
+		for (size_t r = first; rl && r < vh->n_routes; r++) {
+			add_per_filter(c, vh->routes[r], "envoy.filters.http.local_ratelimit", cfg);
+			xds_ratelimit_actions(c, vh->routes[r]->route, rl);
+		}
 	}
 }
 

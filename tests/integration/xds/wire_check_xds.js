@@ -31,6 +31,7 @@ root.loadSync([
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/config/trace/v3/zipkin.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
@@ -77,7 +78,8 @@ check('SotW CDS', () => {
   const c = byName(r.resources);
   assert.deepStrictEqual(Object.keys(c).sort(), [
     'inbound|8081||amf.core', 'inbound|9080||reviews.shop', 'outbound|8081||amf.core',
-    'outbound|9080|v1|reviews.shop', 'outbound|9080|v2|reviews.shop', 'outbound|9080||reviews.shop']);
+    'outbound|9080|v1|reviews.shop', 'outbound|9080|v2|reviews.shop', 'outbound|9080||reviews.shop',
+    'zipkin|10.99.0.5|9411']);
   assert.deepStrictEqual(c['outbound|9080|v1|reviews.shop'], {
     '@type': T('envoy.config.cluster.v3.Cluster'),
     name: 'outbound|9080|v1|reviews.shop', type: 'EDS',
@@ -90,6 +92,23 @@ check('SotW CDS', () => {
   assert.strictEqual(c['inbound|9080||reviews.shop'].type, 'STATIC');
   assert.strictEqual(c['inbound|9080||reviews.shop'].load_assignment.endpoints[0]
     .lb_endpoints[0].endpoint.address.socket_address.port_value, 8080);
+  // The Telemetry's trace collector: a static cluster (type is in a oneof,
+  // so STATIC = 0 is on the wire), its one endpoint inline.
+  assert.deepStrictEqual(c['zipkin|10.99.0.5|9411'], {
+    '@type': T('envoy.config.cluster.v3.Cluster'),
+    name: 'zipkin|10.99.0.5|9411', type: 'STATIC', connect_timeout: { seconds: '5' },
+    load_assignment: {
+      cluster_name: 'zipkin|10.99.0.5|9411',
+      endpoints: [{
+        locality: {},
+        lb_endpoints: [{
+          endpoint: { address: { socket_address: { address: '10.99.0.5', port_value: 9411 } } },
+          load_balancing_weight: { value: 1 },
+        }],
+        load_balancing_weight: { value: 1 },
+      }],
+    },
+  });
 });
 
 check('SotW EDS (by name, IPv6, locality weight)', () => {
@@ -141,7 +160,7 @@ check('SotW RDS (weighted clusters, header match, fault, retries, hash policy)',
   assert.deepStrictEqual(canary.route.hash_policy, [{ header: { header_name: 'x-user' } }]);
 });
 
-check('Sidecar LDS (inbound on the instance IP of another plane; rate limit, RBAC, telemetry)', () => {
+check('Sidecar LDS (inbound on the instance IP of another plane; rate limit tiers, RBAC, telemetry, Zipkin)', () => {
   const r = load('sidecar-lds', SOTW);
   const l = byName(r.resources);
   const inb = l['inbound|10.75.8.101|8081'];
@@ -154,11 +173,19 @@ check('Sidecar LDS (inbound on the instance IP of another plane; rate limit, RBA
   assert.deepStrictEqual(hcm.http_filters.map((f) => f.name), ['envoy.filters.http.fault',
     'envoy.filters.http.local_ratelimit', 'envoy.filters.http.rbac', 'envoy.filters.http.router']);
   const on = (key) => ({ default_value: { numerator: 1000000, denominator: 'MILLION' }, runtime_key: key });
+  // The default bucket, a descriptor per tier (the header's value), and
+  // tier clients kept off the default bucket; stage 0 (absent).
   assert.deepStrictEqual(hcm.http_filters[1].typed_config, {
     '@type': T('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit'),
     stat_prefix: 'local_rate_limit',
     token_bucket: { max_tokens: 150, tokens_per_fill: { value: 100 }, fill_interval: { seconds: '1' } },
     filter_enabled: on('local_rate_limit_enabled'), filter_enforced: on('local_rate_limit_enforced'),
+    descriptors: [
+      { entries: [{ key: 'x-tenant', value: 'gold' }],
+        token_bucket: { max_tokens: 2000, tokens_per_fill: { value: 1000 }, fill_interval: { seconds: '1' } } },
+      { entries: [{ key: 'x-tenant', value: 'bronze' }],
+        token_bucket: { max_tokens: 600, tokens_per_fill: { value: 600 }, fill_interval: { seconds: '60' } } }],
+    always_consume_default_token_bucket: {}, // BoolValue false: present, value 0
   });
   assert.deepStrictEqual(hcm.http_filters[2].typed_config, {
     '@type': T('envoy.extensions.filters.http.rbac.v3.RBAC'),
@@ -173,8 +200,34 @@ check('Sidecar LDS (inbound on the instance IP of another plane; rate limit, RBA
   assert.deepStrictEqual(hcm.access_log, [{ name: 'envoy.access_loggers.file', typed_config: {
     '@type': T('envoy.extensions.access_loggers.file.v3.FileAccessLog'), path: '/dev/stdout',
     log_format: { text_format_source: { inline_string: '%REQ(:PATH)% %RESPONSE_CODE%' } } } }]);
-  assert.deepStrictEqual(hcm.tracing, { random_sampling: { value: 2.5 } });
+  assert.deepStrictEqual(hcm.tracing, {
+    random_sampling: { value: 2.5 },
+    provider: { name: 'envoy.tracers.zipkin', typed_config: {
+      '@type': T('envoy.config.trace.v3.ZipkinConfig'),
+      collector_cluster: 'zipkin|10.99.0.5|9411', collector_endpoint: '/api/v2/spans',
+      collector_endpoint_version: 'HTTP_JSON', collector_hostname: '10.99.0.5:9411' } },
+  });
 });
+
+// The inbound routes' rate_limits action that builds the tier descriptor
+// ({x-tenant: HEADER VALUE}, stage 0 = absent). Needs the sidecar RDS in the
+// dump: xds_wire_dump must request 'inbound|8081|amf.core' on the sidecar
+// stream; a dump without it skips this check and says so.
+if (fs.existsSync(path.join(dir, 'sidecar-rds.bin'))) {
+  check('Sidecar RDS (inbound route: rate limit action of the tiers)', () => {
+    const r = load('sidecar-rds', SOTW);
+    assert.strictEqual(r.resources.length, 1);
+    assert.strictEqual(r.resources[0].name, 'inbound|8081|amf.core');
+    const routes = r.resources[0].virtual_hosts[0].routes;
+    assert.strictEqual(routes.length, 1);
+    assert.deepStrictEqual(routes[0].route, {
+      cluster: 'inbound|8081||amf.core',
+      rate_limits: [{ actions: [{ request_headers: { header_name: 'x-tenant', descriptor_key: 'x-tenant' } }] }],
+    });
+  });
+} else {
+  console.log('SKIP Sidecar RDS (rate limit action): xds_wire_dump wrote no sidecar-rds.bin');
+}
 
 check('Delta EDS (Resource name, version, Any)', () => {
   const r = load('delta-eds', 'envoy.service.discovery.v3.DeltaDiscoveryResponse');

@@ -111,6 +111,8 @@ int main(int argc, char **argv)
 	xds_stream_free(&s);
 	xds_stream_init(&s, 0, intern);
 	request(&s, XDS_LDS, NULL, 0);
+	const char *srds[] = {"inbound|8081|amf.core"}; /* rate-limit actions */
+	request(&s, XDS_RDS, srds, 1);
 	rc |= dump_all(&s, &sc, argv[2], "sidecar");
 	xds_stream_free(&s);
 	xds_stream_init(&s, 1, intern);
