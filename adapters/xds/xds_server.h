@@ -71,6 +71,18 @@ json_t *xds_server_status(xds_server *s);
  * (histogram: snapshot seen -> ACKed). malloc'd. */
 char *xds_server_metrics(xds_server *s);
 
+/* The dry-run of a plan for the connected proxies (xds_plan.c): which
+ * proxies the planned snapshot would change and which xDS resources, per
+ * feed (the default feed, each xds Device). planned: the plan's candidate
+ * snapshot (its revision is reported). Returns
+ * {"revision","connected","affected","unassigned","stale","feeds":[{"feed",
+ *   "held_revision","proxies","affected","changes":{TYPE:{"add","update",
+ *   "remove"}},"groups":[{"count","nodes","changes"}],"note"?}]}
+ * (docs/api.md, "POST /v1/plan"), or NULL with err. Safe from any thread:
+ * it reads the streams through xds_server_status (same cost: every
+ * proxy's config dump). New reference. */
+json_t *xds_server_plan(xds_server *s, weft_snapshot *planned, weft_err *err);
+
 /* The adapter table (kind "xds"): render/diff show the resources a Device
  * serves (names and versions); apply publishes the device's slice to the
  * running server (fails when none runs). */

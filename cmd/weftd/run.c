@@ -159,6 +159,7 @@ static int start_api(daemon_state *d)
 	        .log = d->log,
 	        .status_extra = d->xds ? weftd_xds_status : NULL,
 	        .metrics_extra = d->xds ? weftd_xds_metrics : NULL,
+	        .plan_extra = d->xds ? weftd_xds_plan : NULL,
 	        .extra_arg = d->xds,
 	};
 	weft_err err = {0};

@@ -36,6 +36,9 @@ void weftd_xds_stop(void *xds);
 int weftd_xds_port(void *xds);
 json_t *weftd_xds_status(void *xds);
 char *weftd_xds_metrics(void *xds);
+/* The plan_extra hook of the API: {"proxies": xds_server_plan(...)} (or
+ * {"proxies": {"error": ...}}). */
+json_t *weftd_xds_plan(void *xds, weft_snapshot *planned);
 
 /* Runs the daemon until SIGTERM/SIGINT. Returns the exit code (0 after a
  * clean stop, 1 on a start failure, 2 on a configuration error). */

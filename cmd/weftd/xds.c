@@ -1,7 +1,8 @@
 /* weftd's wiring of the xDS server (adapters/xds): started with --xds
  * ADDR after the controller opens, stopped before it closes, and served in
- * /v1/status (key "xds": the streams without their config dumps) and
- * /metrics. Without the xDS adapter in the build, --xds is refused. */
+ * /v1/status (key "xds": the streams without their config dumps), /metrics
+ * and /v1/plan (key "proxies": the proxies a plan would change). Without
+ * the xDS adapter in the build, --xds is refused. */
 #include <string.h>
 
 #include "weftd.h"
@@ -45,6 +46,15 @@ char *weftd_xds_metrics(void *xds)
 {
 	return xds_server_metrics(xds);
 }
+
+json_t *weftd_xds_plan(void *xds, weft_snapshot *planned)
+{
+	weft_err err = {0};
+	json_t *p = xds_server_plan(xds, planned, &err);
+	if (!p)
+		p = json_pack("{s:s}", "error", err.msg[0] ? err.msg : "xds plan failed");
+	return json_pack("{s:o}", "proxies", p);
+}
 #else
 void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err)
 {
@@ -74,6 +84,13 @@ json_t *weftd_xds_status(void *xds)
 char *weftd_xds_metrics(void *xds)
 {
 	(void)xds;
+	return NULL;
+}
+
+json_t *weftd_xds_plan(void *xds, weft_snapshot *planned)
+{
+	(void)xds;
+	(void)planned;
 	return NULL;
 }
 #endif

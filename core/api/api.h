@@ -22,6 +22,7 @@
 #include "controller.h"
 #include "diag.h"
 #include "log.h"
+#include "snapshot.h"
 
 /* Default listen address of weftd, and default server of weftctl. */
 #define WEFT_API_DEFAULT_LISTEN "127.0.0.1:7070"
@@ -65,6 +66,12 @@ typedef struct weft_api_opts {
 	 * status under its keys; metrics_extra returns malloc'd Prometheus text. */
 	json_t *(*status_extra)(void *arg);
 	char *(*metrics_extra)(void *arg);
+	/* Optional part of GET/POST /v1/plan (the dry-run) served by other
+	 * components: called with the plan's candidate snapshot (the revision
+	 * the plan shows), returns an object merged into the plan under its
+	 * keys (weftd: "proxies", the xDS proxies the change would reach), or
+	 * NULL. Must not change anything. */
+	json_t *(*plan_extra)(void *arg, weft_snapshot *planned);
 	void *extra_arg;
 } weft_api_opts;
 

@@ -1,5 +1,6 @@
-/* Write handlers of the REST API: apply, plan (dry-run per device), PUT and
- * DELETE of one resource, rollback. Each parses the request into documents
+/* Write handlers of the REST API: apply, plan (dry-run per device, plus
+ * the plan_extra part: see api_plan.c), PUT and DELETE of one resource,
+ * rollback. Each parses the request into documents
  * or keys, then makes ONE controller call; the controller validates before
  * storing, so an invalid request stores nothing and answers 422 with every
  * diagnostic. The author recorded with a revision is the caller's token
@@ -121,10 +122,12 @@ void api_handle_plan(api_ctx *ctx, const api_request *req, const api_route *rout
 	weft_err err = {0};
 	weft_diags_init(&diags);
 	int rc = weft_controller_plan(ctx->controller, with_docs ? &set : NULL, &out, &diags, &err);
-	if (rc != 0)
+	if (rc != 0) {
 		api_reply_status(resp, rc, &err, &diags);
-	else
+	} else {
+		api_plan_add_extra(ctx, with_docs ? &set : NULL, out);
 		api_reply_json(resp, 200, out);
+	}
 	weft_diags_free(&diags);
 	if (with_docs)
 		weft_docset_free(&set);

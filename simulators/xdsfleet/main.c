@@ -78,6 +78,7 @@ static void usage(FILE *out)
 	        "  --duration S         run time limit in seconds, default 10\n"
 	        "  --mark-file PATH     change time for latencies (number of epoch seconds, or "
 	        "mtime)\n"
+	        "  --trace-file PATH    one JSON line per response received (tests)\n"
 	        "  --json               machine-readable report\n"
 	        "  --verbose            log every stream error\n");
 }
@@ -165,6 +166,7 @@ enum {
 	O_UNTIL_TYPES,
 	O_DURATION,
 	O_MARK,
+	O_TRACE,
 	O_JSON,
 	O_VERBOSE,
 	O_HELP
@@ -186,6 +188,7 @@ static const struct option long_opts[] = {
         {"until-types", required_argument, NULL, O_UNTIL_TYPES},
         {"duration", required_argument, NULL, O_DURATION},
         {"mark-file", required_argument, NULL, O_MARK},
+        {"trace-file", required_argument, NULL, O_TRACE},
         {"json", no_argument, NULL, O_JSON},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, O_HELP},
@@ -224,6 +227,9 @@ static int apply_option(struct xf_options *o, int opt, const char *arg, json_t *
 		return 0;
 	case O_MARK:
 		o->mark_file = arg;
+		return 0;
+	case O_TRACE:
+		o->trace_file = arg;
 		return 0;
 	case O_JSON:
 		o->json = true;
@@ -514,7 +520,9 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	grpc_init();
-	if (fleet_setup(&fleet) < 0) {
+	if (xf_trace_open(&fleet) < 0) {
+		rc = 2;
+	} else if (fleet_setup(&fleet) < 0) {
 		fprintf(stderr, "xdsfleet: out of memory setting up %d clients\n",
 		        fleet.opt.clients);
 		rc = 2;
@@ -522,6 +530,7 @@ int main(int argc, char **argv)
 		rc = xf_report(&fleet, fleet_run(&fleet));
 	}
 	fleet_free(&fleet);
+	xf_trace_close(&fleet);
 	free((char *)fleet.opt.metadata_json);
 	grpc_shutdown_blocking();
 	return rc;

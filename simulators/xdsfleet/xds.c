@@ -12,7 +12,9 @@
  *  - NACK: the nonce, the previously accepted version_info (SotW), and
  *    error_detail (google.rpc.Status, code 3). A client NACKs a response it
  *    cannot decode, and a --nack-share client NACKs every response.
- *  - --until-version: see update_reached() and docs/xdsfleet.md. */
+ *  - --until-version: see update_reached() and docs/xdsfleet.md.
+ *  - --trace-file: each response is traced (trace.c) once processed, before
+ *    the ACK/NACK is queued. */
 #include "names.h"
 #include "xdsfleet.h"
 
@@ -317,6 +319,7 @@ static void sotw_response(struct xf_client *c, const uint8_t *buf, size_t len)
 	}
 	if (why[0])
 		th->stats[t].decode_errors++;
+	xf_trace_sotw(c, t, r, !why[0] && !c->nacker);
 	if (why[0] || c->nacker) {
 		nack_message(c, why[0] ? why : NULL, msg, sizeof(msg));
 		th->stats[t].nacks++;
@@ -415,6 +418,7 @@ static void delta_response(struct xf_client *c, const uint8_t *buf, size_t len)
 	delta_check(c, t, r, why, sizeof(why), &all_follow);
 	if (why[0])
 		th->stats[t].decode_errors++;
+	xf_trace_delta(c, t, r, !why[0] && !c->nacker);
 	if (why[0] || c->nacker) {
 		nack_message(c, why[0] ? why : NULL, msg, sizeof(msg));
 		th->stats[t].nacks++;

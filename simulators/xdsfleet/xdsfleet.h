@@ -11,6 +11,7 @@
  *             echoed nonce and version, SotW and Delta, --until-version
  *   node.c    the Node each client sends (id, cluster, metadata Struct)
  *   report.c  merging per-thread statistics, percentiles, text/JSON report
+ *   trace.c   --trace-file: one JSON line per response a client received
  *
  * The simulator includes neither core/ nor adapters/ (DESIGN.md, "Walls"):
  * it is written from Envoy's documented xDS protocol and shares only the
@@ -20,10 +21,12 @@
 
 #include <grpc/grpc.h>
 #include "envoy/config/core/v3/base.pb-c.h"
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum xf_type { XF_LDS, XF_RDS, XF_CDS, XF_EDS, XF_NTYPES };
 enum xf_mode { XF_SOTW, XF_DELTA };
@@ -47,6 +50,7 @@ struct xf_options {
 	bool until_type[XF_NTYPES];
 	double duration_s;
 	const char *mark_file;
+	const char *trace_file; /* NULL: no trace (trace.c) */
 	bool json;
 	bool verbose;
 };
@@ -159,6 +163,8 @@ struct xf_fleet {
 	atomic_int reached;
 	atomic_bool stop;
 	int64_t start_us; /* CLOCK_REALTIME at start */
+	FILE *trace;      /* --trace-file, or NULL */
+	pthread_mutex_t trace_mu;
 };
 
 /* ---- main.c ---- */
@@ -206,5 +212,19 @@ void xf_stats_sample(struct xf_thread *t, enum xf_type type, const char *version
 /* Prints the report; returns 0, or 1 when --until-version was not reached. */
 int xf_report(struct xf_fleet *f, int64_t end_us);
 void xf_thread_stats_free(struct xf_thread *t);
+
+/* ---- trace.c ---- */
+struct Envoy__Service__Discovery__V3__DiscoveryResponse;
+struct Envoy__Service__Discovery__V3__DeltaDiscoveryResponse;
+/* Opens --trace-file (no-op without it); 0, or -1 after printing why. */
+int xf_trace_open(struct xf_fleet *f);
+void xf_trace_close(struct xf_fleet *f);
+/* One line for a response client c processed; ack tells whether it accepts
+ * it. No-op without --trace-file. */
+void xf_trace_sotw(struct xf_client *c, enum xf_type t,
+                   const struct Envoy__Service__Discovery__V3__DiscoveryResponse *r, bool ack);
+void xf_trace_delta(struct xf_client *c, enum xf_type t,
+                    const struct Envoy__Service__Discovery__V3__DeltaDiscoveryResponse *r,
+                    bool ack);
 
 #endif

@@ -304,6 +304,101 @@ static void one_line(char *out, size_t size, const char *text)
 	out[n] = '\0';
 }
 
+/* "eds update a, b; cds add c" of a changes object {type: {op: [names]}}. */
+static void changes_text(char *out, size_t size, json_t *changes)
+{
+	FILE *f = fmemopen(out, size, "w");
+	const char *type;
+	json_t *ops;
+	int first = 1;
+	if (!f) {
+		snprintf(out, size, "-");
+		return;
+	}
+	json_object_foreach(changes, type, ops)
+	{
+		const char *op;
+		json_t *names;
+		json_object_foreach(ops, op, names)
+		{
+			fprintf(f, "%s%s %s ", first ? "" : "; ", type, op);
+			first = 0;
+			size_t i;
+			json_t *n;
+			json_array_foreach(names, i, n)
+			        fprintf(f, "%s%s", i ? ", " : "", json_string_value(n));
+		}
+	}
+	fclose(f);
+	out[size - 1] = '\0';
+}
+
+/* The first node ids of a group, "+N more" for the rest. */
+static void nodes_text(char *out, size_t size, json_t *group)
+{
+	json_t *nodes = json_object_get(group, "nodes");
+	long long count = json_integer_value(json_object_get(group, "count"));
+	size_t n = 0, shown = 0;
+	out[0] = '\0';
+	for (; shown < json_array_size(nodes) && shown < 4 && n < size; shown++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s", shown ? ", " : "",
+		                      json_string_value(json_array_get(nodes, shown)));
+	if (count > (long long)shown && n < size)
+		snprintf(out + n, size - n, "%s+%lld more", shown ? ", " : "",
+		         count - (long long)shown);
+}
+
+/* The "proxies" part of a plan (weftd with --xds): per feed, which
+ * connected proxies would receive the change, and what changes for them. */
+static void render_plan_proxies(const wctl_opts *o, json_t *plan)
+{
+	json_t *p = json_object_get(plan, "proxies");
+	if (str(plan, "extra_error"))
+		fprintf(o->out, "\nproxies: not planned: %s\n", str(plan, "extra_error"));
+	if (!p)
+		return;
+	if (str(p, "error")) {
+		fprintf(o->out, "\nproxies: cannot plan: %s\n", str(p, "error"));
+		return;
+	}
+	char conn[32], aff[32];
+	fmt_int(conn, sizeof(conn), p, "connected");
+	fmt_int(aff, sizeof(aff), p, "affected");
+	fprintf(o->out, "\nproxies: %s connected, %s would receive the change%s\n", conn, aff,
+	        json_is_true(json_object_get(p, "stale")) ? " (status stale)" : "");
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(p, "feeds"), i, f)
+	{
+		char held[32], np[32], na[32];
+		fmt_int(held, sizeof(held), f, "held_revision");
+		fmt_int(np, sizeof(np), f, "proxies");
+		fmt_int(na, sizeof(na), f, "affected");
+		fprintf(o->out, "feed %s (serves revision %s): %s proxies, %s affected\n",
+		        str(f, "feed") ? str(f, "feed") : "-", held, np, na);
+		if (str(f, "note"))
+			fprintf(o->out, "  note: %s\n", str(f, "note"));
+		json_t *groups = json_object_get(f, "groups");
+		if (!json_array_size(groups))
+			continue;
+		wctl_table *t = wctl_table_new(3, (const char *[]){"  COUNT", "NODES", "CHANGES"});
+		size_t j;
+		json_t *g;
+		json_array_foreach(groups, j, g)
+		{
+			char count[32], nodes[160], changes[1024], cut[121];
+			fmt_int(count + 2, sizeof(count) - 2, g, "count");
+			count[0] = count[1] = ' ';
+			nodes_text(nodes, sizeof(nodes), g);
+			changes_text(changes, sizeof(changes), json_object_get(g, "changes"));
+			one_line(cut, sizeof(cut), changes);
+			wctl_table_add(t, (const char *[]){count, nodes, cut});
+		}
+		wctl_table_print(t, o->out);
+		wctl_table_free(t);
+	}
+}
+
 void wctl_render_plan(const wctl_opts *o, json_t *plan)
 {
 	char rev[32];
@@ -341,4 +436,5 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 		wctl_table_print(t, o->out);
 		wctl_table_free(t);
 	}
+	render_plan_proxies(o, plan);
 }

@@ -1,6 +1,7 @@
 /* Mixed-fleet fixture (see fleet.h): f5sim + ncsim + a file device under
  * one weftd in atomic mode, and readers of what each device holds. */
 #include "fleet.h"
+#include "fleet_xds.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -187,10 +188,19 @@ int fleet_start(fleet *f, const fleet_opts *opts)
 	    start_ncsim(f))
 		return -1;
 	snprintf(f->reconcile_arg, sizeof(f->reconcile_arg), "%d", f->opts.reconcile_ms);
-	const char *extra[] = {"--txn-mode",     "atomic",         "--file-root", f->file_root,
-	                       "--reconcile-ms", f->reconcile_arg, NULL};
+	const char *extra[] = {
+	        "--txn-mode",     "atomic", "--file-root", f->file_root, "--reconcile-ms",
+	        f->reconcile_arg, NULL,     NULL,          NULL};
+	if (f->opts.proxies > 0) { /* the ADS server on a free port */
+		f->xds_port = ts_free_port();
+		snprintf(f->xds_arg, sizeof(f->xds_arg), "127.0.0.1:%d", f->xds_port);
+		extra[6] = "--xds";
+		extra[7] = f->xds_arg;
+	}
 	memcpy(f->extra, extra, sizeof(extra));
-	return wd_start(&f->d, f->extra);
+	if (wd_start(&f->d, f->extra))
+		return -1;
+	return f->opts.proxies > 0 ? fleet_proxies_start(f) : 0;
 }
 
 int fleet_restart_weftd(fleet *f)
@@ -222,6 +232,9 @@ static int stop_clean(pid_t pid, const char *what, const char *root, const char 
 int fleet_stop(fleet *f)
 {
 	int rc = 0;
+	if (f->xf_pid > 0 && f->root) /* first: its streams end before weftd does */
+		rc |= stop_clean(f->xf_pid, "xdsfleet", f->root, "xdsfleet.log");
+	f->xf_pid = 0;
 	if (f->d.pid > 0 && f->root)
 		rc |= stop_clean(f->d.pid, "weftd", f->root, "weftd.log");
 	f->d.pid = 0;
@@ -231,7 +244,9 @@ int fleet_stop(fleet *f)
 		rc |= stop_clean(f->f5_pid, "f5sim", f->root, "f5sim.log");
 	f->nc_pid = f->f5_pid = 0;
 	if (f->d.dir && getenv("WEFT_FLEET_KEEP")) { /* for a post-mortem */
-		fprintf(stderr, "fleet: kept %s (weftd.log, f5sim.log, ncsim.log, files/)\n",
+		fprintf(stderr,
+		        "fleet: kept %s (weftd.log, f5sim.log, ncsim.log, files/, "
+		        "xdsfleet.log and .trace)\n",
 		        f->d.dir);
 		free(f->d.dir);
 		f->d.dir = NULL;
@@ -269,12 +284,24 @@ static const char *POLICY_FMT =
         "  scope: {services: [shop/web]}\n  options: {partition: shop}\n"
         "  pushGroup: 2\n  drift: %s\n";
 
+static void policy_text(fleet *f, int w1, int w2, char *text, size_t len)
+{
+	snprintf(text, len, POLICY_FMT, w1, w2, f->nc_port, f->nc_pass, f->hostkey,
+	         f->opts.confirm_timeout_s, f->nc_port + 1, f->nc_pass, f->hostkey, f->f5_port,
+	         f->f5_pass, f->f5_crt, f->opts.f5_drift ? f->opts.f5_drift : "alert");
+}
+
+int fleet_write_policy(fleet *f, int w1, int w2, const char *path)
+{
+	char text[8192];
+	policy_text(f, w1, w2, text, sizeof(text));
+	return ts_write_file(path, text);
+}
+
 long long fleet_apply(fleet *f, int w1, int w2)
 {
 	char text[8192];
-	snprintf(text, sizeof(text), POLICY_FMT, w1, w2, f->nc_port, f->nc_pass, f->hostkey,
-	         f->opts.confirm_timeout_s, f->nc_port + 1, f->nc_pass, f->hostkey, f->f5_port,
-	         f->f5_pass, f->f5_crt, f->opts.f5_drift ? f->opts.f5_drift : "alert");
+	policy_text(f, w1, w2, text, sizeof(text));
 	ts_write_file(f->policy, text);
 	http_resp r;
 	if (http_do(f->d.url, "POST", "/v1/apply", NULL, "application/yaml", text, strlen(text),

@@ -15,6 +15,10 @@
  * themselves -- f5sim's /sim/state, ncsim's running datastore through its
  * control port, the file device's file -- never from weft's status.
  *
+ * With opts.proxies, weftd also serves xDS (--xds) and xdsfleet runs that
+ * many simulated Envoy proxies against it (fleet_xds.h): proxies of the
+ * default feed, which follow the controller's committed intent.
+ *
  * Every process is started by pid on free ports and stopped by pid in
  * fleet_stop (also after a failed assertion: call it from the teardown);
  * every wait is bounded. */
@@ -33,6 +37,8 @@ typedef struct fleet_opts {
 	int reconcile_ms;      /* weftd --reconcile-ms (0: 500) */
 	const char *f5_drift;  /* the F5 Device's spec.drift (NULL: alert) */
 	int confirm_timeout_s; /* nc-a's options.confirmTimeout (0: 30) */
+	int proxies;           /* > 0: weftd --xds and that many xdsfleet proxies
+	                        * (fleet_xds.h) on the default feed */
 } fleet_opts;
 
 typedef struct fleet {
@@ -48,6 +54,11 @@ typedef struct fleet {
 	char file_root[600], policy[600];
 	const char *extra[16]; /* weftd arguments after the harness's own */
 	char reconcile_arg[16];
+	/* The proxy fleet (opts.proxies > 0, fleet_xds.c) */
+	int xds_port;     /* weftd --xds 127.0.0.1:PORT */
+	char xds_arg[32]; /* "127.0.0.1:PORT" */
+	pid_t xf_pid;     /* xdsfleet */
+	char xf_trace[600];
 } fleet;
 
 /* Starts f5sim, ncsim (2 devices) and weftd; 0 or -1 (logs printed). */
@@ -65,6 +76,10 @@ void fleet_kill_weftd(fleet *f);
 /* POST /v1/apply of the fleet policy with endpoint weights w1, w2: the new
  * head revision, or -HTTP status. */
 long long fleet_apply(fleet *f, int w1, int w2);
+
+/* Writes the fleet policy with weights w1, w2 to path (e.g. for `weftctl
+ * plan -f`) without applying it. 0 or -1. */
+int fleet_write_policy(fleet *f, int w1, int w2, const char *path);
 
 /* The weights device dev holds for 10.0.0.1 and 10.0.0.2 (-1 when the
  * member is missing). 0, or -1 when the device cannot be read. */
