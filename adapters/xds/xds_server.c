@@ -150,13 +150,27 @@ static void flush(struct xds_call *c)
 	s->status_dirty = 1;
 }
 
+/* Marks the view; its streams are told once per loop turn by
+ * push_changed_views (one pass over the calls however many views
+ * changed: a revision re-renders every view of a feed). */
 void xds_server_view_changed(struct xds_server *s, struct xds_view *v)
 {
+	v->changed = 1;
+	s->views_changed = 1;
+}
+
+static void push_changed_views(struct xds_server *s)
+{
+	if (!s->views_changed)
+		return;
+	s->views_changed = 0;
 	for (struct xds_call *c = s->calls; c; c = c->next)
-		if (c->view == v) {
-			xds_stream_source_changed(&c->st, &v->src);
+		if (c->view && c->view->changed) {
+			xds_stream_source_changed(&c->st, &c->view->src);
 			flush(c);
 		}
+	for (struct xds_view *v = s->views; v; v = v->next)
+		v->changed = 0;
 }
 
 /* Moves streams whose node now belongs to another view (a Device that
@@ -377,6 +391,7 @@ static void *serve(void *arg)
 				s->last_rotate_ms = now;
 				xds_views_rotate(s);
 			}
+			push_changed_views(s);
 		}
 		/* Status (with every proxy's config dump) is built only when
 		 * asked for (xds_server_status), by this thread, which owns the

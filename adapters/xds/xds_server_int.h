@@ -25,17 +25,25 @@ void xds_feed_data_free(xds_feed_data *d);
 /* The slice of snap a device selects (device NULL: everything). */
 xds_feed_data *xds_feed_data_new(weft_snapshot *snap, const weft_resource *device);
 
+/* CDS/EDS of a feed for one network plane: the whole feed (scope NULL),
+ * or cut down to a scoped sidecar's closure (scope: its own service
+ * "NAME.NS", see xds_scope.h). */
+struct xds_scope_index;
 struct xds_plane_sets {
 	char *plane;
+	char *scope;
 	xds_resset *cds, *eds;
+	/* Whole-feed entries: by-service indexes of cds/eds, built on the
+	 * first scoped view of the revision. */
+	struct xds_scope_index *cds_idx, *eds_idx;
 };
 
 struct xds_feed {
-	char *id;            /* "" default, else device "ns/name" */
-	xds_feed_data *data; /* NULL until published */
-	int64_t updated_ms;  /* when the server took this revision */
-	struct xds_plane_sets planes[8];
-	size_t n_planes;
+	char *id;                      /* "" default, else device "ns/name" */
+	xds_feed_data *data;           /* NULL until published */
+	int64_t updated_ms;            /* when the server took this revision */
+	struct xds_plane_sets *planes; /* rendered lazily per revision */
+	size_t n_planes, cap_planes;
 	struct xds_feed *next;
 };
 
@@ -45,8 +53,10 @@ struct xds_view {
 	xds_view_key vk; /* strings owned */
 	char *strings[3];
 	char *identity; /* spiffe URI of the proxy's service, or NULL */
+	char *scope;    /* "NAME.NS" when dependency-scoped (xds_scope.h) */
 	xds_source src;
 	size_t streams;
+	int changed; /* src changed; streams not told yet */
 	struct xds_view *next;
 };
 
@@ -106,6 +116,7 @@ struct xds_server {
 	struct xds_certcache *certs;
 	int64_t last_poll_ms, last_rotate_ms;
 	int status_dirty;
+	int views_changed; /* some view's changed flag is set */
 	/* Under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t status_cond;
@@ -135,7 +146,8 @@ void xds_views_free(struct xds_server *s);
  * new secrets to the views that use them. */
 void xds_views_rotate(struct xds_server *s);
 json_t *xds_views_status(struct xds_server *s);
-/* Called by the view code when a view's source changed. */
+/* Called by the view code when a view's source changed; its streams are
+ * told before the server thread waits for the next event. */
 void xds_server_view_changed(struct xds_server *s, struct xds_view *v);
 
 /* The running server of this process (for the adapter), referenced under

@@ -18,6 +18,7 @@
 #include "policy-t.h"
 #include "policyset.h"
 #include "resource.h"
+#include "xds_scope.h"
 #include "xds_server_int.h"
 
 static int64_t mono_ms(void)
@@ -83,36 +84,106 @@ static struct xds_feed *feed_get(struct xds_server *s, const char *id, int creat
 	return f;
 }
 
-static void feed_clear_planes(struct xds_feed *f)
+static void plane_sets_clear(struct xds_plane_sets *ps, size_t n)
 {
-	for (size_t i = 0; i < f->n_planes; i++) {
-		free(f->planes[i].plane);
-		xds_resset_unref(f->planes[i].cds);
-		xds_resset_unref(f->planes[i].eds);
+	for (size_t i = 0; i < n; i++) {
+		free(ps[i].plane);
+		free(ps[i].scope);
+		xds_resset_unref(ps[i].cds);
+		xds_resset_unref(ps[i].eds);
+		xds_scope_index_free(ps[i].cds_idx);
+		xds_scope_index_free(ps[i].eds_idx);
 	}
-	f->n_planes = 0;
+	free(ps);
 }
 
-/* CDS/EDS of a feed for a plane, rendered once per revision. */
-static struct xds_plane_sets *feed_plane(struct xds_feed *f, const char *plane,
-                                         struct xds_plane_sets *pred)
+static int opt_streq(const char *a, const char *b)
 {
-	const char *p = plane ? plane : "default";
-	for (size_t i = 0; i < f->n_planes; i++)
-		if (!strcmp(f->planes[i].plane, p))
-			return &f->planes[i];
-	if (f->n_planes == 8 || !f->data)
-		return f->n_planes ? &f->planes[0] : NULL;
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static struct xds_plane_sets *plane_sets_find(struct xds_plane_sets *ps, size_t n,
+                                              const char *plane, const char *scope)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ps[i].plane, plane) && opt_streq(ps[i].scope, scope))
+			return &ps[i];
+	return NULL;
+}
+
+/* A new, empty entry of f->planes (its cds/eds still NULL). */
+static struct xds_plane_sets *plane_sets_push(struct xds_feed *f, const char *plane,
+                                              const char *scope)
+{
+	if (f->n_planes == f->cap_planes) {
+		size_t cap = f->cap_planes ? f->cap_planes * 2 : 4;
+		struct xds_plane_sets *p = realloc(f->planes, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		f->planes = p;
+		f->cap_planes = cap;
+	}
 	struct xds_plane_sets *ps = &f->planes[f->n_planes];
-	xds_render_input in = {f->data->res, f->data->n};
-	weft_err err = {0};
-	if (xds_render_clusters(&in, p, pred ? pred->cds : NULL, pred ? pred->eds : NULL, &ps->cds,
-	                        &ps->eds, &err)) {
-		fprintf(stderr, "weft xds: feed '%s': %s\n", f->id, err.msg);
+	memset(ps, 0, sizeof(*ps));
+	ps->plane = strdup(plane);
+	ps->scope = scope ? strdup(scope) : NULL;
+	if (!ps->plane || (scope && !ps->scope)) {
+		free(ps->plane);
+		free(ps->scope);
 		return NULL;
 	}
-	ps->plane = strdup(p);
 	f->n_planes++;
+	return ps;
+}
+
+/* Previous revision's sets, for identity reuse and change lists. */
+struct plane_pred {
+	struct xds_plane_sets *sets;
+	size_t n;
+};
+
+/* CDS/EDS of a feed for a plane and scope (NULL: the whole feed), rendered
+ * once per revision: the whole feed's by xds_render_clusters, a scope's by
+ * filtering the whole feed's sets. */
+static struct xds_plane_sets *feed_plane(struct xds_feed *f, const char *plane,
+                                         const xds_scope *scope, const struct plane_pred *pred)
+{
+	const char *p = plane ? plane : "default";
+	const char *sk = scope ? scope->own : NULL;
+	struct xds_plane_sets *ps = plane_sets_find(f->planes, f->n_planes, p, sk);
+	if (ps || !f->data)
+		return ps;
+	struct xds_plane_sets *full = scope ? feed_plane(f, plane, NULL, pred) : NULL;
+	if (scope && !full)
+		return NULL;
+	struct xds_plane_sets *old = pred ? plane_sets_find(pred->sets, pred->n, p, sk) : NULL;
+	xds_resset *cds = NULL, *eds = NULL;
+	weft_err err = {0};
+	if (scope) {
+		if (!full->cds_idx)
+			full->cds_idx = xds_scope_index_new(full->cds);
+		if (!full->eds_idx)
+			full->eds_idx = xds_scope_index_new(full->eds);
+		if (full->cds_idx && full->eds_idx) {
+			cds = xds_scope_filter(scope, full->cds_idx, old ? old->cds : NULL);
+			eds = xds_scope_filter(scope, full->eds_idx, old ? old->eds : NULL);
+		}
+		if (!cds || !eds)
+			weft_err_set(&err, "out of memory");
+	} else {
+		xds_render_input in = {f->data->res, f->data->n};
+		xds_render_clusters(&in, p, old ? old->cds : NULL, old ? old->eds : NULL, &cds,
+		                    &eds, &err);
+	}
+	if (!cds || !eds || !(ps = plane_sets_push(f, p, sk))) {
+		fprintf(stderr, "weft xds: feed '%s': %s\n", f->id,
+		        err.msg[0] ? err.msg : "out of memory");
+		xds_resset_unref(cds);
+		xds_resset_unref(eds);
+		return NULL;
+	}
+	ps->cds = cds;
+	ps->eds = eds;
 	return ps;
 }
 
@@ -194,29 +265,49 @@ void xds_views_rotate(struct xds_server *s)
 	}
 }
 
+/* The dependency scope of a sidecar view (1), or 0 when it gets the whole
+ * feed; -1 on failure. */
+static int view_scope(struct xds_view *v, const xds_render_input *in, xds_scope *sc)
+{
+	char id[512];
+	if (v->vk.role != XDS_ROLE_SIDECAR || xds_view_identity(in, &v->vk, id, sizeof(id)))
+		return 0;
+	char *slash = strchr(id, '/');
+	if (!slash)
+		return 0;
+	*slash = 0;
+	return xds_scope_build(v->feed->data, id, slash + 1, sc);
+}
+
 /* Re-renders a view from its feed's current data. */
-static void view_render(struct xds_server *s, struct xds_view *v,
-                        const struct xds_plane_sets *pred_planes, size_t n_pred)
+static void view_render(struct xds_server *s, struct xds_view *v, const struct plane_pred *pred)
 {
 	struct xds_feed *f = v->feed;
 	if (!f->data)
 		return;
-	const char *plane = v->vk.plane ? v->vk.plane : "default";
-	const struct xds_plane_sets *pred = NULL;
-	for (size_t i = 0; i < n_pred; i++)
-		if (!strcmp(pred_planes[i].plane, plane))
-			pred = &pred_planes[i];
-	struct xds_plane_sets *ps = feed_plane(f, plane, (struct xds_plane_sets *)pred);
+	xds_render_input full = {f->data->res, f->data->n};
+	xds_scope sc = {0};
+	int scoped = view_scope(v, &full, &sc);
+	if (scoped < 0) {
+		fprintf(stderr, "weft xds: view '%s': out of memory\n", v->key);
+		return;
+	}
+	xds_render_input in = scoped ? (xds_render_input){sc.res, sc.n_res} : full;
+	struct xds_plane_sets *ps = feed_plane(f, v->vk.plane, scoped ? &sc : NULL, pred);
 	xds_resset *lds = NULL, *rds = NULL;
-	xds_render_input in = {f->data->res, f->data->n};
 	weft_err err = {0};
 	if (!ps || xds_render_listeners(&in, &v->vk, v->src.sets[XDS_LDS], v->src.sets[XDS_RDS],
 	                                &lds, &rds, &err)) {
 		fprintf(stderr, "weft xds: view '%s': %s\n", v->key, err.msg);
+		xds_scope_free(&sc);
 		return;
 	}
+	free(v->scope);
+	v->scope = scoped ? sc.own : NULL;
+	sc.own = NULL;
+	xds_scope_free(&sc);
 	xds_resset *news[XDS_NTYPES] = {
-	        [XDS_SDS] = view_secrets(s, v, &in),
+	        [XDS_SDS] = view_secrets(s, v, &full),
 	        [XDS_CDS] = xds_resset_ref(ps->cds),
 	        [XDS_EDS] = xds_resset_ref(ps->eds),
 	        [XDS_LDS] = lds,
@@ -232,19 +323,16 @@ static void view_render(struct xds_server *s, struct xds_view *v,
 
 static void feed_update(struct xds_server *s, struct xds_feed *f, xds_feed_data *d)
 {
-	struct xds_plane_sets old[8];
-	size_t n_old = f->n_planes;
-	memcpy(old, f->planes, sizeof(old));
-	f->n_planes = 0; /* rendered lazily, diffed against old */
+	struct plane_pred old = {f->planes, f->n_planes};
+	f->planes = NULL; /* rendered lazily, diffed against old */
+	f->n_planes = f->cap_planes = 0;
 	xds_feed_data_free(f->data);
 	f->data = d;
 	f->updated_ms = mono_ms();
 	for (struct xds_view *v = s->views; v; v = v->next)
 		if (v->feed == f)
-			view_render(s, v, old, n_old);
-	struct xds_feed tmp = {.n_planes = n_old};
-	memcpy(tmp.planes, old, sizeof(old));
-	feed_clear_planes(&tmp);
+			view_render(s, v, &old);
+	plane_sets_clear(old.sets, old.n);
 	s->status_dirty = 1;
 }
 
@@ -422,7 +510,7 @@ struct xds_view *xds_view_for_stream(struct xds_server *s, const xds_stream *st)
 	v->next = s->views;
 	s->views = v;
 	v->streams = 1;
-	view_render(s, v, NULL, 0);
+	view_render(s, v, NULL);
 	s->status_dirty = 1;
 	return v;
 fail:
@@ -441,6 +529,7 @@ static void view_free(struct xds_view *v)
 	for (int i = 0; i < 3; i++)
 		free(v->strings[i]);
 	free(v->identity);
+	free(v->scope);
 	free(v->key);
 	free(v);
 }
@@ -475,7 +564,7 @@ void xds_views_free(struct xds_server *s)
 	while (s->feeds) {
 		struct xds_feed *f = s->feeds;
 		s->feeds = f->next;
-		feed_clear_planes(f);
+		plane_sets_clear(f->planes, f->n_planes);
 		xds_feed_data_free(f->data);
 		free(f->id);
 		free(f);
@@ -497,6 +586,9 @@ json_t *xds_views_status(struct xds_server *s)
 		                                   *v->feed->id ? v->feed->id : "(default)",
 		                                   "streams", (json_int_t)v->streams, "version",
 		                                   v->src.version, "resources", res));
+		if (v->scope)
+			json_object_set_new(json_array_get(a, json_array_size(a) - 1), "scope",
+			                    json_string(v->scope));
 	}
 	return a;
 }

@@ -10,6 +10,10 @@
  *
  * usage: bench_xds [--services N] [--endpoints M] [--clients C]
  *                  [--channels K] [--threads T] [--types LIST] [--duration S]
+ *                  [--upstreams U]
+ * --upstreams U: every service lists the next U services as upstreams
+ * (dependency scoping) and proxy i is a sidecar of service i mod N, so a
+ * proxy receives U + 1 services instead of N (docs/adapter-xds.md).
  * Defaults: 1000 services x 10 endpoints, 10000 clients, 8 channels,
  * 2 threads, types cds,eds (sidecar view). Binaries are found next to this
  * program (BUILD/bin). */
@@ -27,8 +31,9 @@
 #include "testsupport.h"
 
 struct opts {
-	int services, endpoints, clients, channels, threads, duration;
+	int services, endpoints, clients, channels, threads, duration, upstreams;
 	const char *types;
+	char service_md[64]; /* --metadata service=... when scoped */
 };
 
 static char bindir[1024];
@@ -61,6 +66,10 @@ static json_t *fleet(const struct opts *o, const char *addr, const char *version
 	        channels, "--threads",  threads, "--types",   o->types,     "--until-version",
 	        version,  "--duration", dur,     "--json",    "--metadata", "role=sidecar"};
 	int n = 18;
+	if (o->upstreams) {
+		argv[n++] = "--metadata";
+		argv[n++] = o->service_md;
+	}
 	if (until_types) {
 		argv[n++] = "--until-types";
 		argv[n++] = until_types;
@@ -130,7 +139,7 @@ static pid_t start_server(const char *dir, const char *policy, int null, char *a
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){1000, 10, 10000, 8, 2, 60, "cds,eds"};
+	*o = (struct opts){1000, 10, 10000, 8, 2, 60, 0, "cds,eds", ""};
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--services"))
 			o->services = atoi(argv[i + 1]);
@@ -146,9 +155,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->types = argv[i + 1];
 		else if (!strcmp(argv[i], "--duration"))
 			o->duration = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--upstreams"))
+			o->upstreams = atoi(argv[i + 1]);
 		else
 			return -1;
 	}
+	snprintf(o->service_md, sizeof(o->service_md), "service=default/svc-{i%%%d:5}",
+	         o->services);
 	return o->services > 0 && o->endpoints > 0 && o->clients > 0 ? 0 : -1;
 }
 
@@ -211,6 +224,17 @@ static void endpoint_change(const struct opts *o, const char *dir, const char *a
 	char *at = strstr(text, "address: 10.");
 	at[12] = at[12] == '9' ? '8' : '9'; /* one endpoint of svc-00000 moves */
 	ts_write_file(policy, text);
+	/* Applied as that one Service document (merge), as `weftctl apply -f`
+	 * of the changed Service does: the generated text starts with it. */
+	char merge[1200];
+	snprintf(merge, sizeof(merge), "%s.merge", policy);
+	char *end = strstr(text + 4, "\n---\n");
+	if (end) {
+		char saved = end[1];
+		end[1] = 0;
+		ts_write_file(merge, text);
+		end[1] = saved;
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	char when[64];
@@ -247,7 +271,8 @@ static void endpoint_change(const struct opts *o, const char *dir, const char *a
 		printf("(a) endpoint change: no report\n");
 		return;
 	}
-	printf("(a) one endpoint change (policy file written -> EDS response at each proxy):\n"
+	printf("(a) one endpoint change (the changed Service applied alone, merge: file written -> "
+	       "EDS response at each proxy):\n"
 	       "    EDS latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms over %.0f "
 	       "responses;"
 	       " all %.0f/%.0f proxies at the new version: %s, the last %.0f ms after the change\n",
@@ -269,7 +294,8 @@ int main(int argc, char **argv)
 	struct opts o;
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: bench_xds [--services N] [--endpoints M] [--clients C] "
-		                "[--channels K] [--threads T] [--types LIST] [--duration S]\n");
+		                "[--channels K] [--threads T] [--types LIST] [--duration S] "
+		                "[--upstreams U]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -280,13 +306,22 @@ int main(int argc, char **argv)
 	*strrchr(bindir, '/') = 0;
 	char *dir = ts_mkdtemp("bench-xds"), policy[1100], addr[64];
 	snprintf(policy, sizeof(policy), "%s/policy.yaml", dir);
-	char *text = weft_policy_generate(o.services, o.endpoints, 0);
+	weft_gen_opts go = {.services = o.services,
+	                    .endpoints_per_service = o.endpoints,
+	                    .upstreams = o.upstreams};
+	char *text = weft_policy_generate_opts(&go);
 	ts_write_file(policy, text);
 	printf("bench_xds: %d services x %d endpoints (generated policy), %d ADS streams over %d "
 	       "channels on %d client threads, types %s, sidecar view; server and fleet on this "
 	       "machine (%ld cores)\n",
 	       o.services, o.endpoints, o.clients, o.channels, o.threads, o.types,
 	       sysconf(_SC_NPROCESSORS_ONLN));
+	if (o.upstreams)
+		printf("    dependency scoping: each service lists %d upstreams; proxy i is a "
+		       "sidecar of svc i mod %d (%d views)\n",
+		       o.upstreams, o.services, o.clients < o.services ? o.clients : o.services);
+	else
+		printf("    full mesh: every proxy receives every service\n");
 	long long t0 = ts_now_ms();
 	pid_t testd = start_server(dir, policy, 0, addr, sizeof(addr));
 	if (testd < 0) {

@@ -5,6 +5,9 @@
  * request of each type on a stream with it; ACKs are read and ignored.
  * What weft's server does on top of this (views, per-stream state, nonces,
  * subscriptions, make-before-break, status) is the overhead measured.
+ * Services that list upstreams (dependency scoping) get their own
+ * pre-built responses, cut down exactly as weft's views are (xds_scope.h);
+ * a stream is served the set of the "service" in its node metadata.
  *
  * usage: xds_null_server --listen HOST:PORT --policy PATH [--role sidecar|proxyless] */
 #include <grpc/byte_buffer_reader.h>
@@ -22,7 +25,9 @@
 #include "policy.h"
 #include "policyset.h"
 #include "resource.h"
+#include "snapshot.h"
 #include "xds_render.h"
+#include "xds_scope.h"
 
 enum { OP_NEW, OP_RECV, OP_SEND, OP_CLOSE, NOPS };
 
@@ -41,11 +46,20 @@ struct call {
 	int cancelled, outstanding, closed, busy, half_closed, status_sent;
 	unsigned pending; /* types owed a response */
 	unsigned sent;
+	const grpc_slice *resp; /* per type: what this stream is served */
+};
+
+/* The responses of one scoped service ("ns/name"). */
+struct scoped {
+	char *service;
+	grpc_slice resp[XDS_NTYPES];
 };
 
 static grpc_completion_queue *cq;
 static grpc_server *server;
 static grpc_slice responses[XDS_NTYPES];
+static struct scoped *scoped;
+static size_t n_scoped;
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -68,7 +82,7 @@ static void put_str(uint8_t **p, int field, const char *s)
 	*p += n;
 }
 
-static void build(int type, const xds_resset *set)
+static grpc_slice build(int type, const xds_resset *set)
 {
 	size_t len = 256 + (set ? set->bytes : 0);
 	uint8_t *buf = malloc(len), *p = buf;
@@ -79,8 +93,9 @@ static void build(int type, const xds_resset *set)
 		memcpy(p, set->items[i]->sotw, set->items[i]->sotw_len);
 		p += set->items[i]->sotw_len;
 	}
-	responses[type] = grpc_slice_from_copied_buffer((const char *)buf, (size_t)(p - buf));
+	grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, (size_t)(p - buf));
 	free(buf);
+	return sl;
 }
 
 static int start(struct call *c, grpc_op *ops, size_t n, int op)
@@ -127,7 +142,7 @@ static void flush(struct call *c)
 		if (!(c->pending & (1u << t)))
 			continue;
 		c->pending &= ~(1u << t);
-		grpc_slice sl = grpc_slice_ref(responses[t]);
+		grpc_slice sl = grpc_slice_ref(c->resp[t]);
 		grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
 		grpc_slice_unref(sl);
 		op.op = GRPC_OP_SEND_MESSAGE;
@@ -136,6 +151,28 @@ static void flush(struct call *c)
 		grpc_byte_buffer_destroy(bb);
 		return;
 	}
+}
+
+static int scoped_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct scoped *)a)->service, ((const struct scoped *)b)->service);
+}
+
+/* The responses for the node of a stream's first request. */
+static const grpc_slice *responses_for(const Envoy__Service__Discovery__V3__DiscoveryRequest *r)
+{
+	const Google__Protobuf__Struct *md = r && r->node ? r->node->metadata : NULL;
+	for (size_t i = 0; md && i < md->n_fields; i++) {
+		const Google__Protobuf__Value *v = md->fields[i]->value;
+		if (strcmp(md->fields[i]->key, "service") || !v ||
+		    v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE)
+			continue;
+		struct scoped key = {.service = v->string_value};
+		struct scoped *sc = bsearch(&key, scoped, n_scoped, sizeof(*scoped), scoped_cmp);
+		if (sc)
+			return sc->resp;
+	}
+	return responses;
 }
 
 static void on_recv(struct call *c)
@@ -155,6 +192,8 @@ static void on_recv(struct call *c)
 	        envoy__service__discovery__v3__discovery_request__unpack(
 	                NULL, GRPC_SLICE_LENGTH(sl), GRPC_SLICE_START_PTR(sl));
 	grpc_slice_unref(sl);
+	if (!c->resp)
+		c->resp = responses_for(r);
 	int t = r ? xds_type_from_url(r->type_url) : -1;
 	if (t >= 0 && !(c->sent & (1u << t))) {
 		c->sent |= 1u << t;
@@ -206,6 +245,52 @@ static void on_event(struct tag *tg, int ok)
 	}
 }
 
+/* Responses of every service that lists upstreams, as weft's scoped
+ * sidecar views serve them. */
+static int render_scoped(weft_policyset *set, xds_resset *cds, xds_resset *eds)
+{
+	xds_scope_index *xc = xds_scope_index_new(cds), *xe = xds_scope_index_new(eds);
+	weft_err err = {0};
+	weft_snapshot *snap = weft_snapshot_compile(set, 1, NULL, &err);
+	xds_feed_data *d = snap ? xds_feed_data_new(snap, NULL) : NULL;
+	size_t n;
+	weft_resource *const *svcs = weft_policyset_kind(set, WEFT_KIND_SERVICE, &n);
+	scoped = calloc(n + 1, sizeof(*scoped));
+	for (size_t i = 0; d && xc && xe && scoped && i < n; i++) {
+		xds_scope sc;
+		if (xds_scope_build(d, svcs[i]->ns, svcs[i]->name, &sc) != 1)
+			continue;
+		struct scoped *out = &scoped[n_scoped++];
+		if (asprintf(&out->service, "%s/%s", svcs[i]->ns, svcs[i]->name) < 0)
+			return -1;
+		xds_render_input in = {sc.res, sc.n_res};
+		xds_view_key vk = {.role = XDS_ROLE_SIDECAR, .service = out->service};
+		xds_resset *sets[XDS_NTYPES] = {0};
+		sets[XDS_CDS] = xds_scope_filter(&sc, xc, NULL);
+		sets[XDS_EDS] = xds_scope_filter(&sc, xe, NULL);
+		if (xds_render_listeners(&in, &vk, NULL, NULL, &sets[XDS_LDS], &sets[XDS_RDS],
+		                         &err)) {
+			fprintf(stderr, "null server: %s\n", err.msg);
+			return -1;
+		}
+		for (int t = 0; t < XDS_NTYPES; t++) {
+			out->resp[t] = build(t, sets[t]);
+			xds_resset_unref(sets[t]);
+		}
+		xds_scope_free(&sc);
+	}
+	if (!d) {
+		fprintf(stderr, "null server: %s\n", err.msg[0] ? err.msg : "out of memory");
+		return -1;
+	}
+	qsort(scoped, n_scoped, sizeof(*scoped), scoped_cmp);
+	xds_scope_index_free(xc);
+	xds_scope_index_free(xe);
+	xds_feed_data_free(d);
+	weft_snapshot_unref(snap);
+	return 0;
+}
+
 static int render(const char *path, int proxyless)
 {
 	weft_docset docs;
@@ -229,8 +314,10 @@ static int render(const char *path, int proxyless)
 		fprintf(stderr, "null server: %s\n", err.msg);
 		return -1;
 	}
+	if (!proxyless && render_scoped(set, sets[XDS_CDS], sets[XDS_EDS]))
+		return -1;
 	for (int t = 0; t < XDS_NTYPES; t++) {
-		build(t, sets[t]);
+		responses[t] = build(t, sets[t]);
 		xds_resset_unref(sets[t]);
 	}
 	weft_policyset_unref(set);

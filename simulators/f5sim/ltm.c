@@ -399,7 +399,8 @@ static void query_set(struct query *q, const char *k, const char *v)
 	else if (!strcmp(k, "options"))
 		snprintf(q->options, sizeof(q->options), "%s", v);
 	else if (!strcmp(k, "$filter") && !strncmp(v, "partition eq ", 13))
-		snprintf(q->filter_partition, sizeof(q->filter_partition), "%s", v + 13);
+		snprintf(q->filter_partition, sizeof(q->filter_partition), "%.*s",
+		         (int)sizeof(q->filter_partition) - 1, v + 13);
 }
 
 void query_add(struct query *q, const char *k, const char *v)

@@ -1,7 +1,8 @@
 /* xdsfleet node.c: the envoy.config.core.v3.Node each simulated proxy sends
  * on its ADS stream. The id is PREFIX-INDEX; Node.metadata is a
  * google.protobuf.Struct built from the --metadata JSON template, in which
- * "{i}" stands for the client index and "{id}" for the node id, so that a
+ * "{i}" stands for the client index ("{i%N}" modulo N, "{i%N:W}" also
+ * zero-padded to W digits) and "{id}" for the node id, so that a
  * fleet can carry per-proxy values (IPs per plane) as weft's views need. */
 #include "xdsfleet.h"
 
@@ -110,10 +111,26 @@ static Google__Protobuf__Value *value_from_json(json_t *j, int depth)
 	return v;
 }
 
-/* Replaces "{i}" and "{id}" in the template; caller frees. */
+/* "{i%N}" or "{i%N:W}" at p: the client index modulo N, zero-padded to W
+ * digits, into buf; the length of the placeholder, or 0. */
+static size_t index_modulo(const char *p, int index, char *buf, size_t len)
+{
+	unsigned n = 0, w = 0;
+	int used = 0;
+	if (sscanf(p, "{i%%%u:%u}%n", &n, &w, &used) == 2 && used && n)
+		snprintf(buf, len, "%0*u", (int)(w > 12 ? 12 : w), (unsigned)index % n);
+	else if ((used = 0, sscanf(p, "{i%%%u}%n", &n, &used) == 1) && used && n)
+		snprintf(buf, len, "%u", (unsigned)index % n);
+	else
+		return 0;
+	return (size_t)used;
+}
+
+/* Replaces "{i}", "{i%N}", "{i%N:W}" and "{id}" in the template; caller
+ * frees. */
 static char *expand_template(const char *tpl, const struct xf_client *c)
 {
-	char idx[16];
+	char idx[16], mod[16];
 	size_t cap = strlen(tpl) * 2 + 256, n = 0;
 	char *out = malloc(cap);
 	const char *p = tpl;
@@ -131,6 +148,11 @@ static char *expand_template(const char *tpl, const struct xf_client *c)
 		} else if (strncmp(p, "{id}", 4) == 0) {
 			rep = c->node_id;
 			skip = 4;
+		} else if (strncmp(p, "{i%", 3) == 0 &&
+		           (skip = index_modulo(p, c->index, mod, sizeof(mod)))) {
+			rep = mod;
+		} else {
+			skip = 1;
 		}
 		rl = rep ? strlen(rep) : 1;
 		if (n + rl + 1 > cap) {

@@ -35,8 +35,9 @@ static void write_policy(const char *path, const char *a_ip)
 		              "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc%d, "
 		              "namespace: fleet}\n"
 		              "spec:\n  ports: [{name: http, port: 8080}]\n  endpoints:\n"
-		              "  - {address: %s}\n  - {address: 10.9.%d.2}\n---\n",
-		              i, i == 0 ? a_ip : (i == 1 ? "10.9.1.1" : "10.9.2.1"), i);
+		              "  - {address: %s}\n  - {address: 10.9.%d.2}\n%s---\n",
+		              i, i == 0 ? a_ip : (i == 1 ? "10.9.1.1" : "10.9.2.1"), i,
+		              i == 1 ? "  upstreams: [svc2]\n" : "");
 	/* A Device feeding the proxies whose node id starts with "dev-" with
 	 * only svc0; every other proxy gets the default feed (everything). */
 	snprintf(buf + n, sizeof(buf) - (size_t)n,
@@ -295,6 +296,34 @@ static void test_device_feed(void **state)
 	free(rev);
 }
 
+/* Sidecars of fleet/svc1 (upstreams: [svc2]) get only svc1 and svc2;
+ * sidecars of svc0 (no upstreams) get every service. */
+static void test_scoped_sidecars(void **state)
+{
+	(void)state;
+	char *rev = revision(), *out = NULL;
+	const char *scoped[] = {XDSFLEET_BIN, "--server",
+	                        E.addr,       "--clients",
+	                        "4",          "--node-prefix",
+	                        "sc",         "--types",
+	                        "cds,eds",    "--until-version",
+	                        rev,          "--duration",
+	                        "20",         "--json",
+	                        "--metadata", "role=sidecar",
+	                        "--metadata", "service=fleet/svc{i%2:0}",
+	                        NULL};
+	assert_int_equal(ts_run(scoped, &out, 30000), 0);
+	json_t *r = parse_report(out);
+	/* svc0 x2: 3 outbound + 3 inbound; svc1 x2: outbound svc1, svc2 and
+	 * inbound svc1. EDS: 3 and 2. */
+	assert_int_equal(jint(r, "types", "cds", "resources"), 2 * 6 + 2 * 3);
+	assert_int_equal(jint(r, "types", "eds", "resources"), 2 * 3 + 2 * 2);
+	assert_int_equal(jint(r, "until", "reached", NULL), 4);
+	json_decref(r);
+	free(out);
+	free(rev);
+}
+
 /* Per-proxy status while a fleet is connected: node, view, versions sent
  * and ACKed, the last NACK and its error, connect time, config dump. */
 static void test_status(void **state)
@@ -358,6 +387,7 @@ int main(void)
 	        cmocka_unit_test(test_sotw_ack_nack),
 	        cmocka_unit_test(test_delta),
 	        cmocka_unit_test(test_device_feed),
+	        cmocka_unit_test(test_scoped_sidecars),
 	        cmocka_unit_test(test_status),
 	        cmocka_unit_test(test_endpoint_change_pushes_only_eds),
 	};

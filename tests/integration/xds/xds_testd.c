@@ -1,7 +1,10 @@
 /* xds_testd: a small weft process for the xDS integration tests and the
  * bench, independent of weftd's wiring: opens a controller (temp state
  * dir), registers the xds adapter, starts the ADS server, applies a policy
- * file (sync mode) and serves until SIGTERM. SIGHUP re-reads the policy.
+ * file (sync mode) and serves until SIGTERM. SIGHUP re-reads the policy;
+ * when POLICY.merge exists, SIGHUP applies that file instead in merge mode
+ * (only the documents it holds change, as `weftctl apply -f` of one
+ * document does) and removes it.
  * After each apply is compiled and pushed it writes "REVISION\n" to the
  * ready file (atomically). SIGUSR1 writes the server status JSON to
  * STATE_DIR/status.json and the metrics to STATE_DIR/metrics.txt; SIGUSR2
@@ -46,7 +49,7 @@ static int write_atomic(const char *path, const char *text)
 	return rename(tmp, path);
 }
 
-static int apply_policy(weft_controller *c, const char *policy, const char *ready)
+static int apply_policy(weft_controller *c, const char *policy, const char *ready, int mode)
 {
 	weft_docset docs;
 	weft_diags diags;
@@ -57,8 +60,7 @@ static int apply_policy(weft_controller *c, const char *policy, const char *read
 		return -1;
 	int rc = weft_docset_load_path(&docs, policy, &diags);
 	if (!rc)
-		rc = weft_controller_apply(c, &docs, WEFT_APPLY_SYNC, "xds_testd", -1, 0, &res,
-		                           &diags, &err);
+		rc = weft_controller_apply(c, &docs, mode, "xds_testd", -1, 0, &res, &diags, &err);
 	if (rc) {
 		fprintf(stderr, "xds_testd: apply %s failed: %s\n", policy, err.msg);
 		weft_diags_print(stderr, &diags);
@@ -139,12 +141,18 @@ int main(int argc, char **argv)
 		weft_controller_close(c);
 		return 1;
 	}
-	int rc = apply_policy(c, policy, ready) ? 1 : 0;
+	int rc = apply_policy(c, policy, ready, WEFT_APPLY_SYNC) ? 1 : 0;
+	char merge[4200];
+	snprintf(merge, sizeof(merge), "%s.merge", policy);
 	while (!rc && !want_stop) {
 		usleep(10000);
 		if (want_reload) {
 			want_reload = 0;
-			apply_policy(c, policy, ready);
+			if (access(merge, F_OK) == 0) {
+				apply_policy(c, merge, ready, WEFT_APPLY_MERGE);
+				unlink(merge);
+			} else
+				apply_policy(c, policy, ready, WEFT_APPLY_SYNC);
 		}
 		if (want_status || want_metrics) {
 			dump_status(s, state, want_status);
