@@ -3,6 +3,7 @@
  * together (ring-hash needs hashOn), one TrafficPolicy per service subset,
  * rate-limit tiers that need a key, device types and their options, and
  * device scopes that must select something. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,6 +56,16 @@ void validate_traffic_policy(struct vctx *v, const weft_resource *r)
 		verr(v, r, s->tls->pos, "spec.tls", "mutual TLS needs certFile and keyFile");
 }
 
+/* Whether a and b are IP addresses and the same one (fd00:0::1 and
+ * fd00::1 are). */
+static int tier_ip_equal(const char *a, const char *b)
+{
+	unsigned char x[16] = {0}, y[16] = {0};
+	int fa = strchr(a, ':') ? AF_INET6 : AF_INET, fb = strchr(b, ':') ? AF_INET6 : AF_INET;
+	return fa == fb && inet_pton(fa, a, x) == 1 && inet_pton(fb, b, y) == 1 &&
+	       !memcmp(x, y, sizeof(x));
+}
+
 void validate_rate_limit(struct vctx *v, const weft_resource *r)
 {
 	const weft_rate_limit_spec *s = r->spec;
@@ -63,10 +74,24 @@ void validate_rate_limit(struct vctx *v, const weft_resource *r)
 	if (s->tiers.count && !s->key)
 		verr(v, r, s->tiers_pos, "spec.tiers",
 		     "tiers need a key (header or sourceIp) that tells the clients apart");
+	if (s->key && !s->key->header && !s->key->source_ip)
+		verr(v, r, s->key->pos, "spec.key.sourceIp",
+		     "sourceIp: false names no key: use sourceIp: true or header");
 	char path[96];
+	int by_ip = s->key && s->key->source_ip;
+	for (size_t i = 0; by_ip && i < s->tiers.count; i++)
+		if (!tier_ip_equal(s->tiers.items[i].value, s->tiers.items[i].value)) {
+			snprintf(path, sizeof(path), "spec.tiers[%zu].value", i);
+			verr(v, r, s->tiers.items[i].value_pos, path,
+			     "'%s' is not an IP address: with key sourceIp a tier names one "
+			     "client address (not a CIDR or a hostname)",
+			     s->tiers.items[i].value);
+		}
 	for (size_t i = 0; i < s->tiers.count; i++)
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(s->tiers.items[i].value, s->tiers.items[j].value)) {
+			if (!strcmp(s->tiers.items[i].value, s->tiers.items[j].value) ||
+			    (by_ip &&
+			     tier_ip_equal(s->tiers.items[i].value, s->tiers.items[j].value))) {
 				snprintf(path, sizeof(path), "spec.tiers[%zu].value", i);
 				verr(v, r, s->tiers.items[i].value_pos, path,
 				     "duplicate tier value '%s' (also spec.tiers[%zu])",

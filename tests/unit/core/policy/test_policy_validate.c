@@ -279,6 +279,39 @@ static void test_rate_limit(void **state)
 	tp_free(&r);
 }
 
+static void test_rate_limit_source_ip(void **state)
+{
+	(void)state;
+	struct tp_result r;
+	run(&r, BASE "apiVersion: weft/v1\n" /* 22 */
+	             "kind: RateLimit\n"
+	             "metadata: {name: by-ip}\n"
+	             "spec:\n"
+	             "  service: web\n" /* 26 */
+	             "  limit: {requests: 10}\n"
+	             "  key: {sourceIp: true}\n"
+	             "  tiers:\n"
+	             "  - {value: 10.0.0.1, requests: 100}\n"    /* 30 */
+	             "  - {value: 'fd00:0::1', requests: 100}\n" /* 31 */
+	             "  - {value: 'fd00::1', requests: 200}\n"   /* 32 */
+	             "  - {value: 10.0.0.0/8, requests: 300}\n"  /* 33 */
+	             "---\n"
+	             "apiVersion: weft/v1\n" /* 35 */
+	             "kind: RateLimit\n"
+	             "metadata: {name: no-key}\n"
+	             "spec:\n"
+	             "  service: web\n"
+	             "  limit: {requests: 10}\n"
+	             "  key: {sourceIp: false}\n"); /* 41 */
+	tp_expect(&r.diags, "duplicate tier value 'fd00::1' (also spec.tiers[1])", "v.yaml", 32, 13,
+	          "spec.tiers[2].value");
+	tp_expect(&r.diags, "'10.0.0.0/8' is not an IP address", "v.yaml", 33, 13,
+	          "spec.tiers[3].value");
+	tp_expect(&r.diags, "sourceIp: false names no key", "v.yaml", 41, 8, "spec.key.sourceIp");
+	expect_count(&r, 3);
+	tp_free(&r);
+}
+
 static void test_access_policy(void **state)
 {
 	struct tp_result r;
@@ -399,13 +432,20 @@ static void test_upstreams(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_base_is_valid),     cmocka_unit_test(test_dangling_refs),
-	        cmocka_unit_test(test_destination_ports), cmocka_unit_test(test_weights),
-	        cmocka_unit_test(test_http_to_tcp),       cmocka_unit_test(test_service_duplicates),
-	        cmocka_unit_test(test_tcp_http_conflict), cmocka_unit_test(test_traffic_policy),
-	        cmocka_unit_test(test_rate_limit),        cmocka_unit_test(test_access_policy),
-	        cmocka_unit_test(test_gateway),           cmocka_unit_test(test_devices),
+	        cmocka_unit_test(test_base_is_valid),
+	        cmocka_unit_test(test_dangling_refs),
+	        cmocka_unit_test(test_destination_ports),
+	        cmocka_unit_test(test_weights),
+	        cmocka_unit_test(test_http_to_tcp),
+	        cmocka_unit_test(test_service_duplicates),
+	        cmocka_unit_test(test_tcp_http_conflict),
+	        cmocka_unit_test(test_traffic_policy),
+	        cmocka_unit_test(test_rate_limit),
+	        cmocka_unit_test(test_access_policy),
+	        cmocka_unit_test(test_gateway),
+	        cmocka_unit_test(test_devices),
 	        cmocka_unit_test(test_upstreams),
+	        cmocka_unit_test(test_rate_limit_source_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
