@@ -208,14 +208,16 @@ static const xds_cert *identity_cert(struct xds_server *s, const char *uri)
 	return &c->cert;
 }
 
-/* SDS of a view: its identity (sidecars and gateways) and the mesh CA. */
+/* SDS of a view: its identity (sidecars and gateways) and the mesh CA.
+ * Unchanged identity and no rotation (force 0): the view's current set,
+ * so a revision does not re-render 1,000 views' secrets. */
 static xds_resset *view_secrets(struct xds_server *s, struct xds_view *v,
-                                const xds_render_input *in)
+                                const xds_render_input *in, int force)
 {
 	char id[512];
 	xds_resset *out = NULL;
 	weft_err err = {0};
-	free(v->identity);
+	char *was = v->identity;
 	v->identity = NULL;
 	const xds_cert *cert = NULL;
 	if (v->vk.role != XDS_ROLE_PROXYLESS && s->ca &&
@@ -226,8 +228,12 @@ static xds_resset *view_secrets(struct xds_server *s, struct xds_view *v,
 			if (asprintf(&v->identity, "spiffe://weft/ns/%s/sa/%s", id, slash + 1) < 0)
 				v->identity = NULL;
 		}
-		cert = v->identity ? identity_cert(s, v->identity) : NULL;
 	}
+	int same = was == v->identity || (was && v->identity && !strcmp(was, v->identity));
+	free(was);
+	if (same && !force && v->src.sets[XDS_SDS])
+		return xds_resset_ref(v->src.sets[XDS_SDS]);
+	cert = v->identity ? identity_cert(s, v->identity) : NULL;
 	const char *root =
 	        s->ca && v->vk.role != XDS_ROLE_PROXYLESS ? xds_ca_root_pem(s->ca) : NULL;
 	if (xds_render_secrets(cert ? cert->cert_pem : NULL, cert ? cert->key_pem : NULL, root,
@@ -257,7 +263,7 @@ void xds_views_rotate(struct xds_server *s)
 			if (!v->identity || strcmp(v->identity, c->uri) || !v->feed->data)
 				continue;
 			xds_render_input in = {v->feed->data->res, v->feed->data->n};
-			xds_resset *sds = view_secrets(s, v, &in);
+			xds_resset *sds = view_secrets(s, v, &in, 1);
 			xds_resset_unref(v->src.sets[XDS_SDS]);
 			v->src.sets[XDS_SDS] = sds;
 			xds_server_view_changed(s, v);
@@ -307,7 +313,7 @@ static void view_render(struct xds_server *s, struct xds_view *v, const struct p
 	sc.own = NULL;
 	xds_scope_free(&sc);
 	xds_resset *news[XDS_NTYPES] = {
-	        [XDS_SDS] = view_secrets(s, v, &full),
+	        [XDS_SDS] = view_secrets(s, v, &full, 0),
 	        [XDS_CDS] = xds_resset_ref(ps->cds),
 	        [XDS_EDS] = xds_resset_ref(ps->eds),
 	        [XDS_LDS] = lds,
