@@ -68,6 +68,7 @@ struct weft_controller {
 	struct controller_metrics m;
 	/* Transactions (txn.c). */
 	int txn_default_atomic;  /* weftd --txn-mode */
+	int64_t pending_since_unix_ms; /* first store commit not compiled yet (0: none) */
 	int next_txn_mode;       /* from the applies since the last compile:
 	                          * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
 	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
@@ -97,6 +98,8 @@ const char *controller_device_type(const weft_resource *device, char *buf, size_
 /* "ns/name" into buf. */
 void controller_device_key(const weft_resource *device, char *buf, size_t len);
 int64_t controller_now_ms(void);
+/* Wall clock, ms since the epoch. */
+int64_t controller_unix_ms(void);
 
 /* device_worker.c */
 /* Starts/stops workers so that there is exactly one per Device of snap,

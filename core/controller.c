@@ -20,6 +20,13 @@ int64_t controller_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t controller_unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *controller_device_type(const weft_resource *device, char *buf, size_t len)
 {
 	/* Read from the canonical JSON so that the core depends only on the
@@ -108,7 +115,8 @@ static void push_atomic(weft_controller *c, weft_snapshot *snap, int removals)
 
 /* Compiles and publishes the given policy; hands it to the workers, or
  * runs it as one atomic transaction. Called without mu. */
-static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev, int atomic)
+static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev, int atomic,
+                                int64_t stored_unix_ms)
 {
 	struct timespec a, b;
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -122,6 +130,7 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 		        err.msg);
 		return;
 	}
+	weft_snapshot_set_stored_ms(snap, stored_unix_ms);
 	int removals = atomic && removal_only(prev, snap);
 	weft_snapshot_unref(prev);
 	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
@@ -194,12 +203,13 @@ static void *core_thread_main(void *arg)
 		if (weft_debounce_wait(&c->debounce, now) == 0) {
 			weft_debounce_fired(&c->debounce);
 			weft_policyset *policy = weft_policyset_ref(c->head_policy);
-			int64_t rev = c->head_rev;
+			int64_t rev = c->head_rev, since = c->pending_since_unix_ms;
 			int atomic = c->next_txn_mode ? c->next_txn_mode == WEFT_APPLY_ATOMIC
 			                              : c->txn_default_atomic;
 			c->next_txn_mode = 0;
+			c->pending_since_unix_ms = 0;
 			pthread_mutex_unlock(&c->mu);
-			compile_and_publish(c, policy, rev, atomic);
+			compile_and_publish(c, policy, rev, atomic, since);
 			weft_policyset_unref(policy);
 		} else {
 			/* Retry of a failed atomic transaction, same snapshot and
@@ -282,7 +292,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	/* The head is compiled and pushed at once: devices resync on start. */
 	c->txn_log = json_array();
 	c->txn_default_atomic = opts->atomic ? 1 : 0;
-	compile_and_publish(c, c->head_policy, c->head_rev, c->txn_default_atomic);
+	compile_and_publish(c, c->head_policy, c->head_rev, c->txn_default_atomic, 0);
 	if (pthread_create(&c->core_thread, NULL, core_thread_main, c)) {
 		weft_err_set(err, "controller: cannot start the core thread");
 		weft_controller_close(c);

@@ -108,6 +108,8 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	c->head_policy = next;
 	next = NULL;
 	c->head_rev = new_rev;
+	if (!c->pending_since_unix_ms)
+		c->pending_since_unix_ms = controller_unix_ms();
 	if (push_mode & WEFT_APPLY_ATOMIC)
 		c->next_txn_mode = WEFT_APPLY_ATOMIC;
 	else if ((push_mode & WEFT_APPLY_INDEPENDENT) && !c->next_txn_mode)

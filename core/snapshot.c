@@ -29,6 +29,7 @@ struct device_entry {
 struct weft_snapshot {
 	atomic_int refs;
 	int64_t revision;
+	int64_t stored_unix_ms;
 	uint64_t hash;
 	weft_policyset *policy;
 	weft_arena *arena;    /* index keys and list headers */
@@ -135,6 +136,16 @@ static uint64_t hash_policy(const weft_policyset *p)
 	for (size_t i = 0; i < n; i++)
 		h = weft_hash_bytes(h, &items[i]->hash, sizeof(items[i]->hash));
 	return h;
+}
+
+void weft_snapshot_set_stored_ms(weft_snapshot *s, int64_t unix_ms)
+{
+	s->stored_unix_ms = unix_ms;
+}
+
+int64_t weft_snapshot_stored_ms(const weft_snapshot *s)
+{
+	return s->stored_unix_ms;
 }
 
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,

@@ -27,6 +27,12 @@ void weft_snapshot_unref(weft_snapshot *s);
 
 int64_t weft_snapshot_revision(const weft_snapshot *s);
 const weft_policyset *weft_snapshot_policy(const weft_snapshot *s);
+/* When the change this snapshot carries was stored (wall clock, ms; the
+ * first of the revisions debounced into it), or 0 when unknown (loaded at
+ * start). Set by the controller before publication. For convergence
+ * metrics (change stored -> applied). */
+void weft_snapshot_set_stored_ms(weft_snapshot *s, int64_t unix_ms);
+int64_t weft_snapshot_stored_ms(const weft_snapshot *s);
 /* Hash over every resource hash: equal snapshots have equal hashes. */
 uint64_t weft_snapshot_hash(const weft_snapshot *s);
 

@@ -231,6 +231,20 @@ static void on_new(struct xds_call *c, int ok)
 	arm_recv(c);
 }
 
+/* Seconds from the change being stored (when the controller knows it)
+ * or else from the server taking the revision, to now. */
+static double convergence_seconds(const struct xds_feed *f)
+{
+	int64_t stored = f->data ? weft_snapshot_stored_ms(f->data->snap) : 0;
+	if (stored > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		return now > stored ? (double)(now - stored) / 1000.0 : 0.0;
+	}
+	return (double)(mono_ms() - f->updated_ms) / 1000.0;
+}
+
 static void note_acks(struct xds_server *s, struct xds_call *c, const xds_typestate *before,
                       int type)
 {
@@ -244,7 +258,7 @@ static void note_acks(struct xds_server *s, struct xds_call *c, const xds_typest
 		s->m_acks++;
 		if (c->view && c->view->feed->updated_ms &&
 		    !strcmp(t->version_acked, c->view->src.version)) {
-			double sec = (double)(mono_ms() - c->view->feed->updated_ms) / 1000.0;
+			double sec = convergence_seconds(c->view->feed);
 			int b = 0;
 			while (b < XDS_HIST_BUCKETS && sec > xds_hist_bounds[b])
 				b++;

@@ -258,7 +258,7 @@ static void endpoint_change(const struct opts *o, const char *dir, const char *a
 			if (q99 < 0 && c * 100 >= total * 99)
 				q99 = le[i];
 		}
-		printf("    server side (the xDS server took the revision -> the proxy's ACK was "
+		printf("    server side (the change was stored -> the proxy's ACK was "
 		       "processed), %lld ACKs: p50 <= %gs, p99 <= %gs (histogram buckets)\n",
 		       total, q50, q99);
 	}

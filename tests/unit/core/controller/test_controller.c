@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "builtin.h"
 #include "file_adapter.h"
 #include "controller.h"
+#include "snapshot.h"
 #include "testsupport.h"
 
 struct fixture {
@@ -165,14 +167,24 @@ static void test_apply_push_change_unchanged(void **state)
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 
-	/* A canary shift is one revision and one file update. */
+	/* A canary shift is one revision and one file update. The snapshot
+	 * carries when the change was stored (convergence metrics). */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
 	assert_int_equal(apply_policy(f, 90, 10, "out-edge", 1, 0, &res, &diags), 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
 	assert_int_equal(res.revision, 2);
 	assert_int_equal(res.updated, 1);
 	assert_int_equal(res.unchanged, 2);
 	weft_write_result_free(&res);
 	weft_diags_free(&diags);
 	assert_int_equal(weft_controller_wait_pushed(f->c, 2, 10000), 0);
+	weft_snapshot *snap = weft_controller_snapshot(f->c);
+	assert_int_equal(weft_snapshot_revision(snap), 2);
+	int64_t stored = weft_snapshot_stored_ms(snap);
+	assert_true(stored >= (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000);
+	assert_true(stored <= (int64_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000);
+	weft_snapshot_unref(snap);
 	route = route_file(f);
 	assert_non_null(strstr(route, "90"));
 	free(route);
