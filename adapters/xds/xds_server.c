@@ -514,10 +514,21 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	s->device_feeds = json_object();
 	grpc_init();
 	s->cq = grpc_completion_queue_create_for_next(NULL);
-	grpc_arg arg = {.type = GRPC_ARG_INTEGER,
-	                .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-	                .value.integer = 16 << 20};
-	grpc_channel_args args = {1, &arg};
+	/* gRPC servers set TCP_USER_TIMEOUT to the keepalive timeout (20 s by
+	 * default), and Linux then aborts a connection whose peer has kept a
+	 * zero receive window that long: a proxy busy applying a large push
+	 * (thousands of streams on one HTTP/2 connection) was reset and
+	 * reconnected, starting the push over. A proxy is dropped only after
+	 * XDS_SLOW_READER_MS without reading. */
+	grpc_arg arg[2] = {
+	        {.type = GRPC_ARG_INTEGER,
+	         .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+	         .value.integer = 16 << 20},
+	        {.type = GRPC_ARG_INTEGER,
+	         .key = GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+	         .value.integer = XDS_SLOW_READER_MS},
+	};
+	grpc_channel_args args = {2, arg};
 	s->gs = grpc_server_create(&args, NULL);
 	grpc_server_register_completion_queue(s->gs, s->cq, NULL);
 	grpc_server_credentials *creds = server_credentials(&s->opts, err);

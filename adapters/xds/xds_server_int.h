@@ -97,6 +97,11 @@ struct xds_certcache {
 
 #define XDS_HIST_BUCKETS 12
 
+/* How long a proxy may leave its receive window closed before the kernel
+ * drops its connection (TCP_USER_TIMEOUT, set through gRPC's keepalive
+ * timeout; gRPC's server default is 20 s). */
+#define XDS_SLOW_READER_MS 300000
+
 struct xds_server {
 	weft_controller *ctl;
 	xds_server_opts opts;

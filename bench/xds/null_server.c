@@ -352,7 +352,12 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	grpc_init();
 	cq = grpc_completion_queue_create_for_next(NULL);
-	server = grpc_server_create(NULL, NULL);
+	/* The same transport settings as weft's server (xds_server.c). */
+	grpc_arg arg = {.type = GRPC_ARG_INTEGER,
+	                .key = GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+	                .value.integer = XDS_SLOW_READER_MS};
+	grpc_channel_args args = {1, &arg};
+	server = grpc_server_create(&args, NULL);
 	grpc_server_register_completion_queue(server, cq, NULL);
 	grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
 	if (!grpc_server_add_http2_port(server, listen, creds)) {
