@@ -84,7 +84,7 @@ static json_t *fleet(const struct opts *o, const char *addr, const char *version
 		return NULL;
 	}
 	char *out = NULL;
-	ts_run(argv, &out, (o->duration + 30) * 1000);
+	ts_run(argv, &out, (o->duration + 120) * 1000); /* 10,000 streams take time to close */
 	const char *p = out ? strchr(out, '{') : NULL;
 	json_t *j = p ? json_loads(p, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 	if (!j)
