@@ -366,7 +366,7 @@ json_t *xds_server_plan(xds_server *s, weft_snapshot *planned, weft_err *err)
 	json_t *out = NULL, *st = NULL;
 	if (plan_feeds(s, planned, &feeds, &n, err))
 		goto done;
-	st = xds_server_status(s);
+	st = xds_server_status(s, 1);
 	json_t *views = json_object_get(st, "views"), *p;
 	size_t i;
 	json_array_foreach(json_object_get(st, "proxies"), i, p)

@@ -356,19 +356,22 @@ static void on_event(struct xds_server *s, struct xds_tag *tg, int ok)
 		free_call(s, c);
 }
 
-static void build_status(struct xds_server *s)
+/* with_config: every proxy's config dump too (a dump of 1,000 proxies
+ * holding 7,000 resources each is 7 million JSON objects: only when asked). */
+static void build_status(struct xds_server *s, int with_config)
 {
 	json_t *proxies = json_array();
-	for (struct xds_call *c = s->calls; c; c = c->next)
-		json_array_append_new(proxies,
-		                      json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:I}", "node",
-		                                c->st.node_id ? c->st.node_id : "", "view",
-		                                c->view ? c->view->key : "", "mode",
-		                                c->st.delta ? "delta" : "sotw", "connected_unix_ms",
-		                                (json_int_t)c->connect_unix_ms, "types",
-		                                xds_stream_status(&c->st), "config",
-		                                xds_stream_config_dump(&c->st), "stale_requests",
-		                                (json_int_t)c->st.stale_requests));
+	for (struct xds_call *c = s->calls; c; c = c->next) {
+		json_t *p = json_pack(
+		        "{s:s,s:s,s:s,s:I,s:o,s:I}", "node", c->st.node_id ? c->st.node_id : "",
+		        "view", c->view ? c->view->key : "", "mode", c->st.delta ? "delta" : "sotw",
+		        "connected_unix_ms", (json_int_t)c->connect_unix_ms, "types",
+		        xds_stream_status(&c->st), "stale_requests",
+		        (json_int_t)c->st.stale_requests);
+		if (p && with_config)
+			json_object_set_new(p, "config", xds_stream_config_dump(&c->st));
+		json_array_append_new(proxies, p);
+	}
 	json_t *st =
 	        json_pack("{s:s,s:I,s:o,s:o}", "listen", s->listen, "streams",
 	                  (json_int_t)s->n_calls, "views", xds_views_status(s), "proxies", proxies);
@@ -412,9 +415,11 @@ static void *serve(void *arg)
 		 * streams. */
 		pthread_mutex_lock(&s->mu);
 		uint64_t want = s->status_req;
+		int with_config = s->status_want_config;
+		s->status_want_config = 0;
 		pthread_mutex_unlock(&s->mu);
 		if (want != s->status_done) {
-			build_status(s);
+			build_status(s, with_config);
 			pthread_mutex_lock(&s->mu);
 			s->status_done = want;
 			pthread_cond_broadcast(&s->status_cond);
@@ -614,10 +619,11 @@ int xds_server_port(const xds_server *s)
 	return s ? s->port : 0;
 }
 
-json_t *xds_server_status(xds_server *s)
+json_t *xds_server_status(xds_server *s, int with_config)
 {
 	pthread_mutex_lock(&s->mu);
 	uint64_t want = ++s->status_req;
+	s->status_want_config |= with_config;
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;

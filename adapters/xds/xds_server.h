@@ -60,12 +60,13 @@ int xds_server_port(const xds_server *s);
 /* {"listen":..,"streams":N,"revision":R,"views":[{"key","role","feed",
  *   "streams","version","resources":{"cds":N..}}],
  *  "proxies":[{"node","view","mode","connected_ms","types":{..},"config":{..}}]}
- * (config: what the proxy was last sent). Built on request by the server
- * thread, which owns the streams: the call waits for it (at most 2 s, then
- * returns the previous one with "stale": true). Costly with thousands of
- * proxies (a config dump each): for dashboards, not for polling loops.
- * New reference; caller decrefs. */
-json_t *xds_server_status(xds_server *s);
+ * (config, only with with_config: what the proxy was last sent, every
+ * resource name and version -- with thousands of proxies holding
+ * thousands of resources that is gigabytes of JSON: for one-off dumps and
+ * plans, never for polling). Built on request by the server thread, which
+ * owns the streams: the call waits for it (at most 2 s, then returns the
+ * previous one with "stale": true). New reference; caller decrefs. */
+json_t *xds_server_status(xds_server *s, int with_config);
 /* Prometheus text: weft_xds_connected_proxies, weft_xds_pushes_total,
  * weft_xds_acks_total, weft_xds_nacks_total, weft_xds_convergence_seconds
  * (histogram: snapshot seen -> ACKed). malloc'd. */

@@ -126,6 +126,7 @@ struct xds_server {
 	pthread_mutex_t mu;
 	pthread_cond_t status_cond;
 	uint64_t status_req, status_done; /* status built on request */
+	int status_want_config;           /* a pending request wants config dumps */
 	struct xds_pending_feed *pending;
 	json_t *status;
 	json_t *device_feeds; /* device id -> {"revision", "resources":{type:{name:version}}} */

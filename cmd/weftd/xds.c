@@ -34,11 +34,7 @@ int weftd_xds_port(void *xds)
  * small with thousands of proxies). */
 json_t *weftd_xds_status(void *xds)
 {
-	json_t *st = xds_server_status(xds);
-	json_t *proxies = json_object_get(st, "proxies");
-	size_t i;
-	json_t *p;
-	json_array_foreach(proxies, i, p) json_object_del(p, "config");
+	json_t *st = xds_server_status(xds, 0);
 	return json_pack("{s:o}", "xds", st ? st : json_null());
 }
 

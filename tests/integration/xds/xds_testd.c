@@ -86,7 +86,7 @@ static void dump_status(xds_server *s, const char *state, int with_status)
 	free(m);
 	if (!with_status)
 		return;
-	json_t *st = xds_server_status(s);
+	json_t *st = xds_server_status(s, 1);
 	char *text = json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS);
 	snprintf(path, sizeof(path), "%s/status.json", state);
 	write_atomic(path, text ? text : "{}");
