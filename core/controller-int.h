@@ -67,18 +67,18 @@ struct weft_controller {
 	size_t n_workers;
 	struct controller_metrics m;
 	/* Transactions (txn.c). */
-	int txn_default_atomic;  /* weftd --txn-mode */
+	int txn_default_atomic;        /* weftd --txn-mode */
 	int64_t pending_since_unix_ms; /* first store commit not compiled yet (0: none) */
-	int next_txn_mode;       /* from the applies since the last compile:
-	                          * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
-	int64_t txn_retry_at_ms; /* a failed atomic transaction is retried */
-	int txn_running;         /* a transaction drives the workers now */
-	int txn_removals;        /* the pending retry's change only removes */
-	weft_snapshot *intent;   /* what devices should hold: the published
-	                          * snapshot in independent mode, the last
-	                          * committed one in atomic mode (reconcile and
-	                          * drift repair use it, never a snapshot a
-	                          * transaction is still deciding on) */
+	int next_txn_mode;             /* from the applies since the last compile:
+	                                * 0 default, WEFT_APPLY_ATOMIC or _INDEPENDENT */
+	int64_t txn_retry_at_ms;       /* a failed atomic transaction is retried */
+	int txn_running;               /* a transaction drives the workers now */
+	int txn_removals;              /* the pending retry's change only removes */
+	weft_snapshot *intent;         /* what devices should hold: the published
+	                                * snapshot in independent mode, the last
+	                                * committed one in atomic mode (reconcile and
+	                                * drift repair use it, never a snapshot a
+	                                * transaction is still deciding on) */
 	int64_t txn_backoff_ms;
 	long long txn_seq;
 	json_t *txn_log; /* the last transaction records */

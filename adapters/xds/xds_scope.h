@@ -14,10 +14,10 @@
 #include "xds_server_int.h"
 
 typedef struct xds_scope {
-	char *own;                 /* "NAME.NS" of the proxy's service */
-	char **services;           /* "NAME.NS" whose outbound clusters it gets, sorted */
+	char *own;       /* "NAME.NS" of the proxy's service */
+	char **services; /* "NAME.NS" whose outbound clusters it gets, sorted */
 	size_t n_services;
-	weft_resource **res;       /* the render input for LDS/RDS, sorted by key */
+	weft_resource **res; /* the render input for LDS/RDS, sorted by key */
 	size_t n_res;
 } xds_scope;
 
@@ -43,7 +43,6 @@ void xds_scope_index_free(xds_scope_index *x);
 
 /* A sealed set of the items of the indexed set that the scope wants,
  * diffed against pred (may be NULL). NULL when out of memory. */
-xds_resset *xds_scope_filter(const xds_scope *sc, const xds_scope_index *x,
-                             const xds_resset *pred);
+xds_resset *xds_scope_filter(const xds_scope *sc, const xds_scope_index *x, const xds_resset *pred);
 
 #endif

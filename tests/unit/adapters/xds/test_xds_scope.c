@@ -47,7 +47,8 @@ static const char policy_yaml[] =
         "spec:\n  service: reviews-canary\n  loadBalancer: {algorithm: random}\n"
         "---\napiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: reviews-rl, namespace: shop}\n"
         "spec:\n  route: reviews\n  limit: {requests: 10}\n"
-        "---\napiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: shop-wide, namespace: shop}\n"
+        "---\napiVersion: weft/v1\nkind: AccessPolicy\nmetadata: {name: shop-wide, namespace: "
+        "shop}\n"
         "spec:\n  defaultAction: allow\n"
         "---\napiVersion: weft/v1\nkind: Telemetry\nmetadata: {name: ops-wide, namespace: ops}\n"
         "spec:\n  accessLog: {enabled: true}\n";
@@ -197,8 +198,8 @@ static void test_scoped_routes(void **state)
 	assert_int_equal(xds_scope_build(fx->data, "shop", "front", &sc), 1);
 	xds_render_input in = {sc.res, sc.n_res};
 	const char *ips[] = {"10.0.0.1"};
-	xds_view_key key = {.role = XDS_ROLE_SIDECAR, .service = "shop/front", .ips = ips,
-	                    .n_ips = 1};
+	xds_view_key key = {
+	        .role = XDS_ROLE_SIDECAR, .service = "shop/front", .ips = ips, .n_ips = 1};
 	xds_resset *lds = NULL, *rds = NULL;
 	weft_err err = {0};
 	assert_int_equal(xds_render_listeners(&in, &key, NULL, NULL, &lds, &rds, &err), 0);
