@@ -64,7 +64,39 @@ struct diff {
 	struct f5_reqs undo_rev; /* inverse requests in forward order */
 	weft_err *err;
 	int oom;
+	/* Groups whose hash is the same in des and act (see f5_model.h):
+	 * their objects are equal by construction and are not compared. */
+	unsigned char *same_des, *same_act;
 };
+
+/* A desired body as it is sent: a body reused from an earlier render
+ * (stale_mark) gets the mark of this render's revision, so the plan is the
+ * one a full render gives. New reference. */
+static json_t *sent_body(const struct diff *d, const struct f5_obj *o)
+{
+	if (!o->stale_mark)
+		return json_incref(o->body);
+	json_t *b = json_copy(o->body);
+	if (b)
+		json_object_set_new(b, "description", f5_mark(d->des->rev, f5_mark_hash(o->body)));
+	return b;
+}
+
+/* Marks the groups that did not change (both sides need groups). */
+static int match_groups(struct diff *d)
+{
+	const struct f5_config *des = d->des, *act = d->act;
+	d->same_des = calloc(des->n_groups + 1, 1);
+	d->same_act = calloc(act->n_groups + 1, 1);
+	if (!d->same_des || !d->same_act)
+		return -1;
+	for (size_t g = 0; des->groups && act->groups && g < des->n_groups; g++) {
+		int a = f5_config_group(act, des->groups[g].name);
+		if (a >= 0 && act->groups[a].hash == des->groups[g].hash)
+			d->same_des[g] = d->same_act[a] = 1;
+	}
+	return 0;
+}
 
 /* One forward request, its plan op, and its inverse (method NULL: none). */
 static void emit(struct diff *d, const char *action, const char *label, const char *method,
@@ -128,7 +160,8 @@ static void emit_policy(struct diff *d, const char *action, const struct f5_obj 
 /* The pool's desired members, folded into a new pool's POST body. */
 static json_t *pool_with_members(struct diff *d, const struct f5_obj *pool)
 {
-	json_t *b = json_deep_copy(pool->body), *members = json_array();
+	json_t *sent = sent_body(d, pool), *b = json_deep_copy(sent), *members = json_array();
+	json_decref(sent);
 	const struct f5_obj *m = f5_config_find(d->des, F5T_MEMBER, pool->path, NULL);
 	size_t i = m ? (size_t)(m - d->des->objs) : 0;
 	/* members sort right after the (type, path) key with member NULL; find
@@ -149,7 +182,7 @@ static json_t *pool_with_members(struct diff *d, const struct f5_obj *pool)
 		const struct f5_obj *o = &d->des->objs[i];
 		if (o->type != F5T_MEMBER || strcmp(o->path, pool->path))
 			break;
-		json_array_append(members, o->body);
+		json_array_append_new(members, sent_body(d, o));
 	}
 	json_object_set_new(b, "members", members);
 	return b;
@@ -167,7 +200,7 @@ static void create_obj(struct diff *d, const struct f5_obj *o)
 		emit_policy(d, "create", o, o->body, NULL);
 		return;
 	}
-	json_t *body = o->type == F5T_POOL ? pool_with_members(d, o) : json_incref(o->body);
+	json_t *body = o->type == F5T_POOL ? pool_with_members(d, o) : sent_body(d, o);
 	emit(d, "create", label, "POST", coll, body, "DELETE", uri, NULL);
 }
 
@@ -188,7 +221,9 @@ static int update_obj(struct diff *d, const struct f5_obj *o, const struct f5_ob
 	json_t *patch = f5_changed_props(o->type, o->body, a->body);
 	if (!patch)
 		return 0;
-	json_object_set(patch, "description", json_object_get(o->body, "description"));
+	json_t *sent = sent_body(d, o);
+	json_object_set(patch, "description", json_object_get(sent, "description"));
+	json_decref(sent);
 	json_t *old = f5_old_props(o->type, patch, a->body);
 	emit(d, "update", label, "PATCH", uri, patch, "PATCH", uri, old);
 	return 1;
@@ -252,22 +287,28 @@ int f5_diff_configs(const char *device, const struct f5_config *desired,
 		return -1;
 	}
 	unsigned char *touched = calloc(desired->n + 1, 1);
-	if (!touched)
+	if (!touched || match_groups(&d))
 		d.oom = 1;
 	if (!actual->partition_exists)
 		add_folder(&d);
-	for (size_t i = 0; touched && i < desired->n; i++) {
+	for (size_t i = 0; !d.oom && i < desired->n; i++) {
 		const struct f5_obj *o = &desired->objs[i];
 		const struct f5_obj *a = f5_config_find(actual, o->type, o->path, o->member);
+		if (a && o->group >= 0 && d.same_des[o->group])
+			continue; /* unchanged group: touched[i] stays 0 */
 		if (!a)
 			create_obj(&d, o);
 		touched[i] = !a || update_obj(&d, o, a);
 	}
-	for (size_t i = actual->n; i-- > 0;) {
+	for (size_t i = actual->n; !d.oom && i-- > 0;) {
 		const struct f5_obj *a = &actual->objs[i];
+		if (a->group >= 0 && d.same_act[a->group])
+			continue; /* every object of an unchanged group is desired */
 		if (a->owned && !f5_config_find(desired, a->type, a->path, a->member))
 			delete_obj(&d, a);
 	}
+	free(d.same_des);
+	free(d.same_act);
 	/* The inverse runs last-first. */
 	for (size_t i = d.undo_rev.n; i-- > 0;) {
 		struct f5_req *q = &d.undo_rev.items[i];

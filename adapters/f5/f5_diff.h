@@ -12,7 +12,13 @@
  * its members, members of a deleted pool go with it. LTM policies are
  * written as a draft then published (two requests). Objects without weft's
  * mark are never touched; a desired object whose name is taken by one of
- * them is an error naming it. */
+ * them is an error naming it.
+ *
+ * Groups (f5_model.h): when the actual partition is the session cache of an
+ * earlier commit, it carries the groups of the desired it was made from,
+ * and a group whose hash is the same in both is skipped (its objects are
+ * equal by construction): a small change costs a small diff. Objects taken
+ * from the render memo (stale_mark) are sent with this revision's mark. */
 #ifndef WEFT_F5_DIFF_H
 #define WEFT_F5_DIFF_H
 

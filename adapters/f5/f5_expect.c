@@ -1,6 +1,9 @@
 /* The partition as it will be once a plan is committed: the observed
  * objects that are not weft's, plus weft's desired objects (bodies merged
- * over what was observed, so device defaults stay). It becomes the
+ * over what was observed, so device defaults stay), with the desired's
+ * groups (f5_model.h: the next diff skips the groups whose hash did not
+ * change, and a merged body reused from an earlier render gets this
+ * render's mark, as the plan sent it). It becomes the
  * session's cache after a successful commit (f5_txn.c), which is what lets
  * the next push diff against "last applied" without reading 11,000 objects
  * back (DESIGN.md, "Plan": observed or last applied). */
@@ -32,9 +35,16 @@ struct f5_config *f5_expected_config(const struct f5_config *des, const struct f
 			b = a ? json_copy(a->body) : json_object();
 			if (b)
 				json_object_update(b, o->body);
+			if (b && o->stale_mark)
+				json_object_set_new(b, "description",
+				                    f5_mark(des->rev, f5_mark_hash(o->body)));
 		}
 		rc = f5_config_add(e, o->type, o->path, o->member, b);
+		if (!rc)
+			e->objs[e->n - 1].group = o->group;
 	}
+	if (!rc)
+		rc = f5_config_copy_groups(e, des);
 	if (rc) {
 		f5_config_free(e);
 		return NULL;

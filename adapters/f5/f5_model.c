@@ -53,6 +53,9 @@ void f5_config_free(struct f5_config *c)
 	for (size_t i = 0; i < c->n; i++)
 		obj_clear(&c->objs[i]);
 	free(c->objs);
+	for (size_t i = 0; i < c->n_groups; i++)
+		free(c->groups[i].name);
+	free(c->groups);
 	free(c->partition);
 	free(c);
 }
@@ -78,6 +81,8 @@ int f5_config_add(struct f5_config *c, enum f5_type t, const char *path, const c
 	o->member = member ? strdup(member) : NULL;
 	o->body = body;
 	o->owned = 0;
+	o->group = -1;
+	o->stale_mark = 0;
 	if (!o->path || (member && !o->member)) {
 		obj_clear(o);
 		return -1;
@@ -255,6 +260,8 @@ struct f5_config *f5_config_copy(const struct f5_config *c)
 		d->member = s->member ? strdup(s->member) : NULL;
 		d->body = json_incref(s->body);
 		d->owned = s->owned;
+		d->group = s->group;
+		d->stale_mark = s->stale_mark;
 		o->n++;
 		if (!d->path || (s->member && !d->member)) {
 			f5_config_free(o);
@@ -262,5 +269,47 @@ struct f5_config *f5_config_copy(const struct f5_config *c)
 		}
 	}
 	o->sorted = c->sorted;
+	o->rev = c->rev;
+	if (f5_config_copy_groups(o, c)) {
+		f5_config_free(o);
+		return NULL;
+	}
 	return o;
+}
+
+int f5_config_copy_groups(struct f5_config *c, const struct f5_config *src)
+{
+	for (size_t i = 0; i < c->n_groups; i++)
+		free(c->groups[i].name);
+	free(c->groups);
+	c->groups = NULL;
+	c->n_groups = 0;
+	if (!src->groups)
+		return 0;
+	c->groups = calloc(src->n_groups + 1, sizeof(*c->groups));
+	if (!c->groups)
+		return -1;
+	for (size_t i = 0; i < src->n_groups; i++, c->n_groups++) {
+		c->groups[i].hash = src->groups[i].hash;
+		c->groups[i].name = strdup(src->groups[i].name);
+		if (!c->groups[i].name)
+			return -1;
+	}
+	return 0;
+}
+
+int f5_config_group(const struct f5_config *c, const char *name)
+{
+	size_t lo = 0, hi = c->groups ? c->n_groups : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(c->groups[mid].name, name);
+		if (!r)
+			return (int)mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }

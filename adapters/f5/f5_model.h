@@ -55,7 +55,23 @@ struct f5_obj {
 	char *path;
 	char *member;
 	json_t *body;
-	int owned; /* actual objects: carries the mark */
+	int owned;      /* actual objects: carries the mark */
+	int group;      /* index into the config's groups, -1: none */
+	int stale_mark; /* desired: body reused from an earlier render, its
+	                 * description names that render's revision */
+};
+
+/* A group: the objects one Service renders to (its pools and members),
+ * named "ns/name", with a hash of everything they are rendered from. Two
+ * renders that give a group the same hash give it the same objects (up to
+ * the revision in the mark). A desired config has its groups; the session
+ * cache (the partition as a commit left it, f5_expect.c) keeps the groups
+ * of the desired it was made from, which lets diff skip the groups whose
+ * hash did not change (f5_diff.c). A partition read from the device has
+ * none: everything is compared. */
+struct f5_group {
+	char *name;
+	uint64_t hash;
 };
 
 struct f5_config {
@@ -64,13 +80,21 @@ struct f5_config {
 	struct f5_obj *objs;
 	size_t n, cap;
 	int sorted;
+	int64_t rev;             /* desired: the revision rendered */
+	struct f5_group *groups; /* sorted by name; NULL: no groups */
+	size_t n_groups;
 };
 
 struct f5_config *f5_config_new(const char *partition);
 void f5_config_free(struct f5_config *c);
-/* A copy sharing the bodies (json_incref). NULL when out of memory. */
+/* A copy sharing the bodies (json_incref), groups included. NULL when out
+ * of memory. */
 struct f5_config *f5_config_copy(const struct f5_config *c);
-/* Appends (steals body). 0 or -1 (out of memory). */
+/* Copies src's group table into c (replacing c's). 0 or -1. */
+int f5_config_copy_groups(struct f5_config *c, const struct f5_config *src);
+/* The index of the group named name in a config, -1 when none. */
+int f5_config_group(const struct f5_config *c, const char *name);
+/* Appends (steals body; group -1). 0 or -1 (out of memory). */
 int f5_config_add(struct f5_config *c, enum f5_type t, const char *path, const char *member,
                   json_t *body);
 /* Sorts by (type, path, member) and drops exact duplicate keys (the first

@@ -5,7 +5,12 @@
  * selected Service into pools (one per port, one per port and subset) with
  * one member per endpoint (ratio = endpoint weight, loadBalancingMode
  * ratio-member), TrafficPolicy health checks into http/tcp monitors and
- * TrafficPolicy TLS into server-ssl profiles. Pure: no I/O. */
+ * TrafficPolicy TLS into server-ssl profiles. Pure: no I/O.
+ *
+ * Each Service's pools and members form a group (f5_model.h) hashed over
+ * what they are rendered from; a group whose hash is unchanged since the
+ * device's previous render is taken from the render memo
+ * (f5_render_memo.c) instead of being built again. */
 #include "f5_render.h"
 
 #include <stdarg.h>
@@ -13,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmap.h"
 #include "policy.h"
 #include "resource.h"
 
@@ -174,7 +180,7 @@ static int render_pool(struct f5_render *r, const weft_resource *svc, const weft
 	return f5_each_member(svc, port, subset, add_member, &m);
 }
 
-static int render_service(struct f5_render *r, const weft_resource *svc)
+static int render_service_pools(struct f5_render *r, const weft_resource *svc)
 {
 	const weft_service_spec *s = svc->spec;
 	for (size_t p = 0; p < s->ports.count; p++) {
@@ -266,6 +272,129 @@ static int render_traffic_policies(struct f5_render *r)
 	return 0;
 }
 
+/* ---- services as groups (see f5_model.h and f5_render_memo.c) ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)v);
+	return weft_hash_str(h, b);
+}
+
+struct tp_entry {
+	char key[600]; /* "ns/name" of the service */
+	uint64_t hash; /* its TrafficPolicies' hashes, in policy order */
+};
+
+/* service -> hash of the selected TrafficPolicies aimed at it. */
+static int index_traffic_policies(struct f5_render *r, weft_hmap *map, struct tp_entry **entries)
+{
+	size_t n = r->sel[WEFT_KIND_TRAFFIC_POLICY].n;
+	*entries = calloc(n + 1, sizeof(**entries));
+	if (!*entries)
+		return weft_err_set(r->err, "render: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const weft_resource *tp = r->sel[WEFT_KIND_TRAFFIC_POLICY].items[i];
+		const weft_traffic_policy_spec *s = tp->spec;
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s", s->service.ns ? s->service.ns : tp->ns,
+		         s->service.name);
+		struct tp_entry *e = weft_hmap_get(map, key);
+		if (!e) {
+			e = &(*entries)[i];
+			snprintf(e->key, sizeof(e->key), "%s", key);
+			e->hash = WEFT_HASH_SEED;
+			if (weft_hmap_put(map, e->key, e))
+				return weft_err_set(r->err, "render: out of memory");
+		}
+		e->hash = mix(e->hash, tp->hash);
+	}
+	return 0;
+}
+
+static int add_group(struct f5_render *r, const char *name, uint64_t hash)
+{
+	if (r->n_groups == r->cap_groups) {
+		size_t cap = r->cap_groups ? r->cap_groups * 2 : 64;
+		struct f5_group *g = realloc(r->groups, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		r->groups = g;
+		r->cap_groups = cap;
+	}
+	r->groups[r->n_groups].name = strdup(name);
+	r->groups[r->n_groups].hash = hash;
+	return r->groups[r->n_groups].name ? (int)r->n_groups++ : -1;
+}
+
+/* A Service's pools and members, as one group: taken from the memo when
+ * its hash (the Service, its TrafficPolicies, the partition) is unchanged. */
+static int render_service(struct f5_render *r, const weft_resource *svc)
+{
+	char name[600];
+	snprintf(name, sizeof(name), "%s/%s", svc->ns, svc->name);
+	const struct tp_entry *tps = weft_hmap_get(r->tp_hashes, name);
+	uint64_t h =
+	        mix(mix(weft_hash_str(WEFT_HASH_SEED, r->part), svc->hash), tps ? tps->hash : 0);
+	int gi = add_group(r, name, h);
+	if (gi < 0)
+		return weft_err_set(r->err, "render: out of memory");
+	size_t first = r->out->n;
+	int64_t rev = r->rev;
+	const struct f5_memo_group *g = r->memo ? f5_memo_find(r->memo, name, h, &rev) : NULL;
+	if (g && f5_memo_add_to(g, r->out, gi, rev != r->rev))
+		return weft_err_set(r->err, "device %s/%s: render %s: out of memory", r->dev->ns,
+		                    r->dev->name, name);
+	if (!g && render_service_pools(r, svc))
+		return -1;
+	for (size_t i = first; i < r->out->n; i++)
+		r->out->objs[i].group = gi;
+	if (r->memo &&
+	    f5_memo_stage(r->memo, name, h, rev, &r->out->objs[first], r->out->n - first)) {
+		f5_memo_release(r->memo, 0); /* go on without */
+		r->memo = NULL;
+	}
+	return 0;
+}
+
+static int cmp_group_index(const void *a, const void *b, void *groups)
+{
+	const struct f5_group *g = groups;
+	return strcmp(g[*(const int *)a].name, g[*(const int *)b].name);
+}
+
+/* Moves the groups into out, sorted by name (object indexes remapped). */
+static int finish_groups(struct f5_render *r)
+{
+	size_t n = r->n_groups;
+	int *order = malloc((n + 1) * sizeof(int)), *where = malloc((n + 1) * sizeof(int));
+	struct f5_group *sorted = calloc(n + 1, sizeof(*sorted));
+	if (!order || !where || !sorted) {
+		free(order);
+		free(where);
+		free(sorted);
+		return weft_err_set(r->err, "render: out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = (int)i;
+	qsort_r(order, n, sizeof(int), cmp_group_index, r->groups);
+	for (size_t k = 0; k < n; k++) {
+		sorted[k] = r->groups[order[k]];
+		where[order[k]] = (int)k;
+	}
+	for (size_t i = 0; i < r->out->n; i++)
+		if (r->out->objs[i].group >= 0)
+			r->out->objs[i].group = where[r->out->objs[i].group];
+	free(r->groups);
+	r->groups = NULL;
+	r->n_groups = r->cap_groups = 0;
+	r->out->groups = sorted;
+	r->out->n_groups = n;
+	free(order);
+	free(where);
+	return 0;
+}
+
 /* ---- entry ---- */
 
 static int select_all(struct f5_render *r)
@@ -285,6 +414,34 @@ static int select_all(struct f5_render *r)
 	return 0;
 }
 
+static int render_all(struct f5_render *r)
+{
+	weft_hmap tp_map;
+	struct tp_entry *tp_entries = NULL;
+	weft_hmap_init(&tp_map);
+	r->tp_hashes = &tp_map;
+	int rc = select_all(r);
+	if (!rc)
+		rc = index_traffic_policies(r, &tp_map, &tp_entries);
+	for (size_t i = 0; !rc && i < r->sel[WEFT_KIND_SERVICE].n; i++)
+		rc = render_service(r, r->sel[WEFT_KIND_SERVICE].items[i]);
+	if (!rc)
+		rc = render_traffic_policies(r);
+	if (!rc)
+		rc = f5_render_gateways(r);
+	if (!rc)
+		rc = finish_groups(r);
+	for (int k = 0; k < WEFT_KIND_COUNT; k++)
+		free(r->sel[k].items);
+	for (size_t i = 0; i < r->n_groups; i++)
+		free(r->groups[i].name);
+	free(r->groups);
+	weft_hmap_free(&tp_map);
+	free(tp_entries);
+	r->tp_hashes = NULL;
+	return rc;
+}
+
 int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
                      weft_err *err)
 {
@@ -297,15 +454,12 @@ int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct
 	r.out = f5_config_new(r.part);
 	if (!r.out)
 		return weft_err_set(err, "render: out of memory");
-	int rc = select_all(&r);
-	for (size_t i = 0; !rc && i < r.sel[WEFT_KIND_SERVICE].n; i++)
-		rc = render_service(&r, r.sel[WEFT_KIND_SERVICE].items[i]);
-	if (!rc)
-		rc = render_traffic_policies(&r);
-	if (!rc)
-		rc = f5_render_gateways(&r);
-	for (int k = 0; k < WEFT_KIND_COUNT; k++)
-		free(r.sel[k].items);
+	r.out->rev = r.rev;
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", dev->ns, dev->name);
+	r.memo = f5_memo_acquire(key, r.part);
+	int rc = render_all(&r);
+	f5_memo_release(r.memo, rc == 0);
 	if (rc) {
 		f5_config_free(r.out);
 		return -1;

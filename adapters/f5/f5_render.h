@@ -22,6 +22,8 @@
 #include "resource-t.h"
 #include "snapshot.h"
 
+struct f5_memo;
+
 struct f5_render {
 	const weft_policyset *set;
 	const weft_resource *dev;
@@ -29,6 +31,10 @@ struct f5_render {
 	int64_t rev;
 	struct f5_config *out;
 	weft_err *err;
+	struct f5_memo *memo;    /* NULL: render everything */
+	struct f5_group *groups; /* one per rendered Service, render order */
+	size_t n_groups, cap_groups;
+	void *tp_hashes; /* weft_hmap: "ns/name" of a service -> its TPs' hash */
 	/* Resources the device's scope selects, by kind. */
 	struct {
 		const weft_resource **items;
@@ -39,6 +45,27 @@ struct f5_render {
 /* Renders everything. 0, or -1 with err naming the resource at fault. */
 int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
                      weft_err *err);
+
+/* ---- the render memo (f5_render_memo.c) ---- */
+struct f5_memo_group;
+/* The memo of a device's partition, locked for this render; NULL when
+ * another render holds it (then render without). */
+struct f5_memo *f5_memo_acquire(const char *device, const char *partition);
+/* The memo's group of that name if its hash is hash (*rev: the revision
+ * its bodies carry), else NULL. */
+const struct f5_memo_group *f5_memo_find(const struct f5_memo *m, const char *name, uint64_t hash,
+                                         int64_t *rev);
+/* Appends the group's objects to out with the group index and stale flag. */
+int f5_memo_add_to(const struct f5_memo_group *g, struct f5_config *out, int group, int stale);
+/* Records a group of this render (objects copied, bodies shared). */
+int f5_memo_stage(struct f5_memo *m, const char *name, uint64_t hash, int64_t rev,
+                  const struct f5_obj *objs, size_t n);
+/* Ends the render: commit replaces the memo with the staged groups (else
+ * they are dropped); unlocks. m may be NULL. */
+void f5_memo_release(struct f5_memo *m, int commit);
+/* Empties the memo of a device ("ns/name"), or of every device (NULL):
+ * the next render builds everything. */
+void f5_memo_forget(const char *device);
 
 /* ---- shared helpers (f5_render.c) ---- */
 /* Full path "/P/a_b_c" from parts joined by '_' (NULL-terminated). */

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -78,6 +79,33 @@ static void cancel_leftover_commit(struct ncdev_session *s)
 }
 
 #define DEFAULT_CONFIRM_TIMEOUT_S 60
+
+/* WEFT_NCDEV_TRACE=1 (weftd's environment): one stderr line per plan step
+ * of every device (render, session check, get-config round trip, re-parse,
+ * diff) with its duration, to find where a slow plan spends its time. */
+static int trace_on(void)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *v = getenv("WEFT_NCDEV_TRACE");
+		on = v && *v && strcmp(v, "0");
+	}
+	return on;
+}
+
+static int64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void trace(const char *ns, const char *name, const char *step, int64_t since_ms)
+{
+	if (trace_on())
+		fprintf(stderr, "ncdev trace %s/%s: %s %lld ms\n", ns, name, step,
+		        (long long)(ncdev_now_ms() - since_ms));
+}
 
 static int nc_open(const weft_resource *dev, void **session, weft_err *err)
 {
@@ -151,19 +179,26 @@ static int nc_observe(void *session, const weft_resource *dev, void **actual, we
 		return weft_err_set(err, "device %s/%s: no session", dev->ns, dev->name);
 	int rc = -1;
 	for (int attempt = 0; attempt < 2 && rc; attempt++) {
+		int64_t t0 = ncdev_now_ms();
+		int connects = s->connects;
 		if (ncdev_ensure(s, err))
 			return -1;
+		trace(dev->ns, dev->name, s->connects > connects ? "reconnect" : "session ok", t0);
 		struct nc_rpc *rpc =
 		        nc_rpc_getconfig(NC_DATASTORE_RUNNING, "<lb xmlns=\"urn:weft:lb\"/>",
 		                         NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
+		t0 = ncdev_now_ms();
 		rc = ncdev_rpc(s, rpc, "get-config running", &data, err);
+		trace(dev->ns, dev->name, "get-config", t0);
 		if (rc && !s->broken)
 			return -1; /* an rpc-error: retrying gives the same */
 	}
 	if (rc)
 		return -1;
+	int64_t t0 = ncdev_now_ms();
 	struct ncdev_config *cfg = calloc(1, sizeof(*cfg));
 	rc = cfg ? reparse(s, data, &cfg->tree, err) : weft_err_set(err, "out of memory");
+	trace(dev->ns, dev->name, "re-parse", t0);
 	lyd_free_tree(data);
 	if (rc) {
 		free(cfg);
@@ -336,14 +371,35 @@ static int nc_abort(void *session, weft_plan *plan, weft_err *err)
 	return rc;
 }
 
+static int nc_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
+                     weft_err *err)
+{
+	int64_t t0 = ncdev_now_ms(), c0 = thread_cpu_us();
+	int rc = ncdev_render(snap, dev, desired, err);
+	if (trace_on())
+		fprintf(stderr, "ncdev trace %s/%s: render %lld ms (thread CPU %lld us)\n", dev->ns,
+		        dev->name, (long long)(ncdev_now_ms() - t0),
+		        (long long)(thread_cpu_us() - c0));
+	return rc;
+}
+
+static int nc_diff(const weft_resource *dev, const void *desired, const void *actual,
+                   weft_plan *plan, weft_err *err)
+{
+	int64_t t0 = ncdev_now_ms();
+	int rc = ncdev_diff(dev, desired, actual, plan, err);
+	trace(dev->ns, dev->name, "diff", t0);
+	return rc;
+}
+
 static const weft_adapter netconf_adapter = {
         .kind = "netconf",
         .abi = WEFT_ADAPTER_ABI,
         .open = nc_open,
         .close = nc_close,
-        .render = ncdev_render,
+        .render = nc_render,
         .observe = nc_observe,
-        .diff = ncdev_diff,
+        .diff = nc_diff,
         .prepare = nc_prepare,
         .apply = nc_apply,
         .confirm = nc_confirm,

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "ncdev.h"
+#include "resource.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define RECONNECT_TRIES    3
@@ -305,7 +306,8 @@ static int ssh_session_open(struct ncdev_session *s, weft_err *err)
 	ssh_session ssh = ssh_open(s, err);
 	if (!ssh)
 		return -1;
-	s->ctx = ncdev_session_ctx_new(err);
+	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
+	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		ssh_disconnect(ssh);
 		ssh_free(ssh);
@@ -323,7 +325,8 @@ static int tls_session_open(struct ncdev_session *s, weft_err *err)
 	SSL *ssl = ncdev_tls_open(&s->conn, err);
 	if (!ssl)
 		return -1;
-	s->ctx = ncdev_session_ctx_new(err);
+	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
+	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		int fd = SSL_get_fd(ssl);
 		SSL_free(ssl);
@@ -334,11 +337,23 @@ static int tls_session_open(struct ncdev_session *s, weft_err *err)
 	return 0;
 }
 
-int ncdev_connect(struct ncdev_session *s, weft_err *err)
+/* The capabilities of a session, as one hash (never 0). */
+static uint64_t caps_hash_of(struct nc_session *nc)
 {
-	pthread_once(&client_once, client_init);
+	uint64_t h = WEFT_HASH_SEED;
+	const char *const *all = nc_session_get_cpblts(nc);
+	for (size_t i = 0; all && all[i]; i++)
+		h = weft_hash_str(h, all[i]);
+	return h ? h : 1;
+}
+
+/* One connect attempt with a pooled context (or a fresh one when
+ * s->fresh_ctx). */
+static int connect_once(struct ncdev_session *s, weft_err *err)
+{
 	ncdev_disconnect(s);
 	nc_last_error[0] = 0;
+	s->ctx_caps = 0;
 	if (s->conn.tls) {
 		if (tls_session_open(s, err))
 			return -1;
@@ -346,11 +361,35 @@ int ncdev_connect(struct ncdev_session *s, weft_err *err)
 		return -1;
 	}
 	if (!s->nc) {
+		/* A context libnetconf2 gave up on is not put back. */
 		ly_ctx_destroy(s->ctx);
 		s->ctx = NULL;
 		return weft_err_set(err, "device %s: NETCONF session setup failed: %s", s->conn.key,
 		                    nc_last_error[0] ? nc_last_error : "no hello");
 	}
+	return 0;
+}
+
+int ncdev_connect(struct ncdev_session *s, weft_err *err)
+{
+	pthread_once(&client_once, client_init);
+	s->fresh_ctx = 0;
+	if (connect_once(s, err))
+		return -1;
+	uint64_t caps = caps_hash_of(s->nc);
+	if (s->ctx_caps && s->ctx_caps != caps) {
+		/* The device announces other capabilities than when the pooled
+		 * context was filled (a software upgrade): start from a fresh
+		 * context rather than one holding other module revisions. */
+		s->ctx_caps = 0; /* not pooled: destroyed with the session */
+		ncdev_disconnect(s);
+		s->fresh_ctx = 1;
+		int rc = connect_once(s, err);
+		s->fresh_ctx = 0;
+		if (rc)
+			return -1;
+	}
+	s->ctx_caps = caps;
 	s->caps = discover(s->nc);
 	s->sid = nc_session_get_id(s->nc);
 	s->broken = 0;
@@ -382,10 +421,15 @@ void ncdev_disconnect(struct ncdev_session *s)
 {
 	if (s->nc)
 		nc_session_free(s->nc, NULL);
-	if (s->ctx)
-		ly_ctx_destroy(s->ctx);
 	s->nc = NULL;
+	/* The context goes back to the pool for the device's next session
+	 * (its modules are loaded already); one from a failed setup does not. */
+	if (s->ctx && s->ctx_caps)
+		ncdev_session_ctx_release(s->conn.key, s->ctx_caps, s->ctx);
+	else if (s->ctx)
+		ly_ctx_destroy(s->ctx);
 	s->ctx = NULL;
+	s->ctx_caps = 0;
 	s->locked = 0;
 }
 

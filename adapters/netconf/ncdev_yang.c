@@ -11,6 +11,18 @@
  * re-parsed from XML into the shared model context, which is built once
  * (pthread_once) and never modified afterwards.
  *
+ * Session contexts are pooled per device (ncdev_session_ctx_acquire /
+ * _release): building one costs parsing and compiling ietf-netconf and
+ * weft-lb, and libnetconf2 then loads everything the server announces into
+ * it, recompiling the context each time -- under load that was most of the
+ * 0.7-2.8 s a reconnect cost. A context that served a session of a device
+ * already holds that device's modules, so the next session to the same
+ * device (a reconnect, a dry-run plan, a drift check) takes it back and
+ * libnetconf2 finds the modules there: no recompilation, and no
+ * yang-library round trip (see docs/adapter-netconf.md, "Sessions"). A
+ * context is used by one session at a time (acquire hands it out
+ * exclusively), so the "never modified while shared" rule above holds.
+ *
  * The YANG directory: $WEFT_YANG_DIR when set, else the source tree's
  * models/yang compiled in as NCDEV_YANG_DIR. Standard modules are read from
  * its ietf/ subdirectory. */
@@ -109,6 +121,65 @@ struct ly_ctx *ncdev_session_ctx_new(weft_err *err)
 	if (!ctx)
 		weft_err_set(err, "%s", msg);
 	return ctx;
+}
+
+/* ---- the pool of session contexts ---- */
+
+#define CTX_POOL_MAX 256 /* idle contexts kept (one per device) */
+
+struct pooled_ctx {
+	char key[300];      /* the device ("ns/name") */
+	uint64_t caps_hash; /* the capabilities it was filled from */
+	struct ly_ctx *ctx;
+};
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pooled_ctx pool[CTX_POOL_MAX];
+static size_t pool_n;
+
+struct ly_ctx *ncdev_session_ctx_acquire(const char *key, uint64_t *caps_hash, weft_err *err)
+{
+	pthread_mutex_lock(&pool_mu);
+	for (size_t i = 0; i < pool_n; i++) {
+		if (strcmp(pool[i].key, key))
+			continue;
+		struct ly_ctx *ctx = pool[i].ctx;
+		*caps_hash = pool[i].caps_hash;
+		pool[i] = pool[--pool_n];
+		pthread_mutex_unlock(&pool_mu);
+		return ctx;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	*caps_hash = 0;
+	return ncdev_session_ctx_new(err);
+}
+
+void ncdev_session_ctx_release(const char *key, uint64_t caps_hash, struct ly_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	int kept = 0;
+	for (size_t i = 0; i < pool_n && !kept; i++)
+		kept = !strcmp(pool[i].key, key); /* one idle context per device is enough */
+	if (!kept && pool_n < CTX_POOL_MAX) {
+		snprintf(pool[pool_n].key, sizeof(pool[pool_n].key), "%s", key);
+		pool[pool_n].caps_hash = caps_hash;
+		pool[pool_n].ctx = ctx;
+		pool_n++;
+		ctx = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	if (ctx)
+		ly_ctx_destroy(ctx);
+}
+
+void ncdev_session_ctx_pool_clear(void)
+{
+	pthread_mutex_lock(&pool_mu);
+	while (pool_n > 0)
+		ly_ctx_destroy(pool[--pool_n].ctx);
+	pthread_mutex_unlock(&pool_mu);
 }
 
 void ncdev_config_free(void *config)

@@ -17,6 +17,17 @@
  * for TLS the same happens in the verify callback, after cert-to-name.
  * Only the accept thread touches these flags, and the compiled schema (used
  * to parse RPCs) has every feature, so this is safe.
+ *
+ * Workers: nc_ps_poll() with a timeout holds the poll set's lock for that
+ * whole timeout, polling every session every 100 us, while nc_ps_add_session()
+ * (a new session) and the other workers queue for the lock. With 100 ms and
+ * 4 workers a new session waited 300-500 ms for its first RPC to be read,
+ * and the spinning cost ~20% of a core with nothing to do -- taken from
+ * weft on the 2-core benchmark machine (issue 6). So a worker makes one
+ * pass (timeout 0) and, when nothing was ready, sleeps in poll(2) on the
+ * sessions' sockets (at most IDLE_WAIT_MS, which also bounds how long a
+ * session added meanwhile waits). Sessions whose socket is unknown fall
+ * back to short sleeps between passes.
  */
 #include "ncsim.h"
 
@@ -35,6 +46,9 @@
 #include <unistd.h>
 
 #include <libssh/libssh.h>
+
+#define IDLE_WAIT_MS 20   /* longest sleep of an idle worker (see the top) */
+#define PS_POLL_US   1000 /* between passes when a socket is unknown */
 
 static struct ncsim *g_sim;               /* for libnetconf2 callbacks only */
 static __thread struct ncdev *accept_dev; /* device of the session being accepted */
@@ -440,13 +454,57 @@ static void session_end(struct ncsim *sim, struct nc_session *ncs)
 	free(s);
 }
 
+/* Blocks until a session's socket is readable, at most IDLE_WAIT_MS. -1
+ * when some session's socket is unknown (the caller then polls). */
+static int wait_readable(struct ncsim *sim, struct pollfd **pfd, size_t *cap)
+{
+	size_t n = 0;
+	int unknown = 0;
+
+	for (int d = 0; d < sim->ndev && !unknown; d++) {
+		struct ncdev *dev = &sim->devs[d];
+
+		pthread_mutex_lock(&dev->lock);
+		for (int i = 0; i < NCSIM_MAX_SESSIONS && !unknown; i++) {
+			struct ncsess *s = dev->sessions[i];
+
+			if (!s)
+				continue;
+			if (n == *cap) {
+				size_t c = *cap ? *cap * 2 : 64;
+				struct pollfd *p = realloc(*pfd, c * sizeof(*p));
+
+				if (!p) {
+					unknown = 1;
+					break;
+				}
+				*pfd = p;
+				*cap = c;
+			}
+			unknown = s->fd < 0;
+			(*pfd)[n].fd = s->fd;
+			(*pfd)[n].events = POLLIN;
+			(*pfd)[n].revents = 0;
+			n++;
+		}
+		pthread_mutex_unlock(&dev->lock);
+	}
+	if (unknown)
+		return -1;
+	poll(*pfd, n, IDLE_WAIT_MS);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct ncsim *sim = arg;
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
 
 	while (!sim->stop) {
 		struct nc_session *ncs = NULL;
-		int r = nc_ps_poll(sim->ps, 100, &ncs);
+		/* one pass over the poll set (see the top of the file) */
+		int r = nc_ps_poll(sim->ps, 0, &ncs);
 
 		if (r & NC_PSPOLL_NOSESSIONS) {
 			usleep(20000);
@@ -454,7 +512,10 @@ static void *worker_main(void *arg)
 		}
 		if ((r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR)) && ncs)
 			session_end(sim, ncs);
+		if (r == NC_PSPOLL_TIMEOUT && wait_readable(sim, &pfd, &cap))
+			usleep(PS_POLL_US);
 	}
+	free(pfd);
 	nc_thread_destroy();
 	return NULL;
 }
