@@ -115,6 +115,8 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	else if ((push_mode & WEFT_APPLY_INDEPENDENT) && !c->next_txn_mode)
 		c->next_txn_mode = WEFT_APPLY_INDEPENDENT;
 	weft_debounce_note(&c->debounce, controller_now_ms());
+	if (push_mode & WEFT_APPLY_ATOMIC)
+		weft_debounce_flush(&c->debounce); /* an explicit change set: compile now */
 	events_emit(&c->events, "revision",
 	            json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}", "revision", (json_int_t)new_rev,
 	                      "author", author ? author : "", "message", message ? message : "",

@@ -12,6 +12,7 @@ typedef struct weft_debounce {
 	int64_t quiet_ms, max_delay_ms;
 	int64_t first_ms, last_ms; /* times of the first and last pending change */
 	int pending;
+	int flush; /* fire now, without waiting for quiet */
 } weft_debounce;
 
 void weft_debounce_init(weft_debounce *d, int64_t quiet_ms, int64_t max_delay_ms);
@@ -19,6 +20,9 @@ void weft_debounce_init(weft_debounce *d, int64_t quiet_ms, int64_t max_delay_ms
 void weft_debounce_note(weft_debounce *d, int64_t now_ms);
 /* -1: nothing pending; 0: fire now; > 0: milliseconds to wait. */
 int64_t weft_debounce_wait(const weft_debounce *d, int64_t now_ms);
+/* The pending changes form a complete change set (an explicit atomic
+ * apply): fire now. No-op when nothing is pending. */
+void weft_debounce_flush(weft_debounce *d);
 /* The compile started: pending changes are consumed. */
 void weft_debounce_fired(weft_debounce *d);
 

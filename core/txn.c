@@ -62,6 +62,7 @@ struct txn_run {
 	struct device_worker **ws;
 	size_t n;
 	char *sel;
+	char *skip; /* in sync at the intent and untouched by the change: not planned */
 	int64_t rev;
 	const char *outcome;
 	char cause[800];
@@ -128,7 +129,8 @@ static void run_phases(struct txn_run *t, int removal_only)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	memset(t->sel, 1, t->n);
+	for (size_t i = 0; i < t->n; i++)
+		t->sel[i] = !t->skip[i];
 	run_phase(t->c, t->ws, t->n, t->sel, TXN_PLAN);
 	t->phase_ms[0] = elapsed_ms(&ts);
 	if (first_failure(t->ws, t->n, t->sel) >= 0) {
@@ -176,7 +178,9 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 	for (size_t i = 0; i < t->n; i++) {
 		struct device_worker *w = t->ws[i];
 		const char *result;
-		if (ok)
+		if (t->skip[i])
+			result = "untouched";
+		else if (ok)
 			result = w->txn_ops ? "applied" : "unchanged";
 		else if ((long)i == t->failed)
 			result = "failed";
@@ -197,9 +201,11 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 		if (w->txn_ops)
 			metrics_observe_push(&t->c->m, w->type, dur);
 		w->done_rev = w->target_rev = t->rev;
-		w->last_push_unix_ms = started_unix;
-		w->last_push_duration_ms = dur;
-		w->last_ops = w->txn_ops;
+		if (!t->skip[i]) {
+			w->last_push_unix_ms = started_unix;
+			w->last_push_duration_ms = dur;
+			w->last_ops = w->txn_ops;
+		}
 		if (ok) {
 			w->state = "in-sync";
 			w->applied_rev = t->rev;
@@ -208,6 +214,8 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 			w->reconcile_at_ms = t->c->reconcile_ms > 0
 			                             ? controller_now_ms() + t->c->reconcile_ms
 			                             : 0;
+		} else if (t->skip[i]) {
+			w->state = "in-sync"; /* still at the intent: nothing was sent */
 		} else {
 			w->state = "error";
 			snprintf(w->last_error, sizeof(w->last_error),
@@ -242,6 +250,29 @@ static void record(weft_controller *c, json_t *rec)
 	free(text);
 }
 
+/* Devices the transaction need not plan: in sync at the intent (the last
+ * committed revision) and untouched by the change from it to snap. They
+ * are not read or written: a one-service change across a fleet plans the
+ * devices that serve that service. Drift on the others is the
+ * reconciler's (it reads every device on its own schedule). With mu. */
+static void mark_untouched(weft_controller *c, struct txn_run *t, const weft_snapshot *snap)
+{
+	if (!c->intent)
+		return;
+	weft_snapshot_diff d;
+	if (weft_snapshot_diff_compute(c->intent, snap, &d))
+		return;
+	int64_t held = weft_snapshot_revision(c->intent);
+	for (size_t i = 0; i < t->n; i++) {
+		struct device_worker *w = t->ws[i];
+		const weft_resource *dev = worker_find_device(snap, w->key);
+		t->skip[i] = dev && w->applied_rev == held && w->state &&
+		             !strcmp(w->state, "in-sync") &&
+		             !weft_snapshot_diff_touches_device(&d, c->intent, snap, dev);
+	}
+	weft_snapshot_diff_free(&d);
+}
+
 int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only)
 {
 	int64_t started_unix = worker_unix_ms();
@@ -252,11 +283,18 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	        .c = c, .n = c->n_workers, .rev = weft_snapshot_revision(snap), .failed = -1};
 	t.ws = calloc(t.n + 1, sizeof(*t.ws));
 	t.sel = calloc(t.n + 1, 1);
+	t.skip = calloc(t.n + 1, 1);
+	if (t.ws && t.skip)
+		for (size_t i = 0; i < t.n; i++)
+			t.ws[i] = c->workers[i];
+	if (t.ws && t.skip)
+		mark_untouched(c, &t, snap);
 	for (size_t i = 0; i < t.n; i++) {
 		t.ws[i] = c->workers[i];
 		t.ws[i]->txn_snap = weft_snapshot_ref(snap);
 		t.ws[i]->txn_reached = TXN_R_NONE;
 		t.ws[i]->txn_ops = 0;
+		t.ws[i]->txn_rc = 0;
 		t.ws[i]->state = "pending";
 	}
 	if (t.n == 0) {
@@ -267,6 +305,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 		pthread_mutex_unlock(&c->mu);
 		free(t.ws);
 		free(t.sel);
+		free(t.skip);
 		return 0;
 	}
 	c->txn_running = 1;
@@ -304,5 +343,6 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	json_decref(rec);
 	free(t.ws);
 	free(t.sel);
+	free(t.skip);
 	return ok ? 0 : -1;
 }

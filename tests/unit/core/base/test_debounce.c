@@ -47,6 +47,23 @@ static void test_max_delay_caps_a_trickle(void **state)
 	assert_int_equal(weft_debounce_wait(&d, 990), 10);
 }
 
+static void test_flush_fires_now(void **state)
+{
+	(void)state;
+	weft_debounce d;
+	weft_debounce_init(&d, 100, 1000);
+	weft_debounce_flush(&d); /* nothing pending: no effect */
+	assert_int_equal(weft_debounce_wait(&d, 0), -1);
+	weft_debounce_note(&d, 10);
+	assert_int_equal(weft_debounce_wait(&d, 10), 100);
+	weft_debounce_flush(&d);
+	assert_int_equal(weft_debounce_wait(&d, 10), 0);
+	weft_debounce_fired(&d);
+	assert_int_equal(weft_debounce_wait(&d, 11), -1);
+	weft_debounce_note(&d, 20); /* the flush does not carry over */
+	assert_int_equal(weft_debounce_wait(&d, 20), 100);
+}
+
 static void test_config_clamped(void **state)
 {
 	(void)state;
@@ -63,6 +80,7 @@ int main(void)
 	        cmocka_unit_test(test_quiet_window),
 	        cmocka_unit_test(test_max_delay_caps_a_trickle),
 	        cmocka_unit_test(test_config_clamped),
+	        cmocka_unit_test(test_flush_fires_now),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,6 +179,56 @@ static const char *device_result(json_t *txn, const char *name)
 	return "?";
 }
 
+/* Two services, device a scoped to svc, device b to extra. */
+static const char *SCOPED =
+        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.1, port: %d}]}\n"
+        "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: extra}\n"
+        "spec: {ports: [{name: http, port: 80}], endpoints: [{address: 10.0.0.9, port: 80}]}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: a}\n"
+        "spec: {type: file, scope: {services: [svc]}, options: {directory: out-a}}\n"
+        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: b}\n"
+        "spec: {type: file, scope: {services: [extra]}, options: {directory: out-b}}\n";
+
+static void apply_scoped(struct fixture *f, int port, int64_t *rev)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), SCOPED, port);
+	weft_docset docs;
+	weft_diags d;
+	weft_docset_init(&docs);
+	weft_diags_init(&d);
+	weft_err err = {0};
+	weft_write_result res;
+	assert_int_equal(weft_docset_parse(&docs, "s.yaml", text, strlen(text), &d), 0);
+	assert_int_equal(
+	        weft_controller_apply(f->c, &docs, WEFT_APPLY_SYNC, "t", -1, 0, &res, &d, &err), 0);
+	*rev = res.revision;
+	weft_write_result_free(&res);
+	weft_docset_free(&docs);
+	weft_diags_free(&d);
+}
+
+static const char *device_field(struct fixture *f, const char *name, const char *field, char *buf,
+                                size_t len)
+{
+	json_t *st = weft_controller_status(f->c), *dev;
+	size_t i;
+	buf[0] = 0;
+	json_array_foreach(json_object_get(st, "devices"), i, dev)
+	{
+		if (strcmp(json_string_value(json_object_get(dev, "name")), name))
+			continue;
+		json_t *v = json_object_get(dev, field);
+		if (json_is_string(v))
+			snprintf(buf, len, "%s", json_string_value(v));
+		else
+			snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	}
+	json_decref(st);
+	return buf;
+}
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_commit_in_group_order(void **state)
@@ -295,6 +345,53 @@ static void test_independent_mode_lets_healthy_devices_through(void **state)
 	set_knob(fail_apply, "");
 }
 
+/* A change that touches one device plans that device only: the other is
+ * neither read nor written, reported "untouched", and stays in sync (at
+ * the new revision when the transaction commits, at the old one when it
+ * fails). */
+static void test_untouched_devices_are_not_planned(void **state)
+{
+	struct fixture *f = *state;
+	int64_t rev;
+	char buf[64];
+	apply_scoped(f, 1001, &rev);
+	assert_int_equal(weft_controller_wait_pushed(f->c, rev, 10000), 0);
+	set_knob(apply_log, "");
+	apply_scoped(f, 1002, &rev);
+	assert_int_equal(weft_controller_wait_pushed(f->c, rev, 10000), 0);
+	json_t *t = last_txn(f);
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "committed");
+	assert_string_equal(device_result(t, "default/a"), "applied");
+	assert_string_equal(device_result(t, "default/b"), "untouched");
+	json_decref(t);
+	assert_string_equal(apply_log, "default/a,");
+	assert_int_equal(device_port(f, "a"), 1002);
+	assert_string_equal(device_field(f, "default/b", "state", buf, sizeof(buf)), "in-sync");
+	assert_int_equal(atoll(device_field(f, "default/b", "revision", buf, sizeof(buf))), rev);
+
+	/* a fails to prepare: b stays in sync at the revision it holds. */
+	set_knob(fail_prepare, "default/a");
+	int64_t held = rev;
+	apply_scoped(f, 1003, &rev);
+	long long end = ts_now_ms() + 5000;
+	do {
+		t = last_txn(f);
+		int done = json_integer_value(json_object_get(t, "revision")) == rev;
+		if (!done)
+			json_decref(t);
+		if (done)
+			break;
+		usleep(20000);
+	} while (ts_now_ms() < end);
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "aborted");
+	assert_string_equal(device_result(t, "default/b"), "untouched");
+	json_decref(t);
+	assert_string_equal(device_field(f, "default/b", "state", buf, sizeof(buf)), "in-sync");
+	assert_int_equal(atoll(device_field(f, "default/b", "revision", buf, sizeof(buf))), held);
+	assert_string_equal(device_field(f, "default/a", "state", buf, sizeof(buf)), "error");
+	set_knob(fail_prepare, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +400,8 @@ int main(void)
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_untouched_devices_are_not_planned, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_independent_mode_lets_healthy_devices_through,
 	                                        setup, teardown),
