@@ -106,7 +106,10 @@ static void record_ack(xds_typestate *t, const char *version, const Google__Rpc_
 	} else {
 		t->acks++;
 		t->acked_ms = now_ms;
-		snprintf(t->version_acked, sizeof(t->version_acked), "%s", version);
+		/* memmove: callers may pass a version held in this state */
+		size_t n = strnlen(version, sizeof(t->version_acked) - 1);
+		memmove(t->version_acked, version, n);
+		t->version_acked[n] = 0;
 	}
 }
 
