@@ -122,10 +122,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t apply(struct fixture *f, int port, int extra, int mode)
+/* Stores text (YAML) with mode; the new revision. */
+static int64_t store_text(struct fixture *f, const char *text, int mode)
 {
-	char text[4096];
-	snprintf(text, sizeof(text), POLICY, port, extra ? EXTRA : "");
 	weft_docset docs;
 	weft_diags d;
 	weft_docset_init(&docs);
@@ -141,6 +140,14 @@ static int64_t apply(struct fixture *f, int port, int extra, int mode)
 	weft_write_result_free(&res);
 	weft_docset_free(&docs);
 	weft_diags_free(&d);
+	return rev;
+}
+
+static int64_t apply(struct fixture *f, int port, int extra, int mode)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), POLICY, port, extra ? EXTRA : "");
+	int64_t rev = store_text(f, text, mode);
 	assert_int_equal(weft_controller_wait_pushed(f->c, rev, 10000), 0);
 	return rev;
 }
@@ -194,19 +201,7 @@ static void apply_scoped(struct fixture *f, int port, int64_t *rev)
 {
 	char text[2048];
 	snprintf(text, sizeof(text), SCOPED, port);
-	weft_docset docs;
-	weft_diags d;
-	weft_docset_init(&docs);
-	weft_diags_init(&d);
-	weft_err err = {0};
-	weft_write_result res;
-	assert_int_equal(weft_docset_parse(&docs, "s.yaml", text, strlen(text), &d), 0);
-	assert_int_equal(
-	        weft_controller_apply(f->c, &docs, WEFT_APPLY_SYNC, "t", -1, 0, &res, &d, &err), 0);
-	*rev = res.revision;
-	weft_write_result_free(&res);
-	weft_docset_free(&docs);
-	weft_diags_free(&d);
+	*rev = store_text(f, text, WEFT_APPLY_SYNC);
 }
 
 static const char *device_field(struct fixture *f, const char *name, const char *field, char *buf,
