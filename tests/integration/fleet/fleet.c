@@ -315,6 +315,17 @@ long long fleet_apply(fleet *f, int w1, int w2)
 	return status == 200 ? rev : -status;
 }
 
+long long fleet_rollback(fleet *f, long long to)
+{
+	char *out = NULL, arg[32];
+	snprintf(arg, sizeof(arg), "%lld", to);
+	int rc = wctl_run(&f->d, &out, "rollback", arg, NULL);
+	if (rc)
+		fprintf(stderr, "weftctl rollback %s: %s\n", arg, out ? out : "");
+	free(out);
+	return rc ? -1 : wd_head(&f->d, NULL);
+}
+
 /* ---- talking to the simulators -------------------------------------- */
 
 /* The string value of j, "" when it is not a string. */

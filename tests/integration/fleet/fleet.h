@@ -76,6 +76,8 @@ void fleet_kill_weftd(fleet *f);
 /* POST /v1/apply of the fleet policy with endpoint weights w1, w2: the new
  * head revision, or -HTTP status. */
 long long fleet_apply(fleet *f, int w1, int w2);
+/* `weftctl rollback TO`; the new head revision, or -1. */
+long long fleet_rollback(fleet *f, long long to);
 
 /* Writes the fleet policy with weights w1, w2 to path (e.g. for `weftctl
  * plan -f`) without applying it. 0 or -1. */

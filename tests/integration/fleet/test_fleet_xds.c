@@ -224,14 +224,7 @@ static void test_rollback_proxies_get_old_config(void **state)
 	assert_int_equal(fleet_proxies_wait_hold(f, 7, 4, 10000), 0);
 	assert_int_equal(fleet_proxies_wait_acked(f, rev, 5000), 0);
 
-	char *out = NULL, arg[32];
-	snprintf(arg, sizeof(arg), "%lld", old);
-	int rc = wctl_run(&f->d, &out, "rollback", arg, NULL);
-	if (rc)
-		fprintf(stderr, "weftctl rollback %s: %s\n", arg, out);
-	assert_int_equal(rc, 0);
-	free(out);
-	long long head = wd_head(&f->d, NULL);
+	long long head = fleet_rollback(f, old);
 	assert_true(head > rev);
 	t = fleet_txn(f, head, "committed", 20000);
 	assert_non_null(t);
