@@ -133,7 +133,7 @@ t0=$(now_ms)
 rev=$(head_rev)
 txn=$(txn_of "$rev")
 t1=$(now_ms)
-echo "initial sync: revision $rev $(echo "$txn" | $py -c 'import json,sys; t=json.load(sys.stdin); print(t["outcome"], "in", t["duration_ms"], "ms", t["phases_ms"])') (apply -> committed $((t1 - t0)) ms)"
+echo "initial sync: revision $rev $(echo "$txn" | $py -c 'import json,sys; t=json.load(sys.stdin); print(t["outcome"], "in", t["duration_ms"], "ms", t["phases_ms"], ("cause: " + t["cause"]) if t.get("cause") else "")') (apply -> committed $((t1 - t0)) ms)"
 curl -s --cacert "$work/f5.crt" "https://127.0.0.1:$f5port/sim/state" | $py -c '
 import json,sys
 s=json.load(sys.stdin); pools=[o for o in json.dumps(s).split("\"kind\": \"tm:ltm:pool:poolstate\"")]
