@@ -84,6 +84,11 @@ int weft_controller_get(weft_controller *c, int kind, const char *ns, const char
  * {"revision":N,"devices":[plan JSON...]} */
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
                          weft_diags *diags, weft_err *err);
+/* The same, also handing out (referenced) the candidate snapshot the plan
+ * was made from, for components outside the controller (the xDS server's
+ * proxies section of a plan). */
+int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, json_t **out,
+                                  weft_snapshot **snap_out, weft_diags *diags, weft_err *err);
 /* {"revision":N,"snapshot_revision":M,"devices":[{"name","kind","state",
  * "revision","last_error","last_push_ms","last_push_duration_ms",
  * "drift": null | {"detected_ms","differences","first"}}]}. States:

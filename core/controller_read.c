@@ -117,6 +117,12 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
                          weft_diags *diags, weft_err *err)
 {
+	return weft_controller_plan_snapshot(c, docs, out, NULL, diags, err);
+}
+
+int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, json_t **out,
+                                  weft_snapshot **snap_out, weft_diags *diags, weft_err *err)
+{
 	weft_snapshot *snap = candidate_snapshot(c, docs, diags, err);
 	if (!snap)
 		return err && err->code ? err->code : -1;
@@ -142,7 +148,10 @@ int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **o
 	}
 	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
 	                 "devices", arr);
-	weft_snapshot_unref(snap);
+	if (snap_out)
+		*snap_out = snap;
+	else
+		weft_snapshot_unref(snap);
 	return 0;
 }
 

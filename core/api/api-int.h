@@ -179,14 +179,10 @@ void api_handle_put(api_ctx *, const api_request *, const api_route *, const api
 void api_handle_delete(api_ctx *, const api_request *, const api_route *, const api_caller *,
                        api_response *);
 
-/* api_plan.c: the candidate snapshot of a plan whose JSON says revision
- * plan_rev: the published head snapshot, plus docs (already validated by
- * the controller's plan) when given. NULL with err. */
-weft_snapshot *api_plan_snapshot(weft_controller *c, const weft_docset *docs, int64_t plan_rev,
-                                 weft_err *err);
-/* Merges ctx->plan_extra's object into the plan JSON (no-op without the
- * hook; on failure the plan gets "extra_error" and stays a plan). */
-void api_plan_add_extra(api_ctx *ctx, const weft_docset *docs, json_t *plan);
+/* api_plan.c: merges ctx->plan_extra's object, computed from the plan's
+ * candidate snapshot, into the plan JSON (no-op without the hook or the
+ * snapshot). */
+void api_plan_add_extra(api_ctx *ctx, weft_snapshot *snap, json_t *plan);
 
 /* Handles one complete request: authentication, authorisation, routing,
  * the handler, counters and the access log line. resp is filled. */

@@ -121,13 +121,16 @@ void api_handle_plan(api_ctx *ctx, const api_request *req, const api_route *rout
 	weft_diags diags;
 	weft_err err = {0};
 	weft_diags_init(&diags);
-	int rc = weft_controller_plan(ctx->controller, with_docs ? &set : NULL, &out, &diags, &err);
+	weft_snapshot *snap = NULL;
+	int rc = weft_controller_plan_snapshot(ctx->controller, with_docs ? &set : NULL, &out,
+	                                       ctx->plan_extra ? &snap : NULL, &diags, &err);
 	if (rc != 0) {
 		api_reply_status(resp, rc, &err, &diags);
 	} else {
-		api_plan_add_extra(ctx, with_docs ? &set : NULL, out);
+		api_plan_add_extra(ctx, snap, out);
 		api_reply_json(resp, 200, out);
 	}
+	weft_snapshot_unref(snap);
 	weft_diags_free(&diags);
 	if (with_docs)
 		weft_docset_free(&set);

@@ -353,8 +353,6 @@ static void nodes_text(char *out, size_t size, json_t *group)
 static void render_plan_proxies(const wctl_opts *o, json_t *plan)
 {
 	json_t *p = json_object_get(plan, "proxies");
-	if (str(plan, "extra_error"))
-		fprintf(o->out, "\nproxies: not planned: %s\n", str(plan, "extra_error"));
 	if (!p)
 		return;
 	if (str(p, "error")) {
