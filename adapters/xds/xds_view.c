@@ -208,26 +208,34 @@ static const xds_cert *identity_cert(struct xds_server *s, const char *uri)
 	return &c->cert;
 }
 
-/* SDS of a view: its identity (sidecars and gateways) and the mesh CA.
+/* The proxy's own service ("ns/name" into buf) for sidecars and gateways,
+ * or NULL (proxyless clients, or no service found). Found once per render
+ * and shared by the scope and the secrets. */
+static const char *view_service(const struct xds_view *v, const xds_render_input *in, char *buf,
+                                size_t len)
+{
+	if (v->vk.role == XDS_ROLE_PROXYLESS || xds_view_identity(in, &v->vk, buf, len) ||
+	    !strchr(buf, '/'))
+		return NULL;
+	return buf;
+}
+
+/* SDS of a view: its identity (svc: view_service) and the mesh CA.
  * Unchanged identity and no rotation (force 0): the view's current set,
  * so a revision does not re-render 1,000 views' secrets. */
-static xds_resset *view_secrets(struct xds_server *s, struct xds_view *v,
-                                const xds_render_input *in, int force)
+static xds_resset *view_secrets(struct xds_server *s, struct xds_view *v, const char *svc,
+                                int force)
 {
-	char id[512];
 	xds_resset *out = NULL;
 	weft_err err = {0};
 	char *was = v->identity;
 	v->identity = NULL;
 	const xds_cert *cert = NULL;
-	if (v->vk.role != XDS_ROLE_PROXYLESS && s->ca &&
-	    !xds_view_identity(in, &v->vk, id, sizeof(id))) {
-		char *slash = strchr(id, '/');
-		if (slash) {
-			*slash = 0;
-			if (asprintf(&v->identity, "spiffe://weft/ns/%s/sa/%s", id, slash + 1) < 0)
-				v->identity = NULL;
-		}
+	if (s->ca && svc) {
+		const char *slash = strchr(svc, '/');
+		if (asprintf(&v->identity, "spiffe://weft/ns/%.*s/sa/%s", (int)(slash - svc), svc,
+		             slash + 1) < 0)
+			v->identity = NULL;
 	}
 	int same = was == v->identity || (was && v->identity && !strcmp(was, v->identity));
 	free(was);
@@ -263,7 +271,9 @@ void xds_views_rotate(struct xds_server *s)
 			if (!v->identity || strcmp(v->identity, c->uri) || !v->feed->data)
 				continue;
 			xds_render_input in = {v->feed->data->res, v->feed->data->n};
-			xds_resset *sds = view_secrets(s, v, &in, 1);
+			char buf[512];
+			xds_resset *sds =
+			        view_secrets(s, v, view_service(v, &in, buf, sizeof(buf)), 1);
 			xds_resset_unref(v->src.sets[XDS_SDS]);
 			v->src.sets[XDS_SDS] = sds;
 			xds_server_view_changed(s, v);
@@ -271,18 +281,16 @@ void xds_views_rotate(struct xds_server *s)
 	}
 }
 
-/* The dependency scope of a sidecar view (1), or 0 when it gets the whole
- * feed; -1 on failure. */
-static int view_scope(struct xds_view *v, const xds_render_input *in, xds_scope *sc)
+/* The dependency scope of a sidecar view of service svc (1), or 0 when it
+ * gets the whole feed; -1 on failure. */
+static int view_scope(struct xds_view *v, const char *svc, xds_scope *sc)
 {
-	char id[512];
-	if (v->vk.role != XDS_ROLE_SIDECAR || xds_view_identity(in, &v->vk, id, sizeof(id)))
+	if (v->vk.role != XDS_ROLE_SIDECAR || !svc)
 		return 0;
-	char *slash = strchr(id, '/');
-	if (!slash)
-		return 0;
-	*slash = 0;
-	return xds_scope_build(v->feed->data, id, slash + 1, sc);
+	const char *slash = strchr(svc, '/');
+	char ns[256];
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - svc), svc);
+	return xds_scope_build(v->feed->data, ns, slash + 1, sc);
 }
 
 /* Re-renders a view from its feed's current data. */
@@ -293,7 +301,9 @@ static void view_render(struct xds_server *s, struct xds_view *v, const struct p
 		return;
 	xds_render_input full = {f->data->res, f->data->n};
 	xds_scope sc = {0};
-	int scoped = view_scope(v, &full, &sc);
+	char buf[512];
+	const char *svc = view_service(v, &full, buf, sizeof(buf));
+	int scoped = view_scope(v, svc, &sc);
 	if (scoped < 0) {
 		fprintf(stderr, "weft xds: view '%s': out of memory\n", v->key);
 		return;
@@ -313,7 +323,7 @@ static void view_render(struct xds_server *s, struct xds_view *v, const struct p
 	sc.own = NULL;
 	xds_scope_free(&sc);
 	xds_resset *news[XDS_NTYPES] = {
-	        [XDS_SDS] = view_secrets(s, v, &full, 0),
+	        [XDS_SDS] = view_secrets(s, v, svc, 0),
 	        [XDS_CDS] = xds_resset_ref(ps->cds),
 	        [XDS_EDS] = xds_resset_ref(ps->eds),
 	        [XDS_LDS] = lds,

@@ -165,7 +165,7 @@ static int is_hostname(const char *s)
 	return 1;
 }
 
-static int parse_ip(const char *s, int *family, unsigned char addr[16])
+int weft_parse_ip(const char *s, int *family, unsigned char addr[16])
 {
 	if (inet_pton(AF_INET, s, addr) == 1) {
 		*family = AF_INET;
@@ -186,7 +186,7 @@ int weft_parse_cidr(const char *s, int *family, unsigned char addr[16], int *pre
 	char ip[64];
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
-	if (parse_ip(ip, family, addr))
+	if (weft_parse_ip(ip, family, addr))
 		return -1;
 	for (const char *p = slash + 1; *p; p++)
 		if (!isdigit((unsigned char)*p))
@@ -391,12 +391,12 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 		return weft_is_dns_subdomain(s) ? s : NULL;
 	case T_IP:
 		*why = "expected an IPv4 or IPv6 address";
-		if (parse_ip(s, &fam, addr))
+		if (weft_parse_ip(s, &fam, addr))
 			return NULL;
 		return inet_ntop(fam, addr, canon, (socklen_t)clen);
 	case T_HOST:
 		*why = "expected an IP address or a hostname";
-		if (!parse_ip(s, &fam, addr))
+		if (!weft_parse_ip(s, &fam, addr))
 			return inet_ntop(fam, addr, canon, (socklen_t)clen);
 		return is_hostname(s) ? s : NULL;
 	case T_HOSTPAT:

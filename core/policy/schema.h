@@ -167,6 +167,8 @@ const char *scalar_describe(const weft_node *n, char *buf, size_t len);
 /* Name validators shared with validation (1 when valid). */
 int weft_is_dns_label(const char *s);
 int weft_is_dns_subdomain(const char *s);
+/* Parses an IPv4 or IPv6 address (addr zero-padded); 0 on success. */
+int weft_parse_ip(const char *s, int *family, unsigned char addr[16]);
 /* Parses "a.b.c.d/n" or "v6/n"; 0 on success. */
 int weft_parse_cidr(const char *s, int *family, unsigned char addr[16], int *prefix);
 

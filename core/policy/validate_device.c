@@ -3,10 +3,10 @@
  * together (ring-hash needs hashOn), one TrafficPolicy per service subset,
  * rate-limit tiers that need a key, device types and their options, and
  * device scopes that must select something. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "schema.h"
 #include "validate.h"
 
 static void check_lb(struct vctx *v, const weft_resource *r, const weft_load_balancer *lb)
@@ -58,11 +58,11 @@ void validate_traffic_policy(struct vctx *v, const weft_resource *r)
 
 /* Whether a and b are IP addresses and the same one (fd00:0::1 and
  * fd00::1 are). */
-static int tier_ip_equal(const char *a, const char *b)
+static int same_ip(const char *a, const char *b)
 {
 	unsigned char x[16] = {0}, y[16] = {0};
-	int fa = strchr(a, ':') ? AF_INET6 : AF_INET, fb = strchr(b, ':') ? AF_INET6 : AF_INET;
-	return fa == fb && inet_pton(fa, a, x) == 1 && inet_pton(fb, b, y) == 1 &&
+	int fa, fb;
+	return !weft_parse_ip(a, &fa, x) && !weft_parse_ip(b, &fb, y) && fa == fb &&
 	       !memcmp(x, y, sizeof(x));
 }
 
@@ -79,8 +79,10 @@ void validate_rate_limit(struct vctx *v, const weft_resource *r)
 		     "sourceIp: false names no key: use sourceIp: true or header");
 	char path[96];
 	int by_ip = s->key && s->key->source_ip;
+	unsigned char addr[16];
+	int family;
 	for (size_t i = 0; by_ip && i < s->tiers.count; i++)
-		if (!tier_ip_equal(s->tiers.items[i].value, s->tiers.items[i].value)) {
+		if (weft_parse_ip(s->tiers.items[i].value, &family, addr)) {
 			snprintf(path, sizeof(path), "spec.tiers[%zu].value", i);
 			verr(v, r, s->tiers.items[i].value_pos, path,
 			     "'%s' is not an IP address: with key sourceIp a tier names one "
@@ -90,8 +92,7 @@ void validate_rate_limit(struct vctx *v, const weft_resource *r)
 	for (size_t i = 0; i < s->tiers.count; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(s->tiers.items[i].value, s->tiers.items[j].value) ||
-			    (by_ip &&
-			     tier_ip_equal(s->tiers.items[i].value, s->tiers.items[j].value))) {
+			    (by_ip && same_ip(s->tiers.items[i].value, s->tiers.items[j].value))) {
 				snprintf(path, sizeof(path), "spec.tiers[%zu].value", i);
 				verr(v, r, s->tiers.items[i].value_pos, path,
 				     "duplicate tier value '%s' (also spec.tiers[%zu])",

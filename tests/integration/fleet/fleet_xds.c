@@ -222,6 +222,20 @@ int fleet_proxies_acked(fleet *f, long long rev, char *what, size_t len)
 	return ok && seen == f->opts.proxies;
 }
 
+int fleet_status_config_dumps(fleet *f)
+{
+	http_resp r;
+	if (http_do(f->d.url, "GET", "/v1/status", NULL, NULL, NULL, 0, &r))
+		return -1;
+	int n = 0;
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(json_object_get(r.json, "xds"), "proxies"), i, p) n +=
+	        json_object_get(p, "config") != NULL;
+	http_resp_free(&r);
+	return n;
+}
+
 int fleet_proxies_wait_acked(fleet *f, long long rev, int timeout_ms)
 {
 	char what[1024] = "";

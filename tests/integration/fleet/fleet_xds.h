@@ -44,6 +44,9 @@ int fleet_proxies_received(fleet *f, int w1, int w2, long long *first_ms);
  * test live there, and in SotW a type whose resources did not change is
  * not resent, so CDS stays ACKed at the revision that last changed it. */
 int fleet_proxies_acked(fleet *f, long long rev, char *what, size_t len);
+/* How many proxies in /v1/status carry a config dump (weftd leaves them
+ * out: they are for plans), or -1. */
+int fleet_status_config_dumps(fleet *f);
 /* Polls fleet_proxies_acked up to timeout_ms; 0 or -1 (prints what). */
 int fleet_proxies_wait_acked(fleet *f, long long rev, int timeout_ms);
 
