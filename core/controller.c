@@ -1,6 +1,6 @@
 /* Controller lifetime and the core thread: opens the store, loads the head
  * revision, and runs the loop "debounce -> compile -> publish -> hand the
- * new snapshot to the device workers" (DESIGN.md data flow, steps 3-5).
+ * new snapshot to the device workers" (docs/architecture.md data flow, steps 3-5).
  * Writes live in controller_write.c, reads in controller_read.c, pushes in
  * device_worker.c. */
 #include <errno.h>

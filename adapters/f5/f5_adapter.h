@@ -1,4 +1,4 @@
-/* The `f5` adapter: drives an F5 BIG-IP over iControl REST (DESIGN.md,
+/* The `f5` adapter: drives an F5 BIG-IP over iControl REST (docs/architecture.md,
  * "Device families"). It renders a Device's slice of the policy into LTM
  * objects in the Device's partition (spec.options.partition, default
  * Common), marks every object it creates as weft's and never touches any

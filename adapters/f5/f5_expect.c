@@ -6,7 +6,7 @@
  * render's mark, as the plan sent it). It becomes the
  * session's cache after a successful commit (f5_txn.c), which is what lets
  * the next push diff against "last applied" without reading 11,000 objects
- * back (DESIGN.md, "Plan": observed or last applied). */
+ * back (docs/architecture.md, "Plan": observed or last applied). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,7 +6,7 @@
  *
  * Types are listed in dependency order: an object may refer only to objects
  * of earlier types, so creates run in this order and deletes in reverse
- * (DESIGN.md, "Plan"). Members are separate objects keyed by their pool, so
+ * (docs/architecture.md, "Plan"). Members are separate objects keyed by their pool, so
  * that one endpoint change is one member operation, not a pool replace.
  *
  * Ownership: every object weft creates carries the mark F5_MARK at the start

@@ -1,4 +1,4 @@
-/* The proxies' part of a dry-run plan (DESIGN.md "Plan": `weftctl plan`,
+/* The proxies' part of a dry-run plan (docs/architecture.md "Plan": `weftctl plan`,
  * POST /v1/plan): which connected proxies a planned snapshot would change,
  * and which xDS resources change for them. weftd calls xds_server_plan()
  * through the API's plan_extra hook with the plan's candidate snapshot.

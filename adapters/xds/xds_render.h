@@ -1,5 +1,5 @@
 /* Translation of the policy into Envoy v3 resources (the adapter's pure
- * render step, DESIGN.md "Plan"). Input: the resources a feed serves (a
+ * render step, docs/architecture.md "Plan"). Input: the resources a feed serves (a
  * Device's slice of the snapshot, or the whole snapshot for the default
  * feed) and the view of the proxy (role, own service, network plane, node
  * IPs). Output: one sealed xds_resset per type. No I/O.

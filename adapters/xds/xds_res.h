@@ -1,5 +1,5 @@
-/* The encoded-resource cache of the xDS server (DESIGN.md "Views and
- * cache"). A rendered resource is packed ONCE into the exact bytes that
+/* The encoded-resource cache of the xDS server (docs/architecture.md,
+ * "Device families"). A rendered resource is packed ONCE into the exact bytes that
  * responses carry (the repeated field 2 of DiscoveryResponse -- an Any --
  * and of DeltaDiscoveryResponse -- a Resource wrapping the Any), kept in a
  * refcounted xds_res, and shared by every view and stream that needs it: a

@@ -1,4 +1,4 @@
-/* weft's xDS adapter: public API (DESIGN.md "Device families: xDS").
+/* weft's xDS adapter: public API (docs/architecture.md "Device families: xDS").
  *
  * One ADS server per process (gRPC C core, plaintext HTTP/2 on loopback or
  * any address) serving StreamAggregatedResources (state of the world) and

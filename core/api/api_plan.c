@@ -1,4 +1,4 @@
-/* The plan_extra part of GET/POST /v1/plan (the dry-run, DESIGN.md
+/* The plan_extra part of GET/POST /v1/plan (the dry-run, docs/architecture.md
  * "Plan"): what the plan means for components outside the controller --
  * weftd's xDS server answers with the proxies the change would reach
  * (docs/api.md). The hook gets the candidate snapshot the controller's plan

@@ -1,7 +1,7 @@
 /* Document -> resource: the envelope of every policy document (apiVersion,
  * kind, metadata, spec), the per-kind spec schema (schema_*.c, run by the
  * engine in decode.c), the canonical JSON and content hash. This is the
- * entry point of the northbound's decoding step in DESIGN.md: the store only
+ * entry point of the northbound's decoding step in docs/architecture.md: the store only
  * ever receives resources that came out of here. */
 #include <stdlib.h>
 #include <string.h>

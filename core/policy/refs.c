@@ -1,6 +1,6 @@
 /* What a resource refers to (weft_policy_refs) and what a Device's scope
  * selects (weft_device_selects[_in_set]). The snapshot compiler uses both
- * to build its by-service and by-device indexes (DESIGN.md, step 3), so a
+ * to build its by-service and by-device indexes (docs/architecture.md, step 3), so a
  * change to one service re-renders only the devices that serve it.
  *
  * Scope semantics: an empty scope selects everything except Devices.

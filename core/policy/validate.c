@@ -3,7 +3,7 @@
  * Telemetry). Decoding (policy_decode.c) already checked every document on
  * its own; this pass checks what only the whole set can tell: references,
  * conflicts between resources, and rules that span several fields. The
- * store runs it before accepting a revision (DESIGN.md: the store never
+ * store runs it before accepting a revision (docs/architecture.md: the store never
  * holds a policy that does not compile). */
 #include "validate.h"
 

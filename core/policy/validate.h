@@ -7,7 +7,7 @@
  * (policy-t.h); positions come from the weft_pos fields the decoder
  * recorded and the resource's file.
  *
- * Speed matters: the controller validates on every write (DESIGN.md: the
+ * Speed matters: the controller validates on every write (docs/architecture.md: the
  * store never holds a policy that does not compile), so a one-endpoint
  * change to a 10,000-endpoint policy must stay in the low milliseconds.
  * Hence no per-key malloc or snprintf on the success path: cross

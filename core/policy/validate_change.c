@@ -2,7 +2,7 @@
  * set `next` derived from a set `prev` that passed weft_policy_validate,
  * re-running only the rules a change can affect, and reports exactly what
  * weft_policy_validate(next) would, in the same order. The controller runs
- * it on every write (DESIGN.md: the store never holds a policy that does
+ * it on every write (docs/architecture.md: the store never holds a policy that does
  * not compile), where a one-resource change must not cost a pass over
  * 10,000 endpoints' worth of rules.
  *

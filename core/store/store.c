@@ -3,7 +3,7 @@
  * the same for every backend -- pointers, kinds in range, a key appearing
  * twice in one commit -- so that backends only implement storage.
  *
- * In the data flow of DESIGN.md this is the "store (rev N)" box: the
+ * In the data flow of docs/architecture.md this is the "store (rev N)" box: the
  * northbound (policy files, REST API, weftctl) commits validated content
  * here, and the controller loads revisions from here to compile snapshots.
  *

@@ -1,7 +1,7 @@
 /* f5sim: internal interfaces shared by the simulator's files.
  *
  * f5sim is an HTTPS iControl REST server that behaves like an F5 BIG-IP for
- * the F5 adapter's integration tests and benchmarks (DESIGN.md, "Simulators").
+ * the F5 adapter's integration tests and benchmarks (docs/architecture.md, "Simulators").
  * It is written from F5's documented behaviour and includes nothing of weft's
  * core/ or adapters/. Layout:
  *   main.c     command line, TLS material, MHD start, SIGTERM, --state file

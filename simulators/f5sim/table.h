@@ -3,7 +3,7 @@
  * Every object collection of the simulated BIG-IP (pools, virtuals, the
  * members of one pool, tokens, reference counts, request counters) is one of
  * these: lookups by full path are O(1), and iteration follows creation order
- * so that collection GETs are stable. Part of simulators/f5sim (DESIGN.md,
+ * so that collection GETs are stable. Part of simulators/f5sim (docs/architecture.md,
  * "Simulators"); depends on jansson only. */
 #ifndef F5SIM_TABLE_H
 #define F5SIM_TABLE_H

@@ -1,4 +1,4 @@
-/* ncsim: N simulated NETCONF devices in one process (weft, DESIGN.md
+/* ncsim: N simulated NETCONF devices in one process (weft, docs/architecture.md
  * "Simulators"). This file parses the command line and the optional JSON
  * --config, sets up the devices, starts the server (server.c) and the
  * control interface (control.c), and waits for SIGINT/SIGTERM.

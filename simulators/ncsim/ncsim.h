@@ -2,9 +2,9 @@
  *
  * Shared types and the prototypes that tie ncsim's files together. ncsim is
  * the device side of weft's NETCONF integration tests and benchmarks (see
- * DESIGN.md, "Simulators"): it is written from RFC 6241/6243/7950 and the
+ * docs/architecture.md, "Simulators"): it is written from RFC 6241/6243/7950 and the
  * libnetconf2/libyang server APIs only, and includes nothing of core/ or
- * adapters/ (DESIGN.md, "Walls").
+ * adapters/ (docs/architecture.md, "Walls").
  *
  * Files:
  *   main.c     options, JSON config, start-up and shutdown

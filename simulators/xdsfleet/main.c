@@ -1,4 +1,4 @@
-/* xdsfleet main.c: the proxy-fleet simulator's program (DESIGN.md,
+/* xdsfleet main.c: the proxy-fleet simulator's program (docs/architecture.md,
  * "Simulators": the load generator for xDS benchmarks). It parses the
  * options, opens --channels HTTP/2 connections to the ADS server, spreads
  * --clients ADS streams over them and over --threads completion queues (one

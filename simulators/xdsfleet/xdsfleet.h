@@ -1,4 +1,4 @@
-/* xdsfleet: a fleet of simulated Envoy ADS clients (DESIGN.md, "Simulators",
+/* xdsfleet: a fleet of simulated Envoy ADS clients (docs/architecture.md, "Simulators",
  * proxy fleet). This header is private to the simulator: the types shared by
  * its files (options, per-client stream state, per-thread statistics) and the
  * functions each file offers the others.
@@ -13,7 +13,7 @@
  *   report.c  merging per-thread statistics, percentiles, text/JSON report
  *   trace.c   --trace-file: one JSON line per response a client received
  *
- * The simulator includes neither core/ nor adapters/ (DESIGN.md, "Walls"):
+ * The simulator includes neither core/ nor adapters/ (docs/architecture.md, "Walls"):
  * it is written from Envoy's documented xDS protocol and shares only the
  * schema (models/proto, library weft_xdsproto) with weft's xDS adapter. */
 #ifndef WEFT_XDSFLEET_H

@@ -1,7 +1,7 @@
 /* Netconf adapter against a real NETCONF server: yuma123's netconfd
  * loaded with models/yang/weft-lb.yang, reached over SSH through a private
  * sshd (own config, host key, authorized_keys, loopback, free port) whose
- * netconf subsystem is netconf-subsystem, as docs in PEERS.md describe.
+ * netconf subsystem is netconf-subsystem, as docs/adapter-netconf.md describes.
  * The adapter logs in with a private key (credentials.file), pins the
  * sshd host key, and pushes a policy: get-config afterwards matches the
  * rendered config (the next plan is empty), then an endpoint change is
