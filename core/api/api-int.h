@@ -31,6 +31,11 @@ typedef struct api_request {
 	size_t body_len;
 	const api_query *query;
 	size_t n_query;
+	/* Headers-only pass (api_server.c, before any body byte is read):
+	 * dispatch checks authentication, route, method, role and whether a
+	 * body is allowed, and answers only to refuse (resp->status 0: go on). */
+	int headers_only;
+	int body_announced; /* Content-Length > 0 or a chunked body */
 } api_request;
 
 typedef struct api_response {
@@ -185,7 +190,8 @@ void api_handle_delete(api_ctx *, const api_request *, const api_route *, const 
 void api_plan_add_extra(api_ctx *ctx, weft_snapshot *snap, json_t *plan);
 
 /* Handles one complete request: authentication, authorisation, routing,
- * the handler, counters and the access log line. resp is filled. */
+ * the handler, counters and the access log line. resp is filled, except
+ * for a headers-only pass that refuses nothing (resp->status stays 0). */
 void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp);
 
 #endif
