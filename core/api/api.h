@@ -28,6 +28,16 @@
 #define WEFT_API_DEFAULT_LISTEN "127.0.0.1:7070"
 /* Default bound on request bodies (larger -> 413). */
 #define WEFT_API_DEFAULT_MAX_BODY ((size_t)16 << 20)
+/* Connection limits (docs/security.md): connections in all, and from one
+ * client IP address; beyond them a new connection is closed at once. */
+#define WEFT_API_DEFAULT_MAX_CONNECTIONS    512u
+#define WEFT_API_DEFAULT_PER_IP_CONNECTIONS 64u
+/* Idle timeouts in seconds: a connection that sends nothing for this long
+ * is closed. HEADER applies until a request's headers are complete and
+ * accepted (and to /healthz and refused requests), IDLE once a request has
+ * passed authentication (its body, its handler, keep-alive after it). */
+#define WEFT_API_HEADER_TIMEOUT_S 10u
+#define WEFT_API_IDLE_TIMEOUT_S   60u
 
 /* Bearer tokens, loaded from a file of lines `TOKEN ROLE [NAME]` (blank
  * lines and lines starting with '#' skipped). Roles: admin (everything),
@@ -59,7 +69,8 @@ typedef struct weft_api_opts {
 	const char *tls_key;
 	const weft_api_tokens *tokens; /* NULL: no authentication (author "api") */
 	size_t max_body;               /* 0 = WEFT_API_DEFAULT_MAX_BODY */
-	unsigned threads;              /* worker threads; 0 = 4 */
+	unsigned max_connections;      /* 0 = WEFT_API_DEFAULT_MAX_CONNECTIONS */
+	unsigned per_ip_connections;   /* 0 = WEFT_API_DEFAULT_PER_IP_CONNECTIONS */
 	weft_log *log;                 /* access and error logs; may be NULL */
 	/* Optional parts of /v1/status and /metrics served by other components
 	 * (weftd's xDS server): status_extra returns an object merged into the
