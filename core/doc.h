@@ -19,8 +19,8 @@
 /* Bounds on one document set (a request body, a policy directory): the
  * memory a parse may take grows with nodes (about 100 bytes each), so a
  * set is refused beyond these (docs/security.md). */
-#define WEFT_DOCSET_MAX_DOCS  100000
-#define WEFT_DOCSET_MAX_NODES 2000000
+#define WEFT_DOCSET_MAX_DOCS  200000
+#define WEFT_DOCSET_MAX_NODES 1000000
 
 typedef enum weft_node_kind {
 	WEFT_NODE_NULL,   /* "~", "null", empty value */
