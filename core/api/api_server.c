@@ -29,11 +29,8 @@ struct weft_api {
 	char *cert_pem, *key_pem;
 	atomic_int in_flight;
 	atomic_int stopping; /* ends event streams at shutdown */
-	/* the HTTP library's own lines (refused connections...): at most one
-	 * a second, with the count of those left out since the last one */
-	pthread_mutex_t log_mu;
-	time_t log_second;
-	unsigned long log_dropped;
+	api_conns *conns;    /* header deadline, anonymous share, rate-limited
+	                      * lines of the HTTP library */
 };
 
 /* Per-request state between MHD callbacks. */
@@ -112,6 +109,37 @@ static enum MHD_Result reply_too_large(weft_api *api, const char *url, struct MH
 	return send_response(api, conn, &resp);
 }
 
+/* Every connection passes here before it is accepted (MHD's accept
+ * policy): room is made among the unauthenticated ones. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	weft_api *api = cls;
+	api_conns_admit(api->conns);
+	return MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	weft_api *api = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? api_conns_started(api->conns, ci->connect_fd) : NULL;
+	} else {
+		api_conns_closed(api->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* The guard's entry of a connection (NULL when it could not be made). */
+static void *conn_entry_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 /* Whether the headers announce a body (a length > 0, or chunked). */
 static int body_announced(struct MHD_Connection *conn, unsigned long long *length)
 {
@@ -147,6 +175,13 @@ static enum MHD_Result on_first_call(weft_api *api, struct MHD_Connection *conn,
 	};
 	api_response resp;
 	api_dispatch(&api->ctx, &req, &resp);
+	api_route route;
+	api_route_match(method, url, &route);
+	/* a request that passed authentication makes its connection trusted:
+	 * no header deadline, the long idle timeout (not for /healthz, which
+	 * needs no token) */
+	int trusted = !resp.status && route.id != API_ROUTE_HEALTHZ;
+	api_conns_request(api->conns, conn_entry_of(conn), trusted);
 	if (resp.status) {
 		st->refused = 1;
 		return send_response(api, conn, &resp);
@@ -155,9 +190,7 @@ static enum MHD_Result on_first_call(weft_api *api, struct MHD_Connection *conn,
 		st->too_large = 1;
 		return reply_too_large(api, url, conn);
 	}
-	api_route route;
-	api_route_match(method, url, &route);
-	if (route.id != API_ROUTE_HEALTHZ)
+	if (trusted)
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
 		                          (unsigned)WEFT_API_IDLE_TIMEOUT_S);
 	return MHD_YES;
@@ -232,6 +265,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	weft_api *api = cls;
+	api_conns_request_done(api->conns, conn_entry_of(conn));
 	if (*con_cls) {
 		conn_state_free(*con_cls);
 		*con_cls = NULL;
@@ -242,29 +276,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	weft_api *api = cls;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	pthread_mutex_lock(&api->log_mu);
-	unsigned long dropped = 0;
-	int emit = now.tv_sec != api->log_second;
-	if (emit) {
-		api->log_second = now.tv_sec;
-		dropped = api->log_dropped;
-		api->log_dropped = 0;
-	} else {
-		api->log_dropped++;
-	}
-	pthread_mutex_unlock(&api->log_mu);
-	if (!emit)
-		return; /* a flood of refusals must not become a flood of lines */
-	char msg[512], more[32];
+	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	snprintf(more, sizeof(more), "%lu", dropped);
-	weft_log_event(api->ctx.log, WEFT_LOG_WARN, "http server", "detail", msg, "suppressed",
-	               dropped ? more : NULL, NULL);
+	if (api->conns)
+		api_conns_log_http(api->conns, msg);
 }
 
 static char *read_pem(const char *path, const char *what, weft_err *err)
@@ -311,7 +329,7 @@ static void api_free(weft_api *api)
 	}
 	free(api->cert_pem);
 	api_metrics_free(api->ctx.metrics);
-	pthread_mutex_destroy(&api->log_mu);
+	api_conns_free(api->conns);
 	free(api);
 }
 
@@ -335,11 +353,12 @@ static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, const wef
 	        {MHD_OPTION_END, 0, NULL},
 	};
 	return MHD_start_daemon(
-	        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
-	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
-	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-	        WEFT_API_HEADER_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-	        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
+	        flags, 0, on_accept, api, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	        api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_LISTEN_SOCKET, fd,
+	        MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+	        MHD_OPTION_CONNECTION_TIMEOUT, WEFT_API_HEADER_TIMEOUT_S,
+	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_ARRAY,
+	        api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
 }
 
 weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err *err)
@@ -360,7 +379,14 @@ weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err
 	api->ctx.plan_extra = opts->plan_extra;
 	api->ctx.extra_arg = opts->extra_arg;
 	api->ctx.max_body = opts->max_body ? opts->max_body : WEFT_API_DEFAULT_MAX_BODY;
-	pthread_mutex_init(&api->log_mu, NULL);
+	unsigned max_conn =
+	        opts->max_connections ? opts->max_connections : WEFT_API_DEFAULT_MAX_CONNECTIONS;
+	api->conns = api_conns_new(opts->log, max_conn / 2, WEFT_API_HEADER_TIMEOUT_S);
+	if (!api->conns) {
+		weft_err_set(err, "out of memory");
+		api_free(api);
+		return NULL;
+	}
 	if (load_tls(api, opts, err) != 0) {
 		api_free(api);
 		return NULL;
