@@ -217,11 +217,24 @@ static void test_slowloris(void **state)
 	close(keep);
 }
 
+/* weftd stops cleanly (exit 0: under ASan, no error or leak either) */
+static void test_stops_cleanly(void **state)
+{
+	int rc = wd_stop(&d);
+	if (rc != 0) {
+		char *log = wd_log(&d);
+		fprintf(stderr, "weftd exited %d; its log:\n%s\n", rc, log ? log : "");
+		free(log);
+	}
+	assert_int_equal(rc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_idle_flood),
 	        cmocka_unit_test(test_slowloris),
+	        cmocka_unit_test(test_stops_cleanly),
 
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
