@@ -199,13 +199,17 @@ static void test_tokens(void **state)
 	free(path);
 	static const char *const bad[] = {
 	        "short admin\n", "abcdefghijklmnopq root\n", "abcdefghijklmnopq\n",
-	        "abcdefghijklmnopq admin\nabcdefghijklmnopq viewer\n", "# nothing\n"};
+	        "abcdefghijklmnopq admin\nabcdefghijklmnopq viewer\n", "# nothing\n",
+	        /* columns swapped, or two tokens: no field is echoed */
+	        "admin abcdefghijklmnopq\n", "viewer abcdefghijklmnopq alice\n",
+	        "other-0123456789 abcdefghijklmnopq\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		path = write_tmp(bad[i]);
 		assert_null(weft_api_tokens_load(path, &err));
 		assert_non_null(strstr(err.msg, path));
 		/* the secret itself is never in the message */
 		assert_null(strstr(err.msg, "abcdefghijklmnopq"));
+		assert_null(strstr(err.msg, "0123456789"));
 		unlink(path);
 		free(path);
 	}
