@@ -48,10 +48,12 @@ static api_handler handler_for(const api_route *route, const char *method)
 /* Fills who from the Authorization header. 0, or -1 after replying 401. */
 static int authenticate(api_ctx *ctx, const api_request *req, api_caller *who, api_response *resp)
 {
-	who->role = WEFT_ROLE_ADMIN;
-	who->author = "api";
-	if (!ctx->tokens)
+	if (!ctx->tokens) {
+		who->role = WEFT_ROLE_ADMIN;
+		who->author = "api";
 		return 0;
+	}
+	/* refused callers stay anonymous (logged as user=-), never "api" */
 	const char *h = req->authorization;
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
 		api_reply_error(resp, 401, "missing bearer token (Authorization: Bearer TOKEN)");
