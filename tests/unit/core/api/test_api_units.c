@@ -271,13 +271,47 @@ static void test_log_lines(void **state)
 	free(buf);
 }
 
+/* Bytes that are not UTF-8 (a client's path) never reach the log raw: JSON
+ * lines stay valid JSON, text lines quote and show them as \xHH; valid
+ * UTF-8 and escapes of control characters are kept. */
+static void test_log_invalid_utf8(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	weft_log *log = weft_log_new(f, WEFT_LOG_JSON, WEFT_LOG_INFO);
+	weft_log_event(log, WEFT_LOG_INFO, "api request", "path", "/v1/a\xff\xc0\x80z", "name",
+	               "caf\xc3\xa9\x1b[2J", "cut", "\xe2\x82", NULL);
+	weft_log_free(log);
+	fclose(f);
+	json_error_t jerr;
+	json_t *j = json_loads(buf, 0, &jerr);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "path")), "/v1/a\\xff\\xc0\\x80z");
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "caf\xc3\xa9\x1b[2J");
+	assert_string_equal(json_string_value(json_object_get(j, "cut")), "\\xe2\\x82");
+	assert_null(strchr(buf, 0x1b)); /* escaped, never raw */
+	json_decref(j);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	log = weft_log_new(f, WEFT_LOG_TEXT, WEFT_LOG_INFO);
+	weft_log_event(log, WEFT_LOG_INFO, "api request", "path", "/v1/a\xff", "ok", "caf\xc3\xa9",
+	               NULL);
+	weft_log_free(log);
+	fclose(f);
+	assert_non_null(strstr(buf, " path=\"/v1/a\\\\xff\" ok=caf\xc3\xa9\n"));
+	assert_null(strchr(buf, '\xff'));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_routes),    cmocka_unit_test(test_query),
 	        cmocka_unit_test(test_bodies),    cmocka_unit_test(test_diags_json),
 	        cmocka_unit_test(test_tokens),    cmocka_unit_test(test_listen),
-	        cmocka_unit_test(test_log_lines),
+	        cmocka_unit_test(test_log_lines), cmocka_unit_test(test_log_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
