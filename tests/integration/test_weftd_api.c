@@ -406,6 +406,13 @@ static void test_history_and_rollback(void **state)
 	assert_int_equal(first_weight(&d), after_change);
 	assert_int_equal(wctl_run(&d, &out, "rollback", "99", NULL), 1);
 	free(out);
+	/* the 404 says why, and carries no server path (the store's file) */
+	assert_int_equal(http_do(d.url, "POST", "/v1/rollback?to=99", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_non_null(strstr(r.body, "revision 99 does not exist (head is 4)"));
+	assert_null(strstr(r.body, d.dir));
+	assert_null(strstr(r.body, "store"));
+	http_resp_free(&r);
 	assert_int_equal(http_do(d.url, "POST", "/v1/rollback?to=1", NULL, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "revision")), 5);
