@@ -62,6 +62,42 @@ static void test_routes(void **state)
 	assert_int_equal(r.id, API_ROUTE_NONE);
 }
 
+/* api_unescape keeps the escapes of control bytes and '%' (a decoded NUL
+ * would cut the path); the route layer refuses control bytes (raw or
+ * escaped) naming the segment, decodes %25, and refuses long paths. */
+static void test_unescape_and_bad_paths(void **state)
+{
+	char s[64];
+	strcpy(s, "/v1/a%41%2F%00%25z%7f%0A%zz%4");
+	assert_int_equal(api_unescape(NULL, NULL, s), strlen("/v1/aA/%00%25z%7f%0A%zz%4"));
+	assert_string_equal(s, "/v1/aA/%00%25z%7f%0A%zz%4");
+	api_route r;
+	api_route_match("PUT", "/v1/services/shop/pz%00zz", &r);
+	assert_int_equal(r.id, API_ROUTE_NONE);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "pz%00zz");
+	api_route_match("GET", "/v1/ser\x01vices/shop", &r);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "ser\x01vices");
+	api_route_match("GET", "/healthz%7F", &r);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "healthz%7F");
+	api_route_match("GET", "/v1/services/shop/p%25z", &r);
+	assert_int_equal(r.id, API_ROUTE_RESOURCE);
+	assert_int_equal(r.bad_status, 0);
+	assert_string_equal(r.name, "p%z");
+	char *longpath = malloc(API_MAX_PATH + 2);
+	memset(longpath, 'a', API_MAX_PATH + 1);
+	longpath[0] = '/';
+	longpath[API_MAX_PATH + 1] = '\0';
+	api_route_match("GET", longpath, &r);
+	assert_int_equal(r.bad_status, 414);
+	longpath[API_MAX_PATH] = '\0';
+	api_route_match("GET", longpath, &r);
+	assert_int_equal(r.bad_status, 0);
+	free(longpath);
+}
+
 static void test_query(void **state)
 {
 	api_query q[] = {{"dryRun", NULL},
@@ -308,10 +344,15 @@ static void test_log_invalid_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_routes),    cmocka_unit_test(test_query),
-	        cmocka_unit_test(test_bodies),    cmocka_unit_test(test_diags_json),
-	        cmocka_unit_test(test_tokens),    cmocka_unit_test(test_listen),
-	        cmocka_unit_test(test_log_lines), cmocka_unit_test(test_log_invalid_utf8),
+	        cmocka_unit_test(test_routes),
+	        cmocka_unit_test(test_unescape_and_bad_paths),
+	        cmocka_unit_test(test_query),
+	        cmocka_unit_test(test_bodies),
+	        cmocka_unit_test(test_diags_json),
+	        cmocka_unit_test(test_tokens),
+	        cmocka_unit_test(test_listen),
+	        cmocka_unit_test(test_log_lines),
+	        cmocka_unit_test(test_log_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
