@@ -117,7 +117,10 @@ json_t *weft_controller_transactions(weft_controller *c);
  * "time","type","data"}]}. Types: "revision" (a change was stored),
  * "device" (a push or drift check changed a device's status; data as in
  * status), "transaction" (an atomic push ended; data as in
- * transactions). "closed" is true once the controller is closing. */
+ * transactions), "gap" (first, when events after `after` are no longer
+ * held: data {"from","to","missed"}, see core/events.h). Ids continue
+ * across restarts (STATE/events.seq). "closed" is true once the controller
+ * is closing. */
 json_t *weft_controller_events(weft_controller *c, uint64_t after, int timeout_ms);
 /* The sequence number of the newest event (0 when none). */
 uint64_t weft_controller_events_last(weft_controller *c);

@@ -58,7 +58,30 @@ struct builder {
 	const char *file;
 	weft_diags *diags;
 	int failed;
+	/* Field path of the node being built ("spec.ports[0].port"), so that
+	 * refusals in this layer name the field like the decoder does. */
+	char path[512];
+	size_t path_len;
 };
+
+/* Appends ".key" (or "key" at the root, "[i]" for key == NULL) to the
+ * path; returns the old length for path_pop. Truncates silently: the path
+ * only decorates a message. */
+static size_t path_push(struct builder *b, const char *key, size_t index)
+{
+	size_t old = b->path_len, room = sizeof(b->path) - old;
+	int n = key ? snprintf(b->path + old, room, "%s%s", old ? "." : "", key)
+	            : snprintf(b->path + old, room, "[%zu]", index);
+	if (n > 0)
+		b->path_len = (size_t)n < room ? old + (size_t)n : sizeof(b->path) - 1;
+	return old;
+}
+
+static void path_pop(struct builder *b, size_t old)
+{
+	b->path_len = old;
+	b->path[old] = '\0';
+}
 
 static weft_node *node_new(struct builder *b, weft_node_kind kind, const yaml_mark_t *mark)
 {
@@ -133,7 +156,9 @@ static weft_node *build_seq(struct builder *b, yaml_event_t *start, int depth)
 			yaml_event_delete(&ev);
 			return n;
 		}
+		size_t old = path_push(b, NULL, n->count);
 		weft_node *item = build_node(b, &ev, depth + 1);
+		path_pop(b, old);
 		if (!item)
 			return NULL;
 		n->items = grow(b, n->items, n->count, sizeof(*n->items));
@@ -171,7 +196,9 @@ static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
 		yaml_event_t vev;
 		if (next_event(b, &vev))
 			return NULL;
+		size_t old = path_push(b, key->str, 0);
 		weft_node *value = build_node(b, &vev, depth + 1);
+		path_pop(b, old);
 		if (!value)
 			return NULL;
 		n->pairs = grow(b, n->pairs, n->count, sizeof(*n->pairs));
@@ -181,6 +208,39 @@ static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
 	}
 }
 
+/* The explicit tag of a node event, or NULL. libyaml leaves the tag NULL
+ * when the source has none (types come from the schema decoder, which
+ * reads plain vs quoted), so any tag here was written by the author. */
+static const char *event_tag(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return (const char *)ev->data.scalar.tag;
+	case YAML_SEQUENCE_START_EVENT:
+		return (const char *)ev->data.sequence_start.tag;
+	case YAML_MAPPING_START_EVENT:
+		return (const char *)ev->data.mapping_start.tag;
+	default:
+		return NULL;
+	}
+}
+
+/* Every explicit tag is refused, the core schema's own (!!str, !!int, ...)
+ * included: a tag would either be ignored (the value typed as if it were
+ * absent) or make the type depend on something other than the field, and
+ * quoting already says "string" (docs/policy.md). */
+static void fail_tag(struct builder *b, const yaml_event_t *ev, const char *tag)
+{
+	static const char core[] = "tag:yaml.org,2002:";
+	int is_core = !strncmp(tag, core, sizeof(core) - 1);
+	weft_diags_add(b->diags, b->file, (int)ev->start_mark.line + 1,
+	               (int)ev->start_mark.column + 1, b->path,
+	               "YAML tag '%s%.64s' is not supported: weft types values by field "
+	               "(quote a value to make it a string)",
+	               is_core ? "!!" : "", is_core ? tag + sizeof(core) - 1 : tag);
+	b->failed = 1;
+}
+
 /* Consumes ev (and, for collections, everything up to their end). */
 static weft_node *build_node(struct builder *b, yaml_event_t *ev, int depth)
 {
@@ -188,6 +248,12 @@ static weft_node *build_node(struct builder *b, yaml_event_t *ev, int depth)
 		fail_at(b, &ev->start_mark, "document nested too deeply");
 		yaml_event_delete(ev);
 		return NULL;
+	}
+	const char *tag = event_tag(ev);
+	if (tag) {
+		/* Reported, and the node is still built so that one run lists
+		 * every tag (and other problems) of the file. */
+		fail_tag(b, ev, tag);
 	}
 	weft_node *n = NULL;
 	switch (ev->type) {

@@ -4,9 +4,10 @@
  * schema decoder (policy_decode.c) can report file:line:col and field path
  * for every problem. This layer knows nothing of weft's kinds.
  *
- * Rules: map keys are scalars and unique; anchors/aliases and tags other than
- * the core schema are refused (they make errors hard to place and allow
- * exponential expansion); nesting depth is bounded. */
+ * Rules: map keys are scalars and unique; anchors/aliases are refused (they
+ * make errors hard to place and allow exponential expansion), and so is
+ * every explicit tag, the core schema's included (types come from the
+ * field, see docs/policy.md); nesting depth is bounded. */
 #ifndef WEFT_DOC_H
 #define WEFT_DOC_H
 
