@@ -3,7 +3,6 @@
  * a settle timer, and the reload that turns the directory into one SYNC
  * apply through the controller -- the same validate-then-store path as
  * the REST API, so an invalid file never reaches the store. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dirwalk.h"
+#include "doc.h"
 #include "watch-int.h"
 
 #define WATCH_MASK                                                                                 \
@@ -49,42 +50,57 @@ static int is_policy_file(const char *name)
 	return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
 }
 
-/* Adds a watch on path and, recursively, on its non-hidden sub-directories. */
-static int add_tree(weft_policy_watch *w, const char *path, int depth, weft_err *err)
+static int known_wd(const weft_policy_watch *w, int wd)
 {
-	if (depth > 32)
-		return 0;
-	int wd = inotify_add_watch(w->fd, path, WATCH_MASK);
+	for (size_t i = 0; i < w->n_dirs; i++)
+		if (w->dirs[i].wd == wd)
+			return 1;
+	return 0;
+}
+
+struct tree_add {
+	weft_policy_watch *w;
+	weft_err *err;
+};
+
+/* One directory of the walk: watch it. A directory already watched (the
+ * kernel hands back the same wd for one inode) is not walked again. */
+static int watch_one(void *ctx, const weft_dirwalk_entry *e)
+{
+	struct tree_add *t = ctx;
+	weft_policy_watch *w = t->w;
+	int wd = inotify_add_watch(w->fd, e->path, WATCH_MASK);
 	if (wd < 0)
-		return weft_err_set(err, "watch %s: %s", path, strerror(errno));
+		return weft_err_set(t->err, "watch %s: %s", e->path, strerror(errno));
+	if (known_wd(w, wd))
+		return 1;
 	if (w->n_dirs == w->cap_dirs) {
 		size_t cap = w->cap_dirs ? w->cap_dirs * 2 : 8;
 		watched_dir *d = realloc(w->dirs, cap * sizeof(*d));
 		if (!d)
-			return weft_err_set(err, "out of memory");
+			return weft_err_set(t->err, "out of memory");
 		w->dirs = d;
 		w->cap_dirs = cap;
 	}
-	char *copy = strdup(path);
+	char *copy = strdup(e->path);
 	if (!copy)
-		return weft_err_set(err, "out of memory");
+		return weft_err_set(t->err, "out of memory");
 	w->dirs[w->n_dirs++] = (watched_dir){wd, copy};
-	DIR *d = opendir(path);
-	if (!d)
-		return 0; /* removed meanwhile: its events will tell */
-	struct dirent *e;
-	int rc = 0;
-	while (rc == 0 && (e = readdir(d))) {
-		char sub[PATH_MAX];
-		struct stat st;
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rc = add_tree(w, sub, depth + 1, err);
-	}
-	closedir(d);
-	return rc;
+	return 0;
+}
+
+/* Adds a watch on path and its non-hidden sub-directories, through the
+ * one walker (core/dirwalk.h): a symbolic link loop is not followed. The
+ * walk's problems (loops, unreadable or too deep directories) are not
+ * logged here: the reload that follows reports each as a policy error. */
+static int add_tree(weft_policy_watch *w, const char *path, weft_err *err)
+{
+	struct tree_add t = {w, err};
+	weft_dirwalk_ops ops = {.dir = watch_one, .max_depth = WEFT_DOC_MAX_DIR_DEPTH};
+	int rc = weft_dirwalk(path, &ops, &t);
+	if (rc == -1 && !err->msg[0])
+		weft_err_set(err, "watch %s: out of memory", path);
+	return rc < 0 ? -1 : 0;
 }
 
 weft_policy_watch *weft_policy_watch_open(const char *dir, weft_controller *c, weft_log *log,
@@ -111,7 +127,7 @@ weft_policy_watch *weft_policy_watch_open(const char *dir, weft_controller *c, w
 		weft_policy_watch_close(w);
 		return NULL;
 	}
-	if (add_tree(w, dir, 0, err) != 0) {
+	if (add_tree(w, dir, err) != 0) {
 		weft_policy_watch_close(w);
 		return NULL;
 	}
@@ -173,7 +189,7 @@ static int event_matters(weft_policy_watch *w, const struct inotify_event *ev)
 			char sub[PATH_MAX];
 			weft_err err = {0};
 			snprintf(sub, sizeof(sub), "%s/%s", parent, ev->name);
-			if (add_tree(w, sub, 1, &err) != 0)
+			if (add_tree(w, sub, &err) != 0)
 				weft_log_event(w->log, WEFT_LOG_WARN, "policy watch", "error",
 				               err.msg, NULL);
 		}
