@@ -197,7 +197,8 @@ static int split_dir(weft_policy_watch *w)
 static void drop_tree(weft_policy_watch *w)
 {
 	for (size_t i = 0; i < w->n_dirs; i++) {
-		inotify_rm_watch(w->fd, w->dirs[i].wd);
+		if (w->dirs[i].wd != w->parent_wd) /* one inode, one watch */
+			inotify_rm_watch(w->fd, w->dirs[i].wd);
 		free(w->dirs[i].path);
 	}
 	w->n_dirs = 0;
@@ -390,23 +391,26 @@ static int other_entry_matters(weft_policy_watch *w, const struct inotify_event 
  * watch of their own). */
 static int event_matters(weft_policy_watch *w, const struct inotify_event *ev)
 {
-	if (ev->wd == w->parent_wd && !dir_of(w, ev->wd)) {
+	if (ev->wd == w->parent_wd) {
 		parent_event(w, ev);
-		return 0;
+		if (!dir_of(w, ev->wd)) /* (a link in the tree may lead to the parent) */
+			return 0;
 	}
 	if (ev->mask & IN_IGNORED) {
 		forget_dir(w, ev->wd);
 		return 0;
 	}
 	if (ev->mask & IN_Q_OVERFLOW) {
-		w->need_rearm = 1; /* events were lost: look again */
+		w->need_rearm = w->force_rearm = 1; /* events were lost: watch afresh */
 		return 1;
 	}
 	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-		/* the root went away, or a sub-directory moved (its watch would
-		 * follow it out of the tree) */
-		if (ev->wd == w->root_wd || (ev->mask & IN_MOVE_SELF))
+		/* the root went away; or a sub-directory moved: its watch would
+		 * follow it out of the tree, or keep its old path inside it */
+		if (ev->wd == w->root_wd)
 			w->need_rearm = 1;
+		else if (ev->mask & IN_MOVE_SELF)
+			w->need_rearm = w->force_rearm = 1;
 		return 1;
 	}
 	if (!ev->len || ev->name[0] == '.')
