@@ -4,13 +4,14 @@
  * parsed by the same event parser to get positions. */
 #include "doc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
+
+#include "dirwalk.h"
 
 int weft_docset_init(weft_docset *set)
 {
@@ -422,50 +423,36 @@ static int has_policy_ext(const char *name)
 	       (n > 5 && !strcmp(name + n - 5, ".json"));
 }
 
-static int cmp_names(const void *a, const void *b)
+struct load_walk {
+	weft_docset *set;
+	weft_diags *diags;
+	int rc;
+};
+
+static int load_file(void *ctx, const weft_dirwalk_entry *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct load_walk *l = ctx;
+	if (has_policy_ext(e->name) && weft_docset_load_path(l->set, e->path, l->diags))
+		l->rc = -1;
+	return 0;
 }
 
-static int load_dir(weft_docset *set, const char *path, weft_diags *diags, int depth)
+static void load_problem(void *ctx, const char *path, const char *msg)
 {
-	DIR *d = opendir(path);
-	if (!d) {
-		weft_diags_add(diags, path, 0, 0, NULL, "cannot open directory: %s",
-		               strerror(errno));
-		return -1;
-	}
-	char **names = NULL;
-	size_t count = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char **nn = realloc(names, (count + 1) * sizeof(*names));
-		if (!nn)
-			break;
-		names = nn;
-		names[count++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, count, sizeof(*names), cmp_names);
-	int rc = 0;
-	for (size_t i = 0; i < count; i++) {
-		char *child = NULL;
-		if (asprintf(&child, "%s/%s", path, names[i]) < 0)
-			child = NULL;
-		struct stat st;
-		if (child && stat(child, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth < 16)
-				rc |= load_dir(set, child, diags, depth + 1);
-			else if (S_ISREG(st.st_mode) && has_policy_ext(names[i]))
-				rc |= weft_docset_load_path(set, child, diags);
-		}
-		free(child);
-		free(names[i]);
-	}
-	free(names);
-	return rc ? -1 : 0;
+	struct load_walk *l = ctx;
+	weft_diags_add(l->diags, path, 0, 0, NULL, "%s", msg);
+	l->rc = -1;
+}
+
+/* Every policy file below path, through the one walker (core/dirwalk.h):
+ * a symbolic link loop is one diagnostic naming the link, not a blow-up. */
+static int load_dir(weft_docset *set, const char *path, weft_diags *diags)
+{
+	struct load_walk l = {set, diags, 0};
+	weft_dirwalk_ops ops = {
+	        .file = load_file, .problem = load_problem, .max_depth = WEFT_DOC_MAX_DIR_DEPTH};
+	int rc = weft_dirwalk(path, &ops, &l);
+	return rc || l.rc ? -1 : 0;
 }
 
 int weft_docset_load_path(weft_docset *set, const char *path, weft_diags *diags)
@@ -476,7 +463,7 @@ int weft_docset_load_path(weft_docset *set, const char *path, weft_diags *diags)
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode))
-		return load_dir(set, path, diags, 0);
+		return load_dir(set, path, diags);
 	size_t len = 0;
 	char *buf = read_all(path, &len);
 	if (!buf) {
