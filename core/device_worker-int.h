@@ -39,6 +39,8 @@ struct device_worker {
 	 * txn_rc/txn_err, clears txn_cmd and broadcasts done_cond. */
 	int txn_cmd;
 	int txn_rc;
+	int txn_fail_cmd;     /* the phase that failed (when txn_rc) */
+	int txn_abort_failed; /* the last ABORT returned an error */
 	char txn_err[1024];
 	int txn_reached;
 	size_t txn_ops;
