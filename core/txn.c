@@ -333,10 +333,10 @@ static json_t *settle_devices(struct txn_run *t, int64_t started_unix, int64_t d
 		}
 		w->applied_rev = held;
 		if (ok) {
-			w->state = "in-sync";
+			w->state = w->removal ? "removed" : "in-sync";
 			w->last_error[0] = 0;
 			w->drift_diffs = 0;
-			w->reconcile_at_ms = t->c->reconcile_ms > 0
+			w->reconcile_at_ms = t->c->reconcile_ms > 0 && !w->removal
 			                             ? controller_now_ms() + t->c->reconcile_ms
 			                             : 0;
 		} else if (t->skip[i]) {
@@ -446,7 +446,9 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	mark_untouched(c, &t, snap);
 	t.prev = c->intent ? weft_snapshot_ref(c->intent) : NULL;
 	for (size_t i = 0; i < t.n; i++) {
-		t.ws[i]->txn_snap = weft_snapshot_ref(snap);
+		/* A deleted Device's worker brings its device to the empty
+		 * slice (device_removal.c), in the same transaction. */
+		t.ws[i]->txn_snap = weft_snapshot_ref(t.ws[i]->removal ? t.ws[i]->removal : snap);
 		t.ws[i]->txn_reached = TXN_R_NONE;
 		t.ws[i]->txn_ops = 0;
 		t.ws[i]->txn_rc = 0;
