@@ -8,7 +8,9 @@
  *   - a file device's confirm fails (WEFT_FILE_FAULT_CONFIRM) after the
  *     NETCONF device confirmed: the NETCONF device is reverted to the
  *     previous revision through a second edit-config + confirmed commit +
- *     confirm, and the record says "reverted" at that revision.
+ *     confirm, and the record says "reverted" at that revision;
+ *   - a deleted Device (spec.onDelete remove) gets its weft tree removed in
+ *     a transaction; with onDelete keep nothing is sent.
  * Label integration; ncsim by pid on free loopback ports. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,8 +74,17 @@ static int teardown(void **state)
 
 /* svc with endpoint port `port`, NETCONF device nc-a (ncsim 0, group 1)
  * and either nc-b (ncsim 1, group 2) or a file device (group 2). */
+static int64_t store_b(struct fx *f, int port, int with_file, const char *b_extra);
+
 static int64_t store(struct fx *f, int port, int with_file)
 {
+	return store_b(f, port, with_file, "");
+}
+
+static int64_t store_b(struct fx *f, int port, int with_file, const char *b_extra)
+{
+	char b_spec[256];
+	snprintf(b_spec, sizeof(b_spec), "  pushGroup: 2\n%s", b_extra);
 	char text[8192];
 	snprintf(text, sizeof(text),
 	         "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
@@ -87,7 +98,7 @@ static int64_t store(struct fx *f, int port, int with_file)
 		         "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: files}\n"
 		         "spec: {type: file, pushGroup: 2, options: {directory: out}}\n");
 	} else {
-		ncit_device_yaml(text, sizeof(text), "nc-b", &f->sim, 1, "  pushGroup: 2\n");
+		ncit_device_yaml(text, sizeof(text), "nc-b", &f->sim, 1, b_spec);
 	}
 	weft_docset docs;
 	weft_diags d;
@@ -319,6 +330,77 @@ static void test_confirmed_netconf_device_is_reverted(void **state)
 	assert_false(running_has_port(f, 0, 42002));
 }
 
+static int64_t delete_b(struct fx *f)
+{
+	weft_key key = {WEFT_KIND_DEVICE, "default", "nc-b"};
+	weft_write_result res;
+	weft_diags d;
+	weft_diags_init(&d);
+	weft_err err = {0};
+	assert_int_equal(weft_controller_delete(f->c, &key, 1, "t", -1, &res, &d, &err), 0);
+	int64_t rev = res.revision;
+	weft_write_result_free(&res);
+	weft_diags_free(&d);
+	return rev;
+}
+
+/* Deleting nc-b (onDelete remove, the default) is a transaction that
+ * empties weft's tree on ncsim device 1: an edit-config and a confirmed
+ * commit there, nothing on nc-a; with onDelete keep nothing is sent. */
+static void deleted_device(struct fx *f, int keep)
+{
+	int64_t r1 = store_b(f, 43001, 0, keep ? "  onDelete: keep\n" : "");
+	json_t *t = txn_of(f, r1);
+	assert_string_equal(str(t, "outcome"), "committed");
+	json_decref(t);
+	assert_true(running_has_port(f, 1, 43001));
+	clear_log(f, 0);
+	clear_log(f, 1);
+	int64_t r2 = delete_b(f);
+	assert_int_equal(weft_controller_wait_pushed(f->c, r2, 20000), 0);
+	json_t *log = rpc_log(f, 1), *e;
+	size_t i;
+	int edits = 0, commits = 0;
+	json_array_foreach(log, i, e)
+	{
+		edits += !strcmp(str(e, "op"), "edit-config");
+		commits += is_confirmed_commit(e);
+	}
+	json_decref(log);
+	log = rpc_log(f, 0);
+	json_array_foreach(log, i, e) assert_string_not_equal(str(e, "op"), "edit-config");
+	json_decref(log);
+	fprintf(stderr, "nc-b deleted (%s): %d edit-config, %d confirmed commits\n",
+	        keep ? "keep" : "remove", edits, commits);
+	if (keep) {
+		assert_int_equal(edits, 0);
+		assert_true(running_has_port(f, 1, 43001));
+		return;
+	}
+	t = txn_of(f, r2);
+	if (strcmp(str(t, "outcome"), "committed"))
+		fprintf(stderr, "record: %s\n", json_dumps(t, 0));
+	assert_string_equal(str(t, "outcome"), "committed");
+	json_t *b = device_of(t, "default/nc-b");
+	assert_string_equal(str(b, "result"), "applied");
+	assert_true(json_integer_value(json_object_get(b, "ops")) > 0);
+	json_decref(t);
+	assert_int_equal(edits, 1);
+	assert_int_equal(commits, 1);
+	assert_false(running_has_port(f, 1, 43001));
+	assert_true(running_has_port(f, 0, 43001));
+}
+
+static void test_deleted_device_is_emptied(void **state)
+{
+	deleted_device(*state, 0);
+}
+
+static void test_deleted_device_is_kept(void **state)
+{
+	deleted_device(*state, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +408,8 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_confirmed_netconf_device_is_reverted, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_deleted_device_is_emptied, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deleted_device_is_kept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
