@@ -118,12 +118,24 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/* Takes the selected devices that failed out of the pass (t->in) and
+ * marks them in dropped, to be aborted at the pass's end. */
+static void drop_failed(struct txn_run *t, char *dropped)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->sel[i] && t->ws[i]->txn_rc) {
+			t->in[i] = 0;
+			dropped[i] = 1;
+		}
+}
+
 /* Runs cmd (APPLY or CONFIRM) group by group over the pass's devices with
- * changes, stopping after the first group with a failure; 0 when every
- * group succeeded. Confirming in the same order as applying means a
- * failed confirm leaves the later groups unconfirmed (rolled back by
- * abort) rather than confirmed (to be reverted). */
-static int run_groups(struct txn_run *t, int cmd, int descending, const char *phase)
+ * changes; 0 when every group succeeded. Without dropped it stops after
+ * the first group with a failure: confirming in the same order as
+ * applying means a failed confirm leaves the later groups unconfirmed
+ * (rolled back by abort) rather than confirmed (to be reverted). With
+ * dropped (the revert pass) a failed device leaves and the others go on. */
+static int run_groups(struct txn_run *t, int cmd, int descending, const char *phase, char *dropped)
 {
 	int *groups = calloc(t->n + 1, sizeof(int));
 	size_t ng = 0;
@@ -139,7 +151,11 @@ static int run_groups(struct txn_run *t, int cmd, int descending, const char *ph
 		for (size_t i = 0; i < t->n; i++)
 			t->sel[i] = t->in[i] && t->ws[i]->txn_ops > 0 && t->ws[i]->push_group == g;
 		run_phase(t->c, t->ws, t->n, t->sel, cmd);
-		if (first_failure(t->ws, t->n, t->sel) >= 0) {
+		if (first_failure(t->ws, t->n, t->sel) < 0)
+			continue;
+		if (dropped) {
+			drop_failed(t, dropped);
+		} else {
 			note_failure(t, phase, cmd);
 			rc = -1;
 		}
@@ -177,13 +193,28 @@ static int run_pass(struct txn_run *t, int descending, int64_t ms[4])
 	}
 	for (int cmd = TXN_APPLY; !failed && cmd <= TXN_CONFIRM; cmd++) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if (run_groups(t, cmd, descending, names[cmd]))
+		if (run_groups(t, cmd, descending, names[cmd], NULL))
 			failed = cmd;
 		ms[cmd - 1] += elapsed_ms(&ts);
 	}
 	if (failed)
 		abort_unconfirmed(t);
 	return failed;
+}
+
+/* The snapshot a confirmed device is reverted to: the last committed one;
+ * for a Device that was not in it (new in the failed revision), the empty
+ * slice, as when a Device is deleted (device_removal.c) -- unless its
+ * onDelete is keep: then its revert plan fails and the record says it
+ * kept the new revision. With mu held. */
+static weft_snapshot *revert_target(struct txn_run *t, struct device_worker *w)
+{
+	if (worker_find_device(t->prev, w->key) || !device_removes_on_delete(w->device))
+		return weft_snapshot_ref(t->prev);
+	weft_err err = {0};
+	weft_snapshot *empty =
+	        device_removal_snapshot(w->device, weft_snapshot_revision(t->prev), &err);
+	return empty ? empty : weft_snapshot_ref(t->prev);
 }
 
 /* Brings every device that confirmed the failed transaction's change back
@@ -200,7 +231,7 @@ static void revert_confirmed(struct txn_run *t, int forward_descending)
 			continue;
 		n++;
 		weft_snapshot_unref(w->txn_snap);
-		w->txn_snap = weft_snapshot_ref(t->prev);
+		w->txn_snap = revert_target(t, w);
 		w->txn_reached = TXN_R_NONE;
 		w->txn_ops = 0;
 		w->txn_rc = 0;
@@ -212,10 +243,23 @@ static void revert_confirmed(struct txn_run *t, int forward_descending)
 		return;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t ms[4] = {0};
-	long failed = t->failed;
-	run_pass(t, !forward_descending, ms);
-	t->failed = failed; /* the record's cause stays the forward failure */
+	char *dropped = calloc(t->n + 1, 1);
+	if (!dropped)
+		return; /* the devices keep the new revision, and the record says so */
+	/* Each device on its own: a revert that can succeed on one device is
+	 * not held back by another's failure. */
+	memcpy(t->sel, t->in, t->n);
+	run_phase(t->c, t->ws, t->n, t->sel, TXN_PLAN);
+	drop_failed(t, dropped);
+	select_where(t, TXN_R_PLANNED, 1);
+	run_phase(t->c, t->ws, t->n, t->sel, TXN_PREPARE);
+	drop_failed(t, dropped);
+	run_groups(t, TXN_APPLY, !forward_descending, "revert apply", dropped);
+	run_groups(t, TXN_CONFIRM, !forward_descending, "revert confirm", dropped);
+	for (size_t i = 0; i < t->n; i++)
+		t->sel[i] = dropped[i] && t->ws[i]->txn_reached >= TXN_R_PLANNED;
+	run_phase(t->c, t->ws, t->n, t->sel, TXN_ABORT);
+	free(dropped);
 	t->phase_ms[4] = elapsed_ms(&ts);
 }
 
@@ -255,7 +299,9 @@ static const char *failed_result(struct txn_run *t, size_t i, int64_t *held, con
 			*why = "confirmed, and there is no committed revision to revert to";
 			return "applied";
 		}
-		if (!failed && !w->txn_abort_failed) {
+		/* Reverted: its revert pass confirmed, or found nothing to do. */
+		if (!w->txn_rc && (w->txn_reached == TXN_R_CONFIRMED ||
+		                   (w->txn_reached >= TXN_R_PLANNED && !w->txn_ops))) {
 			*held = weft_snapshot_revision(t->prev);
 			return "reverted";
 		}

@@ -44,10 +44,18 @@ static void set_knob(char *knob, const char *device)
 	pthread_mutex_unlock(&knob_mu);
 }
 
+static char fail_second_prepare[64]; /* this device's second prepare fails */
+static int prepares_seen;
+
 static int flaky_prepare(void *s, weft_plan *p, weft_err *e)
 {
 	if (failing(fail_prepare, p->device))
 		return weft_err_set(e, "injected prepare failure");
+	pthread_mutex_lock(&knob_mu);
+	int second = !strcmp(fail_second_prepare, p->device) && ++prepares_seen == 2;
+	pthread_mutex_unlock(&knob_mu);
+	if (second)
+		return weft_err_set(e, "injected second prepare failure");
 	return real->prepare(s, p, e);
 }
 
@@ -100,6 +108,8 @@ static int setup(void **state)
 	weft_file_adapter_set_root(f->dir);
 	set_knob(fail_prepare, "");
 	set_knob(fail_apply, "");
+	set_knob(fail_second_prepare, "");
+	prepares_seen = 0;
 	apply_log[0] = 0;
 	weft_controller_opts opts = {.state_dir = st,
 	                             .quiet_ms = 10,
@@ -453,10 +463,11 @@ static void test_confirm_failure_reverts_confirmed_devices(void **state)
 	assert_string_equal(device_field(f, "default/a", "state", buf, sizeof(buf)), "error");
 }
 
-/* A confirm failure in the first transaction: there is no committed
- * revision to go back to, so the devices that confirmed keep the new one,
- * and the record says so ("partial", each device's revision). */
-static void test_confirm_failure_without_previous_is_partial(void **state)
+/* A confirm failure in the transaction that introduces the Devices: the
+ * last committed revision has none of them, so the devices that confirmed
+ * are reverted to an empty slice (what weft wrote is removed), and the
+ * record says so: no revision held anywhere. */
+static void test_confirm_failure_on_new_devices_empties_them(void **state)
 {
 	struct fixture *f = *state;
 	setenv("WEFT_FILE_FAULT_CONFIRM", "default/c", 1);
@@ -465,16 +476,51 @@ static void test_confirm_failure_without_previous_is_partial(void **state)
 	int64_t r1 = store_text(f, text, WEFT_APPLY_MERGE);
 	json_t *t = txn_of(f, r1);
 	unsetenv("WEFT_FILE_FAULT_CONFIRM");
-	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "partial");
-	assert_string_equal(device_result(t, "default/a"), "applied");
-	assert_string_equal(device_result(t, "default/b"), "applied");
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "rolled-back");
+	assert_string_equal(device_result(t, "default/a"), "reverted");
+	assert_string_equal(device_result(t, "default/b"), "reverted");
 	assert_string_equal(device_result(t, "default/c"), "failed");
-	assert_int_equal(device_revision(t, "default/a"), r1);
+	assert_int_equal(device_revision(t, "default/a"), -1);
 	assert_int_equal(device_revision(t, "default/c"), -1);
 	json_decref(t);
-	assert_int_equal(device_port(f, "a"), 1001);
-	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "a"), -1);
+	assert_int_equal(device_port(f, "b"), -1);
 	assert_int_equal(device_port(f, "c"), -1);
+}
+
+/* The revert itself fails (a's second prepare, at the previous revision):
+ * a keeps the new revision and the record says so ("applied" with the
+ * revert's error, revision r2; the transaction "partial"), while c is
+ * reverted and b rolled back. */
+static void test_failed_revert_is_partial(void **state)
+{
+	struct fixture *f = *state;
+	int64_t r1 = apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	set_knob(fail_second_prepare, "default/a");
+	setenv("WEFT_FILE_FAULT_CONFIRM", "default/b", 1);
+	int64_t r2 = apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	json_t *t = txn_of(f, r2);
+	unsetenv("WEFT_FILE_FAULT_CONFIRM");
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "partial");
+	assert_string_equal(device_result(t, "default/a"), "applied");
+	assert_int_equal(device_revision(t, "default/a"), r2);
+	json_t *a = NULL, *d;
+	size_t i;
+	json_array_foreach(
+	        json_object_get(t, "devices"), i,
+	        d) if (!strcmp(json_string_value(json_object_get(d, "name")), "default/a")) a = d;
+	assert_non_null(strstr(json_string_value(json_object_get(a, "error")),
+	                       "injected second prepare failure"));
+	assert_string_equal(device_result(t, "default/b"), "failed");
+	assert_string_equal(device_result(t, "default/c"), "reverted");
+	assert_int_equal(device_revision(t, "default/c"), r1);
+	json_decref(t);
+	assert_int_equal(device_port(f, "a"), 1002);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	char buf[64];
+	assert_int_equal(atoll(device_field(f, "default/a", "revision", buf, sizeof(buf))), r2);
+	set_knob(fail_second_prepare, "");
 }
 
 int main(void)
@@ -486,8 +532,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_confirm_failure_reverts_confirmed_devices,
 	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_confirm_failure_without_previous_is_partial,
+	        cmocka_unit_test_setup_teardown(test_confirm_failure_on_new_devices_empties_them,
 	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failed_revert_is_partial, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_untouched_devices_are_not_planned, setup,
