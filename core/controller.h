@@ -108,9 +108,11 @@ weft_snapshot *weft_controller_snapshot(weft_controller *c);
 weft_snapshot *weft_controller_intent(weft_controller *c);
 /* The last transaction records, newest last: {"transactions":[{"id",
  * "revision","mode","outcome","cause","started_ms","duration_ms",
- * "phases_ms":{plan,prepare,apply,confirm},"devices":[{"name","kind","ops",
- * "result","error"}]}]}. Outcomes: committed, aborted (nothing changed),
- * rolled-back (applied devices restored). */
+ * "previous_revision","phases_ms":{plan,prepare,apply,confirm,revert},
+ * "devices":[{"name","kind","ops","result","revision","error"}]}]}.
+ * Outcomes: committed, aborted (nothing changed), rolled-back (every device
+ * holds what it held before), partial (some device could not be brought
+ * back). Results and fields: docs/api.md. */
 json_t *weft_controller_transactions(weft_controller *c);
 /* Events after sequence number `after` (0: from the oldest kept), waiting
  * up to timeout_ms for the first: {"last":N,"closed":bool,"events":[{"seq",

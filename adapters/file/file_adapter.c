@@ -267,16 +267,41 @@ static int file_apply(void *session, weft_plan *plan, weft_err *err)
 	return rc ? -1 : 0;
 }
 
-static int file_confirm(void *session, weft_plan *plan, weft_err *err)
+/* Test fault knob: WEFT_FILE_FAULT_CONFIRM in weftd's environment is a
+ * comma-separated list of devices ("namespace/name") whose confirm fails,
+ * before anything is dropped, so the transaction engine's handling of a
+ * confirm failure can be tested end to end (docs/weftd.md). Read at each
+ * confirm; never set in production. */
+static int confirm_fault(const char *device)
 {
-	struct file_session *s = session;
-	(void)plan;
-	(void)err;
+	const char *list = getenv("WEFT_FILE_FAULT_CONFIRM");
+	size_t len = strlen(device);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && !strncmp(p, device, n))
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static void drop_staging_and_backup(struct file_session *s)
+{
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_BACKUP);
 	file_tree_rmrf(path);
 	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_STAGING);
 	file_tree_rmrf(path);
+}
+
+static int file_confirm(void *session, weft_plan *plan, weft_err *err)
+{
+	struct file_session *s = session;
+	if (confirm_fault(plan->device))
+		return weft_err_set(err, "device %s: confirm failed (WEFT_FILE_FAULT_CONFIRM)",
+		                    plan->device);
+	drop_staging_and_backup(s);
 	return 0;
 }
 
@@ -287,7 +312,7 @@ static int file_abort(void *session, weft_plan *plan, weft_err *err)
 	for (size_t i = 0; i < plan->n_ops; i++)
 		rc |= file_tree_restore(s->dir, plan->ops[i].target, err);
 	rc |= file_tree_restore(s->dir, FILE_TREE_MANIFEST, err);
-	file_confirm(session, plan, err);
+	drop_staging_and_backup(s);
 	return rc ? -1 : 0;
 }
 
