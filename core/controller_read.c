@@ -220,6 +220,7 @@ int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, j
 		json_array_append_new(arr, plan_one_device(snap, devices[i], trusted));
 	}
 	weft_policyset_unref(head);
+	controller_plan_removals(c, snap, arr);
 	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
 	                 "devices", arr);
 	if (snap_out)

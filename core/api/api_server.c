@@ -33,6 +33,11 @@ struct weft_api {
 	                      * lines of the HTTP library */
 };
 
+/* Memory of a connection's header buffer: large enough that a request line
+ * far beyond API_MAX_PATH still reaches api_route_match and gets the JSON
+ * 414; only lines beyond this get libmicrohttpd's own (HTML) 414. */
+#define API_CONN_MEMORY (128 * 1024)
+
 /* Per-request state between MHD callbacks. */
 typedef struct conn_state {
 	char *body;
@@ -354,11 +359,12 @@ static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, const wef
 	};
 	return MHD_start_daemon(
 	        flags, 0, on_accept, api, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-	        api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_LISTEN_SOCKET, fd,
-	        MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-	        MHD_OPTION_CONNECTION_TIMEOUT, WEFT_API_HEADER_TIMEOUT_S,
-	        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_ARRAY,
-	        api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
+	        api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_UNESCAPE_CALLBACK,
+	        api_unescape, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	        WEFT_API_HEADER_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+	        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
 }
 
 weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err *err)

@@ -127,6 +127,8 @@ static const char *file_device(char *buf, size_t len, const char *name, const ch
 	return buf;
 }
 
+/* The partition is the Device's name: two Devices on one box must not
+ * share one (docs/policy.md). */
 static const char *f5_device(char *buf, size_t len, const char *name, const char *creds)
 {
 	snprintf(
@@ -134,8 +136,8 @@ static const char *f5_device(char *buf, size_t len, const char *name, const char
 	        "---\napiVersion: weft/v1\nkind: Device\nmetadata: {name: %s, namespace: infra}\n"
 	        "spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: %d, username: admin,\n"
 	        "    credentials: %s, tls: {insecure: true}, timeout: 2s}\n"
-	        "  options: {partition: weft}\n",
-	        name, listener_port, creds);
+	        "  options: {partition: %s}\n",
+	        name, listener_port, creds, name);
 	return buf;
 }
 
