@@ -1,5 +1,5 @@
-/* The northbound REST API server (libmicrohttpd with an internal thread
- * pool; JSON via jansson). It turns HTTP requests into controller calls
+/* The northbound REST API server (libmicrohttpd, a thread per connection;
+ * JSON via jansson). It turns HTTP requests into controller calls
  * (controller.h) and controller results into JSON responses; it holds no
  * policy state of its own. Routes, bodies and status codes are documented
  * in docs/api.md.
@@ -12,6 +12,9 @@
  *   api_dispatch.c  auth + route + handler + counters for one request
  *   api_metrics.c   request counters per route and status (Prometheus)
  *   api_server.c    listening socket, TLS, MHD callbacks, graceful stop
+ *   api_conns.c     connection guard: header deadline, unauthenticated
+ *                   share of the pool, rate-limited refusal lines
+ *                   (limits: docs/security.md)
  *   watch.c         the --policy directory watch (inotify)
  *   log.c           structured logs */
 #ifndef WEFT_API_H
@@ -41,7 +44,7 @@
 
 /* Bearer tokens, loaded from a file of lines `TOKEN ROLE [NAME]` (blank
  * lines and lines starting with '#' skipped). Roles: admin (everything),
- * viewer (GET only). NAME is the author recorded for writes (default: the
+ * viewer (GET/HEAD only, without a body). NAME is the author recorded for writes (default: the
  * role). */
 typedef struct weft_api_tokens weft_api_tokens;
 
