@@ -13,6 +13,9 @@
  *   apply        make it live
  *   confirm      network-wide success (NETCONF confirming commit, unlock)
  *   abort        drop what was staged, or roll back what was applied
+ * diff is also called with actual NULL (an adapter without observe, or a
+ * dry-run that may not contact the device): it then plans against an empty
+ * device.
  * Desired/actual configs are opaque to the core (freed by free_config); the
  * plan's ops are the printable dry-run. Every callback returns 0 or -1 with
  * err naming the device and what failed. */
