@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "adapter.h"
 #include "model.h"
 #include "policy.h"
 #include "resource.h"
@@ -181,6 +182,44 @@ static void test_slice_hash(void **state)
 	weft_snapshot_unref(c);
 }
 
+/* Plans carry warnings (JSON), and a strict Device refuses them. */
+static void test_plan_warnings_and_strict(void **state)
+{
+	(void)state;
+	weft_snapshot *s =
+	        wtp_compile_yaml("d.yaml",
+	                         "apiVersion: weft/v1\nkind: Device\nmetadata: {name: lax}\n"
+	                         "spec: {type: file, options: {directory: a}}\n"
+	                         "---\n"
+	                         "apiVersion: weft/v1\nkind: Device\nmetadata: {name: strict}\n"
+	                         "spec: {type: file, strict: true, options: {directory: b}}\n",
+	                         1);
+	assert_non_null(s);
+	size_t n;
+	weft_resource *const *devs = weft_snapshot_devices(s, &n);
+	assert_int_equal(n, 2);
+	const weft_resource *lax = devs[0], *strict = devs[1];
+	assert_string_equal(strict->name, "strict");
+	weft_plan plan;
+	weft_plan_init(&plan, "default/strict", "file", 1);
+	weft_err err = {0};
+	assert_int_equal(weft_plan_check_strict(strict, &plan, &err), 0);
+	weft_pos pos = {7, 3};
+	assert_int_equal(weft_warn(&plan.warnings, strict, pos, "spec.tiers", "left out: %s", "x"),
+	                 0);
+	assert_int_equal(weft_plan_check_strict(lax, &plan, &err), 0);
+	assert_int_equal(weft_plan_check_strict(strict, &plan, &err), -1);
+	assert_non_null(
+	        strstr(err.msg, "d.yaml:7: Device default/strict: spec.tiers: left out: x"));
+	json_t *j = weft_plan_to_json(&plan);
+	json_t *w = json_array_get(json_object_get(j, "warnings"), 0);
+	assert_string_equal(json_string_value(json_object_get(w, "field")), "spec.tiers");
+	assert_int_equal(json_integer_value(json_object_get(w, "line")), 7);
+	json_decref(j);
+	weft_plan_free(&plan);
+	weft_snapshot_unref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +227,7 @@ int main(void)
 	        cmocka_unit_test(test_policies_in_effect),
 	        cmocka_unit_test(test_endpoint_table),
 	        cmocka_unit_test(test_slice_hash),
+	        cmocka_unit_test(test_plan_warnings_and_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
