@@ -310,16 +310,24 @@ int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services
 			    render_ratelimit(r, rl, services[k], http, rules))
 				return -1;
 	}
-	for (size_t i = 0; !route && i < r->sel[WEFT_KIND_ACCESS_POLICY].n; i++) {
-		const weft_resource *ap = r->sel[WEFT_KIND_ACCESS_POLICY].items[i];
-		const weft_access_policy_spec *s = ap->spec;
-		for (size_t k = 0; k < n_svc; k++) {
-			if (!same_service(&s->service, ap->ns, services[k]))
-				continue;
-			if (render_access(r, ap, services[k], http, rules))
-				return -1;
-			break; /* once per virtual */
+	/* The AccessPolicy in effect for each service (core/model.h), each
+	 * rendered once per virtual. */
+	for (size_t k = 0; !route && k < n_svc; k++) {
+		const weft_model_service *ms =
+		        weft_model_find_service(r->model, services[k]->ns, services[k]->name);
+		const weft_model_subset *whole =
+		        weft_model_find_subset(weft_model_find_port(ms, 0), NULL);
+		const weft_resource *ap = whole ? whole->policies.access_policy : NULL;
+		int seen = 0;
+		for (size_t j = 0; ap && j < k; j++) {
+			const weft_model_service *o = weft_model_find_service(
+			        r->model, services[j]->ns, services[j]->name);
+			const weft_model_subset *ow =
+			        weft_model_find_subset(weft_model_find_port(o, 0), NULL);
+			seen |= ow && ow->policies.access_policy == ap;
 		}
+		if (ap && !seen && render_access(r, ap, services[k], http, rules))
+			return -1;
 	}
 	return 0;
 }
