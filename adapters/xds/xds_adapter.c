@@ -49,7 +49,7 @@ static int add_set(json_t *out, const char *type, const xds_resset *s)
 
 json_t *xds_feed_summary(const xds_feed_data *d, weft_err *err)
 {
-	xds_render_input in = {d->res, d->n};
+	xds_render_input in = {d->res, d->n, weft_snapshot_model(d->snap)};
 	xds_resset *cds, *eds, *lds, *rds;
 	json_t *out = json_object();
 	if (xds_render_clusters(&in, NULL, NULL, NULL, &cds, &eds, err)) {

@@ -19,6 +19,7 @@
 
 #include "diag.h"
 #include "resource-t.h"
+#include "model.h"
 #include "snapshot.h"
 #include "xds_res.h"
 
@@ -42,6 +43,10 @@ typedef struct xds_view_key {
 typedef struct xds_render_input {
 	weft_resource *const *res; /* sorted, any kind but Device */
 	size_t n;
+	/* The resolved model of the snapshot res comes from (core/model.h):
+	 * endpoints, weights and policies in effect. NULL: the renderer
+	 * compiles one from res (tests, tools). */
+	const weft_model *model;
 } xds_render_input;
 
 /* Renders CDS and EDS (shared by every view of a feed with the same
