@@ -10,6 +10,8 @@
 #ifndef WEFT_MODEL_H
 #define WEFT_MODEL_H
 
+#include <jansson.h>
+
 #include "diag.h"
 #include "model-t.h"
 
@@ -43,6 +45,12 @@ const weft_model_endpoints *weft_model_endpoints_on(const weft_model_subset *s, 
  * destination service has it (the port being rendered), else the service's
  * first port. 0 when the service is not in the model. */
 int weft_model_destination_port(const weft_model_destination *d, int hint_port);
+
+/* The model of a service / route as JSON (core/model_json.c): ports ->
+ * subsets -> policies in effect and endpoints per plane; rules ->
+ * destinations with normalized weights. */
+json_t *weft_model_service_to_json(const weft_model_service *s);
+json_t *weft_model_route_to_json(const weft_model_route *r);
 
 /* The address of an endpoint on a plane: the plane's entry, else the
  * default address (spec `address`, else addresses.default), else the first
