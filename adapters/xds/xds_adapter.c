@@ -17,7 +17,8 @@
 
 struct xds_cfg {
 	json_t *summary;
-	xds_feed_data *data; /* desired only */
+	xds_feed_data *data;    /* desired only */
+	weft_warnings warnings; /* desired only: what the views approximate */
 };
 
 static void cfg_free(void *p)
@@ -27,6 +28,7 @@ static void cfg_free(void *p)
 		return;
 	json_decref(c->summary);
 	xds_feed_data_free(c->data);
+	weft_warnings_free(&c->warnings);
 	free(c);
 }
 
@@ -87,6 +89,11 @@ static int xa_render(const weft_snapshot *snap, const weft_resource *dev, void *
 		cfg_free(c);
 		return -1;
 	}
+	xds_render_input in = {c->data->res, c->data->n, weft_snapshot_model(snap)};
+	if (xds_render_warnings(&in, &c->warnings)) {
+		cfg_free(c);
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	}
 	*desired = c;
 	return 0;
 }
@@ -144,6 +151,8 @@ static int xa_diff(const weft_resource *dev, const void *desired, const void *ac
 				                    dev->name);
 		}
 	}
+	if (weft_warnings_append(&plan->warnings, &d->warnings))
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
 	/* The slice to publish travels with the plan. */
 	struct xds_cfg *p = calloc(1, sizeof(*p));
 	if (!p || !(p->data = xds_feed_data_new(d->data->snap, d->data->device))) {

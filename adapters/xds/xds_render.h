@@ -21,6 +21,7 @@
 #include "resource-t.h"
 #include "model.h"
 #include "snapshot.h"
+#include "warning.h"
 #include "xds_res.h"
 
 typedef enum xds_role {
@@ -57,6 +58,10 @@ int xds_render_clusters(const xds_render_input *in, const char *plane, xds_resse
 /* Renders LDS and RDS of one view. */
 int xds_render_listeners(const xds_render_input *in, const xds_view_key *key, xds_resset *pred_lds,
                          xds_resset *pred_rds, xds_resset **lds, xds_resset **rds, weft_err *err);
+
+/* Translation warnings of a feed (xds_render_warn.c): what its gateway
+ * views render only approximately. 0, or -1 when out of memory. */
+int xds_render_warnings(const xds_render_input *in, weft_warnings *w);
 
 /* SDS: the view's identity ("default", when cert/key are given) and the
  * mesh CA ("ROOTCA"), inline PEM. */

@@ -24,6 +24,7 @@
 #include "ncdev.h"
 #include "ncdev_adapter.h"
 #include "testpolicy.h"
+#include "xds_server.h"
 #include "xds_render.h"
 
 #define DEVICES                                                                                    \
@@ -286,6 +287,10 @@ static void check_xds(const weft_snapshot *s, const weft_model_port *port)
 	xds_resset_unref(rds);
 	xds_resset_unref(cds);
 	xds_resset_unref(eds);
+	/* xDS expresses this whole policy: no warnings. */
+	weft_plan plan = plan_of(xds_adapter(), s, device(s, "mesh"));
+	assert_int_equal(plan.warnings.count, 0);
+	weft_plan_free(&plan);
 }
 
 /* File: the reference family writes the documents themselves; it expresses
@@ -319,6 +324,37 @@ static void test_same_meaning_every_family(void **state)
 	check_netconf(s, port);
 	check_xds(s, port);
 	check_file(s);
+	weft_snapshot_unref(s);
+}
+
+/* A TCP gateway listener forwards to one cluster: xDS warns about the
+ * split it cannot keep there. */
+static void test_xds_tcp_gateway_warning(void **state)
+{
+	(void)state;
+	char text[8192];
+	snprintf(text, sizeof(text), "%s%s",
+	         "apiVersion: weft/v1\nkind: Service\nmetadata: {name: db, namespace: shop}\n"
+	         "spec:\n  protocol: tcp\n  ports: [{name: sql, port: 5432}]\n"
+	         "  endpoints: [{address: 10.0.1.1, labels: {v: a}}, {address: 10.0.1.2, labels: "
+	         "{v: b}}]\n"
+	         "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: db2, namespace: shop}\n"
+	         "spec:\n  protocol: tcp\n  ports: [{name: sql, port: 5432}]\n"
+	         "  endpoints: [{address: 10.0.1.3}]\n"
+	         "---\napiVersion: weft/v1\nkind: Route\nmetadata: {name: sql, namespace: shop}\n"
+	         "spec:\n  hosts: [db.example.com]\n"
+	         "  tcp:\n  - destinations: [{service: db, weight: 50}, {service: db2, weight: "
+	         "50}]\n"
+	         "---\napiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\n"
+	         "spec:\n  address: 192.0.2.10\n  listeners:\n"
+	         "  - {name: sql, port: 5432, protocol: tcp, routes: [sql]}\n",
+	         DEVICES);
+	weft_snapshot *s = wtp_compile_yaml("tcp.yaml", text, 1);
+	weft_plan plan = plan_of(xds_adapter(), s, device(s, "mesh"));
+	assert_int_equal(plan.warnings.count, 1);
+	assert_string_equal(plan.warnings.items[0].resource, "Route shop/sql");
+	assert_string_equal(plan.warnings.items[0].field, "spec.tcp[0].destinations");
+	weft_plan_free(&plan);
 	weft_snapshot_unref(s);
 }
 
@@ -471,6 +507,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_same_meaning_every_family),
+	        cmocka_unit_test(test_xds_tcp_gateway_warning),
 	        cmocka_unit_test(test_thousand_routes_every_family),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
