@@ -17,10 +17,14 @@
 
 /* Compiles res[0..n) (sorted as a policy set holds them; Devices are
  * ignored). endpoints may be NULL (only the policy's static endpoints).
- * NULL with err when out of memory; validated input never fails
- * otherwise (what validation refuses is skipped, not guessed). */
+ * prev (may be NULL) is the previous revision's model: the endpoint lists
+ * of Services whose resource object it shares are reused, not resolved
+ * again (prev may be freed before or after the new model). NULL with err
+ * when out of memory; validated input never fails otherwise (what
+ * validation refuses is skipped, not guessed). */
 weft_model *weft_model_compile(weft_resource *const *res, size_t n,
-                               const weft_endpoint_table *endpoints, weft_err *err);
+                               const weft_endpoint_table *endpoints, const weft_model *prev,
+                               weft_err *err);
 void weft_model_free(weft_model *m);
 
 /* Services, sorted by namespace and name. */

@@ -34,7 +34,7 @@ int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
 	c->model = in->model;
 	if (!c->model) {
 		weft_err err = {0};
-		c->model = c->own_model = weft_model_compile(in->res, in->n, NULL, &err);
+		c->model = c->own_model = weft_model_compile(in->res, in->n, NULL, NULL, &err);
 		if (!c->model)
 			return -1;
 	}
