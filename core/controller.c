@@ -273,10 +273,15 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	weft_debounce_init(&c->debounce, opts->quiet_ms > 0 ? opts->quiet_ms : 100,
 	                   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
 	weft_snapcell_init(&c->published);
+	/* A plugin that does not load is a start-up error: carrying on would
+	 * leave its Devices unserved with nothing but a log line. */
 	if (c->plugin_dir) {
 		weft_err perr = {0};
-		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0])
-			fprintf(stderr, "weft: plugins: %s\n", perr.msg);
+		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0]) {
+			weft_err_set(err, "plugins: %s", perr.msg);
+			weft_controller_close(c);
+			return NULL;
+		}
 	}
 	c->store = weft_store_open(c->store_url, err);
 	if (!c->store) {

@@ -27,7 +27,8 @@ typedef struct weft_controller_opts {
 	int quiet_ms;           /* debounce quiet window, default 100 */
 	int max_delay_ms;       /* debounce max delay, default 1000 */
 	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
-	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
+	const char *plugin_dir; /* adapter plugins (*.so), may be NULL; one
+	                         * that does not load fails the open */
 	int reconcile_ms;       /* drift check period per device: 0 = default
 	                         * 30000, < 0 = never */
 	int atomic;             /* default transaction mode: 1 atomic (all
