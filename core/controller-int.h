@@ -85,6 +85,9 @@ struct weft_controller {
 	struct weft_event_bus events;
 
 	weft_snapcell published;
+	/* One instance per adapter kind registered at open (read-only after). */
+	weft_adapter_instance *adapters;
+	size_t n_adapters;
 	pthread_t core_thread;
 	int core_started;
 };
@@ -125,7 +128,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */
-int controller_plan_device(const weft_snapshot *snap, const weft_resource *device, weft_plan *plan,
-                           weft_err *err);
+int controller_plan_device(weft_controller *c, const weft_snapshot *snap,
+                           const weft_resource *device, weft_plan *plan, weft_err *err);
 
 #endif

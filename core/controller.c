@@ -246,6 +246,56 @@ static int init_sync(weft_controller *c)
 	return rc ? -1 : 0;
 }
 
+/* One instance per registered adapter kind, each from its part of
+ * config. A key of config that names no registered kind is refused (a
+ * typo would otherwise configure nothing). */
+static int open_adapters(weft_controller *c, const json_t *config, weft_err *err)
+{
+	const char *kinds[64];
+	size_t n = weft_adapter_kinds(kinds, 64);
+	const char *key;
+	json_t *v;
+	if (config && !json_is_object(config))
+		return weft_err_set(err, "adapter configuration: expected an object");
+	json_object_foreach((json_t *)config, key, v)
+	{
+		if (!weft_adapter_find(key))
+			return weft_err_set(err, "adapter configuration: no adapter kind '%s'",
+			                    key);
+		if (!json_is_object(v))
+			return weft_err_set(err, "adapter configuration %s: expected an object",
+			                    key);
+	}
+	c->adapters = calloc(n ? n : 1, sizeof(*c->adapters));
+	if (!c->adapters)
+		return weft_err_set(err, "controller: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const weft_adapter *a = weft_adapter_find(kinds[i]);
+		if (weft_adapter_instance_init(&c->adapters[i], a, c,
+		                               json_object_get(config, kinds[i]), err))
+			return -1;
+		c->n_adapters = i + 1;
+	}
+	return 0;
+}
+
+static void close_adapters(weft_controller *c)
+{
+	for (size_t i = 0; i < c->n_adapters; i++)
+		weft_adapter_instance_fini(&c->adapters[i]);
+	free(c->adapters);
+	c->adapters = NULL;
+	c->n_adapters = 0;
+}
+
+const weft_adapter_instance *weft_controller_adapter(weft_controller *c, const char *kind)
+{
+	for (size_t i = 0; i < c->n_adapters; i++)
+		if (!strcmp(c->adapters[i].ops->kind, kind))
+			return &c->adapters[i];
+	return NULL;
+}
+
 weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err)
 {
 	if (!opts || !opts->state_dir) {
@@ -282,6 +332,11 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 			weft_controller_close(c);
 			return NULL;
 		}
+	}
+	/* Before the first push: workers find their instance ready. */
+	if (open_adapters(c, opts->adapter_config, err)) {
+		weft_controller_close(c);
+		return NULL;
 	}
 	c->store = weft_store_open(c->store_url, err);
 	if (!c->store) {
@@ -326,6 +381,7 @@ void weft_controller_close(weft_controller *c)
 	pthread_mutex_unlock(&c->mu);
 	workers_join(retired, n_retired);
 	free(c->workers);
+	close_adapters(c); /* no worker uses them any more */
 	weft_snapcell_clear(&c->published);
 	weft_snapshot_unref(c->intent);
 	weft_policyset_unref(c->head_policy);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "adapter.h"
 #include "diag.h"
 #include "doc.h"
 #include "resource-t.h"
@@ -33,14 +34,25 @@ typedef struct weft_controller_opts {
 	                         * 30000, < 0 = never */
 	int atomic;             /* default transaction mode: 1 atomic (all
 	                         * devices or none), 0 independent */
+	/* Configuration of the adapter instances, an object keyed by kind
+	 * ({"file": {"root": DIR}, "xds": {"listen": ADDR}}); a kind not in it
+	 * gets {}. Each registered kind's init sees its part when the
+	 * controller opens (core/adapter.h); a key naming no registered kind
+	 * is an error. May be NULL. Not kept: copied as needed by init. */
+	const json_t *adapter_config;
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
  * thread. NULL with err on failure (e.g. the head revision does not decode). */
 weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err);
 /* Stops the core thread after finishing the push in progress, closes the
- * store. Nothing accepted is lost: accepted changes are in the store. */
+ * store, frees the adapter instances. Nothing accepted is lost: accepted
+ * changes are in the store. */
 void weft_controller_close(weft_controller *c);
+
+/* The controller's instance of adapter kind (built at open), or NULL. The
+ * instance lives until weft_controller_close. */
+const weft_adapter_instance *weft_controller_adapter(weft_controller *c, const char *kind);
 
 /* Outcome of a write. */
 typedef struct weft_write_result {

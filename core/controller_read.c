@@ -137,7 +137,7 @@ int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, j
 		weft_plan_init(&plan, key, kind, weft_snapshot_revision(snap));
 		weft_err derr = {0};
 		json_t *pj;
-		if (controller_plan_device(snap, devices[i], &plan, &derr)) {
+		if (controller_plan_device(c, snap, devices[i], &plan, &derr)) {
 			pj = json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
 			               "error", derr.msg);
 		} else {

@@ -307,7 +307,7 @@ static int ssh_session_open(struct ncdev_session *s, weft_err *err)
 	if (!ssh)
 		return -1;
 	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
-	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
+	                      : ncdev_session_ctx_acquire(s->pool, s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		ssh_disconnect(ssh);
 		ssh_free(ssh);
@@ -326,7 +326,7 @@ static int tls_session_open(struct ncdev_session *s, weft_err *err)
 	if (!ssl)
 		return -1;
 	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
-	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
+	                      : ncdev_session_ctx_acquire(s->pool, s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		int fd = SSL_get_fd(ssl);
 		SSL_free(ssl);
@@ -425,7 +425,7 @@ void ncdev_disconnect(struct ncdev_session *s)
 	/* The context goes back to the pool for the device's next session
 	 * (its modules are loaded already); one from a failed setup does not. */
 	if (s->ctx && s->ctx_caps)
-		ncdev_session_ctx_release(s->conn.key, s->ctx_caps, s->ctx);
+		ncdev_session_ctx_release(s->pool, s->conn.key, s->ctx_caps, s->ctx);
 	else if (s->ctx)
 		ly_ctx_destroy(s->ctx);
 	s->ctx = NULL;

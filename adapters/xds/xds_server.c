@@ -16,9 +16,6 @@
 
 #include "xds_server_int.h"
 
-static pthread_mutex_t running_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct xds_server *running;
-
 const double xds_hist_bounds[XDS_HIST_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                   0.5,   1,    2.5,   5,    10,  30};
 
@@ -493,13 +490,6 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	struct xds_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "xds: out of memory"), NULL;
-	pthread_mutex_lock(&running_mu);
-	if (running) {
-		pthread_mutex_unlock(&running_mu);
-		free(s);
-		weft_err_set(err, "xds: a server is already running (%s)", running->listen);
-		return NULL;
-	}
 	s->ctl = c;
 	if (opts)
 		s->opts = *opts;
@@ -508,7 +498,6 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	if (s->opts.cert_ttl_s <= 0)
 		s->opts.cert_ttl_s = 86400;
 	if (!(s->ca = xds_ca_new(365 * 86400LL, err))) {
-		pthread_mutex_unlock(&running_mu);
 		free(s);
 		return NULL;
 	}
@@ -551,11 +540,8 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 		grpc_server_shutdown_and_notify(s->gs, s->cq, NULL);
 		goto fail;
 	}
-	running = s;
-	pthread_mutex_unlock(&running_mu);
 	return s;
 fail:
-	pthread_mutex_unlock(&running_mu);
 	grpc_server_destroy(s->gs);
 	grpc_completion_queue_shutdown(s->cq);
 	while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
@@ -576,10 +562,6 @@ void xds_server_stop(xds_server *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&running_mu);
-	if (running == s)
-		running = NULL;
-	pthread_mutex_unlock(&running_mu);
 	atomic_store(&s->stop, 1);
 	pthread_join(s->thread, NULL);
 	grpc_server_destroy(s->gs);
@@ -674,17 +656,6 @@ char *xds_server_metrics(xds_server *s)
 	pthread_mutex_unlock(&s->mu);
 	fclose(f);
 	return out;
-}
-
-struct xds_server *xds_server_running_lock(void)
-{
-	pthread_mutex_lock(&running_mu);
-	return running;
-}
-
-void xds_server_running_unlock(void)
-{
-	pthread_mutex_unlock(&running_mu);
 }
 
 void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_data *data)

@@ -1,8 +1,8 @@
 /* weft's xDS adapter: public API (docs/architecture.md "Device families: xDS").
  *
- * One ADS server per process (gRPC C core, plaintext HTTP/2 on loopback or
- * any address) serving StreamAggregatedResources (state of the world) and
- * DeltaAggregatedResources to Envoy sidecars, gateways and proxyless gRPC
+ * An ADS server (gRPC C core, plaintext HTTP/2 or TLS, on loopback or any
+ * address; one per adapter instance, started by its init) serving StreamAggregatedResources (state
+ * of the world) and DeltaAggregatedResources to Envoy sidecars, gateways and proxyless gRPC
  * clients. Proxies are grouped into views (feed, role, own service, network
  * plane, node IPs) taken from the node id and metadata; each view's
  * resources are encoded once and the bytes shared by all its streams.
@@ -46,10 +46,10 @@ typedef struct xds_server_opts {
 	const char *tls_cert_file, *tls_key_file, *tls_client_ca_file;
 } xds_server_opts;
 
-/* Starts the ADS server on listen_addr ("127.0.0.1:18000"). c may be NULL
+/* Starts an ADS server on listen_addr ("127.0.0.1:18000"). c may be NULL
  * (then only Device feeds published through the adapter are served). opts
- * may be NULL. NULL with err when the address cannot be bound or a server
- * is already running in this process. */
+ * may be NULL. NULL with err when the address cannot be bound. The xds
+ * adapter's init calls this (config "listen"); servers share nothing. */
 xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
                              const xds_server_opts *opts, weft_err *err);
 /* Cancels every stream, stops the thread, frees everything. NULL is fine. */
@@ -86,7 +86,12 @@ json_t *xds_server_plan(xds_server *s, weft_snapshot *planned, weft_err *err);
 
 /* The adapter table (kind "xds"): render/diff show the resources a Device
  * serves (names and versions); apply publishes the device's slice to the
- * running server (fails when none runs). */
+ * instance's server (fails when it has none). init's configuration:
+ *   {"listen": "HOST:PORT", "tlsCert": F, "tlsKey": F, "tlsClientCa": F}
+ * (all optional; without listen the instance serves nothing). fini stops
+ * the server. */
 const weft_adapter *xds_adapter(void);
+/* The server of an instance context (NULL: none configured). */
+xds_server *xds_adapter_server(void *ctx);
 
 #endif

@@ -156,10 +156,6 @@ json_t *xds_views_status(struct xds_server *s);
  * told before the server thread waits for the next event. */
 void xds_server_view_changed(struct xds_server *s, struct xds_view *v);
 
-/* The running server of this process (for the adapter), referenced under
- * the registry lock; NULL when none. */
-struct xds_server *xds_server_running_lock(void);
-void xds_server_running_unlock(void);
 /* Queues a device's slice for the server thread (takes over data). */
 void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_data *data);
 

@@ -18,9 +18,10 @@ struct stamp {
 	int64_t revision;
 };
 
-static int stamp_render(const weft_snapshot *snap, const weft_resource *device, void **desired,
-                        weft_err *err)
+static int stamp_render(void *ctx, const weft_snapshot *snap, const weft_resource *device,
+                        void **desired, weft_err *err)
 {
+	(void)ctx;
 	(void)device;
 	struct stamp *s = malloc(sizeof(*s));
 	if (!s)
@@ -30,9 +31,10 @@ static int stamp_render(const weft_snapshot *snap, const weft_resource *device, 
 	return 0;
 }
 
-static int stamp_diff(const weft_resource *device, const void *desired, const void *actual,
-                      weft_plan *plan, weft_err *err)
+static int stamp_diff(void *ctx, const weft_resource *device, const void *desired,
+                      const void *actual, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	(void)device;
 	(void)desired;
 	(void)actual;
@@ -44,8 +46,9 @@ static int stamp_diff(const weft_resource *device, const void *desired, const vo
 	return 0;
 }
 
-static int stamp_apply(void *session, weft_plan *plan, weft_err *err)
+static int stamp_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	(void)session;
 	const char *dir = getenv("WEFT_STAMP_DIR");
 	if (!dir)
@@ -57,12 +60,12 @@ static int stamp_apply(void *session, weft_plan *plan, weft_err *err)
 	if (!f)
 		return weft_err_set(err, "device %s: cannot write %s", plan->device, path);
 	fprintf(f, "%s %lld\n", plan->device, (long long)plan->revision);
-	return fclose(f) ? weft_err_set(err, "device %s: cannot write %s", plan->device, path)
-	                 : 0;
+	return fclose(f) ? weft_err_set(err, "device %s: cannot write %s", plan->device, path) : 0;
 }
 
-static void stamp_free(void *config)
+static void stamp_free(void *ctx, void *config)
 {
+	(void)ctx;
 	free(config);
 }
 
