@@ -90,9 +90,10 @@ static void test_broken_plugin_stops_weftd(void **state)
 	snprintf(bin, sizeof(bin), "%s/weftd", ts_bin_dir());
 	snprintf(st, sizeof(st), "%s/state", dir);
 	snprintf(ready, sizeof(ready), "%s/ready", dir);
-	const char *argv[] = {bin,           "--state",      st,    "--api",
-	                      "127.0.0.1:0", "--ready-file", ready, "--plugins",
-	                      WEFT_STAMP_BROKEN_DIR, NULL};
+	const char *argv[] = {bin,     "--state",     st,
+	                      "--api", "127.0.0.1:0", "--ready-file",
+	                      ready,   "--plugins",   WEFT_STAMP_BROKEN_DIR,
+	                      NULL};
 	char *out = NULL;
 	int rc = ts_run(argv, &out, 15000);
 	assert_non_null(out);
