@@ -85,6 +85,16 @@ struct weft_controller {
 	struct weft_event_bus events;
 
 	weft_snapcell published;
+	/* Followers of the intent (weft_controller_subscribe): called under
+	 * sub_mu, which is taken with mu held (order: mu, then sub_mu). */
+	pthread_mutex_t sub_mu;
+	struct intent_sub {
+		int id;
+		weft_intent_fn fn;
+		void *arg;
+	} * subs;
+	size_t n_subs, cap_subs;
+	int next_sub_id;
 	/* One instance per adapter kind registered at open (read-only after). */
 	weft_adapter_instance *adapters;
 	size_t n_adapters;
@@ -94,6 +104,8 @@ struct weft_controller {
 
 /* A reference to c->intent; NULL in atomic mode before the first commit. */
 weft_snapshot *controller_intent(weft_controller *c);
+/* Makes snap (referenced) the intent and tells the subscribers. With mu. */
+void controller_set_intent(weft_controller *c, weft_snapshot *snap);
 
 /* The adapter kind of a Device resource (its spec.type) copied into buf,
  * or NULL. */

@@ -137,10 +137,8 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	                                             (b.tv_nsec - a.tv_nsec) / 1000);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
-	if (!atomic) {
-		weft_snapshot_unref(c->intent);
-		c->intent = weft_snapshot_ref(snap);
-	}
+	if (!atomic)
+		controller_set_intent(c, snap);
 	c->compiled_rev = rev;
 	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
 	c->txn_removals = removals;
@@ -236,7 +234,8 @@ static char *dup_or(const char *s, const char *fallback)
 static int init_sync(weft_controller *c)
 {
 	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL) ||
-	    pthread_mutex_init(&c->store_mu, NULL) || events_init(&c->events))
+	    pthread_mutex_init(&c->store_mu, NULL) || pthread_mutex_init(&c->sub_mu, NULL) ||
+	    events_init(&c->events))
 		return -1;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -391,6 +390,8 @@ void weft_controller_close(weft_controller *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->write_mu);
 	pthread_mutex_destroy(&c->store_mu);
+	pthread_mutex_destroy(&c->sub_mu);
+	free(c->subs);
 	events_destroy(&c->events);
 	pthread_cond_destroy(&c->core_cond);
 	pthread_cond_destroy(&c->work_cond);
@@ -412,6 +413,47 @@ weft_snapshot *controller_intent(weft_controller *c)
 weft_snapshot *weft_controller_intent(weft_controller *c)
 {
 	return controller_intent(c);
+}
+
+void controller_set_intent(weft_controller *c, weft_snapshot *snap)
+{
+	weft_snapshot_unref(c->intent);
+	c->intent = weft_snapshot_ref(snap);
+	pthread_mutex_lock(&c->sub_mu);
+	for (size_t i = 0; i < c->n_subs; i++)
+		c->subs[i].fn(c->subs[i].arg);
+	pthread_mutex_unlock(&c->sub_mu);
+}
+
+int weft_controller_subscribe(weft_controller *c, weft_intent_fn fn, void *arg)
+{
+	pthread_mutex_lock(&c->sub_mu);
+	int id = -1;
+	if (c->n_subs == c->cap_subs) {
+		size_t cap = c->cap_subs ? c->cap_subs * 2 : 4;
+		struct intent_sub *subs = realloc(c->subs, cap * sizeof(*subs));
+		if (subs) {
+			c->subs = subs;
+			c->cap_subs = cap;
+		}
+	}
+	if (c->n_subs < c->cap_subs) {
+		id = ++c->next_sub_id;
+		c->subs[c->n_subs++] = (struct intent_sub){id, fn, arg};
+	}
+	pthread_mutex_unlock(&c->sub_mu);
+	return id;
+}
+
+void weft_controller_unsubscribe(weft_controller *c, int id)
+{
+	pthread_mutex_lock(&c->sub_mu);
+	for (size_t i = 0; i < c->n_subs; i++)
+		if (c->subs[i].id == id) {
+			c->subs[i] = c->subs[--c->n_subs];
+			break;
+		}
+	pthread_mutex_unlock(&c->sub_mu);
 }
 
 weft_snapshot *weft_controller_snapshot(weft_controller *c)

@@ -119,6 +119,18 @@ weft_snapshot *weft_controller_snapshot(weft_controller *c);
  * (the xDS default feed) switch only when the hardware did, and never to a revision that was rolled
  * back. */
 weft_snapshot *weft_controller_intent(weft_controller *c);
+
+/* Followers of the intent (the xDS server) are told when it changes
+ * instead of polling weft_controller_intent: fn(arg) is called after every
+ * change, on the thread that made it and with the controller's lock held,
+ * so fn must be short and must not call into the controller (set a flag,
+ * wake a thread; the follower then reads weft_controller_intent itself).
+ * Returns a subscription id (> 0), or -1 when out of memory. */
+typedef void (*weft_intent_fn)(void *arg);
+int weft_controller_subscribe(weft_controller *c, weft_intent_fn fn, void *arg);
+/* Ends a subscription: when it returns, fn is not running and is never
+ * called again. Must not be called from fn. */
+void weft_controller_unsubscribe(weft_controller *c, int id);
 /* The last transaction records, newest last: {"transactions":[{"id",
  * "revision","mode","outcome","cause","started_ms","duration_ms",
  * "phases_ms":{plan,prepare,apply,confirm},"devices":[{"name","kind","ops",

@@ -300,8 +300,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	if (t.n == 0) {
 		/* No device: nothing to transact or record; the revision is
 		 * trivially committed and becomes the intent. */
-		weft_snapshot_unref(c->intent);
-		c->intent = weft_snapshot_ref(snap);
+		controller_set_intent(c, snap);
 		pthread_mutex_unlock(&c->mu);
 		free(t.ws);
 		free(t.sel);
@@ -324,8 +323,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	int ok = !strcmp(t.outcome, "committed");
 	if (ok) {
 		c->m.txn_committed++;
-		weft_snapshot_unref(c->intent);
-		c->intent = weft_snapshot_ref(snap);
+		controller_set_intent(c, snap);
 	} else {
 		c->m.txn_failed++;
 	}

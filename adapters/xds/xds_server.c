@@ -4,7 +4,14 @@
  * flight (gRPC's rule); when a send completes the stream builds its next
  * response from its view's CURRENT sets (so a slow reader only ever gets
  * the newest). The protocol itself is in xds_stream.c; feeds and views in
- * xds_view.c. */
+ * xds_view.c.
+ *
+ * The thread sleeps in its completion queue until something happens: a
+ * gRPC event, or a wake (xds_server_wake) when the controller's intent
+ * changed (weft_controller_subscribe), a Device feed was published, a
+ * status was asked for, or the server stops; else only when the next
+ * certificate rotation is due. An idle server with thousands of streams
+ * thus costs no CPU (docs/adapter-xds.md). */
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -379,6 +386,59 @@ static void build_status(struct xds_server *s, int with_config)
 	s->status_dirty = 0;
 }
 
+void xds_server_wake(struct xds_server *s)
+{
+	if (atomic_exchange(&s->wake_pending, 1))
+		return; /* a wake is on its way: the thread will see this too */
+	s->wake_call = grpc_channel_create_call(s->waker, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq,
+	                                        grpc_slice_from_static_string("/weft.Wake/Wake"),
+	                                        NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	grpc_op ops[2] = {0};
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[1].data.recv_status_on_client.status = &s->wake_status;
+	ops[1].data.recv_status_on_client.status_details = &s->wake_details;
+	ops[1].data.recv_status_on_client.trailing_metadata = &s->wake_md;
+	if (!s->wake_call ||
+	    grpc_call_start_batch(s->wake_call, ops, 2, &s->wake_tag, NULL) != GRPC_CALL_OK) {
+		if (s->wake_call)
+			grpc_call_unref(s->wake_call);
+		s->wake_call = NULL;
+		atomic_store(&s->wake_pending, 0); /* the rotation timer still runs */
+	}
+}
+
+/* The wake call came back: free it; a later wake starts a new one. */
+static void wake_done(struct xds_server *s)
+{
+	if (s->wake_call)
+		grpc_call_unref(s->wake_call);
+	s->wake_call = NULL;
+	grpc_slice_unref(s->wake_details);
+	s->wake_details = grpc_empty_slice();
+	grpc_metadata_array_destroy(&s->wake_md);
+	grpc_metadata_array_init(&s->wake_md);
+	atomic_store(&s->wake_pending, 0);
+}
+
+static void on_intent_changed(void *arg)
+{
+	struct xds_server *s = arg;
+	atomic_store(&s->intent_dirty, 1);
+	xds_server_wake(s);
+}
+
+/* How long the thread may sleep: until the next certificate rotation
+ * (checked at least every minute, at most every second). */
+static int64_t sleep_ms(const struct xds_server *s, int stopping)
+{
+	if (stopping)
+		return 100;
+	int64_t next = xds_views_next_rotation(s), now = (int64_t)time(NULL);
+	int64_t ms = next == INT64_MAX ? 60000 : (next - now) * 1000;
+	return ms < 1000 ? 1000 : ms > 60000 ? 60000 : ms;
+}
+
 static void *serve(void *arg)
 {
 	struct xds_server *s = arg;
@@ -388,11 +448,13 @@ static void *serve(void *arg)
 		grpc_event ev = grpc_completion_queue_next(
 		        s->cq,
 		        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-		                     gpr_time_from_millis(s->opts.poll_ms, GPR_TIMESPAN)),
+		                     gpr_time_from_millis(sleep_ms(s, stopping), GPR_TIMESPAN)),
 		        NULL);
 		if (ev.type == GRPC_OP_COMPLETE) {
 			if (ev.tag == &shutdown_tag)
 				shut = 1;
+			else if (ev.tag == &s->wake_tag)
+				wake_done(s);
 			else
 				on_event(s, ev.tag, ev.success != 0);
 		}
@@ -400,7 +462,8 @@ static void *serve(void *arg)
 		if (!stopping) {
 			if (xds_views_take_pending(s))
 				reassign_views(s);
-			xds_views_poll_default(s);
+			if (atomic_exchange(&s->intent_dirty, 0))
+				xds_views_follow_default(s);
 			if (now - s->last_rotate_ms >= 1000) {
 				s->last_rotate_ms = now;
 				xds_views_rotate(s);
@@ -493,8 +556,6 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	s->ctl = c;
 	if (opts)
 		s->opts = *opts;
-	if (s->opts.poll_ms <= 0)
-		s->opts.poll_ms = 5;
 	if (s->opts.cert_ttl_s <= 0)
 		s->opts.cert_ttl_s = 86400;
 	if (!(s->ca = xds_ca_new(365 * 86400LL, err))) {
@@ -534,6 +595,19 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 		weft_err_set(err, "xds: cannot listen on %s", listen_addr);
 		goto fail;
 	}
+	s->wake_details = grpc_empty_slice();
+	grpc_metadata_array_init(&s->wake_md);
+	s->waker = grpc_lame_client_channel_create("weft-xds-wake", GRPC_STATUS_UNAVAILABLE,
+	                                           "xds wake");
+	/* The first loop picks up the intent as it is now; later ones when
+	 * the controller says it changed. */
+	atomic_store(&s->intent_dirty, 1);
+	if (c && !s->opts.no_default_feed &&
+	    (s->sub_id = weft_controller_subscribe(c, on_intent_changed, s)) < 0) {
+		s->sub_id = 0;
+		weft_err_set(err, "xds: out of memory");
+		goto fail;
+	}
 	grpc_server_start(s->gs);
 	if (pthread_create(&s->thread, NULL, serve, s)) {
 		weft_err_set(err, "xds: cannot start the server thread");
@@ -542,6 +616,11 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	}
 	return s;
 fail:
+	if (s->sub_id)
+		weft_controller_unsubscribe(c, s->sub_id);
+	if (s->waker)
+		grpc_channel_destroy(s->waker);
+	grpc_metadata_array_destroy(&s->wake_md);
 	grpc_server_destroy(s->gs);
 	grpc_completion_queue_shutdown(s->cq);
 	while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
@@ -562,7 +641,10 @@ void xds_server_stop(xds_server *s)
 {
 	if (!s)
 		return;
+	if (s->sub_id) /* no notification may reach a server being freed */
+		weft_controller_unsubscribe(s->ctl, s->sub_id);
 	atomic_store(&s->stop, 1);
+	xds_server_wake(s);
 	pthread_join(s->thread, NULL);
 	grpc_server_destroy(s->gs);
 	grpc_completion_queue_shutdown(s->cq);
@@ -571,13 +653,18 @@ void xds_server_stop(xds_server *s)
 		        grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
 			break;
-		if (ev.type == GRPC_OP_COMPLETE && ev.tag) {
+		if (ev.type == GRPC_OP_COMPLETE && ev.tag == &s->wake_tag) {
+			wake_done(s);
+		} else if (ev.type == GRPC_OP_COMPLETE && ev.tag) {
 			struct xds_tag *tg = ev.tag;
 			if (tg->op == XDS_OP_NEW)
 				free_call(s, tg->c);
 		}
 	}
 	grpc_completion_queue_destroy(s->cq);
+	grpc_channel_destroy(s->waker);
+	grpc_slice_unref(s->wake_details);
+	grpc_metadata_array_destroy(&s->wake_md);
 	xds_views_free(s);
 	while (s->pending) {
 		struct xds_pending_feed *p = s->pending;
@@ -606,6 +693,7 @@ json_t *xds_server_status(xds_server *s, int with_config)
 	pthread_mutex_lock(&s->mu);
 	uint64_t want = ++s->status_req;
 	s->status_want_config |= with_config;
+	xds_server_wake(s);
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;
@@ -673,4 +761,5 @@ void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_da
 		pp = &(*pp)->next;
 	*pp = p;
 	pthread_mutex_unlock(&s->mu);
+	xds_server_wake(s);
 }

@@ -10,9 +10,9 @@
  * Feeds: a Device of type xds (spec.options.nodeMatch: idPrefix and
  * metadata labels) feeds the proxies it matches with ITS slice of the
  * snapshot; the adapter's apply publishes that slice to the server. Proxies
- * that match no xds Device are served from the DEFAULT feed: the whole
- * published snapshot, which the server picks up itself (it checks the
- * controller's snapshot pointer every few milliseconds; no Device needed).
+ * that match no xds Device are served from the DEFAULT feed: the
+ * controller's intent, which the server follows by notification
+ * (weft_controller_subscribe; no Device needed, no polling).
  *
  * Node metadata understood (all optional):
  *   role      "sidecar" | "gateway" | "proxyless" (default: proxyless when
@@ -36,7 +36,6 @@
 typedef struct xds_server xds_server;
 
 typedef struct xds_server_opts {
-	int poll_ms;         /* how often the default feed checks the snapshot (default 5) */
 	int no_default_feed; /* 1: proxies without a matching Device get nothing */
 	int cert_ttl_s;      /* identity certificate lifetime (default 86400);
 	                      * re-issued after 2/3 of it */
