@@ -1,8 +1,12 @@
 /* The xDS adapter table (kind "xds"), see xds_server.h. Phases:
  *   render   the Device's slice of the snapshot, rendered for a canonical
  *            proxyless and sidecar view: {type: {name: version}} (pure)
- *   observe  what the running server serves for this Device (its last
- *            published summary); empty before the first push
+ *   observe  what this Device's proxies hold: the server's last published
+ *            summary, except every resource a proxy was sent and has not
+ *            ACKed (NACKed or pending), which reads as "NACKed by NODE: .."
+ *            so that diff reports it -- drift is what proxies ACKed vs
+ *            the intent, not what the server believes it serves; empty
+ *            before the first push
  *   diff     publish / remove ops per resource (the printable dry-run)
  *   prepare  nothing to stage beyond the encoded resources of render
  *   apply    hands the slice to the server thread, which re-renders the
@@ -187,6 +191,23 @@ static int xds_adapter_observe(void *ctx, void *session, const weft_resource *de
 	}
 	if (!c->summary)
 		c->summary = json_object();
+	json_t *unacked = s ? xds_server_unacked(s, id, err) : json_object();
+	if (!unacked) {
+		cfg_free(c);
+		return -1;
+	}
+	const char *type;
+	json_t *names;
+	json_object_foreach(unacked, type, names)
+	{
+		json_t *m = json_object_get(c->summary, type);
+		if (!m) {
+			m = json_object();
+			json_object_set_new(c->summary, type, m);
+		}
+		json_object_update(m, names);
+	}
+	json_decref(unacked);
 	*actual = c;
 	return 0;
 }

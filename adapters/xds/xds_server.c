@@ -439,6 +439,52 @@ static int64_t sleep_ms(const struct xds_server *s, int stopping)
 	return ms < 1000 ? 1000 : ms > 60000 ? 60000 : ms;
 }
 
+/* Answers a pending xds_server_unacked request. Server thread. */
+static void answer_unacked(struct xds_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t want = s->ack_req;
+	char *feed = s->ack_feed ? strdup(s->ack_feed) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (want == s->ack_done)
+		goto out;
+	json_t *out = json_object();
+	for (struct xds_call *c = s->calls; feed && c; c = c->next)
+		if (c->view && c->view->feed && !strcmp(c->view->feed->id, feed))
+			xds_stream_unacked(&c->st, c->st.node_id ? c->st.node_id : "?", out);
+	pthread_mutex_lock(&s->mu);
+	json_decref(s->ack_result);
+	s->ack_result = out;
+	s->ack_done = want;
+	pthread_cond_broadcast(&s->status_cond);
+	pthread_mutex_unlock(&s->mu);
+out:
+	free(feed);
+}
+
+json_t *xds_server_unacked(struct xds_server *s, const char *device_id, weft_err *err)
+{
+	pthread_mutex_lock(&s->ack_mu);
+	pthread_mutex_lock(&s->mu);
+	free(s->ack_feed);
+	s->ack_feed = strdup(device_id);
+	uint64_t want = ++s->ack_req;
+	xds_server_wake(s);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	while (s->ack_done < want && !atomic_load(&s->stop))
+		if (pthread_cond_timedwait(&s->status_cond, &s->mu, &until))
+			break;
+	json_t *out = s->ack_done >= want ? json_incref(s->ack_result) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->ack_mu);
+	if (!out)
+		weft_err_set(err, "device %s: the xDS server did not say what its proxies ACKed",
+		             device_id);
+	return out;
+}
+
 static void *serve(void *arg)
 {
 	struct xds_server *s = arg;
@@ -478,6 +524,7 @@ static void *serve(void *arg)
 		int with_config = s->status_want_config;
 		s->status_want_config = 0;
 		pthread_mutex_unlock(&s->mu);
+		answer_unacked(s);
 		if (want != s->status_done) {
 			build_status(s, with_config);
 			pthread_mutex_lock(&s->mu);
@@ -564,6 +611,7 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	}
 	snprintf(s->listen, sizeof(s->listen), "%s", listen_addr);
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->ack_mu, NULL);
 	pthread_cond_init(&s->status_cond, NULL);
 	s->intern = xds_intern_new();
 	s->device_feeds = json_object();
@@ -631,6 +679,7 @@ fail:
 	xds_ca_free(s->ca);
 	json_decref(s->device_feeds);
 	pthread_cond_destroy(&s->status_cond);
+	pthread_mutex_destroy(&s->ack_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	grpc_shutdown();
@@ -676,8 +725,11 @@ void xds_server_stop(xds_server *s)
 	xds_intern_free(s->intern);
 	xds_ca_free(s->ca);
 	json_decref(s->status);
+	json_decref(s->ack_result);
+	free(s->ack_feed);
 	json_decref(s->device_feeds);
 	pthread_cond_destroy(&s->status_cond);
+	pthread_mutex_destroy(&s->ack_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	grpc_shutdown();

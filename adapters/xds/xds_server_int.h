@@ -141,6 +141,12 @@ struct xds_server {
 	int status_want_config;           /* a pending request wants config dumps */
 	struct xds_pending_feed *pending;
 	json_t *status;
+	/* What a Device's proxies have not ACKed (xds_server_unacked): one
+	 * request at a time (ack_mu), answered by the server thread. */
+	pthread_mutex_t ack_mu;
+	char *ack_feed; /* the request's feed (device id) */
+	uint64_t ack_req, ack_done;
+	json_t *ack_result;
 	json_t *device_feeds; /* device id -> {"revision", "resources":{type:{name:version}}} */
 	uint64_t m_pushes, m_acks, m_nacks, m_streams_total, m_bytes;
 	uint64_t m_hist[XDS_HIST_BUCKETS + 1];
@@ -175,6 +181,11 @@ void xds_server_view_changed(struct xds_server *s, struct xds_view *v);
 
 /* Queues a device's slice for the server thread (takes over data). */
 void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_data *data);
+/* {type: {name: why}}: the resources the proxies of feed device_id were
+ * sent and have not ACKed (empty: every one ACKed its last responses).
+ * From any thread; the server thread builds it (waits at most 2 s). NULL
+ * with err on timeout. New reference. */
+json_t *xds_server_unacked(struct xds_server *s, const char *device_id, weft_err *err);
 /* Wakes the server thread from any thread (coalesced: one wake in flight). */
 void xds_server_wake(struct xds_server *s);
 
