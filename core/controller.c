@@ -10,21 +10,18 @@
 #include <time.h>
 
 #include "controller-int.h"
+#include "clock.h"
 #include "policy.h"
 #include "resource.h"
 
 int64_t controller_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_mono_ms();
 }
 
 int64_t controller_unix_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_unix_ms();
 }
 
 const char *controller_device_type(const weft_resource *device, char *buf, size_t len)
@@ -118,12 +115,11 @@ static void push_atomic(weft_controller *c, weft_snapshot *snap, int removals)
 static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev, int atomic,
                                 int64_t stored_unix_ms)
 {
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	int64_t a = weft_mono_us();
 	weft_snapshot *prev = weft_snapcell_get(&c->published);
 	weft_err err = {0};
 	weft_snapshot *snap = weft_snapshot_compile(policy, rev, prev, &err);
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	int64_t b = weft_mono_us();
 	if (!snap) {
 		weft_snapshot_unref(prev);
 		fprintf(stderr, "weft: compile of revision %lld failed: %s\n", (long long)rev,
@@ -133,8 +129,7 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	weft_snapshot_set_stored_ms(snap, stored_unix_ms);
 	int removals = atomic && removal_only(prev, snap);
 	weft_snapshot_unref(prev);
-	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
-	                                             (b.tv_nsec - a.tv_nsec) / 1000);
+	unsigned long long us = (unsigned long long)(b - a);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
 	if (!atomic)
@@ -172,14 +167,7 @@ static int64_t core_wait_ms(weft_controller *c, int64_t now)
 
 static void timed_wait(weft_controller *c, int64_t wait)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait / 1000;
-	ts.tv_nsec += (wait % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = weft_deadline_ms(wait);
 	pthread_cond_timedwait(&c->core_cond, &c->mu, &ts);
 }
 
@@ -237,11 +225,9 @@ static int init_sync(weft_controller *c)
 	    pthread_mutex_init(&c->store_mu, NULL) || pthread_mutex_init(&c->sub_mu, NULL) ||
 	    events_init(&c->events))
 		return -1;
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	int rc = pthread_cond_init(&c->core_cond, &attr) ||
-	         pthread_cond_init(&c->work_cond, NULL) || pthread_cond_init(&c->done_cond, NULL);
-	pthread_condattr_destroy(&attr);
+	/* Timed waits on these use monotonic deadlines (clock.h). */
+	int rc = weft_cond_init(&c->core_cond) || weft_cond_init(&c->work_cond) ||
+	         weft_cond_init(&c->done_cond);
 	return rc ? -1 : 0;
 }
 
@@ -471,14 +457,7 @@ int64_t weft_controller_head(weft_controller *c)
 
 int weft_controller_wait_pushed(weft_controller *c, int64_t rev, int timeout_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = weft_deadline_ms(timeout_ms);
 	pthread_mutex_lock(&c->mu);
 	int rc = 0;
 	while (!(c->compiled_rev >= rev && workers_done(c, c->compiled_rev))) {

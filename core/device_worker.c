@@ -16,14 +16,13 @@
 #include <time.h>
 
 #include "controller-int.h"
+#include "clock.h"
 #include "device_worker-int.h"
 #include "resource.h"
 
 int64_t worker_unix_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_unix_ms();
 }
 
 const weft_resource *worker_find_device(const weft_snapshot *snap, const char *key)
@@ -192,15 +191,7 @@ static void wait_for_work(struct device_worker *w)
 			pthread_cond_wait(&c->work_cond, &c->mu);
 			continue;
 		}
-		int64_t wait = at - now;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += wait / 1000;
-		ts.tv_nsec += (wait % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = weft_deadline_ms(at - now);
 		pthread_cond_timedwait(&c->work_cond, &c->mu, &ts);
 	}
 }

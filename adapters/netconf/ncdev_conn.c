@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ncdev.h"
 #include "resource.h"
 
@@ -46,9 +47,7 @@ static __thread char nc_last_error[512];
 
 int64_t ncdev_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_mono_ms();
 }
 
 /* libnetconf2 messages go to the calling thread's buffer, not stderr. */

@@ -21,24 +21,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "xds_server_int.h"
 
 const double xds_hist_bounds[XDS_HIST_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                   0.5,   1,    2.5,   5,    10,  30};
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int start_batch(struct xds_call *c, grpc_op *ops, size_t n, int op)
 {
@@ -211,7 +198,7 @@ static void on_new(struct xds_call *c, int ok)
 	int sotw = strstr(method, "StreamAggregatedResources") != NULL;
 	gpr_free(method);
 	xds_stream_init(&c->st, delta, s->intern);
-	c->connect_unix_ms = unix_ms();
+	c->connect_unix_ms = weft_unix_ms();
 	c->next = s->calls;
 	if (s->calls)
 		s->calls->prev = c;
@@ -241,12 +228,10 @@ static double convergence_seconds(const struct xds_feed *f)
 {
 	int64_t stored = f->data ? weft_snapshot_stored_ms(f->data->snap) : 0;
 	if (stored > 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		int64_t now = weft_unix_ms();
 		return now > stored ? (double)(now - stored) / 1000.0 : 0.0;
 	}
-	return (double)(mono_ms() - f->updated_ms) / 1000.0;
+	return (double)(weft_mono_ms() - f->updated_ms) / 1000.0;
 }
 
 static void note_acks(struct xds_server *s, struct xds_call *c, const xds_typestate *before,
@@ -294,7 +279,7 @@ static void on_recv(struct xds_call *c, int ok)
 	xds_typestate before[XDS_NTYPES];
 	memcpy(before, c->st.ts, sizeof(before));
 	int type = xds_stream_on_request(&c->st, GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl),
-	                                 unix_ms(), &got_node);
+	                                 weft_unix_ms(), &got_node);
 	grpc_slice_unref(sl);
 	if (got_node && !c->view)
 		c->view = xds_view_for_stream(s, &c->st);
@@ -470,9 +455,7 @@ json_t *xds_server_unacked(struct xds_server *s, const char *device_id, weft_err
 	s->ack_feed = strdup(device_id);
 	uint64_t want = ++s->ack_req;
 	xds_server_wake(s);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	struct timespec until = weft_deadline_ms(2000);
 	while (s->ack_done < want && !atomic_load(&s->stop))
 		if (pthread_cond_timedwait(&s->status_cond, &s->mu, &until))
 			break;
@@ -504,7 +487,7 @@ static void *serve(void *arg)
 			else
 				on_event(s, ev.tag, ev.success != 0);
 		}
-		int64_t now = mono_ms();
+		int64_t now = weft_mono_ms();
 		if (!stopping) {
 			if (xds_views_take_pending(s))
 				reassign_views(s);
@@ -612,7 +595,7 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	snprintf(s->listen, sizeof(s->listen), "%s", listen_addr);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->ack_mu, NULL);
-	pthread_cond_init(&s->status_cond, NULL);
+	weft_cond_init(&s->status_cond); /* monotonic deadlines (clock.h) */
 	s->intern = xds_intern_new();
 	s->device_feeds = json_object();
 	grpc_init();
@@ -746,9 +729,7 @@ json_t *xds_server_status(xds_server *s, int with_config)
 	uint64_t want = ++s->status_req;
 	s->status_want_config |= with_config;
 	xds_server_wake(s);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	struct timespec until = weft_deadline_ms(2000);
 	while (s->status_done < want && !atomic_load(&s->stop))
 		if (pthread_cond_timedwait(&s->status_cond, &s->mu, &until))
 			break; /* timeout: the previous status, marked stale below */

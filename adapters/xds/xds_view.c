@@ -15,18 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "policy-t.h"
 #include "policyset.h"
 #include "resource.h"
 #include "xds_scope.h"
 #include "xds_server_int.h"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void xds_feed_data_free(xds_feed_data *d)
 {
@@ -353,7 +347,7 @@ static void feed_update(struct xds_server *s, struct xds_feed *f, xds_feed_data 
 	f->n_planes = f->cap_planes = 0;
 	xds_feed_data_free(f->data);
 	f->data = d;
-	f->updated_ms = mono_ms();
+	f->updated_ms = weft_mono_ms();
 	for (struct xds_view *v = s->views; v; v = v->next)
 		if (v->feed == f)
 			view_render(s, v, &old);
