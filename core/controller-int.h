@@ -138,6 +138,11 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
  * core thread. 0 when committed, -1 when aborted or rolled back. */
 int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only);
 
+/* device_removal.c: appends to arr the dry-run plan of every device whose
+ * Device is not in snap and that would be emptied (onDelete remove, not
+ * removed yet), marked "deleted": true. Called without mu. */
+void controller_plan_removals(weft_controller *c, const weft_snapshot *snap, json_t *arr);
+
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */
 int controller_plan_device(weft_controller *c, const weft_snapshot *snap,

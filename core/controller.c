@@ -329,6 +329,14 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 		return NULL;
 	}
 	weft_store_set_retention(c->store, c->keep_revisions);
+	/* Event ids continue across restarts (core/events.h); after the store
+	 * is open, so that its lock keeps a second weftd off the file. */
+	char seq_path[4096];
+	snprintf(seq_path, sizeof(seq_path), "%s/events.seq", opts->state_dir);
+	if (events_persist(&c->events, seq_path, err) != 0) {
+		weft_controller_close(c);
+		return NULL;
+	}
 	if (load_head(c, &c->head_policy, err)) {
 		weft_controller_close(c);
 		return NULL;

@@ -133,16 +133,21 @@ int weft_controller_subscribe(weft_controller *c, weft_intent_fn fn, void *arg);
 void weft_controller_unsubscribe(weft_controller *c, int id);
 /* The last transaction records, newest last: {"transactions":[{"id",
  * "revision","mode","outcome","cause","started_ms","duration_ms",
- * "phases_ms":{plan,prepare,apply,confirm},"devices":[{"name","kind","ops",
- * "result","error"}]}]}. Outcomes: committed, aborted (nothing changed),
- * rolled-back (applied devices restored). */
+ * "previous_revision","phases_ms":{plan,prepare,apply,confirm,revert},
+ * "devices":[{"name","kind","ops","result","revision","error"}]}]}.
+ * Outcomes: committed, aborted (nothing changed), rolled-back (every device
+ * holds what it held before), partial (some device could not be brought
+ * back). Results and fields: docs/api.md. */
 json_t *weft_controller_transactions(weft_controller *c);
 /* Events after sequence number `after` (0: from the oldest kept), waiting
  * up to timeout_ms for the first: {"last":N,"closed":bool,"events":[{"seq",
  * "time","type","data"}]}. Types: "revision" (a change was stored),
  * "device" (a push or drift check changed a device's status; data as in
  * status), "transaction" (an atomic push ended; data as in
- * transactions). "closed" is true once the controller is closing. */
+ * transactions), "gap" (first, when events after `after` are no longer
+ * held: data {"from","to","missed"}, see core/events.h). Ids continue
+ * across restarts (STATE/events.seq). "closed" is true once the controller
+ * is closing. */
 json_t *weft_controller_events(weft_controller *c, uint64_t after, int timeout_ms);
 /* The sequence number of the newest event (0 when none). */
 uint64_t weft_controller_events_last(weft_controller *c);

@@ -146,6 +146,7 @@ int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, j
 		weft_plan_free(&plan);
 		json_array_append_new(arr, pj);
 	}
+	controller_plan_removals(c, snap, arr);
 	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
 	                 "devices", arr);
 	if (snap_out)

@@ -39,9 +39,15 @@ struct device_worker {
 	 * txn_rc/txn_err, clears txn_cmd and broadcasts done_cond. */
 	int txn_cmd;
 	int txn_rc;
+	int txn_fail_cmd;     /* the phase that failed (when txn_rc) */
+	int txn_abort_failed; /* the last ABORT returned an error */
 	char txn_err[1024];
 	int txn_reached;
 	size_t txn_ops;
+	weft_resource *device;         /* the Device as last seen (referenced) */
+	weft_snapshot *removal;        /* its Device was deleted with onDelete remove:
+	                                * the empty slice to bring the device to
+	                                * (device_removal.c); NULL otherwise */
 	int push_group;                /* Device spec.pushGroup */
 	int64_t txn_ms[TXN_ABORT + 1]; /* time spent per phase (index: txn_cmd) */
 	weft_snapshot *txn_snap;       /* referenced for the transaction's length */
@@ -63,6 +69,12 @@ int64_t worker_unix_ms(void);
 
 /* The status object of one worker (as in weft_controller_status). With mu. */
 json_t *worker_status_json(const struct device_worker *w);
+
+/* device_removal.c */
+/* Whether deleting this Device removes what weft owns on the device. */
+int device_removes_on_delete(const weft_resource *device);
+/* A snapshot at rev holding only device: its slice is empty. */
+weft_snapshot *device_removal_snapshot(weft_resource *device, int64_t rev, weft_err *err);
 
 /* txn_worker.c: runs the phase in w->txn_cmd. Called without mu. */
 void txn_worker_run(struct device_worker *w, int cmd);

@@ -116,14 +116,15 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 	if (ops > 0 || rc)
 		metrics_observe_push(&c->m, w->type, dur_ms);
 	if (rc == 0) {
-		w->state = "in-sync";
+		w->state = w->removal ? "removed" : "in-sync";
 		w->applied_rev = rev;
 		w->last_error[0] = 0;
 		w->retry_at_ms = 0;
 		w->backoff_ms = 0;
 		w->drift_diffs = 0;
-		w->reconcile_at_ms =
-		        c->reconcile_ms > 0 ? controller_now_ms() + c->reconcile_ms : 0;
+		w->reconcile_at_ms = c->reconcile_ms > 0 && !w->removal
+		                             ? controller_now_ms() + c->reconcile_ms
+		                             : 0;
 		c->m.pushes_ok++;
 		c->m.push_ops += ops;
 	} else {
@@ -142,7 +143,11 @@ static void record(struct device_worker *w, int64_t rev, int rc, const weft_err 
 static void work_once(struct device_worker *w)
 {
 	weft_controller *c = w->c;
-	weft_snapshot *snap = controller_intent(c);
+	pthread_mutex_lock(&c->mu);
+	weft_snapshot *snap = w->removal ? weft_snapshot_ref(w->removal) : NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!snap)
+		snap = controller_intent(c);
 	if (!snap)
 		return;
 	int64_t rev = weft_snapshot_revision(snap);
@@ -325,15 +330,50 @@ static struct device_worker *worker_start(weft_controller *c, const weft_resourc
 	 * transaction drives the worker. */
 	w->target_rev = -1;
 	w->done_rev = -1;
+	w->device = weft_resource_ref((weft_resource *)dev);
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
 	w->push_group =
 	        (int)json_integer_value(json_object_get(json_object_get(doc, "spec"), "pushGroup"));
 	json_decref(doc);
 	if (pthread_create(&w->thread, NULL, worker_main, w)) {
+		weft_resource_unref(w->device);
 		free(w);
 		return NULL;
 	}
 	return w;
+}
+
+/* Whether worker w stays for snap: its Device is there with the same
+ * type (w->device follows it), or it was deleted with onDelete remove and
+ * the device is not emptied yet (w->removal: the empty slice at snap's
+ * revision). With mu held. */
+static int worker_keeps(struct device_worker *w, const weft_snapshot *snap,
+                        const weft_resource *dev)
+{
+	char type[64];
+	if (dev) {
+		if (!controller_device_type(dev, type, sizeof(type)) || strcmp(type, w->type))
+			return 0;
+		weft_resource_unref(w->device);
+		w->device = weft_resource_ref((weft_resource *)dev);
+		weft_snapshot_unref(w->removal);
+		w->removal = NULL;
+		return 1;
+	}
+	if (!snap || (w->removal && !strcmp(w->state, "removed")) ||
+	    !device_removes_on_delete(w->device))
+		return 0;
+	weft_err err = {0};
+	weft_snapshot *r = device_removal_snapshot(w->device, weft_snapshot_revision(snap), &err);
+	if (!r) {
+		fprintf(stderr, "weft: device %s deleted, its config not removed: %s\n", w->key,
+		        err.msg);
+		return 0;
+	}
+	weft_snapshot_unref(w->removal);
+	w->removal = r;
+	w->reconcile_at_ms = 0; /* nothing to keep in sync any more */
+	return 1;
 }
 
 struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot *snap,
@@ -348,9 +388,7 @@ struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
 		const weft_resource *dev = snap ? worker_find_device(snap, w->key) : NULL;
-		char type[64];
-		if (dev && controller_device_type(dev, type, sizeof(type)) &&
-		    !strcmp(type, w->type))
+		if (worker_keeps(w, snap, dev))
 			keep[n_keep++] = w;
 		else {
 			w->stop = 1; /* gone, or its type changed: a new worker takes over */
@@ -383,6 +421,8 @@ void workers_join(struct device_worker **retired, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		pthread_join(retired[i]->thread, NULL);
+		weft_resource_unref(retired[i]->device);
+		weft_snapshot_unref(retired[i]->removal);
 		free(retired[i]);
 	}
 	free(retired);

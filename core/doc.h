@@ -4,9 +4,10 @@
  * schema decoder (policy_decode.c) can report file:line:col and field path
  * for every problem. This layer knows nothing of weft's kinds.
  *
- * Rules: map keys are scalars and unique; anchors/aliases and tags other than
- * the core schema are refused (they make errors hard to place and allow
- * exponential expansion); nesting depth is bounded. */
+ * Rules: map keys are scalars and unique; anchors/aliases are refused (they
+ * make errors hard to place and allow exponential expansion), and so is
+ * every explicit tag, the core schema's included (types come from the
+ * field, see docs/policy.md); nesting depth is bounded. */
 #ifndef WEFT_DOC_H
 #define WEFT_DOC_H
 
@@ -15,7 +16,8 @@
 #include "arena.h"
 #include "diag.h"
 
-#define WEFT_DOC_MAX_DEPTH 64
+#define WEFT_DOC_MAX_DEPTH     64
+#define WEFT_DOC_MAX_DIR_DEPTH 16 /* directories below a policy directory */
 
 typedef enum weft_node_kind {
 	WEFT_NODE_NULL,   /* "~", "null", empty value */
@@ -66,7 +68,11 @@ int weft_docset_parse(weft_docset *set, const char *file, const char *buf, size_
                       weft_diags *diags);
 
 /* Loads a file, or every *.yaml, *.yml and *.json file of a directory
- * (recursively, in name order, hidden entries skipped). */
+ * (recursively, in name order, hidden entries skipped, symbolic links
+ * followed: core/dirwalk.h). A symbolic link loop, a second link into one
+ * directory, nesting deeper than WEFT_DOC_MAX_DIR_DEPTH directories and an
+ * unreadable directory are diagnostics naming the path (so the load
+ * fails), each reported once. */
 int weft_docset_load_path(weft_docset *set, const char *path, weft_diags *diags);
 
 /* The value under key in a MAP node, or NULL (also when node is not a map). */

@@ -599,6 +599,13 @@ typedef enum weft_drift_mode {
 	WEFT_DRIFT_REPAIR,
 } weft_drift_mode;
 
+/* What weft does to a device's config when its Device is deleted. */
+typedef enum weft_on_delete {
+	WEFT_ON_DELETE_UNSET,
+	WEFT_ON_DELETE_REMOVE, /* remove what weft owns there (a plan like any other) */
+	WEFT_ON_DELETE_KEEP,   /* leave the device's config as it is */
+} weft_on_delete;
+
 typedef struct weft_device_spec {
 	weft_pos pos;
 	weft_device_type type; /* required */
@@ -606,8 +613,9 @@ typedef struct weft_device_spec {
 	weft_connection *connection;
 	weft_device_scope *scope; /* NULL or empty: everything */
 	weft_device_options *options;
-	int push_group;        /* lower pushes first; default 0 */
-	weft_drift_mode drift; /* default ALERT */
+	int push_group;           /* lower pushes first; default 0 */
+	weft_drift_mode drift;    /* default ALERT */
+	weft_on_delete on_delete; /* default REMOVE */
 } weft_device_spec;
 
 #endif

@@ -75,6 +75,16 @@ int weft_device_selects(const weft_resource *device, const weft_resource *r);
 int weft_device_selects_in_set(const weft_policyset *set, const weft_resource *device,
                                const weft_resource *r);
 
+/* The normal form of a relative path of a policy (a file Device's
+ * options.directory): "." components and repeated or trailing slashes
+ * dropped ("./a//b/" -> "a/b"). -1 (out untouched or partial) when the
+ * path is absolute, has a ".." component or a newline, names the root
+ * itself (".", "./", "") or does not fit in cap bytes. */
+int weft_relpath_clean(const char *path, char *out, size_t cap);
+/* Whether two clean relative paths name the same directory or one lies
+ * inside the other ("a" and "a/b" overlap, "a" and "ab" do not). */
+int weft_relpath_overlap(const char *a, const char *b);
+
 /* A synthetic policy as YAML text (malloc'd; NULL when out of memory), for
  * benchmarks and tests: `services` HTTP services (each with two subsets and
  * endpoints_per_service endpoints on two network planes), `routes` Routes

@@ -99,7 +99,9 @@ void txn_worker_run(struct device_worker *w, int cmd)
 	if (rc && !strstr(err.msg, w->key))
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);
-	w->txn_ms[cmd] = controller_now_ms() - t0;
+	w->txn_ms[cmd] += controller_now_ms() - t0; /* a revert pass adds to it */
+	if (cmd == TXN_ABORT)
+		w->txn_abort_failed = rc != 0;
 	if (cmd == TXN_ABORT && w->txn_rc) {
 		/* Keep the error of the phase that failed: it is the one the
 		 * transaction record reports for this device. */
@@ -109,6 +111,7 @@ void txn_worker_run(struct device_worker *w, int cmd)
 			memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
 	} else {
 		w->txn_rc = rc;
+		w->txn_fail_cmd = rc ? cmd : TXN_NONE;
 		memcpy(w->txn_err, err.msg, sizeof(w->txn_err));
 	}
 	if (rc == 0) {

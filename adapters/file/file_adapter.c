@@ -1,12 +1,22 @@
 /* The file adapter (see file_adapter.h). Phases:
  *   render   selected resources -> sorted list of (relative path, content)
- *   observe  read DIR back (every *.json below the kind directories)
+ *   observe  read back the files DIR/.weft-manifest lists (what weft wrote)
  *   diff     sorted merge -> create / update / delete ops
- *   prepare  write new contents to DIR/.weft-staging (nothing visible yet)
- *   apply    back up what will be replaced into DIR/.weft-backup, then
- *            rename staged files into place and unlink deleted ones
+ *   prepare  refuse to replace a file weft did not write, then write new
+ *            contents to DIR/.weft-staging (nothing visible yet)
+ *   apply    back up what will be replaced into DIR/.weft-backup, rename
+ *            staged files into place, write the new manifest, then unlink
+ *            deleted files
  *   confirm  drop the backup
- *   abort    restore the backup and remove files created by apply */
+ *   abort    restore the backup (manifest included) and remove files
+ *            created by apply
+ * Ownership (docs/architecture.md, file adapter): only files listed in the
+ * manifest are ever deleted or replaced, so a directory shared with other
+ * files loses none of them. The manifest is written after the new files
+ * are in place and before old ones are unlinked: a crash in between leaves
+ * at worst a file weft wrote but does not list (adopted on the next push
+ * when its content is what weft would write) or one it no longer lists
+ * (left alone), never a listed file that weft did not write. */
 #include "file_adapter.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation" /* see file_tree.c */
@@ -20,6 +30,7 @@
 #include <unistd.h>
 
 #include "file_tree.h"
+#include "policy.h"
 #include "resource.h"
 
 struct file_session {
@@ -67,15 +78,21 @@ static int device_directory(const struct file_ctx *fc, const weft_resource *dev,
 	json_t *spec = json_object_get(doc, "spec");
 	const char *dir =
 	        json_string_value(json_object_get(json_object_get(spec, "options"), "directory"));
+	char clean[FILE_TREE_MAX_DIR];
 	int rc = 0;
 	if (!dir || !*dir)
 		rc = weft_err_set(err,
 		                  "device %s/%s: spec.options.directory is required for type file",
 		                  dev->ns, dev->name);
-	else if (dir[0] == '/')
-		snprintf(out, len, "%s", dir);
+	else if (weft_relpath_clean(dir, clean, sizeof(clean)))
+		/* validation refuses these too (docs/policy.md); this adapter
+		 * never writes outside its root or into the root itself */
+		rc = weft_err_set(err,
+		                  "device %s/%s: spec.options.directory '%s' must be a relative "
+		                  "path below the file root, without '..' and not '.'",
+		                  dev->ns, dev->name, dir);
 	else
-		snprintf(out, len, "%s/%s", fc->root, dir);
+		snprintf(out, len, "%s/%s", fc->root, clean);
 	if (!rc && strlen(out) >= FILE_TREE_MAX_DIR)
 		rc = weft_err_set(err, "device %s/%s: directory path longer than %d bytes", dev->ns,
 		                  dev->name, FILE_TREE_MAX_DIR);
@@ -141,7 +158,7 @@ static int file_adapter_observe(void *ctx, void *session, const weft_resource *d
 	struct file_tree *t = file_tree_new();
 	if (!t)
 		return weft_err_set(err, "out of memory");
-	if (file_tree_read(t, s->dir, err)) {
+	if (file_tree_read_owned(t, s->dir, err)) {
 		file_tree_free(t);
 		weft_err_prefix(err, "device %s/%s", dev->ns, dev->name);
 		return -1;
@@ -181,10 +198,45 @@ static int file_adapter_diff(void *ctx, const weft_resource *dev, const void *de
 	return 0;
 }
 
+/* Whether op may touch its target: deletes and updates only of files the
+ * manifest lists; a create over an existing file weft did not write only
+ * when that file already holds exactly what weft would write (adopted:
+ * e.g. written by a push that crashed before its manifest). */
+static int check_owned(const char *dir, const struct file_tree *owned, const weft_plan_op *op,
+                       weft_err *err)
+{
+	if (file_tree_find(owned, op->target) >= 0)
+		return 0;
+	char path[6200];
+	snprintf(path, sizeof(path), "%s/%s", dir, op->target);
+	if (strcmp(op->action, "create"))
+		return weft_err_set(err, "%s %s: weft did not write it (not in %s/%s)", op->action,
+		                    path, dir, FILE_TREE_MANIFEST);
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return 0;
+	char *have = S_ISREG(st.st_mode) ? file_tree_slurp(path) : NULL;
+	int same = have && op->detail && !strcmp(have, op->detail);
+	free(have);
+	if (same)
+		return 0;
+	return weft_err_set(err,
+	                    "create %s: a file weft did not write is in the way (not in %s/%s); "
+	                    "move it away or point the Device at another directory",
+	                    path, dir, FILE_TREE_MANIFEST);
+}
+
 static int file_adapter_prepare(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
 	(void)ctx;
 	struct file_session *s = session;
+	struct file_tree owned = {0};
+	int rc = file_tree_read_manifest(&owned, s->dir, err);
+	for (size_t i = 0; !rc && i < plan->n_ops; i++)
+		rc = check_owned(s->dir, &owned, &plan->ops[i], err);
+	file_tree_clear(&owned);
+	if (rc)
+		return -1;
 	char staging[4200];
 	snprintf(staging, sizeof(staging), "%s/%s", s->dir, FILE_TREE_STAGING);
 	file_tree_rmrf(staging);
@@ -197,6 +249,35 @@ static int file_adapter_prepare(void *ctx, void *session, weft_plan *plan, weft_
 	return 0;
 }
 
+/* The manifest after plan: what it listed and still exists, plus what the
+ * plan wrote, minus what it deletes. */
+static int next_manifest(const char *dir, const weft_plan *plan, struct file_tree *out,
+                         weft_err *err)
+{
+	struct file_tree old = {0};
+	if (file_tree_read_manifest(&old, dir, err))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < old.count; i++) {
+		char path[6200];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, old.items[i].path);
+		if (lstat(path, &st) == 0 && file_tree_add(out, old.items[i].path, ""))
+			rc = weft_err_set(err, "out of memory");
+	}
+	file_tree_clear(&old);
+	for (size_t i = 0; !rc && i < plan->n_ops; i++)
+		if (strcmp(plan->ops[i].action, "delete") &&
+		    file_tree_add(out, plan->ops[i].target, ""))
+			rc = weft_err_set(err, "out of memory");
+	file_tree_sort(out);
+	file_tree_dedup(out);
+	for (size_t i = 0; !rc && i < plan->n_ops; i++)
+		if (!strcmp(plan->ops[i].action, "delete"))
+			file_tree_drop(out, plan->ops[i].target);
+	return rc;
+}
+
 static int file_adapter_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
 	(void)ctx;
@@ -205,27 +286,58 @@ static int file_adapter_apply(void *ctx, void *session, weft_plan *plan, weft_er
 		weft_plan_op *op = &plan->ops[i];
 		if (file_tree_backup(s->dir, op->target, err))
 			return -1;
-		if (!strcmp(op->action, "delete")) {
-			if (file_tree_remove(s->dir, op->target, err))
-				return -1;
-		} else if (file_tree_promote(s->dir, op->target, err)) {
+		if (strcmp(op->action, "delete") && file_tree_promote(s->dir, op->target, err))
 			return -1;
-		}
+	}
+	struct file_tree owned = {0};
+	int rc = next_manifest(s->dir, plan, &owned, err);
+	if (!rc)
+		rc = file_tree_backup(s->dir, FILE_TREE_MANIFEST, err);
+	if (!rc)
+		rc = file_tree_write_manifest(s->dir, &owned, err);
+	file_tree_clear(&owned);
+	for (size_t i = 0; !rc && i < plan->n_ops; i++)
+		if (!strcmp(plan->ops[i].action, "delete"))
+			rc = file_tree_remove(s->dir, plan->ops[i].target, err);
+	return rc ? -1 : 0;
+}
+
+/* Test fault knob: WEFT_FILE_FAULT_CONFIRM in weftd's environment is a
+ * comma-separated list of devices ("namespace/name") whose confirm fails,
+ * before anything is dropped, so the transaction engine's handling of a
+ * confirm failure can be tested end to end (docs/weftd.md). Read at each
+ * confirm; never set in production. */
+static int confirm_fault(const char *device)
+{
+	const char *list = getenv("WEFT_FILE_FAULT_CONFIRM");
+	size_t len = strlen(device);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && !strncmp(p, device, n))
+			return 1;
+		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+static void drop_staging_and_backup(struct file_session *s)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_BACKUP);
+	file_tree_rmrf(path);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_STAGING);
+	file_tree_rmrf(path);
 }
 
 static int file_adapter_confirm(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
 	(void)ctx;
 	struct file_session *s = session;
-	(void)plan;
-	(void)err;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_BACKUP);
-	file_tree_rmrf(path);
-	snprintf(path, sizeof(path), "%s/%s", s->dir, FILE_TREE_STAGING);
-	file_tree_rmrf(path);
+	if (confirm_fault(plan->device))
+		return weft_err_set(err, "device %s: confirm failed (WEFT_FILE_FAULT_CONFIRM)",
+		                    plan->device);
+	drop_staging_and_backup(s);
 	return 0;
 }
 
@@ -234,12 +346,14 @@ static int file_adapter_confirm(void *ctx, void *session, weft_plan *plan, weft_
 static int file_adapter_abort(void *ctx, void *session, weft_plan *plan, weft_phase phase,
                               weft_err *err)
 {
+	(void)ctx;
 	(void)phase;
 	struct file_session *s = session;
 	int rc = 0;
 	for (size_t i = 0; i < plan->n_ops; i++)
 		rc |= file_tree_restore(s->dir, plan->ops[i].target, err);
-	file_adapter_confirm(ctx, session, plan, err);
+	rc |= file_tree_restore(s->dir, FILE_TREE_MANIFEST, err);
+	drop_staging_and_backup(s);
 	return rc ? -1 : 0;
 }
 

@@ -7,7 +7,6 @@
  * happen with real input. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -22,16 +21,47 @@ struct file_tree *file_tree_new(void)
 	return calloc(1, sizeof(struct file_tree));
 }
 
-void file_tree_free(struct file_tree *t)
+void file_tree_clear(struct file_tree *t)
 {
-	if (!t)
-		return;
 	for (size_t i = 0; i < t->count; i++) {
 		free(t->items[i].path);
 		free(t->items[i].content);
 	}
 	free(t->items);
+	memset(t, 0, sizeof(*t));
+}
+
+void file_tree_free(struct file_tree *t)
+{
+	if (!t)
+		return;
+	file_tree_clear(t);
 	free(t);
+}
+
+void file_tree_drop(struct file_tree *t, const char *path)
+{
+	int i = file_tree_find(t, path);
+	if (i < 0)
+		return;
+	free(t->items[i].path);
+	free(t->items[i].content);
+	memmove(t->items + i, t->items + i + 1, (t->count - (size_t)i - 1) * sizeof(*t->items));
+	t->count--;
+}
+
+void file_tree_dedup(struct file_tree *t)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < t->count; i++) {
+		if (out && !strcmp(t->items[out - 1].path, t->items[i].path)) {
+			free(t->items[i].path);
+			free(t->items[i].content);
+			continue;
+		}
+		t->items[out++] = t->items[i];
+	}
+	t->count = out;
 }
 
 int file_tree_add(struct file_tree *t, const char *path, const char *content)
@@ -62,7 +92,7 @@ void file_tree_sort(struct file_tree *t)
 	qsort(t->items, t->count, sizeof(*t->items), cmp_entry);
 }
 
-static char *slurp(const char *path)
+char *file_tree_slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -81,48 +111,99 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static int read_dir(struct file_tree *t, const char *root, const char *rel, int depth,
-                    weft_err *err)
+int file_tree_find(const struct file_tree *t, const char *path)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
-	DIR *d = opendir(path);
-	if (!d) {
-		if (errno == ENOENT && !*rel)
-			return 0; /* an empty device */
-		return weft_err_set(err, "read %s: %s", path, strerror(errno));
+	size_t lo = 0, hi = t->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->items[mid].path, path);
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	int rc = 0;
-	struct dirent *de;
-	while (!rc && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char child_rel[2048], child[6200];
-		snprintf(child_rel, sizeof(child_rel), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		snprintf(child, sizeof(child), "%s/%s", root, child_rel);
-		struct stat st;
-		if (stat(child, &st))
-			continue;
-		size_t len = strlen(de->d_name);
-		if (S_ISDIR(st.st_mode) && depth < 8) {
-			rc = read_dir(t, root, child_rel, depth + 1, err);
-		} else if (S_ISREG(st.st_mode) && len > 5 &&
-		           !strcmp(de->d_name + len - 5, ".json")) {
-			char *content = slurp(child);
-			if (!content)
-				rc = weft_err_set(err, "read %s: %s", child, strerror(errno));
-			else if (file_tree_add(t, child_rel, content))
-				rc = weft_err_set(err, "out of memory");
-			free(content);
-		}
+	return -1;
+}
+
+/* A path the adapter itself writes: relative, every component a plain
+ * non-hidden name (so never "..", never the staging or backup area). */
+static int is_owned_path(const char *p)
+{
+	if (!*p || *p == '/')
+		return 0;
+	for (const char *c = p; *c;) {
+		size_t len = strcspn(c, "/");
+		if (!len || c[0] == '.')
+			return 0;
+		c += len;
+		if (*c == '/' && !*++c)
+			return 0;
 	}
-	closedir(d);
+	return 1;
+}
+
+int file_tree_read_manifest(struct file_tree *t, const char *dir, weft_err *err)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", dir, FILE_TREE_MANIFEST);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0
+		                       : weft_err_set(err, "read %s: %s", path, strerror(errno));
+	char line[4096];
+	int rc = 0, n = 0;
+	while (!rc && fgets(line, sizeof(line), f)) {
+		n++;
+		line[strcspn(line, "\n")] = 0;
+		if (!*line || *line == '#')
+			continue;
+		if (!is_owned_path(line))
+			rc = weft_err_set(err, "%s:%d: '%s' is not a path the file adapter writes",
+			                  path, n, line);
+		else if (file_tree_add(t, line, ""))
+			rc = weft_err_set(err, "out of memory");
+	}
+	fclose(f);
+	file_tree_sort(t);
 	return rc;
 }
 
-int file_tree_read(struct file_tree *t, const char *dir, weft_err *err)
+int file_tree_write_manifest(const char *dir, const struct file_tree *owned, weft_err *err)
 {
-	return read_dir(t, dir, "", 0, err);
+	size_t len = 128;
+	for (size_t i = 0; i < owned->count; i++)
+		len += strlen(owned->items[i].path) + 1;
+	char *text = malloc(len);
+	if (!text)
+		return weft_err_set(err, "out of memory");
+	size_t off = (size_t)snprintf(text, len,
+	                              "# files weft wrote in this directory; weft "
+	                              "never touches any other\n");
+	for (size_t i = 0; i < owned->count; i++)
+		off += (size_t)snprintf(text + off, len - off, "%s\n", owned->items[i].path);
+	int rc = file_tree_write(dir, FILE_TREE_MANIFEST, text, err);
+	free(text);
+	return rc;
+}
+
+int file_tree_read_owned(struct file_tree *t, const char *dir, weft_err *err)
+{
+	struct file_tree owned = {0};
+	int rc = file_tree_read_manifest(&owned, dir, err);
+	for (size_t i = 0; !rc && i < owned.count; i++) {
+		char path[6200];
+		snprintf(path, sizeof(path), "%s/%s", dir, owned.items[i].path);
+		char *content = file_tree_slurp(path);
+		if (!content && errno != ENOENT)
+			rc = weft_err_set(err, "read %s: %s", path, strerror(errno));
+		else if (content && file_tree_add(t, owned.items[i].path, content))
+			rc = weft_err_set(err, "out of memory");
+		free(content);
+	}
+	file_tree_clear(&owned);
+	return rc;
 }
 
 int file_tree_mkdirs(const char *path, weft_err *err)

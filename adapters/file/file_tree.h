@@ -9,9 +9,10 @@
 
 #include "diag.h"
 
-#define FILE_TREE_STAGING ".weft-staging"
-#define FILE_TREE_BACKUP  ".weft-backup"
-#define FILE_TREE_MAX_DIR 2048 /* longest device directory accepted */
+#define FILE_TREE_STAGING  ".weft-staging"
+#define FILE_TREE_BACKUP   ".weft-backup"
+#define FILE_TREE_MANIFEST ".weft-manifest"
+#define FILE_TREE_MAX_DIR  2048 /* longest device directory accepted */
 
 struct file_entry {
 	char *path;
@@ -25,10 +26,31 @@ struct file_tree {
 
 struct file_tree *file_tree_new(void);
 void file_tree_free(struct file_tree *t);
+/* Frees the items of t (which may live on the stack) and empties it. */
+void file_tree_clear(struct file_tree *t);
 int file_tree_add(struct file_tree *t, const char *path, const char *content);
 void file_tree_sort(struct file_tree *t);
-/* Reads every regular *.json file below dir (hidden entries skipped). */
-int file_tree_read(struct file_tree *t, const char *dir, weft_err *err);
+/* On a sorted tree: drops repeated paths (keeping the first) / one path. */
+void file_tree_dedup(struct file_tree *t);
+void file_tree_drop(struct file_tree *t, const char *path);
+/* A whole file as a NUL-terminated string (malloc'd), or NULL (errno). */
+char *file_tree_slurp(const char *path);
+/* Index of path in a sorted tree, or -1. */
+int file_tree_find(const struct file_tree *t, const char *path);
+
+/* The manifest, DIR/.weft-manifest: one relative path per line of every
+ * file the adapter wrote in DIR ('#' lines are comments). It is the
+ * adapter's whole claim on DIR: a file not listed is never read, replaced
+ * or deleted, and a missing manifest means the adapter owns nothing yet.
+ * Reads the manifest's paths into t (contents ""), sorted; a line that is
+ * not a plain relative path (absolute, "..", hidden components) is an
+ * error naming the manifest's file:line. */
+int file_tree_read_manifest(struct file_tree *t, const char *dir, weft_err *err);
+/* Writes the manifest listing the paths of owned, atomically. */
+int file_tree_write_manifest(const char *dir, const struct file_tree *owned, weft_err *err);
+/* Reads the files the manifest lists that exist (a listed file that is
+ * missing is left out: the diff creates it again). */
+int file_tree_read_owned(struct file_tree *t, const char *dir, weft_err *err);
 
 int file_tree_mkdirs(const char *path, weft_err *err);
 /* Writes root/rel durably (temp file, fsync, rename). */

@@ -384,10 +384,29 @@ static int ncdev_adapter_confirm(void *ctx, void *session, weft_plan *plan, weft
 	if (np->stage != NCDEV_STAGE_APPLIED)
 		return weft_err_set(err, "device %s: confirm without apply", s->conn.key);
 	if (np->mode == NCDEV_MODE_CONFIRMED) {
-		/* With persist, any session may confirm: survive a dropped one. */
-		if (ncdev_ensure(s, err) ||
-		    ncdev_rpc(s, nc_rpc_commit(0, 0, NULL, np->persist_id, NC_PARAMTYPE_CONST),
-		              "confirming commit", NULL, err))
+		/* With persist, any session may confirm (RFC 6241 8.4.5.1): a
+		 * session that died before or during the confirming commit is
+		 * replaced and the confirm sent again from the new one. Only a
+		 * transport failure is retried; an rpc-error is the device's
+		 * answer. */
+		int rc = ncdev_ensure(s, err);
+		if (!rc)
+			rc = ncdev_rpc(
+			        s, nc_rpc_commit(0, 0, NULL, np->persist_id, NC_PARAMTYPE_CONST),
+			        "confirming commit", NULL, err);
+		if (rc && s->broken) {
+			weft_err first = *err;
+			rc = ncdev_ensure(s, err);
+			if (!rc)
+				rc = ncdev_rpc(s,
+				               nc_rpc_commit(0, 0, NULL, np->persist_id,
+				                             NC_PARAMTYPE_CONST),
+				               "confirming commit (retried from a new session)",
+				               NULL, err);
+			if (rc)
+				weft_err_prefix(err, "%s; then", first.msg);
+		}
+		if (rc)
 			return -1;
 	}
 	rpc_unlock(s);

@@ -82,7 +82,9 @@ static int add_op(struct conv *cv, struct lyd_node *n, const char *op)
 		return 0;
 	char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
 	char *xml = NULL;
-	lyd_print_mem(&xml, n, LYD_XML, LYD_PRINT_SHRINK);
+	/* KEEPEMPTYCONT: a removed container (the whole weft-lb tree of a
+	 * deleted Device) is empty once its children are dropped. */
+	lyd_print_mem(&xml, n, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_KEEPEMPTYCONT);
 	int rc = path && xml ? weft_plan_add(cv->plan, op, path, xml) : -1;
 	free(path);
 	free(xml);
@@ -109,6 +111,15 @@ static int convert(struct conv *cv, struct lyd_node *first, const char *inherite
 		if (!strcmp(op, "create")) {
 			strip_subtree(n);
 			nc = is_np_container(n) ? "merge" : "create";
+		} else if (!strcmp(op, "delete") && is_np_container(n) && lyd_child(n)) {
+			/* Delete what an NP container holds rather than the
+			 * container (it exists anyway): the whole weft-lb tree
+			 * of a deleted Device becomes one delete per entry,
+			 * which every server applies (ncsim ignores a remove on
+			 * the top container). */
+			if (convert(cv, lyd_child(n), "delete"))
+				return -1;
+			continue;
 		} else if (!strcmp(op, "delete")) {
 			if (n->schema->nodetype == LYS_LIST)
 				keep_keys_only(n);
@@ -145,7 +156,8 @@ static int edit_from_diff(const struct lyd_node *diff, weft_plan *plan, char **o
 	int rc = convert(&cv, edit, "none");
 	*changes = cv.changes;
 	if (!rc && cv.changes &&
-	    lyd_print_mem(out, edit, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK))
+	    lyd_print_mem(out, edit, LYD_XML,
+	                  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | LYD_PRINT_KEEPEMPTYCONT))
 		rc = -1;
 	lyd_free_all(edit);
 	return rc;

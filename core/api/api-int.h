@@ -97,10 +97,20 @@ typedef struct api_route {
 	char ns[254];        /* LIST (optional) / RESOURCE: the namespace */
 	char name[254];      /* RESOURCE: the name */
 	const char *unknown; /* API_ROUTE_NONE: why (then name holds the segment) */
+	int bad_status;      /* 414: path too long; 400: name holds a segment with a
+	                        control byte (as sent, escapes kept) */
 } api_route;
+
+/* Paths longer than this are refused with 414 (the JSON error shape). */
+#define API_MAX_PATH 8192
 
 /* Matches method and path. Never fails: API_ROUTE_NONE for unknown paths. */
 void api_route_match(const char *method, const char *path, api_route *out);
+/* The HTTP layer's percent-decoder (MHD_OPTION_UNESCAPE_CALLBACK): decodes
+ * %XX in place except the escapes of control bytes and of '%', which stay
+ * as written for api_route_match to refuse or decode. Returns the length. */
+struct MHD_Connection;
+size_t api_unescape(void *cls, struct MHD_Connection *conn, char *s);
 /* Route template for metrics and logs ("/v1/{plural}/{namespace}/{name}"). */
 const char *api_route_template(api_route_id id);
 /* Whether a method only reads (GET, HEAD). */

@@ -99,9 +99,17 @@ static int parse_line(weft_api_tokens *t, const char *path, int lineno, char *li
 		role = WEFT_ROLE_ADMIN;
 	else if (!strcmp(f[1], "viewer"))
 		role = WEFT_ROLE_VIEWER;
-	else
-		return weft_err_set(err, "%s:%d: unknown role '%s' (admin or viewer)", path, lineno,
-		                    f[1]);
+	else if (!strcmp(f[0], "admin") || !strcmp(f[0], "viewer"))
+		return weft_err_set(
+		        err,
+		        "%s:%d: the first column is a role; expected 'TOKEN ROLE [NAME]' "
+		        "(columns swapped?)",
+		        path, lineno);
+	else /* the second column is not echoed: with columns mixed up, it may
+	        be the token */
+		return weft_err_set(err,
+		                    "%s:%d: unknown role in the second column (admin or viewer)",
+		                    path, lineno);
 	size_t len = strlen(f[0]);
 	if (len < MIN_TOKEN_LEN)
 		return weft_err_set(err, "%s:%d: token too short (at least %d characters)", path,

@@ -48,10 +48,12 @@ static api_handler handler_for(const api_route *route, const char *method)
 /* Fills who from the Authorization header. 0, or -1 after replying 401. */
 static int authenticate(api_ctx *ctx, const api_request *req, api_caller *who, api_response *resp)
 {
-	who->role = WEFT_ROLE_ADMIN;
-	who->author = "api";
-	if (!ctx->tokens)
+	if (!ctx->tokens) {
+		who->role = WEFT_ROLE_ADMIN;
+		who->author = "api";
 		return 0;
+	}
+	/* refused callers stay anonymous (logged as user=-), never "api" */
 	const char *h = req->authorization;
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
 		api_reply_error(resp, 401, "missing bearer token (Authorization: Bearer TOKEN)");
@@ -78,7 +80,15 @@ static void route_and_handle(api_ctx *ctx, const api_request *req, const api_rou
                              const api_caller *who, api_response *resp)
 {
 	if (route->id == API_ROUTE_NONE) {
-		if (route->unknown) {
+		if (route->bad_status == 414)
+			api_reply_error(resp, 414, "request path longer than %d bytes",
+			                API_MAX_PATH);
+		else if (route->bad_status)
+			api_reply_error(resp, 400,
+			                "path segment '%s' holds a control character (NUL, CR, LF, "
+			                "...), as raw byte or %%-escape",
+			                route->name);
+		else if (route->unknown) {
 			char known[512];
 			size_t n = 0;
 			for (int k = 0; k < WEFT_KIND_COUNT && n < sizeof(known); k++)
@@ -127,11 +137,15 @@ void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 		api_reply_error(resp, 500, "no response");
 	api_metrics_count(ctx->metrics, route.id, resp->status);
 	if (weft_log_enabled(ctx->log, WEFT_LOG_INFO) && route.id != API_ROUTE_HEALTHZ) {
-		char status[16], ms[32];
+		char status[16], ms[32], path[1100];
 		snprintf(status, sizeof(status), "%d", resp->status);
+		/* a long path (up to the 414 bound, or a 404's) is cut: one request
+		 * is one short line */
+		snprintf(path, sizeof(path), "%.1024s%s", req->path,
+		         strlen(req->path) > 1024 ? "..." : "");
 		snprintf(ms, sizeof(ms), "%ld", elapsed_ms(&t0));
 		weft_log_event(ctx->log, WEFT_LOG_INFO, "api request", "method", req->method,
-		               "path", req->path, "status", status, "duration_ms", ms, "user",
+		               "path", path, "status", status, "duration_ms", ms, "user",
 		               who.author ? who.author : "-", NULL);
 	}
 }

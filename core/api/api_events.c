@@ -7,7 +7,15 @@
  *   data: {"name":"infra/lb-a","state":"in-sync",...}
  *
  * A follower resumes with ?since=ID (the last id it saw); without it the
- * stream starts with the next event. A comment line is sent every 15 s of
+ * stream starts with the next event. Ids are monotonic across restarts;
+ * when events after ID are no longer held, the stream says so first:
+ *
+ *   id: 1000
+ *   event: gap
+ *   data: {"from":501,"to":1000,"missed":500}
+ *
+ * and an ID newer than the newest event is refused (400), since nothing
+ * would ever follow it. A comment line is sent every 15 s of
  * silence so that proxies and clients keep the connection. The stream ends
  * when weftd stops. The server runs a thread per connection, so the reader
  * below may block (in 1 s slices, to notice shutdown). */
@@ -115,6 +123,13 @@ void api_handle_events(api_ctx *ctx, const api_request *req, const api_route *ro
 	int64_t last = (int64_t)weft_controller_events_last(ctx->controller);
 	if (api_query_int(req, "since", last, &since) != 0) {
 		api_reply_error(resp, 400, "since: expected an event id");
+		return;
+	}
+	if (since > last) {
+		api_reply_error(resp, 400,
+		                "since: no event %lld yet (the newest is %lld; ids are kept across "
+		                "restarts, so this id comes from another weftd or state directory)",
+		                (long long)since, (long long)last);
 		return;
 	}
 	resp->status = 200;

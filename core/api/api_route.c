@@ -2,7 +2,15 @@
  * parameters (kind, namespace, name). Pure string work, no I/O, so that
  * routing is unit-tested on its own. Unknown paths are API_ROUTE_NONE
  * (404); known paths with a wrong method have method_ok = 0 (405 with an
- * Allow header). */
+ * Allow header); a path too long (414) or with a control byte in a
+ * segment (400) is refused with bad_status set.
+ *
+ * Percent-decoding: the HTTP layer decodes with api_unescape, which keeps
+ * the escapes of control bytes and of '%' as written. A decoded NUL would
+ * cut the path short (`pz%00zz` read as `pz`); kept as text, it is seen
+ * here and refused, and since '%' itself stays escaped, every '%' in the
+ * path starts an escape, so nothing is ambiguous. */
+#include <stddef.h>
 #include <string.h>
 
 #include "api-int.h"
@@ -64,6 +72,83 @@ static int method_allowed(const char *allow, const char *method)
 	return 0;
 }
 
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The byte of the escape "%XX" at p, or -1 when p holds none. */
+static int escaped_byte(const char *p)
+{
+	if (p[0] != '%')
+		return -1;
+	int hi = hex_value((unsigned char)p[1]);
+	int lo = hi < 0 ? -1 : hex_value((unsigned char)p[2]);
+	return lo < 0 ? -1 : hi * 16 + lo;
+}
+
+static int is_control(int byte)
+{
+	return byte >= 0 && (byte < 0x20 || byte == 0x7f);
+}
+
+size_t api_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *w = s;
+	for (const char *r = s; *r;) {
+		int byte = escaped_byte(r);
+		if (byte < 0 || byte == '%' || is_control(byte)) {
+			*w++ = *r++; /* as written (the route layer decides) */
+			continue;
+		}
+		*w++ = (char)byte;
+		r += 3;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* The first segment of path holding a control byte (raw, or an escape
+ * api_unescape kept) copied into seg; 1 when there is one, else 0. */
+static int control_segment(const char *path, char *seg, size_t size)
+{
+	const char *start = path;
+	for (const char *p = path; *p; p++) {
+		if (*p == '/') {
+			start = p + 1;
+			continue;
+		}
+		if (!is_control((unsigned char)*p) && !is_control(escaped_byte(p)))
+			continue;
+		size_t len = strcspn(start, "/");
+		snprintf(seg, size, "%.*s", (int)(len < size ? len : size - 1), start);
+		return 1;
+	}
+	return 0;
+}
+
+/* Decodes the "%25" escapes api_unescape kept, in place. */
+static void decode_percent(char *seg)
+{
+	char *w = seg;
+	for (const char *r = seg; *r;) {
+		if (escaped_byte(r) == '%') {
+			*w++ = '%';
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
 /* Splits "a/b/c" (no leading slash) into at most max segments; returns the
  * count, or -1 for more segments, an empty one, or one that is too long. */
 static int split_path(const char *p, char seg[][254], int max)
@@ -76,6 +161,7 @@ static int split_path(const char *p, char seg[][254], int max)
 			return -1;
 		memcpy(seg[n], p, len);
 		seg[n][len] = '\0';
+		decode_percent(seg[n]);
 		n++;
 		if (!slash)
 			break;
@@ -118,6 +204,14 @@ void api_route_match(const char *method, const char *path, api_route *out)
 	out->kind = -1;
 	out->allow = "";
 	size_t len = strlen(path);
+	if (len > API_MAX_PATH) {
+		out->bad_status = 414;
+		return;
+	}
+	if (control_segment(path, out->name, sizeof(out->name))) {
+		out->bad_status = 400;
+		return;
+	}
 	for (size_t i = 0; i < sizeof(fixed_routes) / sizeof(fixed_routes[0]); i++) {
 		const fixed_route *r = &fixed_routes[i];
 		size_t rl = strlen(r->path);

@@ -26,6 +26,11 @@ struct weft_api {
 	atomic_int stopping; /* ends event streams at shutdown */
 };
 
+/* Memory of a connection's header buffer: large enough that a request line
+ * far beyond API_MAX_PATH still reaches api_route_match and gets the JSON
+ * 414; only lines beyond this get libmicrohttpd's own (HTML) 414. */
+#define API_CONN_MEMORY (128 * 1024)
+
 /* Per-request state between MHD callbacks. */
 typedef struct conn_state {
 	char *body;
@@ -265,11 +270,13 @@ static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, unsigned 
 	        {MHD_OPTION_HTTPS_MEM_KEY, 0, api->key_pem},
 	        {MHD_OPTION_END, 0, NULL},
 	};
-	return MHD_start_daemon(
-	        flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, api,
-	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, threads * 32,
-	        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-	        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
+	                        on_mhd_log, api, MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	                        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+	                        threads * 32, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_ARRAY,
+	                        api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
 }
 
 weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err *err)

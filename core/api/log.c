@@ -3,6 +3,7 @@
  * and the main loop never interleave. */
 #include "log.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -82,37 +83,82 @@ static void format_time(char *buf, size_t size)
 	snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-/* JSON string body escaping (also used for quoted text values). */
-static void put_escaped(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when the byte at p
+ * does not start one (stray continuation, overlong form, surrogate, beyond
+ * U+10FFFF, truncated). */
+static size_t utf8_seq_len(const unsigned char *p)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
+	unsigned c = p[0];
+	size_t n = c < 0x80                 ? 1
+	           : c >= 0xc2 && c <= 0xdf ? 2
+	           : c >= 0xe0 && c <= 0xef ? 3
+	           : c >= 0xf0 && c <= 0xf4 ? 4
+	                                    : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
 }
 
-/* Text values are bare unless they hold spaces, quotes, '=' or control
- * characters (or are empty): then they are quoted and escaped. */
+/* s with every byte that is not part of valid UTF-8 written as the text
+ * \xHH (malloc'd), so that what a client sent (a path, a name) is logged
+ * visibly instead of raw; *changed says whether any byte was. */
+static char *utf8_clean(const char *s, int *changed)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len * 4 + 1);
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	*changed = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_seq_len(p);
+		if (n == 0) {
+			o += (size_t)sprintf(out + o, "\\x%02x", *p++);
+			*changed = 1;
+			continue;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* s as a JSON string literal, quotes included, escaped by jansson (also
+ * used for quoted text values). Invalid UTF-8 is shown as \xHH first: the
+ * line stays valid JSON whatever a client sent. */
+static void put_json_string(FILE *f, const char *s)
+{
+	int changed;
+	char *clean = utf8_clean(s, &changed);
+	json_t *j = clean ? json_string(clean) : NULL;
+	char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(text ? text : "\"?\"", f);
+	free(text);
+	json_decref(j);
+	free(clean);
+}
+
+/* Text values are bare unless they hold spaces, quotes, '=', backslashes,
+ * control characters or bytes that are not UTF-8 (or are empty): then
+ * they are written as a JSON string. */
 static void put_text_value(FILE *f, const char *v)
 {
 	int quote = !*v;
-	for (const unsigned char *p = (const unsigned char *)v; *p && !quote; p++)
-		quote = *p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == 0x7f;
-	if (!quote) {
-		fputs(v, f);
-		return;
+	for (const unsigned char *p = (const unsigned char *)v; *p && !quote;) {
+		size_t n = utf8_seq_len(p);
+		quote = n == 0 || *p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == 0x7f;
+		p += n;
 	}
-	fputc('"', f);
-	put_escaped(f, v);
-	fputc('"', f);
+	if (quote)
+		put_json_string(f, v);
+	else
+		fputs(v, f);
 }
 
 static void put_fields(FILE *f, weft_log_format format, va_list ap)
@@ -123,11 +169,10 @@ static void put_fields(FILE *f, weft_log_format format, va_list ap)
 		if (!value)
 			value = "";
 		if (format == WEFT_LOG_JSON) {
-			fputs(",\"", f);
-			put_escaped(f, key);
-			fputs("\":\"", f);
-			put_escaped(f, value);
-			fputc('"', f);
+			fputc(',', f);
+			put_json_string(f, key);
+			fputc(':', f);
+			put_json_string(f, value);
 		} else {
 			fprintf(f, " %s=", key);
 			put_text_value(f, value);
@@ -147,10 +192,8 @@ void weft_log_event(weft_log *log, weft_log_level level, const char *msg, ...)
 	char when[40];
 	format_time(when, sizeof(when));
 	if (log->format == WEFT_LOG_JSON) {
-		fprintf(f, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"", when,
-		        level_names[level]);
-		put_escaped(f, msg);
-		fputc('"', f);
+		fprintf(f, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", when, level_names[level]);
+		put_json_string(f, msg);
 	} else {
 		fprintf(f, "%s %s %s", when, level_names[level], msg);
 	}

@@ -8,6 +8,13 @@
  * the running revision is kept. A directory without any document is not
  * applied (it would delete everything), only warned about.
  *
+ * A replaced directory is followed (`mv pol.new pol`, `rm -rf pol; mkdir
+ * pol`): the parent is watched for the directory's name, and a new
+ * directory under that name is watched afresh and reloaded. While no
+ * directory has the name, the running revision stays (a missing directory
+ * is not an empty policy) and a warning is logged every
+ * WEFT_POLICY_WATCH_MISSING_WARN_MS.
+ *
  * Single-threaded and event driven (inotify): the caller polls
  * weft_policy_watch_fd() together with its other descriptors, calls
  * weft_policy_watch_handle() when it is readable and weft_policy_watch_tick()
@@ -18,8 +25,9 @@
 #include "controller.h"
 #include "log.h"
 
-#define WEFT_POLICY_WATCH_AUTHOR    "policy-dir"
-#define WEFT_POLICY_WATCH_SETTLE_MS 200
+#define WEFT_POLICY_WATCH_AUTHOR          "policy-dir"
+#define WEFT_POLICY_WATCH_SETTLE_MS       200
+#define WEFT_POLICY_WATCH_MISSING_WARN_MS 30000
 
 typedef struct weft_policy_watch weft_policy_watch;
 
@@ -39,9 +47,10 @@ int weft_policy_watch_timeout(const weft_policy_watch *w);
 /* Runs the scheduled reload when it is due. */
 void weft_policy_watch_tick(weft_policy_watch *w);
 
-/* Loads and applies the directory now. Returns 0 when applied (or nothing
- * changed), WEFT_EINVALID when files are invalid (logged, nothing applied),
- * -1 on other failures (logged). */
+/* Loads and applies the directory now (after watching it afresh if it was
+ * replaced). Returns 0 when applied (or nothing changed), WEFT_EINVALID
+ * when files are invalid (logged, nothing applied), -1 on other failures
+ * and while the directory is missing (logged, nothing applied). */
 int weft_policy_watch_reload(weft_policy_watch *w);
 
 #endif

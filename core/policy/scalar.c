@@ -4,6 +4,7 @@
  * normalisation: durations, percents, IP addresses, CIDRs, POSIX regexes,
  * DNS names, header names, file paths. Each type returns its canonical JSON
  * value, which is what the content hash is computed over. */
+#include "policy.h"
 #include "schema.h"
 
 #include <arpa/inet.h>
@@ -444,14 +445,12 @@ static const char *check_string(enum ftype type, const char *s, char *canon, siz
 		*why = "expected a file path (inline PEM or secrets are not allowed: reference "
 		       "a file)";
 		return *s && !strchr(s, '\n') && strncmp(s, "-----BEGIN", 10) ? s : NULL;
-	case T_RELPATH:
-		*why = "expected a relative path without '..' (resolved under the file "
-		       "adapter's root directory)";
-		if (!*s || s[0] == '/' || strchr(s, '\n') || !strcmp(s, "..") ||
-		    !strncmp(s, "../", 3) || strstr(s, "/../") ||
-		    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
-			return NULL;
-		return s;
+	case T_RELPATH: {
+		char clean[PATH_MAX];
+		*why = "expected a relative path without '..' naming a sub-directory (not "
+		       "'.'): it is resolved under the file adapter's root directory";
+		return weft_relpath_clean(s, clean, sizeof(clean)) ? NULL : s;
+	}
 	case T_ENVVAR:
 		*why = "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)";
 		if (!isalpha((unsigned char)s[0]) && s[0] != '_')

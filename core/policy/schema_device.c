@@ -12,6 +12,7 @@ static const char *const server_tls_modes[] = {"simple", "mutual", NULL};
 static const char *const device_types[] = {"xds", "f5", "netconf", "file", NULL};
 static const char *const commit_modes[] = {"confirmed", "candidate", "running", NULL};
 static const char *const drift_modes[] = {"alert", "repair", NULL};
+static const char *const on_delete_modes[] = {"remove", "keep", NULL};
 
 /* ---- Gateway -------------------------------------------------------------- */
 
@@ -147,6 +148,8 @@ static const struct field device_fields[] = {
         FIELD(T, "options", T_OBJ, 0, options, .sub = &options_schema),
         FIELD(T, "pushGroup", T_INT, 0, push_group, .max = 1000),
         FIELD(T, "drift", T_ENUM, 0, drift, .enums = drift_modes, .def = WEFT_DRIFT_ALERT),
+        FIELD(T, "onDelete", T_ENUM, 0, on_delete, .enums = on_delete_modes,
+              .def = WEFT_ON_DELETE_REMOVE),
 };
 const struct schema weft_schema_device = SCHEMA(T, device_fields);
 #undef T

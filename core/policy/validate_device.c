@@ -180,6 +180,7 @@ void validate_device(struct vctx *v, const weft_resource *r)
 		verr(v, r, d->connection->pos, "spec.connection.hostKey",
 		     "hostKey applies to netconf (SSH) devices only");
 	check_options(v, r, d);
+	validate_device_overlap(v, r);
 	if (!scope_is_empty(d->scope))
 		check_scope(v, r, d->scope);
 }

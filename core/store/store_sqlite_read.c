@@ -59,20 +59,21 @@ static int push_row(struct stored_vec *v, sqlite3_stmt *stmt)
 	return 0;
 }
 
-/* WEFT_ENOTFOUND with the reason: never existed, or pruned. */
+/* WEFT_ENOTFOUND with the reason: never existed, or pruned. The message
+ * reaches API callers (a rollback's 404): it names no server path. */
 static int explain_missing(struct sqls *st, int64_t rev, weft_err *err)
 {
 	if (rev > st->head || rev <= 0)
 		return weft_err_setc(err, WEFT_ENOTFOUND,
-		                     "store %s: load: revision %lld does not exist (head is %lld)",
-		                     st->path, (long long)rev, (long long)st->head);
+		                     "revision %lld does not exist (head is %lld)", (long long)rev,
+		                     (long long)st->head);
 	sqlite3_stmt *stmt = sqls_stmt(st, SQ_OLDEST);
 	int64_t oldest = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	sqlite3_reset(stmt);
 	return weft_err_setc(err, WEFT_ENOTFOUND,
-	                     "store %s: load: revision %lld was pruned (oldest kept is %lld, "
+	                     "revision %lld was pruned (oldest kept is %lld, "
 	                     "retention keeps the last %zu)",
-	                     st->path, (long long)rev, (long long)oldest, st->keep);
+	                     (long long)rev, (long long)oldest, st->keep);
 }
 
 /* Whether revision rev has a row: 1, 0, or a negative SQLite failure. */

@@ -320,6 +320,67 @@ static void test_bad_requests(void **state)
 	assert_int_equal(wd_head(&d, NULL), rev_changed);
 }
 
+/* Control bytes in a decoded path segment are refused with a 400 naming
+ * the segment (a NUL once cut `pz%00zz` to `pz` and stored it); a very long
+ * path gets the documented JSON error with 414, not the HTTP library's
+ * HTML page. Nothing is stored. */
+static void test_bad_paths(void **state)
+{
+	static const char *const doc =
+	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: pz, namespace: shop}\n"
+	        "spec: {ports: [{name: http, port: 80}]}\n";
+	static const char *const bad[] = {"/v1/services/shop/pz%00zz", "/v1/services/shop/pz%0A",
+	                                  "/v1/services/sh%7Fop/pz", "/v1/status%00"};
+	http_resp r;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(http_do(d.url, "PUT", bad[i], NULL, "application/yaml", doc,
+		                         strlen(doc), &r),
+		                 0);
+		assert_int_equal(r.status, 400);
+		const char *msg = json_string_value(json_object_get(r.json, "error"));
+		assert_non_null(msg);
+		const char *seg = strrchr(bad[i], '/') + 1;
+		if (i == 2)
+			seg = "sh%7Fop";
+		char want[300];
+		snprintf(want, sizeof(want), "path segment '%s' holds a control character", seg);
+		assert_non_null(strstr(msg, want));
+		http_resp_free(&r);
+	}
+	assert_int_equal(http_do(d.url, "GET", "/v1/services/shop/pz", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	http_resp_free(&r);
+	/* an escaped '%' is still a '%' (and other escapes still decode) */
+	assert_int_equal(
+	        http_do(d.url, "GET", "/v1/services/shop/p%25z%41", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_non_null(strstr(r.body, "'shop/p%zA' not found"));
+	http_resp_free(&r);
+	size_t n = 100 * 1024;
+	char *path = malloc(n + 32);
+	assert_non_null(path);
+	strcpy(path, "/v1/services/shop/");
+	memset(path + strlen(path), 'a', n);
+	path[18 + n] = '\0';
+	assert_int_equal(http_do(d.url, "GET", path, NULL, NULL, NULL, 0, &r), 0);
+	free(path);
+	assert_int_equal(r.status, 414);
+	assert_non_null(r.json);
+	assert_string_equal(json_string_value(json_object_get(r.json, "error")),
+	                    "request path longer than 8192 bytes");
+	assert_true(json_is_array(json_object_get(r.json, "errors")));
+	http_resp_free(&r);
+	assert_int_equal(wd_head(&d, NULL), rev_changed);
+	/* and the log holds one short line for it (the path cut at 1,024) */
+	char needle[1100];
+	memset(needle, 'a', sizeof(needle) - 1);
+	needle[sizeof(needle) - 1] = '\0';
+	char *log = wd_log(&d);
+	assert_null(strstr(log, needle));
+	assert_non_null(strstr(log, "aaa... status=414"));
+	free(log);
+}
+
 static void test_conflict_is_409(void **state)
 {
 	char *env = files_envelope_dir(examples, "examples/policy");
@@ -406,6 +467,13 @@ static void test_history_and_rollback(void **state)
 	assert_int_equal(first_weight(&d), after_change);
 	assert_int_equal(wctl_run(&d, &out, "rollback", "99", NULL), 1);
 	free(out);
+	/* the 404 says why, and carries no server path (the store's file) */
+	assert_int_equal(http_do(d.url, "POST", "/v1/rollback?to=99", NULL, NULL, NULL, 0, &r), 0);
+	assert_int_equal(r.status, 404);
+	assert_non_null(strstr(r.body, "revision 99 does not exist (head is 4)"));
+	assert_null(strstr(r.body, d.dir));
+	assert_null(strstr(r.body, "store"));
+	http_resp_free(&r);
 	assert_int_equal(http_do(d.url, "POST", "/v1/rollback?to=1", NULL, NULL, NULL, 0, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(json_integer_value(json_object_get(r.json, "revision")), 5);
@@ -545,6 +613,7 @@ int main(void)
 	        cmocka_unit_test(test_put_mismatch),
 	        cmocka_unit_test(test_invalid_is_422_and_not_stored),
 	        cmocka_unit_test(test_bad_requests),
+	        cmocka_unit_test(test_bad_paths),
 	        cmocka_unit_test(test_conflict_is_409),
 	        cmocka_unit_test(test_plan),
 	        cmocka_unit_test(test_history_and_rollback),

@@ -116,6 +116,15 @@ static void test_tokens_and_roles(void **state)
 	assert_null(strstr(log, VIEWER));
 	assert_null(strstr(log, "wrong-token"));
 	assert_non_null(strstr(log, "user=alice"));
+	/* refused callers are anonymous, not the no-auth author "api" */
+	assert_non_null(strstr(log, "path=/v1/status status=401"));
+	assert_null(strstr(log, "user=api"));
+	assert_non_null(strstr(log, "status=401 duration_ms="));
+	for (const char *p = log; (p = strstr(p, "status=401 ")); p++) {
+		const char *eol = strchr(p, '\n');
+		const char *user = strstr(p, "user=-");
+		assert_true(user && eol && user < eol);
+	}
 	free(log);
 	assert_int_equal(wd_stop(d), 0);
 }

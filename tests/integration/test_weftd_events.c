@@ -1,7 +1,9 @@
 /* GET /v1/events and `weftctl events`: a follower started before an apply
  * sees the revision, the device status changes and the transaction, in
  * order, as server-sent events; a late follower resumes with --since; the
- * stream ends when weftd stops. */
+ * stream ends when weftd stops. Ids continue across a restart, a follower
+ * asking for what the previous run sent is told of the gap, and an id from
+ * the future is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,8 +97,88 @@ static void test_follow_apply(void **state)
 	wd_cleanup(&d);
 }
 
+/* The highest "id" of the JSON lines of `weftctl -o json events`. */
+static long long max_id(const char *text)
+{
+	long long max = 0;
+	for (const char *p = text; (p = strstr(p, "{\"id\":")); p++) {
+		long long id = atoll(p + 6);
+		if (id > max)
+			max = id;
+	}
+	return max;
+}
+
+static void test_ids_across_restart(void **state)
+{
+	(void)state;
+	wd d;
+	assert_int_equal(wd_init(&d, "weft-it-events-restart"), 0);
+	char root[600];
+	snprintf(root, sizeof(root), "%s/files", d.dir);
+	mkdir(root, 0755);
+	const char *extra[] = {"--file-root", root, NULL};
+	assert_int_equal(wd_start(&d, extra), 0);
+	http_resp r;
+	assert_int_equal(http_do(d.url, "POST", "/v1/apply", NULL, "application/yaml", POLICY,
+	                         strlen(POLICY), &r),
+	                 0);
+	http_resp_free(&r);
+	/* the revision and the device's push, then nothing more for 1 s */
+	char *out = NULL;
+	assert_int_equal(wctl_run(&d, &out, "-o", "json", "events", "--since", "0", "--count", "2",
+	                          "--timeout", "10", NULL),
+	                 0);
+	free(out);
+	assert_int_equal(
+	        wctl_run(&d, &out, "-o", "json", "events", "--since", "0", "--timeout", "1", NULL),
+	        0);
+	long long last = max_id(out);
+	assert_true(last >= 2);
+	free(out);
+	assert_int_equal(wd_stop(&d), 0);
+
+	assert_int_equal(wd_start(&d, extra), 0);
+	const char *changed = "apiVersion: weft/v1\nkind: Service\nmetadata: {name: svc}\n"
+	                      "spec: {ports: [{name: http, port: 80}], endpoints: [{address: "
+	                      "10.0.0.2, port: 8080}]}\n";
+	assert_int_equal(http_do(d.url, "POST", "/v1/apply", NULL, "application/yaml", changed,
+	                         strlen(changed), &r),
+	                 0);
+	assert_int_equal(r.status, 200);
+	http_resp_free(&r);
+	/* replay from 0: first the gap (what the first run sent), then this
+	 * run's events, numbered after the first run's */
+	assert_int_equal(wctl_run(&d, &out, "-o", "json", "events", "--since", "0", "--count", "1",
+	                          "--timeout", "10", NULL),
+	                 0);
+	char gap[200], next[64];
+	snprintf(gap, sizeof(gap),
+	         "{\"id\":%lld,\"type\":\"gap\",\"data\":{\"from\":1,\"to\":%lld,\"missed\":%lld}}"
+	         "\n",
+	         last, last, last);
+	assert_non_null(strstr(out, gap));
+	snprintf(next, sizeof(next), "{\"id\":%lld,", last + 1);
+	assert_non_null(strstr(out, next));
+	assert_true(strstr(out, gap) < strstr(out, next));
+	free(out);
+	/* the text form says so too */
+	assert_int_equal(wctl_run(&d, &out, "events", "--since", "1", "--count", "1", "--timeout",
+	                          "10", NULL),
+	                 0);
+	snprintf(gap, sizeof(gap), "events 2..%lld were missed (%lld)", last, last - 1);
+	assert_non_null(strstr(out, gap));
+	free(out);
+	/* an id no weftd of this state directory gave is refused */
+	assert_int_equal(wctl_run(&d, &out, "events", "--since", "999999", NULL), 1);
+	assert_non_null(strstr(out, "HTTP 400: since: no event 999999 yet"));
+	free(out);
+	wd_cleanup(&d);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_follow_apply)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_follow_apply),
+	                                   cmocka_unit_test(test_ids_across_restart)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* weftctl's remote commands: each builds one request to weftd's REST API
  * (docs/api.md), sends it and renders the answer (table or raw JSON). */
-#include <ctype.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +19,13 @@ const char *wctl_kind_plural(const char *kind)
 	return NULL;
 }
 
-/* Percent-encodes a path segment (RFC 3986 unreserved kept). */
+/* Percent-encodes a path segment: libcurl's escaping (RFC 3986 unreserved
+ * characters kept, every other byte %XX). */
 static void escape(char *out, size_t size, const char *s)
 {
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < size; p++) {
-		if (isalnum(*p) || strchr("-._~", *p))
-			out[n++] = (char)*p;
-		else
-			n += (size_t)snprintf(out + n, size - n, "%%%02X", *p);
-	}
-	out[n] = '\0';
+	char *e = curl_easy_escape(NULL, s, 0);
+	snprintf(out, size, "%s", e ? e : "");
+	curl_free(e);
 }
 
 static int unknown_kind(const wctl_opts *o, const char *kind)

@@ -1,7 +1,8 @@
 /* weftctl events: follows GET /v1/events (server-sent events) and prints
  * one line per event -- time, id, type and a summary -- or, with -o json,
- * the event as one JSON object per line. Stops after --count events, at
- * --timeout, or when the server closes the stream. */
+ * the event as one JSON object per line. A "gap" notice (events the
+ * server no longer holds) is printed the same way. Stops after --count
+ * events, at --timeout, or when the server closes the stream. */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@ struct follower {
 	char type[32];
 	char *data;
 	long seen, count;
+	char head[2048]; /* the first bytes of the body: the error of a refusal */
+	size_t head_len;
 };
 
 static void summary(const struct follower *f, json_t *d, char *out, size_t size)
@@ -51,6 +54,11 @@ static void summary(const struct follower *f, json_t *d, char *out, size_t size)
 		         json_is_string(json_object_get(d, "cause"))
 		                 ? json_string_value(json_object_get(d, "cause"))
 		                 : "");
+	else if (!strcmp(f->type, "gap"))
+		snprintf(out, size, "events %lld..%lld were missed (%lld): no longer held by weftd",
+		         (long long)json_integer_value(json_object_get(d, "from")),
+		         (long long)json_integer_value(json_object_get(d, "to")),
+		         (long long)json_integer_value(json_object_get(d, "missed")));
 	else
 		snprintf(out, size, "%s", f->data ? f->data : "");
 }
@@ -78,7 +86,9 @@ static void emit(struct follower *f)
 	json_decref(d);
 	free(f->data);
 	f->data = NULL;
-	f->seen++;
+	/* a gap notice is not an event: it does not count towards --count */
+	if (strcmp(f->type, "gap"))
+		f->seen++;
 }
 
 /* One complete line of the stream (SSE fields; blank line ends an event). */
@@ -100,6 +110,11 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 {
 	struct follower *f = arg;
 	size_t total = size * n;
+	size_t keep = sizeof(f->head) - 1 - f->head_len;
+	keep = total < keep ? total : keep;
+	memcpy(f->head + f->head_len, p, keep);
+	f->head_len += keep;
+	f->head[f->head_len] = '\0';
 	for (size_t i = 0; i < total; i++) {
 		if (p[i] == '\n') {
 			f->line[f->len] = 0;
@@ -168,7 +183,11 @@ int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 		return WCTL_FAILED;
 	}
 	if (status && status != 200) {
-		fprintf(o->err, "error: %s answered HTTP %ld\n", url, status);
+		json_t *e = json_loads(f.head, 0, NULL);
+		const char *msg = json_string_value(json_object_get(e, "error"));
+		fprintf(o->err, "error: %s answered HTTP %ld%s%s\n", url, status, msg ? ": " : "",
+		        msg ? msg : "");
+		json_decref(e);
 		return WCTL_FAILED;
 	}
 	return WCTL_OK;

@@ -1,16 +1,17 @@
 /* The files envelope of `weftctl apply/plan -f`: every *.yaml, *.yml and
  * *.json file under the given paths (directories recursively, in name
- * order, hidden entries skipped -- the same rule as weft_docset_load_path
- * on the server side), each sent with the name the user typed
+ * order, hidden entries skipped, symbolic link loops refused -- the same
+ * walker as weft_docset_load_path on the server side), each sent with the name the user typed
  * ("examples/a.yaml"), so that the server's diagnostics point at the
  * user's own files. "-" reads standard input as the file "stdin". */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dirwalk.h"
+#include "doc.h"
 #include "wctl-int.h"
 
 static int is_policy_file(const char *name)
@@ -65,55 +66,39 @@ static int add_file(const wctl_opts *o, json_t *files, const char *name, const c
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+struct envelope_walk {
+	const wctl_opts *o;
+	json_t *files;
+	int rc;
+};
 
-static int add_path(const wctl_opts *o, json_t *files, const char *path, int depth);
-
-static int add_dir(const wctl_opts *o, json_t *files, const char *dir, int depth)
+static int walk_file(void *ctx, const weft_dirwalk_entry *e)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		fprintf(o->err, "error: %s: %s\n", dir, strerror(errno));
+	struct envelope_walk *ew = ctx;
+	if (is_policy_file(e->name) && add_file(ew->o, ew->files, e->path, e->path))
 		return -1;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **nn = realloc(names, cap * sizeof(*nn));
-			if (!nn)
-				break;
-			names = nn;
-		}
-		names[n++] = strdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
-	int rc = 0;
-	size_t dlen = strlen(dir);
-	while (dlen > 1 && dir[dlen - 1] == '/')
-		dlen--;
-	for (size_t i = 0; i < n; i++) {
-		char sub[PATH_MAX];
-		struct stat st;
-		snprintf(sub, sizeof(sub), "%.*s/%s", (int)dlen, dir, names[i] ? names[i] : "");
-		if (rc == 0 && names[i] && stat(sub, &st) == 0 &&
-		    (S_ISDIR(st.st_mode) || is_policy_file(names[i])))
-			rc = add_path(o, files, sub, depth + 1);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	return 0;
 }
 
-static int add_path(const wctl_opts *o, json_t *files, const char *path, int depth)
+static void walk_problem(void *ctx, const char *path, const char *msg)
+{
+	struct envelope_walk *ew = ctx;
+	fprintf(ew->o->err, "error: %s: %s\n", path, msg);
+	ew->rc = -1;
+}
+
+/* Every policy file below dir, through the walker the server uses
+ * (core/dirwalk.h), so both sides read the same files. */
+static int add_dir(const wctl_opts *o, json_t *files, const char *dir)
+{
+	struct envelope_walk ew = {o, files, 0};
+	weft_dirwalk_ops ops = {
+	        .file = walk_file, .problem = walk_problem, .max_depth = WEFT_DOC_MAX_DIR_DEPTH};
+	int rc = weft_dirwalk(dir, &ops, &ew);
+	return rc || ew.rc ? -1 : 0;
+}
+
+static int add_path(const wctl_opts *o, json_t *files, const char *path)
 {
 	struct stat st;
 	if (!strcmp(path, "-"))
@@ -123,7 +108,7 @@ static int add_path(const wctl_opts *o, json_t *files, const char *path, int dep
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode))
-		return depth > 32 ? 0 : add_dir(o, files, path, depth);
+		return add_dir(o, files, path);
 	return add_file(o, files, path, path);
 }
 
@@ -132,7 +117,7 @@ char *wctl_files_envelope(const wctl_opts *o, const char *const *paths, size_t n
 	json_t *files = json_array();
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = add_path(o, files, paths[i], 0);
+		rc = add_path(o, files, paths[i]);
 	if (rc == 0 && json_array_size(files) == 0) {
 		fprintf(o->err, "error: no policy files (*.yaml, *.yml, *.json) found\n");
 		rc = -1;

@@ -408,8 +408,10 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 	json_array_foreach(devices, i, d)
 	{
 		json_t *ops = json_object_get(d, "ops");
-		fprintf(o->out, "\ndevice %s (%s): ", str(d, "device") ? str(d, "device") : "-",
-		        str(d, "kind") ? str(d, "kind") : "-");
+		fprintf(o->out, "\ndevice %s (%s%s): ", str(d, "device") ? str(d, "device") : "-",
+		        str(d, "kind") ? str(d, "kind") : "-",
+		        json_is_true(json_object_get(d, "deleted")) ? ", deleted: onDelete remove"
+		                                                    : "");
 		if (str(d, "error")) {
 			fprintf(o->out, "cannot plan: %s\n", str(d, "error"));
 			continue;

@@ -114,12 +114,27 @@ static void test_from_empty_device(void **state)
 	weft_plan_free(&p);
 }
 
+static void test_to_empty_device(void **state)
+{
+	(void)state;
+	/* An empty slice (a deleted Device, onDelete remove): the entries of
+	 * the weft-lb container are deleted, not the NP container itself. */
+	weft_plan p = plan_of(NULL, render_members(TWO));
+	assert_int_equal(p.n_ops, 2);
+	assert_string_equal(p.ops[0].action, "delete");
+	assert_string_equal(p.ops[0].target, "/weft-lb:lb/pool[name='default_web_80']");
+	assert_string_equal(p.ops[1].detail,
+	                    CFG LB "<pool " NC " nc:operation=\"delete\">"
+	                           "<name>default_web_80</name></pool></lb></config>");
+	weft_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_add_member),        cmocka_unit_test(test_remove_member),
 	        cmocka_unit_test(test_change_member),     cmocka_unit_test(test_unchanged_is_empty),
-	        cmocka_unit_test(test_from_empty_device),
+	        cmocka_unit_test(test_from_empty_device), cmocka_unit_test(test_to_empty_device),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,6 +62,42 @@ static void test_routes(void **state)
 	assert_int_equal(r.id, API_ROUTE_NONE);
 }
 
+/* api_unescape keeps the escapes of control bytes and '%' (a decoded NUL
+ * would cut the path); the route layer refuses control bytes (raw or
+ * escaped) naming the segment, decodes %25, and refuses long paths. */
+static void test_unescape_and_bad_paths(void **state)
+{
+	char s[64];
+	strcpy(s, "/v1/a%41%2F%00%25z%7f%0A%zz%4");
+	assert_int_equal(api_unescape(NULL, NULL, s), strlen("/v1/aA/%00%25z%7f%0A%zz%4"));
+	assert_string_equal(s, "/v1/aA/%00%25z%7f%0A%zz%4");
+	api_route r;
+	api_route_match("PUT", "/v1/services/shop/pz%00zz", &r);
+	assert_int_equal(r.id, API_ROUTE_NONE);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "pz%00zz");
+	api_route_match("GET", "/v1/ser\x01vices/shop", &r);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "ser\x01vices");
+	api_route_match("GET", "/healthz%7F", &r);
+	assert_int_equal(r.bad_status, 400);
+	assert_string_equal(r.name, "healthz%7F");
+	api_route_match("GET", "/v1/services/shop/p%25z", &r);
+	assert_int_equal(r.id, API_ROUTE_RESOURCE);
+	assert_int_equal(r.bad_status, 0);
+	assert_string_equal(r.name, "p%z");
+	char *longpath = malloc(API_MAX_PATH + 2);
+	memset(longpath, 'a', API_MAX_PATH + 1);
+	longpath[0] = '/';
+	longpath[API_MAX_PATH + 1] = '\0';
+	api_route_match("GET", longpath, &r);
+	assert_int_equal(r.bad_status, 414);
+	longpath[API_MAX_PATH] = '\0';
+	api_route_match("GET", longpath, &r);
+	assert_int_equal(r.bad_status, 0);
+	free(longpath);
+}
+
 static void test_query(void **state)
 {
 	api_query q[] = {{"dryRun", NULL},
@@ -199,13 +235,17 @@ static void test_tokens(void **state)
 	free(path);
 	static const char *const bad[] = {
 	        "short admin\n", "abcdefghijklmnopq root\n", "abcdefghijklmnopq\n",
-	        "abcdefghijklmnopq admin\nabcdefghijklmnopq viewer\n", "# nothing\n"};
+	        "abcdefghijklmnopq admin\nabcdefghijklmnopq viewer\n", "# nothing\n",
+	        /* columns swapped, or two tokens: no field is echoed */
+	        "admin abcdefghijklmnopq\n", "viewer abcdefghijklmnopq alice\n",
+	        "other-0123456789 abcdefghijklmnopq\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		path = write_tmp(bad[i]);
 		assert_null(weft_api_tokens_load(path, &err));
 		assert_non_null(strstr(err.msg, path));
 		/* the secret itself is never in the message */
 		assert_null(strstr(err.msg, "abcdefghijklmnopq"));
+		assert_null(strstr(err.msg, "0123456789"));
 		unlink(path);
 		free(path);
 	}
@@ -267,13 +307,52 @@ static void test_log_lines(void **state)
 	free(buf);
 }
 
+/* Bytes that are not UTF-8 (a client's path) never reach the log raw: JSON
+ * lines stay valid JSON, text lines quote and show them as \xHH; valid
+ * UTF-8 and escapes of control characters are kept. */
+static void test_log_invalid_utf8(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	weft_log *log = weft_log_new(f, WEFT_LOG_JSON, WEFT_LOG_INFO);
+	weft_log_event(log, WEFT_LOG_INFO, "api request", "path", "/v1/a\xff\xc0\x80z", "name",
+	               "caf\xc3\xa9\x1b[2J", "cut", "\xe2\x82", NULL);
+	weft_log_free(log);
+	fclose(f);
+	json_error_t jerr;
+	json_t *j = json_loads(buf, 0, &jerr);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "path")), "/v1/a\\xff\\xc0\\x80z");
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "caf\xc3\xa9\x1b[2J");
+	assert_string_equal(json_string_value(json_object_get(j, "cut")), "\\xe2\\x82");
+	assert_null(strchr(buf, 0x1b)); /* escaped, never raw */
+	json_decref(j);
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	log = weft_log_new(f, WEFT_LOG_TEXT, WEFT_LOG_INFO);
+	weft_log_event(log, WEFT_LOG_INFO, "api request", "path", "/v1/a\xff", "ok", "caf\xc3\xa9",
+	               NULL);
+	weft_log_free(log);
+	fclose(f);
+	assert_non_null(strstr(buf, " path=\"/v1/a\\\\xff\" ok=caf\xc3\xa9\n"));
+	assert_null(strchr(buf, '\xff'));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_routes),    cmocka_unit_test(test_query),
-	        cmocka_unit_test(test_bodies),    cmocka_unit_test(test_diags_json),
-	        cmocka_unit_test(test_tokens),    cmocka_unit_test(test_listen),
+	        cmocka_unit_test(test_routes),
+	        cmocka_unit_test(test_unescape_and_bad_paths),
+	        cmocka_unit_test(test_query),
+	        cmocka_unit_test(test_bodies),
+	        cmocka_unit_test(test_diags_json),
+	        cmocka_unit_test(test_tokens),
+	        cmocka_unit_test(test_listen),
 	        cmocka_unit_test(test_log_lines),
+	        cmocka_unit_test(test_log_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

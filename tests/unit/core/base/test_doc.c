@@ -84,6 +84,41 @@ static void test_alias_refused(void **state)
 	done(&set, &d);
 }
 
+/* Every explicit tag is refused with file:line:col and the field path;
+ * nothing of a tagged value is taken as if the tag were absent. */
+static void test_tags_refused(void **state)
+{
+	(void)state;
+	weft_docset set;
+	weft_diags d;
+	assert_int_equal(parse(&set, &d, "t.yaml",
+	                       "apiVersion: !!python/object weft/v1\nkind: Service\n"
+	                       "spec:\n  ports:\n  - {name: http, port: !!str 80}\n"
+	                       "  labels: !custom {a: b}\n  hosts: !<tag:x> [a]\n"),
+	                 -1);
+	assert_int_equal(d.count, 4);
+	char *msg = weft_diag_format(&d.items[0]);
+	assert_string_equal(msg, "t.yaml:1:13: apiVersion: YAML tag '!!python/object' is not "
+	                         "supported: weft types values by field (quote a value to make "
+	                         "it a string)");
+	free(msg);
+	assert_string_equal(d.items[1].path, "spec.ports[0].port");
+	assert_int_equal(d.items[1].line, 5);
+	assert_int_equal(d.items[1].col, 24);
+	assert_non_null(strstr(d.items[1].msg, "'!!str'"));
+	assert_string_equal(d.items[2].path, "spec.labels");
+	assert_non_null(strstr(d.items[2].msg, "'!custom'"));
+	assert_string_equal(d.items[3].path, "spec.hosts");
+	assert_non_null(strstr(d.items[3].msg, "'tag:x'"));
+	done(&set, &d);
+	/* a tag on a key is refused too; tag-like text in quotes is a string */
+	assert_int_equal(parse(&set, &d, "k.yaml", "!!str a: 1\n"), -1);
+	assert_int_equal(d.count, 1);
+	done(&set, &d);
+	assert_int_equal(parse(&set, &d, "p.yaml", "a: '!!str'\nb: \"!x\"\n"), 0);
+	done(&set, &d);
+}
+
 static void test_json_strict(void **state)
 {
 	(void)state;
@@ -169,6 +204,7 @@ int main(void)
 	        cmocka_unit_test(test_duplicate_key),
 	        cmocka_unit_test(test_syntax_error_position),
 	        cmocka_unit_test(test_alias_refused),
+	        cmocka_unit_test(test_tags_refused),
 	        cmocka_unit_test(test_json_strict),
 	        cmocka_unit_test(test_depth_limit),
 	        cmocka_unit_test(test_nulls_and_empty),

@@ -2,8 +2,9 @@
  * push groups, with a wrapped file adapter that injects failures per
  * device: commit in group order; a prepare failure changes nothing; an
  * apply failure rolls back the devices already applied; a failed
- * transaction is retried as a whole; removal-only changes run the groups in
- * reverse; independent mode lets healthy devices through. */
+ * transaction is retried as a whole; a confirm failure reverts the devices
+ * that confirmed; removal-only changes run the groups in reverse;
+ * independent mode lets healthy devices through. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,10 +44,18 @@ static void set_knob(char *knob, const char *device)
 	pthread_mutex_unlock(&knob_mu);
 }
 
+static char fail_second_prepare[64]; /* this device's second prepare fails */
+static int prepares_seen;
+
 static int flaky_prepare(void *ctx, void *s, weft_plan *p, weft_err *e)
 {
 	if (failing(fail_prepare, p->device))
 		return weft_err_set(e, "injected prepare failure");
+	pthread_mutex_lock(&knob_mu);
+	int second = !strcmp(fail_second_prepare, p->device) && ++prepares_seen == 2;
+	pthread_mutex_unlock(&knob_mu);
+	if (second)
+		return weft_err_set(e, "injected second prepare failure");
 	return real->prepare(ctx, s, p, e);
 }
 
@@ -98,6 +107,8 @@ static int setup(void **state)
 	assert_int_equal(weft_adapter_register(&flaky, 1, &err), 0);
 	set_knob(fail_prepare, "");
 	set_knob(fail_apply, "");
+	set_knob(fail_second_prepare, "");
+	prepares_seen = 0;
 	apply_log[0] = 0;
 	weft_controller_opts opts = {.state_dir = st,
 	                             .quiet_ms = 10,
@@ -389,6 +400,131 @@ static void test_untouched_devices_are_not_planned(void **state)
 	set_knob(fail_prepare, "");
 }
 
+static json_int_t device_revision(json_t *txn, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(txn, "devices"), i, d)
+	{
+		if (!strcmp(json_string_value(json_object_get(d, "name")), name))
+			return json_is_null(json_object_get(d, "revision"))
+			               ? -1
+			               : json_integer_value(json_object_get(d, "revision"));
+	}
+	return -2;
+}
+
+/* The newest record of revision rev, waiting up to 5 s. */
+static json_t *txn_of(struct fixture *f, int64_t rev)
+{
+	long long end = ts_now_ms() + 5000;
+	for (;;) {
+		json_t *t = last_txn(f);
+		if (t && json_integer_value(json_object_get(t, "revision")) == rev)
+			return t;
+		json_decref(t);
+		assert_true(ts_now_ms() < end);
+		usleep(20000);
+	}
+}
+
+/* b's confirm fails (the file adapter's WEFT_FILE_FAULT_CONFIRM knob)
+ * after a (group 1) confirmed and while c (group 2, with b) confirms: b is
+ * aborted (its backup restored), a and c are reverted through a second
+ * pass at the last committed revision, and the record says exactly that:
+ * every device holds the previous revision. */
+static void test_confirm_failure_reverts_confirmed_devices(void **state)
+{
+	struct fixture *f = *state;
+	int64_t r1 = apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	setenv("WEFT_FILE_FAULT_CONFIRM", "default/b", 1);
+	apply_log[0] = 0;
+	int64_t r2 = apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	json_t *t = txn_of(f, r2);
+	unsetenv("WEFT_FILE_FAULT_CONFIRM");
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "rolled-back");
+	assert_non_null(strstr(json_string_value(json_object_get(t, "cause")),
+	                       "confirm failed: device default/b"));
+	assert_int_equal(json_integer_value(json_object_get(t, "previous_revision")), r1);
+	assert_string_equal(device_result(t, "default/a"), "reverted");
+	assert_string_equal(device_result(t, "default/b"), "failed");
+	assert_string_equal(device_result(t, "default/c"), "reverted");
+	assert_int_equal(device_revision(t, "default/a"), r1);
+	assert_int_equal(device_revision(t, "default/b"), r1);
+	assert_int_equal(device_revision(t, "default/c"), r1);
+	json_decref(t);
+	/* What the record says is what the devices hold. */
+	assert_int_equal(device_port(f, "a"), 1001);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	/* The revert went through apply again: a and c were applied twice. */
+	assert_non_null(strstr(apply_log, "default/a,"));
+	assert_non_null(strstr(strstr(apply_log, "default/a,") + 1, "default/a"));
+	char buf[64];
+	assert_int_equal(atoll(device_field(f, "default/a", "revision", buf, sizeof(buf))), r1);
+	assert_string_equal(device_field(f, "default/a", "state", buf, sizeof(buf)), "error");
+}
+
+/* A confirm failure in the transaction that introduces the Devices: the
+ * last committed revision has none of them, so the devices that confirmed
+ * are reverted to an empty slice (what weft wrote is removed), and the
+ * record says so: no revision held anywhere. */
+static void test_confirm_failure_on_new_devices_empties_them(void **state)
+{
+	struct fixture *f = *state;
+	setenv("WEFT_FILE_FAULT_CONFIRM", "default/c", 1);
+	char text[4096];
+	snprintf(text, sizeof(text), POLICY, 1001, "");
+	int64_t r1 = store_text(f, text, WEFT_APPLY_MERGE);
+	json_t *t = txn_of(f, r1);
+	unsetenv("WEFT_FILE_FAULT_CONFIRM");
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "rolled-back");
+	assert_string_equal(device_result(t, "default/a"), "reverted");
+	assert_string_equal(device_result(t, "default/b"), "reverted");
+	assert_string_equal(device_result(t, "default/c"), "failed");
+	assert_int_equal(device_revision(t, "default/a"), -1);
+	assert_int_equal(device_revision(t, "default/c"), -1);
+	json_decref(t);
+	assert_int_equal(device_port(f, "a"), -1);
+	assert_int_equal(device_port(f, "b"), -1);
+	assert_int_equal(device_port(f, "c"), -1);
+}
+
+/* The revert itself fails (a's second prepare, at the previous revision):
+ * a keeps the new revision and the record says so ("applied" with the
+ * revert's error, revision r2; the transaction "partial"), while c is
+ * reverted and b rolled back. */
+static void test_failed_revert_is_partial(void **state)
+{
+	struct fixture *f = *state;
+	int64_t r1 = apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	set_knob(fail_second_prepare, "default/a");
+	setenv("WEFT_FILE_FAULT_CONFIRM", "default/b", 1);
+	int64_t r2 = apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	json_t *t = txn_of(f, r2);
+	unsetenv("WEFT_FILE_FAULT_CONFIRM");
+	assert_string_equal(json_string_value(json_object_get(t, "outcome")), "partial");
+	assert_string_equal(device_result(t, "default/a"), "applied");
+	assert_int_equal(device_revision(t, "default/a"), r2);
+	json_t *a = NULL, *d;
+	size_t i;
+	json_array_foreach(
+	        json_object_get(t, "devices"), i,
+	        d) if (!strcmp(json_string_value(json_object_get(d, "name")), "default/a")) a = d;
+	assert_non_null(strstr(json_string_value(json_object_get(a, "error")),
+	                       "injected second prepare failure"));
+	assert_string_equal(device_result(t, "default/b"), "failed");
+	assert_string_equal(device_result(t, "default/c"), "reverted");
+	assert_int_equal(device_revision(t, "default/c"), r1);
+	json_decref(t);
+	assert_int_equal(device_port(f, "a"), 1002);
+	assert_int_equal(device_port(f, "b"), 1001);
+	assert_int_equal(device_port(f, "c"), 1001);
+	char buf[64];
+	assert_int_equal(atoll(device_field(f, "default/a", "revision", buf, sizeof(buf))), r2);
+	set_knob(fail_second_prepare, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +532,11 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_prepare_failure_changes_nothing_then_retry,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_confirm_failure_reverts_confirmed_devices,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_confirm_failure_on_new_devices_empties_them,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failed_revert_is_partial, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_removal_runs_groups_in_reverse, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_untouched_devices_are_not_planned, setup,

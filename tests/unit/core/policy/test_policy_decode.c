@@ -263,8 +263,33 @@ static void test_decode_gateway_device(void **state)
 	assert_string_equal(ds->scope->gateways.items[0].ns, "default");
 	assert_int_equal(ds->options->commit, WEFT_COMMIT_CANDIDATE);
 	assert_int_equal(ds->push_group, 2);
-	assert_int_equal(ds->drift, WEFT_DRIFT_ALERT); /* default */
+	assert_int_equal(ds->drift, WEFT_DRIFT_ALERT);          /* default */
+	assert_int_equal(ds->on_delete, WEFT_ON_DELETE_REMOVE); /* default */
 	weft_resource_unref(dv);
+	weft_diags_free(&d);
+}
+
+/* spec.onDelete: remove or keep; anything else is refused at its place. */
+static void test_device_on_delete(void **state)
+{
+	(void)state;
+	weft_diags d;
+	weft_diags_init(&d);
+	weft_resource *dv = tp_decode_one("d.yaml",
+	                                  HDR("Device", "f") "spec:\n  type: file\n"
+	                                                     "  options: {directory: out}\n"
+	                                                     "  onDelete: keep\n",
+	                                  &d);
+	assert_non_null(dv);
+	assert_int_equal(((const weft_device_spec *)dv->spec)->on_delete, WEFT_ON_DELETE_KEEP);
+	weft_resource_unref(dv);
+	assert_null(tp_decode_one("d.yaml",
+	                          HDR("Device", "f") "spec:\n  type: file\n"
+	                                             "  options: {directory: out}\n"
+	                                             "  onDelete: purge\n", /* line 8 */
+	                          &d));
+	tp_expect(&d, "invalid value 'purge': must be one of remove, keep", "d.yaml", 8, 13,
+	          "spec.onDelete");
 	weft_diags_free(&d);
 }
 
@@ -514,6 +539,7 @@ int main(void)
 	        cmocka_unit_test(test_decode_policies),
 	        cmocka_unit_test(test_decode_gateway_device),
 	        cmocka_unit_test(test_type_errors),
+	        cmocka_unit_test(test_device_on_delete),
 	        cmocka_unit_test(test_format_errors),
 	        cmocka_unit_test(test_bool_and_cidr),
 	        cmocka_unit_test(test_did_you_mean),
