@@ -28,9 +28,12 @@
  * After a successful confirm the device holds plan->revision for good:
  * the plan (and its priv) is freed and abort is never called for it; to
  * undo it the core pushes a new plan (to the previous revision) through
- * the same phases. Desired/actual configs are opaque to the core (freed
- * by free_config); the plan's ops are the printable dry-run. Every
- * callback returns 0 or -1 with err naming the device and what failed. */
+ * the same phases. diff is also called with actual NULL (an adapter
+ * without observe, or a dry-run that may not contact the device): it then
+ * plans against an empty device. Desired/actual configs are opaque to the
+ * core (freed by free_config); the plan's ops are the printable dry-run.
+ * Every callback returns 0 or -1 with err naming the device and what
+ * failed. */
 #ifndef WEFT_ADAPTER_H
 #define WEFT_ADAPTER_H
 

@@ -172,7 +172,9 @@ static int file_adapter_diff(void *ctx, const weft_resource *dev, const void *de
                              const void *actual, weft_plan *plan, weft_err *err)
 {
 	(void)ctx;
-	const struct file_tree *d = desired, *a = actual;
+	/* no actual (a dry-run that may not touch the device): an empty one */
+	static const struct file_tree nothing;
+	const struct file_tree *d = desired, *a = actual ? actual : &nothing;
 	size_t i = 0, j = 0;
 	while (i < d->count || j < a->count) {
 		int c = i == d->count   ? 1

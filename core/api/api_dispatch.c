@@ -112,6 +112,18 @@ static void route_and_handle(api_ctx *ctx, const api_request *req, const api_rou
 		                req->method, api_route_template(route->id));
 		return;
 	}
+	/* A read never takes a body: what a body asks (a dry-run of new
+	 * documents) is a write-role request (docs/security.md). */
+	if (api_method_is_read(req->method) && (req->body_len > 0 || req->body_announced)) {
+		api_reply_error(resp, 400, "%s %s takes no request body%s", req->method,
+		                api_route_template(route->id),
+		                route->id == API_ROUTE_PLAN
+		                        ? " (a dry-run of documents is POST /v1/plan, role admin)"
+		                        : "");
+		return;
+	}
+	if (req->headers_only)
+		return; /* accepted so far: the body is read, then the handler runs */
 	handler_for(route, req->method)(ctx, req, route, who, resp);
 }
 
@@ -133,6 +145,8 @@ void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 	api_caller who = {WEFT_ROLE_NONE, NULL};
 	if (route.id == API_ROUTE_HEALTHZ || authenticate(ctx, req, &who, resp) == 0)
 		route_and_handle(ctx, req, &route, &who, resp);
+	if (req->headers_only && !resp->status)
+		return;
 	if (!resp->status)
 		api_reply_error(resp, 500, "no response");
 	api_metrics_count(ctx->metrics, route.id, resp->status);
