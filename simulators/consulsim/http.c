@@ -262,7 +262,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		pthread_mutex_unlock(&s->lock);
 		return MHD_NO;
 	}
-	if (ci && ci->socket_context && ((struct conn *)ci->socket_context)->over_cap) {
+	/* /sim/ is the test's control channel: never capped */
+	if (ci && ci->socket_context && ((struct conn *)ci->socket_context)->over_cap &&
+	    strncmp(url, "/sim/", 5)) {
 		struct http_hdr h = {"Connection", "close"};
 
 		s->ctr.rejected_429++;
