@@ -138,8 +138,12 @@ static int service_register(struct sim *s, json_t *b, char *msg, size_t n)
 	json_t *checks = json_array(), *one = jget(b, "Check"), *many = jget(b, "Checks"), *c;
 	json_t *reg, *svc;
 	size_t i, total = (json_is_object(one) ? 1 : 0) + json_array_size(many);
-	int rc = 0, k = 0;
+	int rc = validate_agent_service(b, msg, n), k = 0;
 
+	if (rc) {
+		json_decref(checks);
+		return rc;
+	}
 	if (!name || !*name) {
 		snprintf(msg, n, "Missing service name");
 		json_decref(checks);

@@ -296,6 +296,9 @@ int catalog_register(struct catalog *c, json_t *b, const char *dc, char *msg, si
 	int changed = 0, rc;
 	size_t i;
 
+	rc = validate_catalog_register(b, msg, n);
+	if (rc)
+		return rc;
 	if (bdc && *bdc && strcmp(bdc, dc)) {
 		snprintf(msg, n, "No path to datacenter");
 		return 500;

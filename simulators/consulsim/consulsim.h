@@ -115,6 +115,11 @@ int catalog_load(struct catalog *c, json_t *d, char *msg, size_t n);
 json_t *jget(json_t *o, const char *key);
 const char *jstr(json_t *o, const char *key);
 
+/* validate.c: field types of register bodies; 0 or 400 with msg naming
+ * the field path. */
+int validate_catalog_register(json_t *body, char *msg, size_t n);
+int validate_agent_service(json_t *body, char *msg, size_t n);
+
 /* read.c: answers of the read endpoints (new references). tags: NULL-
  * terminated, every one required; flt may be NULL. */
 struct filter;

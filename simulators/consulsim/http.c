@@ -361,19 +361,28 @@ struct MHD_Daemon *http_start(struct sim *s, const char *listen, char *err, size
 	return d;
 }
 
+/* Pending requests are closed unanswered (resumed outside the lock, as in
+ * http_tick), then the daemon stops. */
 void http_stop(struct sim *s)
 {
+	struct MHD_Connection **all = NULL;
 	struct req *r, *next;
+	size_t n = 0, i;
 
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
-	for (r = s->waiters; r; r = next) {
+	if (s->waiters_n > 0)
+		all = malloc((size_t)s->waiters_n * sizeof(*all));
+	for (r = s->waiters; all && r; r = next) {
 		next = r->next;
 		waiter_unlink(s, r);
 		r->drop = 1;
-		MHD_resume_connection(r->conn);
+		all[n++] = r->conn;
 	}
 	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < n; i++)
+		MHD_resume_connection(all[i]);
+	free(all);
 	MHD_stop_daemon(s->daemon);
 	s->daemon = NULL;
 }

@@ -276,7 +276,10 @@ static enum MHD_Result serve_write(struct sim *s, struct req *r, struct MHD_Conn
 	if (s->cat.index != before)
 		http_wake_waiters(s, 0);
 	if (rc == 405) {
-		struct http_hdr h = {"Allow", strncmp(path, "/v1/agent/", 10) ? "PUT" : "PUT, GET"};
+		struct http_hdr h = {"Allow", strcmp(path, "/v1/agent/services") &&
+		                                              strcmp(path, "/v1/agent/checks")
+		                                      ? "PUT"
+		                                      : "GET"};
 
 		snprintf(msg, sizeof(msg), "method %s not allowed", method);
 		return http_reply(conn, 405, strdup(msg), "text/plain; charset=utf-8", &h, 1);

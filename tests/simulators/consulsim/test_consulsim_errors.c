@@ -75,6 +75,18 @@ static void test_http_errors(void **state)
 	           "{\"Node\":\"n\",\"Address\":\"1.2.3.4\",\"Datacenter\":\"dc7\"}", NULL);
 	assert_int_equal(r.status, 500);
 	csr_free(&r);
+	r = cst_do(&T, "PUT", "/v1/catalog/register",
+	           "{\"Node\":\"n\",\"Address\":\"1.2.3.4\",\"Service\":{\"Service\":\"web\","
+	           "\"Tags\":[\"ok\",7]}}",
+	           NULL);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "Service.Tags[1]"));
+	csr_free(&r);
+	r = cst_do(&T, "PUT", "/v1/agent/service/register", "{\"Name\":\"web\",\"Port\":\"80\"}",
+	           NULL);
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "Port"));
+	csr_free(&r);
 	/* the refused writes changed nothing */
 	r = cst_do(&T, "GET", "/v1/catalog/services", NULL, NULL);
 	assert_int_equal(json_object_size(r.json), 0);
@@ -308,6 +320,31 @@ static void test_filter_and_tags(void **state)
 	        400);
 }
 
+/* SIGTERM with a blocking query pending: the query is closed, exit 0. */
+static void test_stop_with_pending_query(void **state)
+{
+	struct bg w;
+	pthread_t th;
+	int st;
+
+	(void)state;
+	snprintf(w.path, sizeof(w.path), "/v1/catalog/services?index=%lld&wait=60s",
+	         (long long)counter("index"));
+	pthread_create(&th, NULL, bg_get, &w);
+	for (long long end = ts_now_ms() + 5000; ts_now_ms() < end;) {
+		if (counter("blockingPending") == 1)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(counter("blockingPending"), 1);
+	st = cst_stop(&T, 1);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	pthread_join(th, NULL);
+	assert_true(w.r.seconds < 10);
+	csr_free(&w.r);
+	assert_int_equal(cst_start(&T, NULL), 0); /* for teardown */
+}
+
 /* --state: the catalog and its index survive a SIGTERM restart. */
 static void test_state_survives_restart(void **state)
 {
@@ -343,6 +380,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_drop_and_latency, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_ttl, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_filter_and_tags, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stop_with_pending_query, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_state_survives_restart, setup, teardown),
 	};
 	int rc;
