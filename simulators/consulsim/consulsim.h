@@ -76,7 +76,8 @@ struct sim {
 	struct ttl_check *ttls;
 	struct req *waiters; /* doubly linked list */
 	long long waiters_n;
-	json_t *per_ip; /* ip -> open connections */
+	long long next_due_ms; /* no waiter is due before this (a lower bound) */
+	json_t *per_ip;        /* ip -> open connections */
 	struct counters ctr;
 	/* fault knobs (/sim/) */
 	long long latency_ms, drop_next;

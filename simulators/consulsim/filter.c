@@ -36,8 +36,12 @@ struct parser {
 	const char *const *roots;
 	char *err;
 	size_t n;
-	int failed;
+	int failed, depth;
 };
+
+/* Nesting bound: parentheses and "not" recurse, and a URL can hold
+ * thousands of them. */
+#define FILTER_MAX_DEPTH 64
 
 static void fail(struct parser *ps, const char *what)
 {
@@ -223,7 +227,22 @@ sel_first:
 	return f;
 }
 
+static struct filter *parse_unary_inner(struct parser *ps);
+
 static struct filter *parse_unary(struct parser *ps)
+{
+	struct filter *f;
+
+	if (++ps->depth > FILTER_MAX_DEPTH) {
+		fail(ps, "expression nested too deeply");
+		return NULL;
+	}
+	f = parse_unary_inner(ps);
+	ps->depth--;
+	return f;
+}
+
+static struct filter *parse_unary_inner(struct parser *ps)
 {
 	struct filter *f;
 
@@ -275,7 +294,7 @@ static struct filter *parse_or(struct parser *ps)
 
 struct filter *filter_compile(const char *expr, const char *const *roots, char *err, size_t n)
 {
-	struct parser ps = {expr, expr, roots, err, n, 0};
+	struct parser ps = {expr, expr, roots, err, n, 0, 0};
 	struct filter *f = parse_or(&ps);
 
 	skip_ws(&ps);

@@ -11,6 +11,7 @@
 #include "consulsim.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,7 @@ static void sim_init(struct sim *s, const struct opts *o)
 		snprintf(s->acl_token, sizeof(s->acl_token), "%s", o->token);
 	}
 	s->conn_cap = o->cap ? atoi(o->cap) : 200;
+	s->next_due_ms = LLONG_MAX;
 	s->per_ip = json_object();
 	s->ctr.by_endpoint = json_object();
 }
