@@ -330,7 +330,10 @@ int catalog_register(struct catalog *c, json_t *b, const char *dc, char *msg, si
 		json_decref(checks);
 		return rc;
 	}
-	if (addr && *addr && put_versioned(c->nodes, node, make_node(b, node, dc), idx)) {
+	/* SkipNodeUpdate leaves an existing node as it is */
+	if (addr && *addr &&
+	    !(json_is_true(jget(b, "SkipNodeUpdate")) && json_object_get(c->nodes, node)) &&
+	    put_versioned(c->nodes, node, make_node(b, node, dc), idx)) {
 		changed = 1;
 		bump_node_services(c, node, idx);
 	}

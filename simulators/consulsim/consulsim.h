@@ -124,7 +124,7 @@ int validate_agent_service(json_t *body, char *msg, size_t n);
 /* read.c: answers of the read endpoints (new references). tags: NULL-
  * terminated, every one required; flt may be NULL. */
 struct filter;
-json_t *read_catalog_services(struct catalog *c);
+json_t *read_catalog_services(struct catalog *c, const struct filter *flt);
 json_t *read_catalog_service(struct catalog *c, const char *name, const char *const *tags,
                              const struct filter *flt);
 json_t *read_health_service(struct catalog *c, const char *name, const char *const *tags,

@@ -11,37 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *read_catalog_services(struct catalog *c)
-{
-	json_t *out = json_object(), *inst, *sv, *tag;
-	const char *name, *key;
-	size_t i;
-
-	json_object_foreach(c->byname, name, inst)
-	{
-		json_t *tags = json_array();
-
-		json_object_foreach(inst, key, sv)
-		{
-			json_array_foreach(json_object_get(sv, "Tags"), i, tag)
-			{
-				size_t j;
-				json_t *t;
-				int seen = 0;
-
-				json_array_foreach(tags, j, t)
-				{
-					seen |= json_equal(t, tag);
-				}
-				if (!seen)
-					json_array_append(tags, tag);
-			}
-		}
-		json_object_set_new(out, name, tags);
-	}
-	return out;
-}
-
 static int has_tags(json_t *sv, const char *const *tags)
 {
 	json_t *have = json_object_get(sv, "Tags"), *t;
@@ -181,6 +150,65 @@ static json_t *entry_checks(struct catalog *c, const char *node, json_t *sv, int
 		if (strcmp(json_string_value(json_object_get(ck, "Status")), "passing"))
 			*all_passing = 0;
 		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+static void add_tags(json_t *tags, json_t *sv)
+{
+	json_t *tag, *t;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(sv, "Tags"), i, tag)
+	{
+		int seen = 0;
+
+		json_array_foreach(tags, j, t)
+		{
+			seen |= json_equal(t, tag);
+		}
+		if (!seen)
+			json_array_append(tags, tag);
+	}
+}
+
+/* {name: [tags]}; with a filter, a service is listed when one of its
+ * instances (as a catalog ServiceNode entry) matches, with the tags of the
+ * matching instances. */
+json_t *read_catalog_services(struct catalog *c, const struct filter *flt)
+{
+	json_t *out = json_object(), *inst, *sv, *node, *e;
+	const char *name, *key;
+	char nn[512];
+
+	json_object_foreach(c->byname, name, inst)
+	{
+		json_t *tags = json_array();
+		int any = 0;
+
+		json_object_foreach(inst, key, sv)
+		{
+			struct hit h = {key, sv};
+
+			if (flt) {
+				node_name(&h, nn, sizeof(nn));
+				node = json_object_get(c->nodes, nn);
+				if (!node)
+					continue;
+				e = catalog_entry(node, sv);
+				if (!filter_match(flt, e)) {
+					json_decref(e);
+					continue;
+				}
+				json_decref(e);
+			}
+			any = 1;
+			add_tags(tags, sv);
+		}
+		if (any)
+			json_object_set_new(out, name, tags);
+		else
+			json_decref(tags);
 	}
 	return out;
 }

@@ -199,7 +199,7 @@ static enum MHD_Result serve_read(struct sim *s, struct req *r, struct MHD_Conne
 		snprintf(r->watch, sizeof(r->watch), "services");
 	else
 		snprintf(r->watch, sizeof(r->watch), "svc:%s", name);
-	if (q->filter && kind) {
+	if (q->filter) {
 		flt = filter_compile(q->filter, kind == 2 ? health_roots : catalog_roots, err,
 		                     sizeof(err));
 		if (!flt)
@@ -223,7 +223,7 @@ static enum MHD_Result serve_read(struct sim *s, struct req *r, struct MHD_Conne
 		}
 	}
 	if (kind == 0)
-		v = anon ? json_object() : read_catalog_services(&s->cat);
+		v = anon ? json_object() : read_catalog_services(&s->cat, flt);
 	else if (kind == 1)
 		v = anon ? json_array() : read_catalog_service(&s->cat, name, q->tags, flt);
 	else

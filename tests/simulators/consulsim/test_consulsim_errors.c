@@ -311,6 +311,15 @@ static void test_filter_and_tags(void **state)
 	           NULL, NULL);
 	assert_int_equal(json_array_size(r.json), 1);
 	csr_free(&r);
+	r = cst_do(&T, "GET", "/v1/catalog/services?filter=ServiceMeta.version%20%3D%3D%202", NULL,
+	           NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(json_array_size(json_object_get(r.json, "web")), 2); /* v2, eu */
+	csr_free(&r);
+	r = cst_do(&T, "GET", "/v1/catalog/services?filter=ServiceMeta.version%20%3D%3D%209", NULL,
+	           NULL);
+	assert_int_equal(json_object_size(r.json), 0);
+	csr_free(&r);
 	r = cst_do(&T, "GET", "/v1/health/service/web?filter=Bogus%20%3D%3D%201", NULL, NULL);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.body, "Failed to create boolean expression evaluator"));
@@ -318,6 +327,37 @@ static void test_filter_and_tags(void **state)
 	assert_int_equal(
 	        cst_status(&T, "GET", "/v1/health/service/web?filter=Node.Node%20%3D%3D", NULL),
 	        400);
+}
+
+/* SkipNodeUpdate keeps the node's address; without it the address moves,
+ * and an empty Service.Address stays empty (clients use the node's). */
+static void test_skip_node_update(void **state)
+{
+	struct csr r;
+	json_t *e;
+
+	(void)state;
+	assert_int_equal(cst_register(&T, "n1", "web", 80, "passing", NULL), 0);
+	assert_int_equal(cst_status(&T, "PUT", "/v1/catalog/register",
+	                            "{\"Node\":\"n1\",\"Address\":\"10.9.9.9\",\"SkipNodeUpdate\":"
+	                            "true,\"Service\":{\"ID\":\"api\",\"Service\":\"api\"}}"),
+	                 200);
+	r = cst_do(&T, "GET", "/v1/health/service/api", NULL, NULL);
+	e = json_array_get(r.json, 0);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(e, "Node"), "Address")),
+	        "10.0.0.81");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(e, "Service"), "Address")), "");
+	csr_free(&r);
+	assert_int_equal(cst_status(&T, "PUT", "/v1/catalog/register",
+	                            "{\"Node\":\"n1\",\"Address\":\"10.9.9.9\"}"),
+	                 200);
+	r = cst_do(&T, "GET", "/v1/catalog/service/api", NULL, NULL);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(r.json, 0), "Address")),
+	        "10.9.9.9");
+	csr_free(&r);
 }
 
 /* SIGTERM with a blocking query pending: the query is closed, exit 0. */
@@ -380,6 +420,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_drop_and_latency, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_agent_ttl, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_filter_and_tags, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_skip_node_update, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stop_with_pending_query, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_state_survives_restart, setup, teardown),
 	};
