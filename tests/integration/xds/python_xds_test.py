@@ -169,8 +169,7 @@ def status(api):
 
 
 def streams_of(st):
-    x = st.get("xds") or {}
-    return x.get("proxies") or x.get("streams") or []
+    return (st.get("xds") or {}).get("proxies") or []
 
 
 def type_states(stream):
