@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(reply);
 		return 0;
 	}
-	act->partition_exists = size % 2 == 0;
+	act->partition_exists = size % 2 == 0; /* both: missing folder is created */
 	for (size_t i = 0; i < sizeof(collections) / sizeof(*collections); i++)
 		if (f5_observe_collection(act, "weft", collections[i], reply))
 			break;
