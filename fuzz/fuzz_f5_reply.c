@@ -30,7 +30,7 @@ static struct f5_config *desired(void)
 	static struct f5_config *des;
 	if (!des) {
 		weft_err err = {0};
-		if (f5_render_config(fuzz_snapshot(), fuzz_device("bigip"), &des, &err))
+		if (f5_render_config(NULL, fuzz_snapshot(), fuzz_device("bigip"), &des, &err))
 			abort(); /* the harness policy must render */
 	}
 	return des;
