@@ -158,26 +158,28 @@ static int device_trusted(const weft_policyset *head, const weft_resource *dev)
 
 /* The offline plan of an untrusted Device: render, then diff against
  * nothing (no session, no observe: nothing is opened, read or created). */
-static int plan_device_offline(const weft_snapshot *snap, const weft_resource *device,
-                               weft_plan *plan, weft_err *err)
+static int plan_device_offline(weft_controller *c, const weft_snapshot *snap,
+                               const weft_resource *device, weft_plan *plan, weft_err *err)
 {
 	char type[64];
 	if (!controller_device_type(device, type, sizeof(type)))
 		return weft_err_set(err, "device %s/%s: no spec.type", device->ns, device->name);
-	const weft_adapter *a = weft_adapter_find(type);
-	if (!a)
+	const weft_adapter_instance *ai = weft_controller_adapter(c, type);
+	if (!ai)
 		return weft_err_set(err, "device %s/%s: no adapter for type '%s'", device->ns,
 		                    device->name, type);
+	const weft_adapter *a = ai->ops;
 	void *desired = NULL;
-	int rc = a->render(snap, device, &desired, err);
+	int rc = a->render(ai->ctx, snap, device, &desired, err);
 	if (!rc)
-		rc = a->diff(device, desired, NULL, plan, err);
+		rc = a->diff(ai->ctx, device, desired, NULL, plan, err);
 	if (desired)
-		a->free_config(desired);
+		a->free_config(ai->ctx, desired);
 	return rc;
 }
 
-static json_t *plan_one_device(const weft_snapshot *snap, const weft_resource *dev, int trusted)
+static json_t *plan_one_device(weft_controller *c, const weft_snapshot *snap,
+                               const weft_resource *dev, int trusted)
 {
 	char key[512], type[64];
 	controller_device_key(dev, key, sizeof(key));
@@ -185,8 +187,8 @@ static json_t *plan_one_device(const weft_snapshot *snap, const weft_resource *d
 	weft_plan plan;
 	weft_plan_init(&plan, key, kind, weft_snapshot_revision(snap));
 	weft_err derr = {0};
-	int rc = trusted ? controller_plan_device(snap, dev, &plan, &derr)
-	                 : plan_device_offline(snap, dev, &plan, &derr);
+	int rc = trusted ? controller_plan_device(c, snap, dev, &plan, &derr)
+	                 : plan_device_offline(c, snap, dev, &plan, &derr);
 	json_t *pj = rc ? json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
 	                            "error", derr.msg)
 	                : weft_plan_to_json(&plan);
@@ -220,7 +222,7 @@ int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, j
 	for (size_t i = 0; i < n; i++) {
 		/* without docs the candidate is the stored policy itself */
 		int trusted = !docs || device_trusted(head, devices[i]);
-		json_array_append_new(arr, plan_one_device(snap, devices[i], trusted));
+		json_array_append_new(arr, plan_one_device(c, snap, devices[i], trusted));
 	}
 	weft_policyset_unref(head);
 	controller_plan_removals(c, snap, arr);

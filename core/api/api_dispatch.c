@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "api-int.h"
 #include "resource.h"
 
@@ -127,17 +128,9 @@ static void route_and_handle(api_ctx *ctx, const api_request *req, const api_rou
 	handler_for(route, req->method)(ctx, req, route, who, resp);
 }
 
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = weft_mono_ms();
 	memset(resp, 0, sizeof(*resp));
 	resp->revision = -1;
 	api_route route;
@@ -157,7 +150,7 @@ void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 		 * is one short line */
 		snprintf(path, sizeof(path), "%.1024s%s", req->path,
 		         strlen(req->path) > 1024 ? "..." : "");
-		snprintf(ms, sizeof(ms), "%ld", elapsed_ms(&t0));
+		snprintf(ms, sizeof(ms), "%lld", (long long)(weft_mono_ms() - t0));
 		weft_log_event(ctx->log, WEFT_LOG_INFO, "api request", "method", req->method,
 		               "path", path, "status", status, "duration_ms", ms, "user",
 		               who.author ? who.author : "-", NULL);

@@ -97,16 +97,21 @@ static const xds_res *find_res(const xds_resset *set, const char *name)
 		fn(NULL, len_, b_);                                                                \
 	})
 
-/* The plan warnings of a family's render + diff (against an empty device). */
+/* The plan of a family's render + diff against an empty device, through
+ * an adapter instance as the controller makes one (no config). */
 static weft_plan plan_of(const weft_adapter *a, const weft_snapshot *s, const weft_resource *dev)
 {
 	weft_plan plan;
 	weft_plan_init(&plan, dev->name, a->kind, weft_snapshot_revision(s));
+	weft_adapter_instance inst = {0};
 	void *desired = NULL;
 	weft_err err = {0};
-	if (a->render(s, dev, &desired, &err) || a->diff(dev, desired, NULL, &plan, &err))
+	if (weft_adapter_instance_init(&inst, a, NULL, NULL, &err) ||
+	    a->render(inst.ctx, s, dev, &desired, &err) ||
+	    a->diff(inst.ctx, dev, desired, NULL, &plan, &err))
 		fail_msg("%s: %s", a->kind, err.msg);
-	a->free_config(desired);
+	a->free_config(inst.ctx, desired);
+	weft_adapter_instance_fini(&inst);
 	return plan;
 }
 
@@ -138,7 +143,7 @@ static void check_f5(const weft_snapshot *s, const weft_model_port *port)
 {
 	struct f5_config *c = NULL;
 	weft_err err = {0};
-	assert_int_equal(f5_render_config(s, device(s, "bigip"), &c, &err), 0);
+	assert_int_equal(f5_render_config(NULL, s, device(s, "bigip"), &c, &err), 0);
 	for (size_t k = 0; k < port->n_subsets; k++) {
 		const weft_model_subset *sub = &port->subsets[k];
 		char pool[128], member[64];
@@ -175,7 +180,7 @@ static void check_f5(const weft_snapshot *s, const weft_model_port *port)
 	                f5_config_find(c, F5T_MEMBER, split, "10.0.0.3:9090")->body, "ratio")),
 	        1);
 	f5_config_free(c);
-	weft_plan plan = plan_of(weft_f5_adapter(), s, device(s, "bigip"));
+	weft_plan plan = plan_of(f5_adapter(), s, device(s, "bigip"));
 	assert_true(has_warning(&plan, "Route shop/mesh", "spec.service"));
 	assert_int_equal(plan.warnings.count, 1); /* keyed RateLimit tiers: an iRule */
 	weft_plan_free(&plan);
@@ -297,7 +302,7 @@ static void check_xds(const weft_snapshot *s, const weft_model_port *port)
  * everything and warns about nothing. */
 static void check_file(const weft_snapshot *s)
 {
-	weft_plan plan = plan_of(weft_file_adapter(), s, device(s, "files"));
+	weft_plan plan = plan_of(file_adapter(), s, device(s, "files"));
 	assert_int_equal(plan.warnings.count, 0);
 	size_t n;
 	weft_snapshot_by_device(s, "default", "files", &n);
@@ -467,14 +472,14 @@ static void test_thousand_routes_every_family(void **state)
 	/* F5: a pool per subset with its monitor, an LTM rule per gateway
 	 * route, and a warning per mesh route (no virtual for them). */
 	struct f5_config *c = NULL;
-	assert_int_equal(f5_render_config(s, device(s, "bigip"), &c, &err), 0);
+	assert_int_equal(f5_render_config(NULL, s, device(s, "bigip"), &c, &err), 0);
 	assert_int_equal(f5t_count_type(c, F5T_POOL), N_SUBSETS + 1);
 	assert_int_equal(f5t_count_type(c, F5T_MON_TCP), N_SUBSETS);
 	struct f5_obj *pol = f5_config_find(c, F5T_POLICY, "/weft/s_gw_web_routes", NULL);
 	assert_non_null(pol);
 	assert_int_equal(json_array_size(json_object_get(pol->body, "rules")), N_GW);
 	f5_config_free(c);
-	weft_plan plan = plan_of(weft_f5_adapter(), s, device(s, "bigip"));
+	weft_plan plan = plan_of(f5_adapter(), s, device(s, "bigip"));
 	assert_int_equal(count_warnings(&plan, "Route", "spec.service"), N_MESH);
 	weft_plan_free(&plan);
 
@@ -496,7 +501,7 @@ static void test_thousand_routes_every_family(void **state)
 	weft_plan_free(&plan);
 
 	/* File: every document. */
-	plan = plan_of(weft_file_adapter(), s, device(s, "files"));
+	plan = plan_of(file_adapter(), s, device(s, "files"));
 	assert_int_equal(plan.n_ops, 1 + N_SUBSETS + N_MESH + N_GW + 1);
 	assert_int_equal(plan.warnings.count, 0);
 	weft_plan_free(&plan);

@@ -35,16 +35,17 @@ static void note(const char *what, const weft_resource *dev)
 	pthread_mutex_unlock(&mu);
 }
 
-static int counting_open(const weft_resource *dev, void **s, weft_err *e)
+static int counting_open(void *ctx, const weft_resource *dev, void **s, weft_err *e)
 {
 	note("open", dev);
-	return real->open(dev, s, e);
+	return real->open(ctx, dev, s, e);
 }
 
-static int counting_observe(void *s, const weft_resource *dev, void **actual, weft_err *e)
+static int counting_observe(void *ctx, void *s, const weft_resource *dev, void **actual,
+                            weft_err *e)
 {
 	note("observe", dev);
-	return real->observe(s, dev, actual, e);
+	return real->observe(ctx, s, dev, actual, e);
 }
 
 struct fixture {
@@ -85,13 +86,17 @@ static int setup(void **state)
 	counting.observe = counting_observe;
 	assert_int_equal(weft_adapter_register(&counting, 1, &err), 0);
 	f->dir = ts_mkdtemp("weft-plan-trust");
-	weft_file_adapter_set_root(f->dir);
 	char state_dir[4200];
 	snprintf(state_dir, sizeof(state_dir), "%s/state", f->dir);
 	/* no drift checks: every open the wrapper sees is the plan's */
-	weft_controller_opts opts = {
-	        .state_dir = state_dir, .quiet_ms = 20, .max_delay_ms = 200, .reconcile_ms = -1};
+	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
+	weft_controller_opts opts = {.state_dir = state_dir,
+	                             .quiet_ms = 20,
+	                             .max_delay_ms = 200,
+	                             .reconcile_ms = -1,
+	                             .adapter_config = cfg};
 	f->c = weft_controller_open(&opts, &err);
+	json_decref(cfg);
 	assert_non_null(f->c);
 	/* stored: the service and Device "edge" writing to "edge" */
 	char text[2048], dev[512];
