@@ -305,45 +305,41 @@ static void hash_policy(xds_ctx *c, RouteAction *ra, const weft_resource *svc,
 	const weft_model_subset *sub = mr && mr->n_dests ? mr->dests[0].subset : NULL;
 	const weft_resource *tpr =
 	        sub ? sub->policies.traffic_policy : xds_service_policies(c, svc)->traffic_policy;
-	{
-		const weft_traffic_policy_spec *tp = tpr ? tpr->spec : NULL;
-		const weft_hash_on *h = tp && tp->load_balancer ? tp->load_balancer->hash_on : NULL;
-		if (!h)
-			return;
-		Envoy__Config__Route__V3__RouteAction__HashPolicy *hp =
-		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy,
-		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__INIT);
-		if (h->header) {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_HEADER;
-			hp->header = XB_NEW(
-			        c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Header,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__HEADER__INIT);
-			hp->header->header_name = (char *)h->header;
-		} else if (h->cookie) {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_COOKIE;
-			hp->cookie = XB_NEW(
-			        c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Cookie,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__COOKIE__INIT);
-			hp->cookie->name = (char *)h->cookie->name;
-			if (h->cookie->ttl_ms)
-				hp->cookie->ttl = xb_duration_ms(c->a, h->cookie->ttl_ms);
-		} else {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_CONNECTION_PROPERTIES;
-			hp->connection_properties = XB_NEW(
-			        c->a,
-			        Envoy__Config__Route__V3__RouteAction__HashPolicy__ConnectionProperties,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__CONNECTION_PROPERTIES__INIT);
-			hp->connection_properties->source_ip = 1;
-		}
-		ra->hash_policy =
-		        XB_PTRS(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy, 1);
-		ra->hash_policy[0] = hp;
-		ra->n_hash_policy = 1;
+	const weft_traffic_policy_spec *tp = tpr ? tpr->spec : NULL;
+	const weft_hash_on *h = tp && tp->load_balancer ? tp->load_balancer->hash_on : NULL;
+	if (!h)
 		return;
+	Envoy__Config__Route__V3__RouteAction__HashPolicy *hp =
+	        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy,
+	               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__INIT);
+	if (h->header) {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_HEADER;
+		hp->header =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Header,
+		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__HEADER__INIT);
+		hp->header->header_name = (char *)h->header;
+	} else if (h->cookie) {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_COOKIE;
+		hp->cookie =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Cookie,
+		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__COOKIE__INIT);
+		hp->cookie->name = (char *)h->cookie->name;
+		if (h->cookie->ttl_ms)
+			hp->cookie->ttl = xb_duration_ms(c->a, h->cookie->ttl_ms);
+	} else {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_CONNECTION_PROPERTIES;
+		hp->connection_properties = XB_NEW(
+		        c->a,
+		        Envoy__Config__Route__V3__RouteAction__HashPolicy__ConnectionProperties,
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__CONNECTION_PROPERTIES__INIT);
+		hp->connection_properties->source_ip = 1;
 	}
+	ra->hash_policy = XB_PTRS(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy, 1);
+	ra->hash_policy[0] = hp;
+	ra->n_hash_policy = 1;
 }
 
 static Route *make_route(xds_ctx *c, const weft_resource *svc, const weft_model_rule *mr,
