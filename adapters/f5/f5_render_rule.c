@@ -81,11 +81,15 @@ static void text_q(struct text *t, const char *s)
 	tcl_quote(&t->buf, &t->len, &t->cap, s);
 }
 
-static int same_service(const weft_ref *ref, const char *own_ns, const weft_resource *svc)
+/* Whether rl is the RateLimit in effect for svc (core/model.h: the first
+ * aimed at it; docs/policy.md, "Precedence"). */
+static int rate_limit_in_effect(const struct f5_render *r, const weft_resource *rl,
+                                const weft_resource *svc)
 {
-	if (!ref->name)
-		return !strcmp(own_ns, svc->ns); /* whole namespace */
-	return !strcmp(ref->ns ? ref->ns : own_ns, svc->ns) && !strcmp(ref->name, svc->name);
+	const weft_model_subset *whole = weft_model_find_subset(
+	        weft_model_find_port(weft_model_find_service(r->model, svc->ns, svc->name), 0),
+	        NULL);
+	return whole && whole->policies.rate_limit == rl;
 }
 
 static void guard(struct f5_render *r, struct text *t, const weft_resource *svc)
@@ -306,7 +310,7 @@ int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services
 		    render_ratelimit(r, rl, NULL, http, rules))
 			return -1;
 		for (size_t k = 0; !route && s->service.name && k < n_svc; k++)
-			if (same_service(&s->service, rl->ns, services[k]) &&
+			if (rate_limit_in_effect(r, rl, services[k]) &&
 			    render_ratelimit(r, rl, services[k], http, rules))
 				return -1;
 	}
@@ -343,7 +347,7 @@ int f5_plain_rate_limit(const struct f5_render *r, const weft_resource *const *s
 			continue;
 		int hit = 0;
 		for (size_t k = 0; s->service.name && k < n_svc; k++)
-			hit |= same_service(&s->service, rl->ns, services[k]);
+			hit |= rate_limit_in_effect(r, rl, services[k]);
 		for (size_t k = 0; s->route.name && k < n_routes; k++)
 			hit |= !strcmp(s->route.ns ? s->route.ns : rl->ns, routes[k]->ns) &&
 			       !strcmp(s->route.name, routes[k]->name);

@@ -54,13 +54,6 @@ typedef Envoy__Extensions__Common__Ratelimit__V3__RateLimitDescriptor__Entry Des
 
 #define XDS_URL_ZIPKIN XDS_URL_PREFIX "envoy.config.trace.v3.ZipkinConfig"
 
-int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc)
-{
-	if (!ref->name)
-		return !strcmp(res_ns, svc->ns);
-	return !strcmp(ref->name, svc->name) && !strcmp(ref->ns, svc->ns);
-}
-
 static HttpFilter *http_filter(xds_ctx *c, const char *name, const char *url,
                                const ProtobufCMessage *cfg)
 {

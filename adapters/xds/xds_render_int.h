@@ -78,9 +78,6 @@ struct Envoy__Config__Route__V3__HeaderMatcher *xds_header_matcher(xds_ctx *c, c
                                                                    const char *exact,
                                                                    const char *prefix,
                                                                    const char *regex, int present);
-/* Whether a resource aimed at (ns, name) -- spec.service, NULL meaning the
- * whole namespace -- applies to svc. */
-int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc);
 
 /* TLS (xds_render_sds.c). */
 weft_mtls_mode xds_peer_mtls(xds_ctx *c, const weft_resource *svc);
