@@ -116,6 +116,7 @@ static weft_controller *run(const char *dir, const char *device, const char *ext
 	assert_int_equal(weft_controller_apply(c, &docs, WEFT_APPLY_MERGE, "test", -1, 0, &res,
 	                                       &diags, &err),
 	                 0);
+	weft_write_result_free(&res);
 	weft_docset_free(&docs);
 	weft_diags_free(&diags);
 	assert_int_equal(weft_controller_wait_pushed(c, 1, 10000), 0);
