@@ -1,8 +1,8 @@
 /* The store: every accepted change becomes one atomic revision (author,
  * time, message, full content). Callers validate BEFORE committing: the
  * store never holds a policy that does not compile. Behind an ops table so
- * that an etcd backend can be added without touching callers; the embedded
- * default is SQLite in WAL mode (store_sqlite.c).
+ * that backends are interchangeable for callers: the embedded default is
+ * SQLite in WAL mode (store_sqlite*.c), the shared one etcd (store_etcd*.c).
  *
  * Revisions are numbered 1, 2, 3...; revision 0 means "empty / none".
  * Restoring an old revision is done by the caller as a new revision whose
@@ -37,12 +37,29 @@ typedef struct weft_revision_info {
 
 typedef struct weft_store weft_store;
 
+/* How to reach a networked backend (etcd); the SQLite backend refuses any
+ * of them. Every field may be NULL. */
+typedef struct weft_store_opts {
+	const char *ca_file;          /* PEM CA bundle: endpoints are HTTPS */
+	const char *cert_file;        /* client certificate (PEM), with key_file */
+	const char *key_file;         /* client key (PEM) */
+	const char *credentials_file; /* "USER:PASSWORD" (else WEFT_STORE_USER and
+	                               * WEFT_STORE_PASSWORD from the environment) */
+} weft_store_opts;
+
 /* Opens (creating if needed) a store. url: "sqlite:PATH_TO_DIR" or a plain
- * directory path (SQLite file DIR/weft.db). NULL with err on failure. */
+ * directory path (SQLite file DIR/weft.db), or
+ * "etcd://HOST:PORT[,HOST:PORT...][/PREFIX]" (docs/store.md). NULL with err
+ * on failure. */
 weft_store *weft_store_open(const char *url, weft_err *err);
+/* The same with connection options (opts may be NULL). */
+weft_store *weft_store_open_opts(const char *url, const weft_store_opts *opts, weft_err *err);
 void weft_store_close(weft_store *s);
 
-/* The newest revision number (0 when empty). */
+/* The newest revision number (0 when empty). SQLite: cached (one writer).
+ * etcd: asked of etcd (other processes write); when etcd cannot be reached,
+ * the last head this store saw -- a commit against it then fails as a
+ * conflict or an error, never silently. */
 int64_t weft_store_head(weft_store *s);
 
 /* Commits one revision: upserts (replace by key) and deletes applied to the

@@ -9,8 +9,7 @@
  *
  * URLs: "sqlite:DIR", "sqlite:///abs/dir" or a plain directory path select
  * the embedded SQLite backend; "scheme://..." selects the backend named
- * scheme (only sqlite exists today; an etcd backend adds one entry to
- * backends[] below). */
+ * scheme: "etcd://HOST:PORT[,...][/PREFIX]" selects the etcd backend. */
 #include "store_backend.h"
 
 #include <stdlib.h>
@@ -25,6 +24,7 @@ struct weft_store {
 
 static const struct weft_store_ops *const backends[] = {
         &weft_store_sqlite_ops,
+        &weft_store_etcd_ops,
 };
 
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -50,6 +50,11 @@ static size_t url_scheme_len(const char *url)
 }
 
 weft_store *weft_store_open(const char *url, weft_err *err)
+{
+	return weft_store_open_opts(url, NULL, err);
+}
+
+weft_store *weft_store_open_opts(const char *url, const weft_store_opts *opts, weft_err *err)
 {
 	if (!url || !*url) {
 		weft_err_setc(err, WEFT_EINVALID, "store: open: empty store URL");
@@ -84,7 +89,7 @@ weft_store *weft_store_open(const char *url, weft_err *err)
 		return NULL;
 	}
 	s->ops = ops;
-	s->impl = ops->open(location, err);
+	s->impl = ops->open(location, opts, err);
 	if (!s->impl) {
 		free(s);
 		return NULL;
