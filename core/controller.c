@@ -278,7 +278,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0])
 			fprintf(stderr, "weft: plugins: %s\n", perr.msg);
 	}
-	c->store = weft_store_open(c->store_url, err);
+	c->store = weft_store_open_opts(c->store_url, opts->store_opts, err);
 	if (!c->store) {
 		weft_controller_close(c);
 		return NULL;

@@ -18,20 +18,22 @@
 #include "doc.h"
 #include "resource-t.h"
 #include "snapshot.h"
+#include "store.h"
 
 typedef struct weft_controller weft_controller;
 
 typedef struct weft_controller_opts {
-	const char *state_dir;  /* required: store and runtime state live here */
-	const char *store_url;  /* NULL: sqlite in state_dir */
-	int quiet_ms;           /* debounce quiet window, default 100 */
-	int max_delay_ms;       /* debounce max delay, default 1000 */
-	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
-	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
-	int reconcile_ms;       /* drift check period per device: 0 = default
-	                         * 30000, < 0 = never */
-	int atomic;             /* default transaction mode: 1 atomic (all
-	                         * devices or none), 0 independent */
+	const char *state_dir;             /* required: store and runtime state live here */
+	const char *store_url;             /* NULL: sqlite in state_dir */
+	const weft_store_opts *store_opts; /* TLS, credentials (etcd); may be NULL */
+	int quiet_ms;                      /* debounce quiet window, default 100 */
+	int max_delay_ms;                  /* debounce max delay, default 1000 */
+	size_t keep_revisions;             /* revisions kept; 0 keeps all (weftd's default: 100) */
+	const char *plugin_dir;            /* adapter plugins (*.so), may be NULL */
+	int reconcile_ms;                  /* drift check period per device: 0 = default
+	                                    * 30000, < 0 = never */
+	int atomic;                        /* default transaction mode: 1 atomic (all
+	                                    * devices or none), 0 independent */
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core

@@ -16,12 +16,17 @@ static const char usage_text[] =
         "usage: weftd --state DIR [--policy DIR] [--api HOST:PORT]\n"
         "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
+        "             [--store-ca F] [--store-cert F --store-key F] [--store-credentials F]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
         "             [--txn-mode independent|atomic]\n"
         "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
+        "  --store: a state directory (default: --state) or\n"
+        "           etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; --store-ca/-cert/-key\n"
+        "           make it HTTPS, --store-credentials FILE holds USER:PASSWORD (or\n"
+        "           WEFT_STORE_USER and WEFT_STORE_PASSWORD in the environment).\n"
         "  --file-root: where file devices' relative directories resolve (default: .).\n"
         "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n"
         "  --xds: serve the xDS ADS API (Envoy, proxyless gRPC) there.\n"
@@ -72,6 +77,10 @@ enum {
 	OPT_XDS_CERT,
 	OPT_XDS_KEY,
 	OPT_XDS_CA,
+	OPT_STORE_CA,
+	OPT_STORE_CERT,
+	OPT_STORE_KEY,
+	OPT_STORE_CRED,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +105,10 @@ static const struct option longopts[] = {
         {"xds-tls-cert", required_argument, NULL, OPT_XDS_CERT},
         {"xds-tls-key", required_argument, NULL, OPT_XDS_KEY},
         {"xds-tls-ca", required_argument, NULL, OPT_XDS_CA},
+        {"store-ca", required_argument, NULL, OPT_STORE_CA},
+        {"store-cert", required_argument, NULL, OPT_STORE_CERT},
+        {"store-key", required_argument, NULL, OPT_STORE_KEY},
+        {"store-credentials", required_argument, NULL, OPT_STORE_CRED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -136,6 +149,18 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_STORE:
 		o->store_url = arg;
+		break;
+	case OPT_STORE_CA:
+		o->store_ca = arg;
+		break;
+	case OPT_STORE_CERT:
+		o->store_cert = arg;
+		break;
+	case OPT_STORE_KEY:
+		o->store_key = arg;
+		break;
+	case OPT_STORE_CRED:
+		o->store_credentials = arg;
 		break;
 	case OPT_READY:
 		o->ready_file = arg;
@@ -226,5 +251,7 @@ int main(int argc, char **argv)
 		return usage("--state DIR is required", NULL);
 	if ((o.tls_cert != NULL) != (o.tls_key != NULL))
 		return usage("--tls-cert and --tls-key go together", NULL);
+	if ((o.store_cert != NULL) != (o.store_key != NULL))
+		return usage("--store-cert and --store-key go together", NULL);
 	return weftd_run(&o);
 }

@@ -89,9 +89,17 @@ static int open_controller(daemon_state *d)
 	}
 	weft_file_adapter_set_root(o->file_root ? o->file_root : ".");
 #endif
+	weft_store_opts so = {
+	        .ca_file = o->store_ca,
+	        .cert_file = o->store_cert,
+	        .key_file = o->store_key,
+	        .credentials_file = o->store_credentials,
+	};
+	int any_store_opt = so.ca_file || so.cert_file || so.key_file || so.credentials_file;
 	weft_controller_opts co = {
 	        .state_dir = o->state_dir,
 	        .store_url = o->store_url,
+	        .store_opts = any_store_opt ? &so : NULL,
 	        .quiet_ms = o->quiet_ms,
 	        .max_delay_ms = o->max_delay_ms,
 	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,

@@ -12,6 +12,8 @@
 typedef struct weftd_opts {
 	const char *state_dir;
 	const char *store_url;
+	const char *store_ca, *store_cert, *store_key; /* --store-ca/-cert/-key */
+	const char *store_credentials;                 /* --store-credentials FILE */
 	const char *policy_dir;
 	const char *listen;
 	const char *tls_cert, *tls_key;
