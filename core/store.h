@@ -92,4 +92,37 @@ int weft_store_put_meta(weft_store *s, const char *key, const char *value, weft_
 /* *value is malloc'd, or NULL when missing (returns 0 either way). */
 int weft_store_get_meta(weft_store *s, const char *key, char **value, weft_err *err);
 
+/* ---- Several processes on one store (etcd; docs/ha.md) ----
+ * Both need a backend that others can write (etcd): the SQLite backend has
+ * one writer, so they fail there with WEFT_EINVALID. Both run a thread of
+ * their own with their own connection; the store itself stays on its
+ * thread. */
+
+typedef struct weft_store_watch weft_store_watch;
+/* fn(arg) is called from the watch's thread after every change of the head
+ * by any process, and after every (re)connection of the watch (changes
+ * during a disconnection are not replayed: fn reloads the head). */
+weft_store_watch *weft_store_watch_head(weft_store *s, void (*fn)(void *arg), void *arg,
+                                        weft_err *err);
+void weft_store_watch_stop(weft_store_watch *w);
+
+typedef struct weft_store_election weft_store_election;
+/* Campaigns for leadership as name, on a lease of ttl_ms (etcd rounds it up
+ * to whole seconds, at least 2 s). fn(arg, leader) is called from the
+ * election's thread whenever this process becomes or stops being the
+ * leader. The leader renews its lease every ttl/4; when it has not renewed
+ * for ttl/2 it steps down (fn(arg, 0)) before the lease can expire at etcd.
+ * While an election exists, the store's meta writes (weft_store_put_meta:
+ * device state, transaction records) are fenced: one etcd transaction that
+ * succeeds only while this process's leader key is the current one, else
+ * WEFT_ECONFLICT ("not the leader"). */
+weft_store_election *weft_store_elect(weft_store *s, const char *name, int64_t ttl_ms,
+                                      void (*fn)(void *arg, int leader), void *arg, weft_err *err);
+/* Resigns (revokes the lease, so another replica takes over at once). */
+void weft_store_elect_stop(weft_store_election *e);
+/* The election's view: whether this process leads, the current leader's
+ * name ("" when none is known) and the lease TTL etcd granted. */
+void weft_store_elect_state(weft_store_election *e, int *leader, char *leader_name, size_t cap,
+                            int64_t *lease_ttl_ms);
+
 #endif

@@ -77,6 +77,36 @@ static int load_tokens(daemon_state *d)
 	return 0;
 }
 
+/* On an etcd store every weftd is a replica (docs/ha.md); --replica on
+ * another store is refused by weft_controller_replicate. */
+static int replicated(const weftd_opts *o)
+{
+	return o->replica || (o->store_url && !strncmp(o->store_url, "etcd://", 7));
+}
+
+static int start_replica(daemon_state *d)
+{
+	char name[300];
+	if (d->opts->replica) {
+		snprintf(name, sizeof(name), "%s", d->opts->replica);
+	} else {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+			snprintf(host, sizeof(host), "weftd");
+		snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
+	}
+	weft_err err = {0};
+	if (weft_controller_replicate(d->controller, name, d->opts->lease_ttl_ms, &err) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot run as a replica", "replica", name,
+		               "error", err.msg, NULL);
+		return -1;
+	}
+	char ttl[32];
+	snprintf(ttl, sizeof(ttl), "%ld", d->opts->lease_ttl_ms);
+	weft_log_event(d->log, WEFT_LOG_INFO, "replica", "name", name, "lease_ttl_ms", ttl, NULL);
+	return 0;
+}
+
 static int open_controller(daemon_state *d)
 {
 	const weftd_opts *o = d->opts;
@@ -106,6 +136,7 @@ static int open_controller(daemon_state *d)
 	        .plugin_dir = o->plugin_dir,
 	        .reconcile_ms = o->reconcile_ms,
 	        .atomic = o->atomic,
+	        .replica = replicated(o),
 	};
 	weft_err err = {0};
 	d->controller = weft_controller_open(&co, &err);
@@ -118,7 +149,7 @@ static int open_controller(daemon_state *d)
 	snprintf(rev, sizeof(rev), "%lld", (long long)weft_controller_head(d->controller));
 	weft_log_event(d->log, WEFT_LOG_INFO, "controller open", "state", o->state_dir, "revision",
 	               rev, NULL);
-	return 0;
+	return co.replica ? start_replica(d) : 0;
 }
 
 static int start_watch(daemon_state *d)

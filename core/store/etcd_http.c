@@ -20,6 +20,7 @@ struct etcd_client {
 	char *user, *password;
 	char *token; /* from /v3/auth/authenticate, NULL without auth */
 	CURL *curl;
+	long timeout_ms;
 };
 
 struct buf {
@@ -268,6 +269,7 @@ struct etcd_client *etcd_client_new(const char *hosts, const weft_store_opts *op
 		cl->key = dup_opt(opts->key_file);
 	}
 	cl->curl = curl_easy_init();
+	cl->timeout_ms = REQUEST_TIMEOUT_MS;
 	if (!cl->curl || parse_hosts(cl, hosts, tls, err) || load_credentials(cl, opts, err)) {
 		if (!cl->curl)
 			weft_err_set(err, "cannot create a libcurl handle");
@@ -318,7 +320,7 @@ static CURLcode post_once(struct etcd_client *cl, const char *path, const char *
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cl->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (cl->ca)
@@ -423,4 +425,98 @@ int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **re
 		rc = post_raw(cl, path, body, resp, err);
 	free(body);
 	return rc;
+}
+
+void etcd_client_set_timeout(struct etcd_client *cl, long timeout_ms)
+{
+	cl->timeout_ms = timeout_ms;
+}
+
+struct stream_ctx {
+	struct buf line; /* bytes of the current, unfinished message */
+	int (*on_msg)(void *arg, json_t *msg);
+	void *arg;
+	volatile int *stop;
+	int stopped_by_msg;
+};
+
+/* The gateway sends one JSON object per line. */
+static size_t on_stream_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct stream_ctx *sc = arg;
+	size_t n = size * nmemb;
+	for (size_t i = 0; i < n; i++) {
+		if (ptr[i] != '\n') {
+			if (on_data(ptr + i, 1, 1, &sc->line) != 1)
+				return 0;
+			continue;
+		}
+		json_t *msg = sc->line.len ? json_loads(sc->line.data, 0, NULL) : NULL;
+		sc->line.len = 0;
+		int rc = msg ? sc->on_msg(sc->arg, msg) : 0;
+		json_decref(msg);
+		if (rc) {
+			sc->stopped_by_msg = 1;
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)a;
+	(void)b;
+	(void)c;
+	(void)d;
+	return *((struct stream_ctx *)arg)->stop ? 1 : 0;
+}
+
+int etcd_stream(struct etcd_client *cl, const char *path, json_t *req,
+                int (*on_msg)(void *arg, json_t *msg), void *arg, volatile int *stop, weft_err *err)
+{
+	if (cl->user && !cl->token && authenticate(cl, err))
+		return WEFT_EFAIL;
+	char *body = json_dumps(req, JSON_COMPACT);
+	if (!body)
+		return weft_err_set(err, "out of memory");
+	char url[1024], auth[2048], curl_err[CURL_ERROR_SIZE] = "";
+	snprintf(url, sizeof(url), "%s%s", cl->endpoints[cl->cur], path);
+	struct stream_ctx sc = {.on_msg = on_msg, .arg = arg, .stop = stop};
+	CURL *c = cl->curl;
+	curl_easy_reset(c);
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	if (cl->token) {
+		snprintf(auth, sizeof(auth), "Authorization: %s", cl->token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sc);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &sc);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (cl->ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cl->ca);
+	if (cl->cert) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cl->cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, cl->key);
+	}
+	CURLcode rc = curl_easy_perform(c);
+	curl_slist_free_all(hdrs);
+	free(body);
+	free(sc.line.data);
+	if (rc == CURLE_OK || sc.stopped_by_msg || *stop)
+		return 0;
+	weft_err_set(err, "%s%s: %s", cl->endpoints[cl->cur], path,
+	             curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	if (not_sent(rc))
+		cl->cur = (cl->cur + 1) % cl->n_endpoints;
+	return WEFT_EFAIL;
 }

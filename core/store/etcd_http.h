@@ -33,6 +33,18 @@ void etcd_client_free(struct etcd_client *cl);
  * auth token is renewed once. */
 int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **resp, weft_err *err);
 
+/* Per-request timeout (default 30 s): the election keeps its requests
+ * shorter than the lease. */
+void etcd_client_set_timeout(struct etcd_client *cl, long timeout_ms);
+
+/* A streaming POST (/v3/watch): on_msg(arg, msg) for every JSON object of
+ * the reply (msg borrowed); returns when the server ends the stream, on an
+ * error, when on_msg returns non-zero, or when *stop becomes non-zero
+ * (checked about once a second). 0 when it ended without an error. */
+int etcd_stream(struct etcd_client *cl, const char *path, json_t *req,
+                int (*on_msg)(void *arg, json_t *msg), void *arg, volatile int *stop,
+                weft_err *err);
+
 /* Base64 of len bytes (malloc'd, NUL-terminated). */
 char *etcd_b64(const char *data, size_t len);
 /* Decodes base64 (malloc'd, NUL-terminated, *len without the NUL); NULL on

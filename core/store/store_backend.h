@@ -35,6 +35,15 @@ struct weft_store_ops {
 	/* value NULL deletes the key. */
 	int (*put_meta)(void *impl, const char *key, const char *value, weft_err *err);
 	int (*get_meta)(void *impl, const char *key, char **value, weft_err *err);
+	/* Optional (NULL: one writer, nothing to follow or elect): store.h's
+	 * weft_store_watch_head and weft_store_elect. */
+	void *(*watch_start)(void *impl, void (*fn)(void *arg), void *arg, weft_err *err);
+	void (*watch_stop)(void *watch);
+	void *(*elect_start)(void *impl, const char *name, int64_t ttl_ms,
+	                     void (*fn)(void *arg, int leader), void *arg, weft_err *err);
+	void (*elect_stop)(void *election);
+	void (*elect_state)(void *election, int *leader, char *leader_name, size_t cap,
+	                    int64_t *lease_ttl_ms);
 };
 
 /* The SQLite backend (store_sqlite.c). */

@@ -171,6 +171,12 @@ static int64_t ests_head(void *impl);
 static void ests_free(struct ests *st)
 {
 	etcd_client_free(st->cl);
+	free(st->hosts);
+	free(st->ca);
+	free(st->cert);
+	free(st->key);
+	free(st->credentials);
+	pthread_mutex_destroy(&st->fence_mu);
 	free(st->url);
 	free(st->prefix);
 	free(st);
@@ -208,8 +214,16 @@ static void *ests_open(const char *location, const weft_store_opts *opts, weft_e
 		return NULL;
 	}
 	st->keep = WEFT_ETCD_DEFAULT_RETENTION;
+	pthread_mutex_init(&st->fence_mu, NULL);
 	if (split_location(st, location, &hosts, err))
 		goto fail;
+	st->hosts = strdup(hosts);
+	if (opts) {
+		st->ca = opts->ca_file ? strdup(opts->ca_file) : NULL;
+		st->cert = opts->cert_file ? strdup(opts->cert_file) : NULL;
+		st->key = opts->key_file ? strdup(opts->key_file) : NULL;
+		st->credentials = opts->credentials_file ? strdup(opts->credentials_file) : NULL;
+	}
 	st->cl = etcd_client_new(hosts, opts, err);
 	if (!st->cl) {
 		weft_err_prefix(err, "store %s: open", st->url);
@@ -271,18 +285,36 @@ static char *meta_key(struct ests *st, const char *key)
 	return asprintf(&k, "%s/meta/%s", st->prefix, key) < 0 ? NULL : k;
 }
 
+/* Fenced while an election exists (store.h, weft_store_elect): a deposed
+ * leader's write of a transaction record or device state fails at etcd. */
 static int ests_put_meta(void *impl, const char *key, const char *value, weft_err *err)
 {
 	struct ests *st = impl;
+	char what[160];
+	snprintf(what, sizeof(what), "put_meta '%.120s'", key);
+	int refuse = 0;
+	json_t *fence = ests_fence_compare(st, &refuse);
+	if (refuse)
+		return weft_err_setc(err, WEFT_ECONFLICT,
+		                     "store %s: %s: not the leader (meta records are written by "
+		                     "the leader only)",
+		                     st->url, what);
 	char *k = meta_key(st, key);
 	json_t *op = k ? (value ? ests_put_op(k, value) : ests_delete_op(k, NULL)) : NULL;
 	json_t *req = op ? json_pack("{s:[o]}", "success", op) : NULL;
 	free(k);
-	char what[160];
-	snprintf(what, sizeof(what), "put_meta '%.120s'", key);
+	if (req && fence)
+		json_object_set_new(req, "compare", json_pack("[o]", fence));
+	else
+		json_decref(fence);
 	json_t *resp = NULL;
 	int rc = ests_txn(st, req, &resp, err, what);
 	json_decref(req);
+	if (!rc && fence && !json_is_true(json_object_get(resp, "succeeded")))
+		rc = weft_err_setc(err, WEFT_ECONFLICT,
+		                   "store %s: %s: not the leader any more (the leader key changed: "
+		                   "fenced)",
+		                   st->url, what);
 	json_decref(resp);
 	return rc;
 }
@@ -324,4 +356,9 @@ const struct weft_store_ops weft_store_etcd_ops = {
         .set_retention = ests_set_retention,
         .put_meta = ests_put_meta,
         .get_meta = ests_get_meta,
+        .watch_start = ests_watch_start,
+        .watch_stop = ests_watch_stop,
+        .elect_start = ests_elect_start,
+        .elect_stop = ests_elect_stop,
+        .elect_state = ests_elect_state,
 };

@@ -21,6 +21,7 @@
 #define WEFT_STORE_ETCD_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -33,6 +34,14 @@
 
 struct ests {
 	struct etcd_client *cl;
+	/* For the watch's and the election's own connections. */
+	char *hosts;
+	char *ca, *cert, *key, *credentials;
+	/* Fencing (store_etcd_ha.c): while an election exists, meta writes
+	 * must find PREFIX/leader created at fence_rev (0: not the leader). */
+	pthread_mutex_t fence_mu;
+	int fenced;
+	int64_t fence_rev;
 	char *url;    /* "etcd://HOSTS/PREFIX": named in every message */
 	char *prefix; /* no trailing '/' */
 	int64_t head; /* the last head seen (see weft_store_head in store.h) */
@@ -64,6 +73,20 @@ int ests_txn(struct ests *st, json_t *req, json_t **resp, weft_err *err, const c
 int ests_commit(void *impl, int64_t expected_rev, const char *author, const char *message,
                 const weft_stored *upserts, size_t n_upserts, const weft_key *deletes,
                 size_t n_deletes, int64_t *new_rev, weft_err *err);
+
+/* store_etcd_ha.c: store.h's watch and election (ops table entries), and
+ * the compare that fences meta writes (NULL when not fenced; *refuse set
+ * when this process is fenced out). */
+void *ests_watch_start(void *impl, void (*fn)(void *arg), void *arg, weft_err *err);
+void ests_watch_stop(void *watch);
+void *ests_elect_start(void *impl, const char *name, int64_t ttl_ms,
+                       void (*fn)(void *arg, int leader), void *arg, weft_err *err);
+void ests_elect_stop(void *election);
+void ests_elect_state(void *election, int *leader, char *leader_name, size_t cap,
+                      int64_t *lease_ttl_ms);
+json_t *ests_fence_compare(struct ests *st, int *refuse);
+/* A new connection to the same etcd with the same options. */
+struct etcd_client *ests_new_client(struct ests *st, weft_err *err);
 
 /* store_etcd_read.c */
 int ests_load(void *impl, int64_t rev, weft_stored **out, size_t *n, weft_err *err);
