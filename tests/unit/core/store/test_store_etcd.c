@@ -3,7 +3,7 @@
  * the other's revisions, a stale expected revision is a conflict, writers
  * racing from several processes each get their own revision), endpoint
  * failover at open, unreachable etcd, URL errors, and data under the prefix
- * that is not weft's. */
+ * that is not weft's; election and fencing of meta writes; the head watch. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,6 +236,136 @@ static void test_names_escaped(void **state)
 	weft_store_close(s);
 }
 
+struct lstate {
+	volatile int leader; /* as last reported */
+	volatile int downs;  /* how many times it stepped down */
+};
+
+static void on_leader(void *arg, int leader)
+{
+	struct lstate *l = arg;
+	if (!leader)
+		l->downs++;
+	l->leader = leader;
+}
+
+static int wait_flag(volatile int *flag, int want, int timeout_ms)
+{
+	long long end = ts_now_ms() + timeout_ms;
+	while (*flag != want && ts_now_ms() < end)
+		usleep(10000);
+	return *flag == want ? 0 : -1;
+}
+
+/* Revokes the lease that holds PREFIX/leader, as etcd does when it expires. */
+static void revoke_leader_lease(const char *url)
+{
+	weft_err err = {0};
+	struct etcd_client *cl = etcd_client_new(getenv("WEFT_TEST_STORE_ETCD"), NULL, &err);
+	assert_non_null(cl);
+	char key[1024];
+	snprintf(key, sizeof(key), "%s/leader", strchr(url + 7, '/'));
+	json_t *req = etcd_range_req(key, NULL), *resp = NULL;
+	assert_int_equal(etcd_post(cl, "/v3/kv/range", req, &resp, &err), 0);
+	json_decref(req);
+	const char *lease = json_string_value(
+	        json_object_get(json_array_get(json_object_get(resp, "kvs"), 0), "lease"));
+	assert_non_null(lease);
+	req = json_pack("{s:s}", "ID", lease);
+	json_decref(resp);
+	assert_int_equal(etcd_post(cl, "/v3/lease/revoke", req, &resp, &err), 0);
+	json_decref(req);
+	json_decref(resp);
+	etcd_client_free(cl);
+}
+
+/* Election and fencing: one leader; only its meta writes go through; when
+ * its lease is gone its writes fail at etcd at once, it steps down and the
+ * other process leads. */
+static void test_election_fencing(void **state)
+{
+	const char *url = *state;
+	weft_store *sa = tst_open(url), *sb = tst_open(url);
+	struct lstate la = {-1, 0}, lb = {-1, 0};
+	weft_err err = {0};
+	weft_store_election *ea = weft_store_elect(sa, "a", 2000, on_leader, &la, &err);
+	assert_non_null(ea);
+	assert_int_equal(wait_flag(&la.leader, 1, 5000), 0);
+	weft_store_election *eb = weft_store_elect(sb, "b", 2000, on_leader, &lb, &err);
+	assert_non_null(eb);
+	int leader = -1;
+	char name[64] = "";
+	int64_t ttl = 0;
+	long long end = ts_now_ms() + 3000;
+	while (!name[0] && ts_now_ms() < end) {
+		usleep(20000);
+		weft_store_elect_state(eb, &leader, name, sizeof(name), &ttl);
+	}
+	assert_int_equal(leader, 0);
+	assert_string_equal(name, "a");
+	assert_int_equal(ttl, 2000);
+	assert_int_equal(weft_store_put_meta(sa, "txn/1", "{\"by\":\"a\"}", &err), 0);
+	assert_int_equal(weft_store_put_meta(sb, "txn/1", "{\"by\":\"b\"}", &err), WEFT_ECONFLICT);
+	tst_assert_contains(err.msg, "not the leader");
+
+	revoke_leader_lease(url);
+	/* a has not noticed yet, but etcd refuses its write: fenced */
+	int rc = weft_store_put_meta(sa, "txn/2", "{\"by\":\"a\"}", &err);
+	assert_int_equal(rc, WEFT_ECONFLICT);
+	tst_assert_contains(err.msg, "not the leader");
+	assert_int_equal(wait_flag(&la.downs, 1, 5000), 0);
+	/* a new leader (either: a campaigns again with a new lease) */
+	end = ts_now_ms() + 5000;
+	while (la.leader != 1 && lb.leader != 1 && ts_now_ms() < end)
+		usleep(10000);
+	assert_true(la.leader == 1 || lb.leader == 1);
+	weft_store *now = la.leader == 1 ? sa : sb, *other = now == sa ? sb : sa;
+	assert_int_equal(weft_store_put_meta(now, "txn/2", "{\"by\":\"leader\"}", &err), 0);
+	assert_int_equal(weft_store_put_meta(other, "txn/2", "{}", &err), WEFT_ECONFLICT);
+	char *v = NULL;
+	assert_int_equal(weft_store_get_meta(other, "txn/2", &v, &err), 0);
+	assert_string_equal(v, "{\"by\":\"leader\"}");
+	free(v);
+	/* resigning hands over at once (well within the 2 s TTL) */
+	struct lstate *follower = now == sa ? &lb : &la;
+	long long t0 = ts_now_ms();
+	weft_store_elect_stop(now == sa ? ea : eb);
+	assert_int_equal(wait_flag(&follower->leader, 1, 1500), 0);
+	print_message("handover after resign: %lld ms\n", ts_now_ms() - t0);
+	weft_store_elect_stop(now == sa ? eb : ea);
+	weft_store_close(sa);
+	weft_store_close(sb);
+}
+
+/* The watch reports every commit another store makes. */
+static volatile int head_events;
+
+static void on_head(void *arg)
+{
+	(void)arg;
+	head_events++;
+}
+
+static void test_watch(void **state)
+{
+	weft_store *s = tst_open(*state), *w = tst_open(*state);
+	weft_err err = {0};
+	weft_store_watch *watch = weft_store_watch_head(w, on_head, NULL, &err);
+	assert_non_null(watch);
+	assert_int_equal(wait_flag(&head_events, 1, 3000), 0); /* created */
+	for (int i = 1; i <= 3; i++) {
+		char json[32];
+		snprintf(json, sizeof(json), "{\"v\":%d}", i);
+		tst_commit(s, (weft_stored[]){tst_res(WEFT_KIND_SERVICE, "d", "a", json)}, 1, NULL,
+		           0);
+		assert_int_equal(wait_flag(&head_events, 1 + i, 3000), 0);
+		assert_int_equal(weft_store_head(w), i);
+	}
+	weft_store_watch_stop(watch);
+	weft_store_close(w);
+	weft_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +374,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_endpoints, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_foreign_data, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_names_escaped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_election_fencing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
