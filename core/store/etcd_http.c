@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CONNECT_TIMEOUT_MS 2000L
 #define REQUEST_TIMEOUT_MS 30000L
@@ -21,6 +22,7 @@ struct etcd_client {
 	char *token; /* from /v3/auth/authenticate, NULL without auth */
 	CURL *curl;
 	long timeout_ms;
+	long unavailable_retry_ms; /* see etcd_client_set_unavailable_retry */
 };
 
 struct buf {
@@ -343,9 +345,32 @@ static int not_sent(CURLcode rc)
 	return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
 }
 
+/* Whether sending req again cannot change anything: ranges, renewals,
+ * transactions that only read. Those fail over to the next endpoint on any
+ * transport error (a member that died with the connection open); a write
+ * only when nothing was sent, since it may have been applied. */
+static int idempotent(const char *path, json_t *req)
+{
+	if (!strcmp(path, "/v3/kv/range") || !strcmp(path, "/v3/lease/keepalive"))
+		return 1;
+	if (strcmp(path, "/v3/kv/txn"))
+		return 0;
+	const char *branches[] = {"success", "failure"};
+	for (int b = 0; b < 2; b++) {
+		size_t i;
+		json_t *op;
+		json_array_foreach(json_object_get(req, branches[b]), i, op)
+		{
+			if (json_object_size(op) != 1 || !json_object_get(op, "request_range"))
+				return 0;
+		}
+	}
+	return 1;
+}
+
 /* POST with failover over the endpoints; reply parsed into *resp. */
 static int post_raw(struct etcd_client *cl, const char *path, const char *body, json_t **resp,
-                    weft_err *err)
+                    int retry_any, weft_err *err)
 {
 	char curl_err[CURL_ERROR_SIZE];
 	for (size_t tries = 0; tries < cl->n_endpoints; tries++) {
@@ -353,7 +378,7 @@ static int post_raw(struct etcd_client *cl, const char *path, const char *body, 
 		long status = 0;
 		CURLcode rc = post_once(cl, path, body, &reply, &status, curl_err);
 		if (rc != CURLE_OK) {
-			int skip = not_sent(rc);
+			int skip = not_sent(rc) || retry_any;
 			weft_err_set(err, "%s%s: %s", cl->endpoints[cl->cur], path,
 			             reply.too_big ? "reply too large"
 			             : curl_err[0] ? curl_err
@@ -395,7 +420,7 @@ static int authenticate(struct etcd_client *cl, weft_err *err)
 	if (!body)
 		return weft_err_set(err, "out of memory");
 	json_t *resp = NULL;
-	int rc = post_raw(cl, "/v3/auth/authenticate", body, &resp, err);
+	int rc = post_raw(cl, "/v3/auth/authenticate", body, &resp, 1, err);
 	free(body);
 	if (rc) {
 		weft_err_prefix(err, "authenticate as '%s'", cl->user);
@@ -419,10 +444,19 @@ int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **re
 	char *body = json_dumps(req, JSON_COMPACT);
 	if (!body)
 		return weft_err_set(err, "out of memory");
-	int rc = post_raw(cl, path, body, resp, err);
+	int retry_any = idempotent(path, req);
+	int rc = post_raw(cl, path, body, resp, retry_any, err);
+	/* etcd's own leader election (a member died): reads wait for it. */
+	for (long waited = 0; rc && retry_any && waited < cl->unavailable_retry_ms &&
+	                      strstr(err->msg, ": HTTP 503: ");
+	     waited += 100) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		rc = post_raw(cl, path, body, resp, retry_any, err);
+	}
 	/* Simple tokens expire after a few idle minutes: renew once. */
 	if (rc && cl->user && strstr(err->msg, "invalid auth token") && !authenticate(cl, err))
-		rc = post_raw(cl, path, body, resp, err);
+		rc = post_raw(cl, path, body, resp, retry_any, err);
 	free(body);
 	return rc;
 }
@@ -430,6 +464,11 @@ int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **re
 void etcd_client_set_timeout(struct etcd_client *cl, long timeout_ms)
 {
 	cl->timeout_ms = timeout_ms;
+}
+
+void etcd_client_set_unavailable_retry(struct etcd_client *cl, long max_ms)
+{
+	cl->unavailable_retry_ms = max_ms;
 }
 
 struct stream_ctx {

@@ -27,8 +27,10 @@ void etcd_client_free(struct etcd_client *cl);
 
 /* POSTs req (borrowed) to path ("/v3/kv/txn") and parses the reply into
  * *resp (new reference). An endpoint that refuses the connection (nothing
- * was sent) is skipped for the next one; any other failure is returned, as
- * the request may have been applied. Errors: the endpoint and what failed,
+ * was sent) is skipped for the next one, and so is one that fails in any
+ * way for a request that only reads (ranges, read-only transactions,
+ * lease renewals); any other failure of a write is returned, as the write
+ * may have been applied. Errors: the endpoint and what failed,
  * etcd's own message for a gateway error ("etcdserver: ..."). An expired
  * auth token is renewed once. */
 int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **resp, weft_err *err);
@@ -36,6 +38,11 @@ int etcd_post(struct etcd_client *cl, const char *path, json_t *req, json_t **re
 /* Per-request timeout (default 30 s): the election keeps its requests
  * shorter than the lease. */
 void etcd_client_set_timeout(struct etcd_client *cl, long timeout_ms);
+/* A request that only reads and gets HTTP 503 from etcd ("leader changed",
+ * "no leader": etcd electing its own leader) is sent again every 100 ms for
+ * up to max_ms (default 0). Not for the election: its requests must stay
+ * shorter than the lease. */
+void etcd_client_set_unavailable_retry(struct etcd_client *cl, long max_ms);
 
 /* A streaming POST (/v3/watch): on_msg(arg, msg) for every JSON object of
  * the reply (msg borrowed); returns when the server ends the stream, on an

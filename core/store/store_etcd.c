@@ -229,6 +229,8 @@ static void *ests_open(const char *location, const weft_store_opts *opts, weft_e
 		weft_err_prefix(err, "store %s: open", st->url);
 		goto fail;
 	}
+	/* etcd elects a new raft leader within a few seconds of losing one */
+	etcd_client_set_unavailable_retry(st->cl, 3000);
 	if (check_format(st, err))
 		goto fail;
 	st->head = -1;

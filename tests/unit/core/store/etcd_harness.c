@@ -3,7 +3,13 @@
  * WEFT_TEST_STORE_ETCD=127.0.0.1:PORT (store_test_util.c then opens
  * etcd://127.0.0.1:PORT/<unique prefix> instead of a directory), runs the
  * test, stops etcd by its pid and removes the data directory. The exit
- * status is the test's. Usage: store_etcd_harness [--tls] TEST [ARGS...]
+ * status is the test's. Usage:
+ *   store_etcd_harness [--tls | --members=3] TEST [ARGS...]
+ *
+ * --members=3: a three-member cluster on loopback (one data directory,
+ * client and peer port each); WEFT_TEST_STORE_ETCD lists the three client
+ * endpoints, and the test starts once etcdctl finds the cluster healthy.
+ * WEFT_TEST_ETCD_PIDS lists the members' pids (a test may kill one).
  *
  * --tls: a CA, a server and a client certificate are made with openssl in
  * the temporary directory; etcd serves HTTPS only and requires a client
@@ -95,29 +101,41 @@ static int make_certs(const char *dir)
 	return 0;
 }
 
-static pid_t start_etcd(const char *dir, int client, int peer, int tls)
+#define MAX_MEMBERS 3
+
+struct member {
+	int client, peer;
+	pid_t pid;
+};
+
+/* Member i of n (names m0, m1, ...; one data directory and log each). */
+static pid_t start_etcd(const char *dir, const struct member *m, int n, int i, int tls)
 {
-	char data[4096], log[4096], curl[64], purl[64], cluster[96];
+	char data[4096], log[4096], curl[64], purl[64], name[8], cluster[512] = "";
 	char ca[4096], cert[4096], key[4096];
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(log, sizeof(log), "%s/etcd.log", dir);
+	snprintf(data, sizeof(data), "%s/data-%d", dir, i);
+	snprintf(log, sizeof(log), "%s/etcd-%d.log", dir, i);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	snprintf(cert, sizeof(cert), "%s/server.pem", dir);
 	snprintf(key, sizeof(key), "%s/server.key", dir);
-	snprintf(curl, sizeof(curl), "%s://127.0.0.1:%d", tls ? "https" : "http", client);
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", peer);
-	snprintf(cluster, sizeof(cluster), "t=%s", purl);
+	snprintf(name, sizeof(name), "m%d", i);
+	snprintf(curl, sizeof(curl), "%s://127.0.0.1:%d", tls ? "https" : "http", m[i].client);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", m[i].peer);
+	for (int j = 0; j < n; j++)
+		snprintf(cluster + strlen(cluster), sizeof(cluster) - strlen(cluster),
+		         "%sm%d=http://127.0.0.1:%d", j ? "," : "", j, m[j].peer);
 	/* One revision is one etcd transaction: the bench commits 13,000
 	 * resources at once (docs/store.md, "etcd backend"). */
 	// clang-format off
 	const char *argv[] = {ETCD_BIN,
-	                      "--name", "t",
+	                      "--name", name,
 	                      "--data-dir", data,
 	                      "--listen-client-urls", curl,
 	                      "--advertise-client-urls", curl,
 	                      "--listen-peer-urls", purl,
 	                      "--initial-advertise-peer-urls", purl,
 	                      "--initial-cluster", cluster,
+	                      "--initial-cluster-state", "new",
 	                      "--max-txn-ops", "40000",
 	                      "--max-request-bytes", "67108864",
 	                      "--log-level", "warn",
@@ -129,15 +147,44 @@ static pid_t start_etcd(const char *dir, int client, int peer, int tls)
 	return ts_spawn(argv, log);
 }
 
+/* A cluster answers once it has a leader: etcdctl endpoint health. */
+static int wait_healthy(const char *endpoints, int timeout_ms)
+{
+	char eps[512];
+	snprintf(eps, sizeof(eps), "--endpoints=%s", endpoints);
+	const char *argv[] = {"/usr/bin/etcdctl", eps, "endpoint", "health", NULL};
+	long long end = ts_now_ms() + timeout_ms;
+	while (ts_now_ms() < end) {
+		char *out = NULL;
+		int rc = ts_run(argv, &out, 5000);
+		free(out);
+		if (rc == 0)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static void stop_all(struct member *m, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].pid > 0)
+			ts_stop(m[i].pid, 10000);
+}
+
 int main(int argc, char **argv)
 {
-	int tls = argc > 1 && !strcmp(argv[1], "--tls");
-	if (tls) {
-		argv++;
-		argc--;
+	int tls = 0, n = 1;
+	for (; argc > 1 && argv[1][0] == '-'; argv++, argc--) {
+		if (!strcmp(argv[1], "--tls"))
+			tls = 1;
+		else if (!strcmp(argv[1], "--members=3"))
+			n = 3;
+		else
+			break;
 	}
-	if (argc < 2) {
-		fprintf(stderr, "usage: store_etcd_harness [--tls] TEST [ARGS...]\n");
+	if (argc < 2 || (tls && n > 1)) {
+		fprintf(stderr, "usage: store_etcd_harness [--tls | --members=3] TEST [ARGS...]\n");
 		return 2;
 	}
 	if (access(ETCD_BIN, X_OK) != 0) {
@@ -146,24 +193,52 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char *dir = ts_mkdtemp("weft-etcd");
-	int client = ts_free_port(), peer = ts_free_port();
-	while (peer == client)
-		peer = ts_free_port();
-	if (dir && tls && make_certs(dir)) {
-		ts_rmtree(dir);
+	struct member m[MAX_MEMBERS] = {{0}};
+	for (int i = 0; i < n * 2; i++) {
+		int port, dup;
+		do {
+			port = ts_free_port();
+			dup = 0;
+			for (int j = 0; j < i; j++)
+				dup |= port == (j % 2 ? m[j / 2].peer : m[j / 2].client);
+		} while (port > 0 && dup);
+		if (i % 2)
+			m[i / 2].peer = port;
+		else
+			m[i / 2].client = port;
+	}
+	if (!dir || (tls && make_certs(dir))) {
+		if (dir)
+			ts_rmtree(dir);
 		return 1;
 	}
-	pid_t etcd = dir && client > 0 && peer > 0 ? start_etcd(dir, client, peer, tls) : -1;
-	if (etcd <= 0 || ts_wait_port(client, etcd, 20000) != 0) {
-		fprintf(stderr, "store_etcd_harness: etcd did not start (log in %s/etcd.log)\n",
-		        dir ? dir : "?");
-		if (etcd > 0)
-			ts_kill9(etcd);
+	char eps[512] = "", urls[600] = "";
+	int ok = 1;
+	for (int i = 0; i < n && ok; i++) {
+		m[i].pid = start_etcd(dir, m, n, i, tls);
+		ok = m[i].pid > 0;
+		snprintf(eps + strlen(eps), sizeof(eps) - strlen(eps), "%s127.0.0.1:%d",
+		         i ? "," : "", m[i].client);
+		snprintf(urls + strlen(urls), sizeof(urls) - strlen(urls), "%shttp://127.0.0.1:%d",
+		         i ? "," : "", m[i].client);
+	}
+	for (int i = 0; i < n && ok; i++)
+		ok = ts_wait_port(m[i].client, m[i].pid, 20000) == 0;
+	if (ok && n > 1)
+		ok = wait_healthy(urls, 20000) == 0;
+	if (!ok) {
+		fprintf(stderr, "store_etcd_harness: etcd did not start (logs in %s)\n", dir);
+		stop_all(m, n);
 		return 1;
 	}
-	char ep[64];
-	snprintf(ep, sizeof(ep), "127.0.0.1:%d", client);
-	setenv("WEFT_TEST_STORE_ETCD", ep, 1);
+	setenv("WEFT_TEST_STORE_ETCD", eps, 1);
+	/* A test may kill a member (by this pid) to see the cluster lose one;
+	 * stop_all reaps it either way. */
+	char pids[96] = "";
+	for (int i = 0; i < n; i++)
+		snprintf(pids + strlen(pids), sizeof(pids) - strlen(pids), "%s%ld", i ? "," : "",
+		         (long)m[i].pid);
+	setenv("WEFT_TEST_ETCD_PIDS", pids, 1);
 	pid_t test = fork();
 	if (test == 0) {
 		execv(argv[1], argv + 1);
@@ -173,12 +248,11 @@ int main(int argc, char **argv)
 	int status = 1;
 	if (test > 0)
 		waitpid(test, &status, 0);
-	ts_stop(etcd, 10000);
+	stop_all(m, n);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		ts_rmtree(dir);
 	else
-		fprintf(stderr, "store_etcd_harness: test failed; etcd's log is in %s/etcd.log\n",
-		        dir);
+		fprintf(stderr, "store_etcd_harness: test failed; etcd's logs are in %s\n", dir);
 	free(dir);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
