@@ -111,7 +111,7 @@ struct member {
 /* Member i of n (names m0, m1, ...; one data directory and log each). */
 static pid_t start_etcd(const char *dir, const struct member *m, int n, int i, int tls)
 {
-	char data[4096], log[4096], curl[64], purl[64], name[8], cluster[512] = "";
+	char data[4096], log[4096], curl[64], purl[64], name[16], cluster[512] = "";
 	char ca[4096], cert[4096], key[4096];
 	snprintf(data, sizeof(data), "%s/data-%d", dir, i);
 	snprintf(log, sizeof(log), "%s/etcd-%d.log", dir, i);
