@@ -100,7 +100,19 @@ struct weft_controller {
 	size_t n_adapters;
 	pthread_t core_thread;
 	int core_started;
+
+	/* Replicas on a shared store (controller_replica.c, docs/ha.md).
+	 * leader is under mu: 1 drives devices (workers, transactions,
+	 * reconcile); 0 compiles and serves only. */
+	int leader;
+	struct controller_replica *replica; /* NULL: the only writer */
 };
+
+/* controller.c: the head revision's content as a validated policy set, and
+ * the revision it is (read under store_mu). */
+int controller_load_head(weft_controller *c, weft_policyset **out, int64_t *rev, weft_err *err);
+/* controller_replica.c: stops the watch and the election (at close). */
+void controller_replica_stop(weft_controller *c);
 
 /* A reference to c->intent; NULL in atomic mode before the first commit. */
 weft_snapshot *controller_intent(weft_controller *c);

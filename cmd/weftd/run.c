@@ -76,6 +76,36 @@ static int load_tokens(daemon_state *d)
 	return 0;
 }
 
+/* On an etcd store every weftd is a replica (docs/ha.md); --replica on
+ * another store is refused by weft_controller_replicate. */
+static int replicated(const weftd_opts *o)
+{
+	return o->replica || (o->store_url && !strncmp(o->store_url, "etcd://", 7));
+}
+
+static int start_replica(daemon_state *d)
+{
+	char name[300];
+	if (d->opts->replica) {
+		snprintf(name, sizeof(name), "%s", d->opts->replica);
+	} else {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+			snprintf(host, sizeof(host), "weftd");
+		snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
+	}
+	weft_err err = {0};
+	if (weft_controller_replicate(d->controller, name, d->opts->lease_ttl_ms, &err) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot run as a replica", "replica", name,
+		               "error", err.msg, NULL);
+		return -1;
+	}
+	char ttl[32];
+	snprintf(ttl, sizeof(ttl), "%ld", d->opts->lease_ttl_ms);
+	weft_log_event(d->log, WEFT_LOG_INFO, "replica", "name", name, "lease_ttl_ms", ttl, NULL);
+	return 0;
+}
+
 /* The adapter instances' configuration from the flags (core/adapter.h):
  * --file-root for "file", --xds and its TLS files for "xds". */
 static json_t *adapter_config(daemon_state *d)
@@ -111,18 +141,27 @@ static int open_controller(daemon_state *d)
 		return -1;
 	}
 #endif
+	weft_store_opts so = {
+	        .ca_file = o->store_ca,
+	        .cert_file = o->store_cert,
+	        .key_file = o->store_key,
+	        .credentials_file = o->store_credentials,
+	};
+	int any_store_opt = so.ca_file || so.cert_file || so.key_file || so.credentials_file;
 	json_t *acfg = adapter_config(d);
 	if (!acfg)
 		return -1;
 	weft_controller_opts co = {
 	        .state_dir = o->state_dir,
 	        .store_url = o->store_url,
+	        .store_opts = any_store_opt ? &so : NULL,
 	        .quiet_ms = o->quiet_ms,
 	        .max_delay_ms = o->max_delay_ms,
 	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,
 	        .plugin_dir = o->plugin_dir,
 	        .reconcile_ms = o->reconcile_ms,
 	        .atomic = o->atomic,
+	        .replica = replicated(o),
 	        .adapter_config = acfg,
 	};
 	weft_err err = {0};
@@ -137,7 +176,7 @@ static int open_controller(daemon_state *d)
 	snprintf(rev, sizeof(rev), "%lld", (long long)weft_controller_head(d->controller));
 	weft_log_event(d->log, WEFT_LOG_INFO, "controller open", "state", o->state_dir, "revision",
 	               rev, NULL);
-	return 0;
+	return co.replica ? start_replica(d) : 0;
 }
 
 static int start_watch(daemon_state *d)

@@ -194,12 +194,27 @@ static void render_xds_summary(const wctl_opts *o, json_t *xds)
 		        json_array_size(proxies), current, (long long)rev, nacked);
 }
 
+/* One line on a replica of a shared store (weftd on etcd, docs/ha.md). */
+static void render_replica(const wctl_opts *o, json_t *r)
+{
+	if (!json_is_object(r))
+		return;
+	const char *leader = json_string_value(json_object_get(r, "leader_name"));
+	fprintf(o->out, "replica %s: %s", str(r, "name"),
+	        json_is_true(json_object_get(r, "leader")) ? "leader" : "follower");
+	if (!json_is_true(json_object_get(r, "leader")))
+		fprintf(o->out, " (leader: %s)", leader ? leader : "none known");
+	fprintf(o->out, ", lease TTL %lld ms\n",
+	        (long long)json_integer_value(json_object_get(r, "lease_ttl_ms")));
+}
+
 void wctl_render_status(const wctl_opts *o, json_t *st)
 {
 	char rev[32], snap[32];
 	fmt_int(rev, sizeof(rev), st, "revision");
 	fmt_int(snap, sizeof(snap), st, "snapshot_revision");
 	fprintf(o->out, "revision %s (compiled snapshot %s)\n", rev, snap);
+	render_replica(o, json_object_get(st, "replica"));
 	json_t *devices = json_object_get(st, "devices");
 	if (json_array_size(devices) == 0) {
 		fprintf(o->out, "No devices.\n");
