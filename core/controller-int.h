@@ -149,6 +149,11 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
  * (which must not have their own targets set). Called without mu from the
  * core thread. 0 when committed, -1 when aborted or rolled back. */
 int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only);
+/* txn.c: continues the transaction ids and the in-memory log from the
+ * store's records (meta txn/last and txn/ID), so that a restarted weftd or
+ * a new leader never reuses an id and overwrites an earlier record. At
+ * open and when a replica becomes leader; takes store_mu then mu. */
+void controller_txn_log_load(weft_controller *c);
 
 /* device_removal.c: appends to arr the dry-run plan of every device whose
  * Device is not in snap and that would be emptied (onDelete remove, not

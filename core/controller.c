@@ -349,6 +349,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	}
 	/* The head is compiled and pushed at once: devices resync on start. */
 	c->txn_log = json_array();
+	controller_txn_log_load(c);
 	c->txn_default_atomic = opts->atomic ? 1 : 0;
 	c->leader = !opts->replica; /* a replica waits for weft_controller_replicate */
 	compile_and_publish(c, c->head_policy, c->head_rev, c->txn_default_atomic, 0);

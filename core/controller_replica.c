@@ -93,6 +93,9 @@ json_t *weft_controller_replica_status(weft_controller *c)
 
 void weft_controller_set_leader(weft_controller *c, int leader)
 {
+	/* A new leader continues the ids of the records the last one stored. */
+	if (leader)
+		controller_txn_log_load(c);
 	pthread_mutex_lock(&c->mu);
 	if (c->leader == !!leader || c->stopping) {
 		pthread_mutex_unlock(&c->mu);
