@@ -162,8 +162,13 @@ static int translate_split(weft_xlate *x, const weft_xsrc *src)
 	if (json_array_size(matches))
 		json_object_set(rule, "match", matches);
 	json_object_set_new(rule, "destinations", dests);
+	json_t *rules = json_pack("[o]", rule);
+	/* SMI: requests that no match selects still reach the root service. */
+	if (json_array_size(matches))
+		json_array_append_new(rules,
+		                      json_pack("{s:[{s:s}]}", "destinations", "service", ref));
 	json_decref(matches);
-	json_object_set_new(out, tcp ? "tcp" : "http", json_pack("[o]", rule));
+	json_object_set_new(out, tcp ? "tcp" : "http", rules);
 	return 0;
 }
 
