@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "doc.h"
 #include "diag.h"
@@ -43,6 +44,10 @@ int weft_northbound_register(weft_err *err);
  * warnings receive what was accepted with a warning. */
 int weft_import(const weft_docset *set, const weft_import_opts *o, char **text, weft_diags *errors,
                 weft_diags *warnings);
+
+/* Writes the field tables of every registered translator as Markdown
+ * (the generated part of docs/northbound.md). 0 or -1. */
+int weft_northbound_field_doc(FILE *out);
 
 /* ---- helpers for translators ---- */
 

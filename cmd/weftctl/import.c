@@ -58,6 +58,7 @@ int weftctl_import(int argc, char **argv)
 	        {"output", required_argument, NULL, 'o'},
 	        {"namespace", required_argument, NULL, 'n'},
 	        {"allow-partial", no_argument, NULL, 'p'},
+	        {"field-tables", no_argument, NULL, 't'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -82,6 +83,12 @@ int weftctl_import(int argc, char **argv)
 			o.default_ns = optarg;
 		} else if (c == 'p') {
 			o.allow_partial = 1;
+		} else if (c == 't') {
+			/* the generated part of docs/northbound.md */
+			weft_err e = {0};
+			int rc = weft_northbound_register(&e) || weft_northbound_field_doc(stdout);
+			free(paths);
+			return rc ? 1 : 0;
 		} else if (c == 'h') {
 			fputs(import_usage, stdout);
 			free(paths);
