@@ -114,16 +114,26 @@ typedef struct walk {
 static void walk_map(const walk *w, const weft_node *map, char *cpath, size_t clen, char *apath,
                      size_t alen);
 
-/* Appends text at off (bounded); returns the new length. */
-static size_t path_put(char *buf, size_t off, const char *fmt, const char *s, size_t i)
+/* Appends text (or "[i]") at off, bounded; returns the new length. */
+static size_t path_fit(size_t off, int k)
 {
-	if (off >= PATH_CAP - 1)
-		return off;
-	int k = s ? snprintf(buf + off, PATH_CAP - off, fmt, s)
-	          : snprintf(buf + off, PATH_CAP - off, fmt, i);
 	if (k < 0)
 		return off;
 	return off + (size_t)k >= PATH_CAP ? PATH_CAP - 1 : off + (size_t)k;
+}
+
+static size_t path_str(char *buf, size_t off, const char *s)
+{
+	if (off >= PATH_CAP - 1)
+		return off;
+	return path_fit(off, snprintf(buf + off, PATH_CAP - off, "%s", s));
+}
+
+static size_t path_idx(char *buf, size_t off, size_t i)
+{
+	if (off >= PATH_CAP - 1)
+		return off;
+	return path_fit(off, snprintf(buf + off, PATH_CAP - off, "[%zu]", i));
 }
 
 /* A translated value: maps are walked, lists item by item (nested lists
@@ -134,9 +144,9 @@ static void walk_value(const walk *w, const weft_node *v, char *cpath, size_t cl
 	if (v->kind == WEFT_NODE_MAP) {
 		walk_map(w, v, cpath, clen, apath, alen);
 	} else if (v->kind == WEFT_NODE_SEQ) {
-		size_t a2 = path_put(apath, alen, "%s", "[]", 0);
+		size_t a2 = path_str(apath, alen, "[]");
 		for (size_t i = 0; i < v->count; i++) {
-			size_t c2 = path_put(cpath, clen, "[%zu]", NULL, i);
+			size_t c2 = path_idx(cpath, clen, i);
 			walk_value(w, v->items[i], cpath, c2, apath, a2);
 			cpath[clen] = '\0';
 		}
@@ -152,19 +162,19 @@ static void walk_map(const walk *w, const weft_node *map, char *cpath, size_t cl
 		if (alen == 0 && (!strcmp(k->str, "apiVersion") || !strcmp(k->str, "kind")))
 			continue;
 		const char *dot = alen ? "." : "";
-		size_t c2 = path_put(cpath, clen, "%s", dot, 0);
-		c2 = path_put(cpath, c2, "%s", k->str, 0);
-		size_t a1 = path_put(apath, alen, "%s", dot, 0);
+		size_t c2 = path_str(cpath, clen, dot);
+		c2 = path_str(cpath, c2, k->str);
+		size_t a1 = path_str(apath, alen, dot);
 		/* A row for the key itself wins over the map's "*" row. */
-		size_t astar = path_put(apath, a1, "%s", "*", 0);
+		size_t astar = path_str(apath, a1, "*");
 		const weft_field_rule *star = weft_field_rule_find(w->rules, w->n, apath);
 		apath[a1] = '\0';
-		size_t a2 = path_put(apath, a1, "%s", k->str, 0);
+		size_t a2 = path_str(apath, a1, k->str);
 		const weft_field_rule *r = weft_field_rule_find(w->rules, w->n, apath);
 		if (!r) {
 			r = star;
 			apath[a1] = '\0';
-			path_put(apath, a1, "%s", "*", 0);
+			path_str(apath, a1, "*");
 		}
 		if (!r || r->action != WEFT_FIELD_TRANSLATED)
 			w->cb(w->ctx, r, k, v, cpath);
