@@ -14,7 +14,8 @@
 
 typedef struct src_state {
 	weft_xsrc s;
-	char **notes; /* warnings about this source, formatted */
+	char **notes; /* warnings about this source, formatted, in position order */
+	int *lines, *cols;
 	size_t n_notes, cap_notes;
 	int produced; /* has fed an output document */
 } src_state;
@@ -136,17 +137,25 @@ json_t *nb_out_find(weft_xlate *x, const char *kind, const char *ns, const char 
 	return o ? json_object_get(o->doc, "spec") : NULL;
 }
 
-static void add_note(weft_xlate *x, const weft_xsrc *src, const char *text)
+/* Notes are kept in position order (line, column), the order of the
+ * source, whatever order the translator found them in. */
+static void add_note(weft_xlate *x, const weft_xsrc *src, int line, int col, const char *text)
 {
 	src_state *st = &x->srcs[src->index];
 	if (st->n_notes == st->cap_notes) {
 		size_t cap = st->cap_notes ? st->cap_notes * 2 : 4;
 		char **n = realloc(st->notes, cap * sizeof(*n));
-		if (!n) {
+		if (n)
+			st->notes = n;
+		int *l = n ? realloc(st->lines, cap * sizeof(*l)) : NULL;
+		if (l)
+			st->lines = l;
+		int *c = l ? realloc(st->cols, cap * sizeof(*c)) : NULL;
+		if (!c) {
 			x->oom = 1;
 			return;
 		}
-		st->notes = n;
+		st->cols = c;
 		st->cap_notes = cap;
 	}
 	char *t = strdup(text);
@@ -154,7 +163,18 @@ static void add_note(weft_xlate *x, const weft_xsrc *src, const char *text)
 		x->oom = 1;
 		return;
 	}
-	st->notes[st->n_notes++] = t;
+	size_t at = st->n_notes;
+	while (at > 0 && (st->lines[at - 1] > line ||
+	                  (st->lines[at - 1] == line && st->cols[at - 1] > col))) {
+		st->notes[at] = st->notes[at - 1];
+		st->lines[at] = st->lines[at - 1];
+		st->cols[at] = st->cols[at - 1];
+		at--;
+	}
+	st->notes[at] = t;
+	st->lines[at] = line;
+	st->cols[at] = col;
+	st->n_notes++;
 }
 
 /* One problem: an error (refusal without --allow-partial), or a warning that
@@ -175,7 +195,7 @@ static void report(weft_xlate *x, const weft_xsrc *src, const weft_node *at, con
 	char note[1400];
 	snprintf(note, sizeof(note), "%s:%d:%d: %s%s%s%s", file, line, col, path ? path : "",
 	         path && *path ? ": " : "", tag, msg);
-	add_note(x, src, note);
+	add_note(x, src, line, col, note);
 }
 
 void nb_refuse(weft_xlate *x, const weft_xsrc *src, const weft_node *at, const char *path,
@@ -324,6 +344,8 @@ static void free_xlate(weft_xlate *x)
 		for (size_t j = 0; j < x->srcs[i].n_notes; j++)
 			free(x->srcs[i].notes[j]);
 		free(x->srcs[i].notes);
+		free(x->srcs[i].lines);
+		free(x->srcs[i].cols);
 	}
 	free(x->srcs);
 	for (size_t i = 0; i < x->n_outs; i++) {
