@@ -86,9 +86,12 @@ static json_t *labels_quiet(const weft_node *m)
 	return o;
 }
 
-/* Services of the import in ns whose spec.selector includes match. */
-static size_t selected_services(weft_xlate *x, const weft_xsrc *src, const json_t *match,
-                                const char **out, size_t max)
+/* Services of the import in src's namespace whose spec.selector includes
+ * match (shared with the Sidecar translator). */
+size_t nb_istio_selected(weft_xlate *x, const weft_xsrc *src, const json_t *match, const char **out,
+                         size_t max);
+size_t nb_istio_selected(weft_xlate *x, const weft_xsrc *src, const json_t *match, const char **out,
+                         size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < nb_src_count(x) && n < max; i++) {
@@ -137,7 +140,7 @@ static int targets(weft_xlate *x, const weft_xsrc *src, const weft_node *spec, c
 		return 1;
 	}
 	json_t *match = nb_labels(x, src, ml, "spec.selector.matchLabels");
-	*n = match ? selected_services(x, src, match, svcs, max) : 0;
+	*n = match ? nb_istio_selected(x, src, match, svcs, max) : 0;
 	json_decref(match);
 	if (*n == 0)
 		nb_refuse(x, src, ml, "spec.selector.matchLabels",

@@ -9,6 +9,8 @@
 #include "nb_common.h"
 
 int nb_istio_export_to(weft_xlate *x, const weft_xsrc *src, const weft_node *spec);
+int nb_istio_entry_host(weft_xlate *x, const char *host, char *ns, size_t ns_cap, char *name,
+                        size_t name_cap);
 
 static const weft_field_rule vs_rows[] = {
         NB_META_ROWS,
@@ -51,7 +53,8 @@ static const weft_field_rule vs_rows[] = {
         {"spec.http[].match[].statPrefix", R_, "weft names statistics itself"},
         {"spec.http[].route", T_, "http[].destinations"},
         {"spec.http[].route[].destination", T_, "destinations[]"},
-        {"spec.http[].route[].destination.host", T_, "destinations[].service"},
+        {"spec.http[].route[].destination.host", T_,
+         "destinations[].service (a Service, or the ServiceEntry listing the host)"},
         {"spec.http[].route[].destination.subset", T_, "destinations[].subset"},
         {"spec.http[].route[].destination.port", T_, "destinations[].port"},
         {"spec.http[].route[].destination.port.number", T_, "destinations[].port"},
@@ -223,11 +226,13 @@ static json_t *destinations(weft_xlate *x, const weft_xsrc *src, const weft_node
 			nb_refuse(x, src, r, p, "required field is missing");
 			continue;
 		}
-		if (nb_service_host(host, src->ns, name, sizeof(name), ns, sizeof(ns))) {
-			nb_refuse(
-			        x, src, nb_at(d, "host"), p,
-			        "'%s' is not a cluster service (NAME or NAME.NS.svc.cluster.local)",
-			        host);
+		if (nb_service_host(host, src->ns, name, sizeof(name), ns, sizeof(ns)) &&
+		    nb_istio_entry_host(x, host, ns, sizeof(ns), name, sizeof(name))) {
+			nb_refuse(x, src, nb_at(d, "host"), p,
+			          "'%s' is neither a cluster service (NAME or "
+			          "NAME.NS.svc.cluster.local) "
+			          "nor a host of a ServiceEntry of the import",
+			          host);
 			continue;
 		}
 		snprintf(ref, sizeof(ref), "%s/%s", ns, name);
@@ -514,9 +519,11 @@ static int translate_vs(weft_xlate *x, const weft_xsrc *src)
 		const char *host = hosts->items[i]->str;
 		nb_path(p, sizeof(p), "spec.hosts[%zu]", i);
 		if (hosts->items[i]->kind != WEFT_NODE_SCALAR ||
-		    nb_service_host(host, src->ns, name, sizeof(name), ns, sizeof(ns))) {
+		    (nb_service_host(host, src->ns, name, sizeof(name), ns, sizeof(ns)) &&
+		     nb_istio_entry_host(x, host, ns, sizeof(ns), name, sizeof(name)))) {
 			nb_refuse(x, src, hosts->items[i], p,
-			          "'%s' is not a cluster service: mesh routes are for Services",
+			          "'%s' is neither a cluster service nor a ServiceEntry host of "
+			          "the import",
 			          host);
 			continue;
 		}
