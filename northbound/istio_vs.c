@@ -17,7 +17,10 @@ static const weft_field_rule vs_rows[] = {
         NB_META_LABELS_WARNED,
         {"spec", T_, "spec"},
         {"spec.hosts", T_, "one Route per host naming a Service of the import (spec.service)"},
-        {"spec.gateways", T_, "absent or [mesh]: mesh Routes; Istio Gateways are refused"},
+        {"spec.gateways", T_,
+         "mesh (or absent): a Route per service host; Istio Gateways "
+         "(NAME or NS/NAME): one Route with the hosts, in the Gateway's "
+         "listeners (NAME-gateway when mesh is listed too)"},
         {"spec.exportTo", T_, "[\"*\"] only (weft resources are visible mesh-wide)"},
         {"spec.http", T_, "http rules, in order"},
         {"spec.http[].name", T_, "http[].name"},
@@ -473,47 +476,50 @@ static json_t *http_rule(weft_xlate *x, const weft_xsrc *src, const weft_node *h
 	return rule;
 }
 
-static int mesh_bound(weft_xlate *x, const weft_xsrc *src, const weft_node *spec)
+/* Adds NS/ROUTE to the listeners of Istio Gateway gw that carry this
+ * kind of rules (http/https for http rules, tcp/tls for tcp). */
+static void attach_gateway(weft_xlate *x, const weft_xsrc *src, const weft_node *at, const char *gw,
+                           const char *route, int tcp)
 {
-	const weft_node *gws = nb_seq(x, src, spec, "gateways", "spec.gateways");
-	for (size_t i = 0; gws && i < gws->count; i++)
-		if (gws->items[i]->kind != WEFT_NODE_SCALAR || strcmp(gws->items[i]->str, "mesh")) {
-			nb_refuse(x, src, gws->items[i], "spec.gateways",
-			          "Istio Gateway attachment is not translated: weft Gateways list "
-			          "their routes (write a weft Gateway with routes)");
-			return 0;
+	char ns[64], name[256], ref[400];
+	const char *slash = strchr(gw, '/');
+	if (slash && (size_t)(slash - gw) < sizeof(ns)) {
+		memcpy(ns, gw, (size_t)(slash - gw));
+		ns[slash - gw] = '\0';
+		snprintf(name, sizeof(name), "%s", slash + 1);
+	} else {
+		snprintf(ns, sizeof(ns), "%s", src->ns);
+		snprintf(name, sizeof(name), "%s", gw);
+	}
+	json_t *g = nb_out_find(x, "Gateway", ns, name), *l;
+	if (!g || !nb_find_src(x, "networking.istio.io", "Gateway", ns, name)) {
+		nb_refuse(x, src, at, "spec.gateways", "Istio Gateway %s/%s is not in the import",
+		          ns, name);
+		return;
+	}
+	snprintf(ref, sizeof(ref), "%s/%s", src->ns, route);
+	size_t i, attached = 0;
+	json_array_foreach(json_object_get(g, "listeners"), i, l)
+	{
+		const char *proto = json_string_value(json_object_get(l, "protocol"));
+		int fits = proto && (tcp ? (!strcmp(proto, "tcp") || !strcmp(proto, "tls"))
+		                         : (!strcmp(proto, "http") || !strcmp(proto, "https")));
+		if (fits) {
+			nb_append(l, "routes", json_string(ref));
+			attached++;
 		}
-	return 1;
+	}
+	if (!attached)
+		nb_refuse(x, src, at, "spec.gateways",
+		          "no server of Gateway %s/%s carries %s routes", ns, name,
+		          tcp ? "TCP" : "HTTP");
 }
 
-static int translate_vs(weft_xlate *x, const weft_xsrc *src)
+/* Mesh routes: one per host that names a Service or ServiceEntry host. */
+static int mesh_routes(weft_xlate *x, const weft_xsrc *src, const weft_node *hosts, json_t *http,
+                       json_t *tcp)
 {
-	const weft_node *spec = nb_map(x, src, src->root, "spec", "spec");
-	const weft_node *hosts = spec ? nb_seq(x, src, spec, "hosts", "spec.hosts") : NULL;
-	if (!hosts || hosts->count == 0) {
-		nb_refuse(x, src, spec ? spec : src->root, "spec.hosts",
-		          "required field is missing");
-		return 0;
-	}
-	nb_istio_export_to(x, src, spec);
-	if (!mesh_bound(x, src, spec))
-		return 0;
-	json_t *http = json_array(), *tcp = json_array();
-	const weft_node *h = nb_seq(x, src, spec, "http", "spec.http");
-	for (size_t i = 0; h && i < h->count; i++)
-		json_array_append_new(http, http_rule(x, src, h->items[i], i));
-	const weft_node *t = nb_seq(x, src, spec, "tcp", "spec.tcp");
 	char p[64];
-	for (size_t i = 0; t && i < t->count; i++) {
-		const weft_node *route = nb_seq(x, src, t->items[i], "route",
-		                                nb_path(p, sizeof(p), "spec.tcp[%zu].route", i));
-		if (route)
-			json_array_append_new(tcp, json_pack("{s:o}", "destinations",
-			                                     destinations(x, src, route, p, 1)));
-	}
-	if (json_array_size(http) && json_array_size(tcp))
-		nb_refuse(x, src, nb_at(spec, "tcp"), "spec.tcp",
-		          "a weft Route has http or tcp rules, not both: split the VirtualService");
 	for (size_t i = 0; i < hosts->count; i++) {
 		char name[64], ns[64], rname[300], ref[160];
 		const char *host = hosts->items[i]->str;
@@ -523,7 +529,7 @@ static int translate_vs(weft_xlate *x, const weft_xsrc *src)
 		     nb_istio_entry_host(x, host, ns, sizeof(ns), name, sizeof(name)))) {
 			nb_refuse(x, src, hosts->items[i], p,
 			          "'%s' is neither a cluster service nor a ServiceEntry host of "
-			          "the import",
+			          "the import (mesh routes are for services)",
 			          host);
 			continue;
 		}
@@ -541,9 +547,74 @@ static int translate_vs(weft_xlate *x, const weft_xsrc *src)
 		else
 			json_object_set(out, "http", http);
 	}
+	return 0;
+}
+
+/* The gateway route: the VirtualService's hosts on its Gateways. */
+static int gateway_route(weft_xlate *x, const weft_xsrc *src, const weft_node *hosts,
+                         const weft_node *gws, int mesh, json_t *http, json_t *tcp)
+{
+	char rname[300];
+	snprintf(rname, sizeof(rname), mesh ? "%s-gateway" : "%s", src->name);
+	json_t *out = nb_out_spec(x, src, "Route", src->ns, rname);
+	if (!out)
+		return -1;
+	json_t *h = json_array();
+	for (size_t i = 0; i < hosts->count; i++)
+		if (hosts->items[i]->kind == WEFT_NODE_SCALAR)
+			json_array_append_new(h, json_string(hosts->items[i]->str));
+	json_object_set_new(out, "hosts", h);
+	if (json_array_size(tcp))
+		json_object_set(out, "tcp", tcp);
+	else
+		json_object_set(out, "http", http);
+	for (size_t i = 0; i < gws->count; i++)
+		if (gws->items[i]->kind == WEFT_NODE_SCALAR && strcmp(gws->items[i]->str, "mesh"))
+			attach_gateway(x, src, gws->items[i], gws->items[i]->str, rname,
+			               json_array_size(tcp) > 0);
+	return 0;
+}
+
+static int translate_vs(weft_xlate *x, const weft_xsrc *src)
+{
+	const weft_node *spec = nb_map(x, src, src->root, "spec", "spec");
+	const weft_node *hosts = spec ? nb_seq(x, src, spec, "hosts", "spec.hosts") : NULL;
+	if (!hosts || hosts->count == 0) {
+		nb_refuse(x, src, spec ? spec : src->root, "spec.hosts",
+		          "required field is missing");
+		return 0;
+	}
+	nb_istio_export_to(x, src, spec);
+	const weft_node *gws = nb_seq(x, src, spec, "gateways", "spec.gateways");
+	int mesh = !gws || gws->count == 0, n_gw = 0;
+	for (size_t i = 0; gws && i < gws->count; i++) {
+		int is_mesh = gws->items[i]->kind == WEFT_NODE_SCALAR &&
+		              !strcmp(gws->items[i]->str, "mesh");
+		mesh |= is_mesh;
+		n_gw += !is_mesh;
+	}
+	json_t *http = json_array(), *tcp = json_array();
+	const weft_node *h = nb_seq(x, src, spec, "http", "spec.http");
+	for (size_t i = 0; h && i < h->count; i++)
+		json_array_append_new(http, http_rule(x, src, h->items[i], i));
+	const weft_node *t = nb_seq(x, src, spec, "tcp", "spec.tcp");
+	char p[64];
+	for (size_t i = 0; t && i < t->count; i++) {
+		const weft_node *route = nb_seq(x, src, t->items[i], "route",
+		                                nb_path(p, sizeof(p), "spec.tcp[%zu].route", i));
+		if (route)
+			json_array_append_new(tcp, json_pack("{s:o}", "destinations",
+			                                     destinations(x, src, route, p, 1)));
+	}
+	if (json_array_size(http) && json_array_size(tcp))
+		nb_refuse(x, src, nb_at(spec, "tcp"), "spec.tcp",
+		          "a weft Route has http or tcp rules, not both: split the VirtualService");
+	int rc = mesh ? mesh_routes(x, src, hosts, http, tcp) : 0;
+	if (rc == 0 && n_gw)
+		rc = gateway_route(x, src, hosts, gws, mesh, http, tcp);
 	json_decref(http);
 	json_decref(tcp);
-	return 0;
+	return rc;
 }
 
 static const char *const versions[] = {"v1", "v1beta1", "v1alpha3", NULL};
