@@ -25,7 +25,8 @@ static const weft_field_rule group_rows[] = {
         NB_META_ROWS,
         NB_META_LABELS_WARNED,
         {"spec", T_, "spec"},
-        {"spec.matches", T_, "the matches of TrafficSplits that name this group"},
+        {"spec.matches", T_,
+         "the matches of TrafficSplits and TrafficTargets that name this group"},
         {"spec.matches[].name", T_, "selected by name from TrafficSplits"},
         {"spec.matches[].pathRegex", T_, "match[].path.regex"},
         {"spec.matches[].methods", T_, "one match per method; \"*\" is any method"},
@@ -172,23 +173,39 @@ static int translate_split(weft_xlate *x, const weft_xsrc *src)
 	return 0;
 }
 
-/* A group feeds the TrafficSplits that name it; alone it is only noted. */
+/* The TrafficSplit or TrafficTarget named ns/name uses group gname. */
+static int uses_group(const weft_xsrc *s, const char *gname)
+{
+	const weft_node *spec = weft_node_get(s->root, "spec");
+	const weft_node *l =
+	        weft_node_get(spec, !strcmp(s->kind, "TrafficSplit") ? "matches" : "rules");
+	for (size_t k = 0; l && l->kind == WEFT_NODE_SEQ && k < l->count; k++) {
+		const weft_node *n = weft_node_get(l->items[k], "name");
+		const weft_node *kd = weft_node_get(l->items[k], "kind");
+		if (n && !strcmp(n->str, gname) && kd && !strcmp(kd->str, "HTTPRouteGroup"))
+			return 1;
+	}
+	return 0;
+}
+
+/* A group feeds the TrafficSplits (Routes) and TrafficTargets
+ * (AccessPolicies) that name it; alone it is only noted. */
 static int translate_group(weft_xlate *x, const weft_xsrc *src)
 {
+	int used = 0;
 	for (size_t i = 0; i < nb_src_count(x); i++) {
 		const weft_xsrc *s = nb_src_at(x, i);
-		if (!s->t || strcmp(s->kind, "TrafficSplit") || strcmp(s->ns, src->ns))
+		if (!s->t || strcmp(s->ns, src->ns) || !uses_group(s, src->name))
 			continue;
-		const weft_node *ms = weft_node_get(weft_node_get(s->root, "spec"), "matches");
-		for (size_t k = 0; ms && ms->kind == WEFT_NODE_SEQ && k < ms->count; k++) {
-			const weft_node *n = weft_node_get(ms->items[k], "name");
-			if (n && !strcmp(n->str, src->name)) {
-				nb_out_spec(x, src, "Route", s->ns, s->name);
-				return 0;
-			}
-		}
+		/* TrafficTargets record the groups they read themselves. */
+		if (!strcmp(s->kind, "TrafficSplit") && nb_out_find(x, "Route", s->ns, s->name) &&
+		    !nb_out_spec(x, src, "Route", s->ns, s->name))
+			return -1;
+		used |= !strcmp(s->kind, "TrafficSplit") || !strcmp(s->kind, "TrafficTarget");
 	}
-	nb_warn(x, src, src->root, "", "no TrafficSplit of the import uses this HTTPRouteGroup");
+	if (!used)
+		nb_warn(x, src, src->root, "",
+		        "no TrafficSplit or TrafficTarget of the import uses this HTTPRouteGroup");
 	return 0;
 }
 
