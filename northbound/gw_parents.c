@@ -83,12 +83,13 @@ static int attach_gateway(weft_xlate *x, const weft_xsrc *src, const weft_node *
 			continue;
 		json_t *ol, *listeners = json_object_get(out, "listeners");
 		size_t k;
-		json_array_foreach(
-		        listeners, k,
-		        ol) if (!strcmp(json_string_value(json_object_get(ol, "name")), ln))
+		json_array_foreach(listeners, k, ol)
 		{
-			add_route_ref(ol, ref);
-			matched = 1;
+			const char *on = json_string_value(json_object_get(ol, "name"));
+			if (on && !strcmp(on, ln)) {
+				add_route_ref(ol, ref);
+				matched = 1;
+			}
 		}
 	}
 	if (!matched)

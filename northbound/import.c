@@ -379,7 +379,8 @@ int weft_import(const weft_docset *set, const weft_import_opts *o, char **text, 
 	if (x.oom) {
 		weft_diags_add(errors, NULL, 0, 0, NULL, "out of memory");
 	} else if (errors->count == 0) {
-		qsort(x.outs, x.n_outs, sizeof(*x.outs), cmp_out);
+		if (x.n_outs)
+			qsort(x.outs, x.n_outs, sizeof(*x.outs), cmp_out);
 		nb_emit_src *srcs = calloc(x.n_srcs ? x.n_srcs : 1, sizeof(*srcs));
 		if (srcs) {
 			for (size_t i = 0; i < x.n_srcs; i++) {
