@@ -293,9 +293,14 @@ static void upstream_tls(weft_xlate *x, const weft_xsrc *src, const weft_node *t
 	json_object_set_new(tp, "tls", o);
 }
 
-/* One trafficPolicy into TrafficPolicy NAME (for subset, when not NULL). */
+/* One trafficPolicy into TrafficPolicy NAME (NAME-SUBSET for a subset).
+ * Istio lets a subset's policy override the rule's per top-level field;
+ * weft takes the subset's TrafficPolicy instead of the service's as a whole
+ * (docs/adapter-xds.md), so the rule's fields the subset does not set are
+ * copied in (parent, may be NULL). */
 static int traffic_policy(weft_xlate *x, const weft_xsrc *src, const weft_node *pol,
-                          const char *base, const char *svc_ns, const char *svc, const char *subset)
+                          const char *base, const char *svc_ns, const char *svc, const char *subset,
+                          const json_t *parent)
 {
 	char name[300], p[200];
 	if (subset)
@@ -315,6 +320,13 @@ static int traffic_policy(weft_xlate *x, const weft_xsrc *src, const weft_node *
 		outlier(x, src, n, p, tp);
 	if ((n = nb_map(x, src, pol, "tls", nb_path(p, sizeof(p), "%s.tls", base))))
 		upstream_tls(x, src, n, p, tp);
+	if (parent) {
+		json_t *inherited = json_deep_copy(parent);
+		json_object_del(inherited, "service");
+		json_object_del(inherited, "subset");
+		json_object_update_missing(tp, inherited);
+		json_decref(inherited);
+	}
 	if (json_object_size(tp) == 0) {
 		json_decref(tp);
 		return 0;
@@ -370,7 +382,7 @@ static int translate_dr(weft_xlate *x, const weft_xsrc *src)
 	}
 	nb_out_spec(x, src, "Service", ns, name);
 	const weft_node *pol = nb_map(x, src, spec, "trafficPolicy", "spec.trafficPolicy");
-	if (pol && traffic_policy(x, src, pol, "spec.trafficPolicy", ns, name, NULL))
+	if (pol && traffic_policy(x, src, pol, "spec.trafficPolicy", ns, name, NULL, NULL))
 		return -1;
 	const weft_node *subsets = nb_seq(x, src, spec, "subsets", "spec.subsets");
 	for (size_t i = 0; subsets && i < subsets->count; i++) {
@@ -388,7 +400,8 @@ static int translate_dr(weft_xlate *x, const weft_xsrc *src)
 		const weft_node *sp =
 		        nb_map(x, src, s, "trafficPolicy",
 		               nb_path(p, sizeof(p), "spec.subsets[%zu].trafficPolicy", i));
-		if (sp && traffic_policy(x, src, sp, p, ns, name, sn))
+		if (sp && traffic_policy(x, src, sp, p, ns, name, sn,
+		                         nb_out_find(x, "TrafficPolicy", src->ns, src->name)))
 			return -1;
 	}
 	return 0;
