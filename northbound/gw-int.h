@@ -37,7 +37,12 @@ json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rule
 /* Attaches a route's rules ("http" or "tcp") to its parents: a weft Route
  * per Service parent (GAMMA), one Route with hosts for the Gateway parents,
  * added to the listeners that accept it. 0, or -1 when out of memory. */
+typedef json_t *(*gw_service_rules_fn)(weft_xlate *x, const weft_xsrc *src, const weft_node *parent,
+                                       const char *route, int *skip);
+/* service_rules (may be NULL) gives the rules of one Service parent's Route
+ * instead of rules (NULL: rules), or sets *skip when another source
+ * carries them. */
 int gw_attach(weft_xlate *x, const weft_xsrc *src, const weft_node *spec, json_t *rules,
-              const char *rules_key);
+              const char *rules_key, gw_service_rules_fn service_rules);
 
 #endif

@@ -229,11 +229,12 @@ static json_t *rule_body(weft_xlate *x, const weft_xsrc *src, const weft_node *r
 	return body;
 }
 
-json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rules,
-                      gw_match_fn match_fn)
+/* Appends the weft rules of one route's rules (one per match) to all;
+ * route_idx orders routes merged for one Service after precedence. */
+static void collect_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rules,
+                          gw_match_fn match_fn, xrule **all, size_t *n, size_t *cap,
+                          size_t route_idx)
 {
-	size_t cap = 0, n = 0;
-	xrule *all = NULL;
 	char base[64], p[300];
 	for (size_t i = 0; rules && i < rules->count; i++) {
 		const weft_node *r = rules->items[i];
@@ -243,14 +244,15 @@ json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rule
 		        nb_seq(x, src, r, "matches", nb_path(p, sizeof(p), "%s.matches", base));
 		size_t nm = ms && ms->count ? ms->count : 1;
 		for (size_t j = 0; j < nm; j++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				xrule *na = realloc(all, cap * sizeof(*na));
+			if (*n == *cap) {
+				size_t nc = *cap ? *cap * 2 : 16;
+				xrule *na = realloc(*all, nc * sizeof(*na));
 				if (!na)
 					break;
-				all = na;
+				*all = na;
+				*cap = nc;
 			}
-			xrule *xr = &all[n++];
+			xrule *xr = &(*all)[(*n)++];
 			memset(xr, 0, sizeof(*xr));
 			xr->rank.path = 3LL << 40;
 			xr->rank.no_method = 1;
@@ -271,10 +273,15 @@ json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rule
 			json_t *rest = json_deep_copy(body);
 			json_object_update_missing(xr->rule, rest);
 			json_decref(rest);
-			xr->rank.order = i * 4096 + j;
+			xr->rank.order = (route_idx << 32) | (i * 4096 + j);
 		}
 		json_decref(body);
 	}
+}
+
+/* Sorts by precedence and returns the weft rules (all is consumed). */
+static json_t *finish_rules(xrule *all, size_t n)
+{
 	if (n)
 		qsort(all, n, sizeof(*all), cmp_xrule);
 	json_t *a = json_array();
@@ -290,6 +297,78 @@ json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rule
 	return a;
 }
 
+json_t *gw_http_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *rules,
+                      gw_match_fn match_fn)
+{
+	size_t n = 0, cap = 0;
+	xrule *all = NULL;
+	collect_rules(x, src, rules, match_fn, &all, &n, &cap, 0);
+	return finish_rules(all, n);
+}
+
+/* Whether route s has a Service parent svc (same port) in its namespace. */
+static int gamma_parent(const weft_xsrc *s, const char *svc, const char *port)
+{
+	const weft_node *ps = weft_node_get(weft_node_get(s->root, "spec"), "parentRefs");
+	for (size_t i = 0; ps && ps->kind == WEFT_NODE_SEQ && i < ps->count; i++) {
+		const char *k = gw_field(ps->items[i], "kind"), *n = gw_field(ps->items[i], "name");
+		const char *ns = gw_field(ps->items[i], "namespace");
+		const char *p = gw_field(ps->items[i], "port");
+		if (k && !strcmp(k, "Service") && n && !strcmp(n, svc) &&
+		    (!ns || !strcmp(ns, s->ns)) &&
+		    ((!p && !port) || (p && port && !strcmp(p, port))))
+			return 1;
+	}
+	return 0;
+}
+
+/* Gateway API merges every route attached to one parent and orders their
+ * rules by precedence, ties to the route first by namespace/name: the
+ * first such HTTPRoute carries the merged rules, the others none. */
+static json_t *merged_rules(weft_xlate *x, const weft_xsrc *src, const weft_node *pr,
+                            const char *rname, int *skip)
+{
+	const char *svc = gw_field(pr, "name"), *port = gw_field(pr, "port");
+	const weft_xsrc *group[64];
+	size_t n = 0;
+	*skip = 0;
+	for (size_t i = 0; svc && i < nb_src_count(x) && n < 64; i++) {
+		const weft_xsrc *s = nb_src_at(x, i);
+		if (s->t == src->t && !strcmp(s->ns, src->ns) && gamma_parent(s, svc, port)) {
+			size_t at = n++;
+			while (at > 0 && strcmp(group[at - 1]->name, s->name) > 0) {
+				group[at] = group[at - 1];
+				at--;
+			}
+			group[at] = s;
+		}
+	}
+	if (n < 2)
+		return NULL;
+	if (group[0] != src) {
+		*skip = 1;
+		return NULL;
+	}
+	xrule *all = NULL;
+	size_t cnt = 0, cap = 0;
+	for (size_t k = 0; k < n; k++) {
+		const weft_node *rules =
+		        weft_node_get(weft_node_get(group[k]->root, "spec"), "rules");
+		/* the others report their own problems when they are translated */
+		int was = nb_quiet(x, k > 0);
+		collect_rules(x, group[k], rules && rules->kind == WEFT_NODE_SEQ ? rules : NULL,
+		              route_match, &all, &cnt, &cap, k);
+		nb_quiet(x, was);
+		if (!nb_out_spec(x, group[k], "Route", src->ns, rname)) {
+			for (size_t i = 0; i < cnt; i++)
+				json_decref(all[i].rule);
+			free(all);
+			return NULL;
+		}
+	}
+	return finish_rules(all, cnt);
+}
+
 static int translate_route(weft_xlate *x, const weft_xsrc *src)
 {
 	const weft_node *spec = nb_map(x, src, src->root, "spec", "spec");
@@ -299,7 +378,7 @@ static int translate_route(weft_xlate *x, const weft_xsrc *src)
 	}
 	json_t *http =
 	        gw_http_rules(x, src, nb_seq(x, src, spec, "rules", "spec.rules"), route_match);
-	int rc = gw_attach(x, src, spec, http, "http");
+	int rc = gw_attach(x, src, spec, http, "http", merged_rules);
 	json_decref(http);
 	return rc;
 }

@@ -101,7 +101,8 @@ static int attach_gateway(weft_xlate *x, const weft_xsrc *src, const weft_node *
 }
 
 static void gamma_route(weft_xlate *x, const weft_xsrc *src, const weft_node *pr, const char *path,
-                        const char *rname, json_t *rules, const char *rules_key)
+                        const char *rname, json_t *rules, const char *rules_key,
+                        gw_service_rules_fn service_rules)
 {
 	const char *name = gw_field(pr, "name"), *ns = gw_field(pr, "namespace");
 	long long port = 0;
@@ -123,14 +124,21 @@ static void gamma_route(weft_xlate *x, const weft_xsrc *src, const weft_node *pr
 		return;
 	}
 	nb_int(x, src, pr, "port", path, 1, 65535, &port);
+	int skip = 0;
+	json_t *own = service_rules ? service_rules(x, src, pr, rname, &skip) : NULL;
+	if (skip)
+		return; /* merged into the Route of another route of this Service */
 	json_t *out = nb_out_spec(x, src, "Route", src->ns, rname);
-	if (!out)
+	if (!out) {
+		json_decref(own);
 		return;
+	}
 	snprintf(ref, sizeof(ref), "%s/%s", src->ns, name);
 	json_object_set_new(out, "service", json_string(ref));
 	if (port)
 		json_object_set_new(out, "port", json_integer(port));
-	json_object_set(out, rules_key, rules);
+	json_object_set(out, rules_key, own ? own : rules);
+	json_decref(own);
 }
 
 static json_t *hostnames(weft_xlate *x, const weft_xsrc *src, const weft_node *spec)
@@ -146,7 +154,7 @@ static json_t *hostnames(weft_xlate *x, const weft_xsrc *src, const weft_node *s
 }
 
 int gw_attach(weft_xlate *x, const weft_xsrc *src, const weft_node *spec, json_t *rules,
-              const char *rules_key)
+              const char *rules_key, gw_service_rules_fn service_rules)
 {
 	const weft_node *parents = nb_seq(x, src, spec, "parentRefs", "spec.parentRefs");
 	size_t n_svc = 0, n_gw = 0;
@@ -175,7 +183,7 @@ int gw_attach(weft_xlate *x, const weft_xsrc *src, const weft_node *spec, json_t
 			else
 				snprintf(rname, sizeof(rname), "%s-%s", src->name,
 				         gw_field(pr, "name") ? gw_field(pr, "name") : "");
-			gamma_route(x, src, pr, p, rname, rules, rules_key);
+			gamma_route(x, src, pr, p, rname, rules, rules_key, service_rules);
 		} else if ((!kind || !strcmp(kind, "Gateway")) &&
 		           (!group || !strcmp(group, GW_GROUP))) {
 			gw_attached |= attach_gateway(x, src, pr, p, gwroute, rules_key);

@@ -120,7 +120,7 @@ static int translate_grpc(weft_xlate *x, const weft_xsrc *src)
 	}
 	json_t *http =
 	        gw_http_rules(x, src, nb_seq(x, src, spec, "rules", "spec.rules"), grpc_match);
-	int rc = gw_attach(x, src, spec, http, "http");
+	int rc = gw_attach(x, src, spec, http, "http", NULL);
 	json_decref(http);
 	return rc;
 }
@@ -143,7 +143,7 @@ static int translate_tcp(weft_xlate *x, const weft_xsrc *src)
 	}
 	json_t *d = gw_backends(x, src, refs, "spec.rules[0].backendRefs");
 	json_t *tcp = json_pack("[{s:o}]", "destinations", d);
-	int rc = gw_attach(x, src, spec, tcp, "tcp");
+	int rc = gw_attach(x, src, spec, tcp, "tcp", NULL);
 	json_decref(tcp);
 	return rc;
 }

@@ -28,7 +28,15 @@ struct weft_xlate {
 	size_t n_outs, cap_outs;
 	weft_diags *errors, *warnings;
 	int oom;
+	int quiet;
 };
+
+int nb_quiet(weft_xlate *x, int on)
+{
+	int was = x->quiet;
+	x->quiet = on;
+	return was;
+}
 
 size_t nb_src_count(const weft_xlate *x)
 {
@@ -183,6 +191,8 @@ static void report(weft_xlate *x, const weft_xsrc *src, const weft_node *at, con
                    int refusal, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	if (x->quiet)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	int line = at ? at->line : 0, col = at ? at->col : 0;
 	const char *file = src->doc->file;

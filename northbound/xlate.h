@@ -69,6 +69,10 @@ void nb_refuse(weft_xlate *x, const weft_xsrc *src, const weft_node *at, const c
 void nb_warn(weft_xlate *x, const weft_xsrc *src, const weft_node *at, const char *path,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* While on, problems are not reported (a source read a second time by
+ * another translator). Returns the previous setting. */
+int nb_quiet(weft_xlate *x, int on);
+
 /* The source document of group+kind (any version) named ns/name, or NULL. */
 const weft_xsrc *nb_find_src(weft_xlate *x, const char *group, const char *kind, const char *ns,
                              const char *name);
