@@ -191,6 +191,9 @@ int gw_attach(weft_xlate *x, const weft_xsrc *src, const weft_node *spec, json_t
 			nb_refuse(x, src, pr, p, "parents are Gateways or core Services");
 		}
 	}
+	if (n_svc && !n_gw && weft_node_get(spec, "hostnames"))
+		nb_warn(x, src, weft_node_get(spec, "hostnames"), "spec.hostnames",
+		        "not used: a route on a Service matches the Service's traffic (GAMMA)");
 	if (gw_attached) {
 		json_t *out = nb_out_spec(x, src, "Route", src->ns, gwroute);
 		if (!out)

@@ -59,6 +59,10 @@ int nb_int(weft_xlate *x, const weft_xsrc *src, const weft_node *map, const char
 	char *end;
 	errno = 0;
 	long long n = v->kind == WEFT_NODE_SCALAR && !v->quoted ? strtoll(v->str, &end, 10) : 0;
+	if (v->kind == WEFT_NODE_SCALAR && !v->quoted && *v->str && !*end && errno == ERANGE) {
+		nb_refuse(x, src, v, path, "%s is out of range %lld-%lld", v->str, min, max);
+		return -1;
+	}
 	if (v->kind != WEFT_NODE_SCALAR || v->quoted || !*v->str || *end || errno) {
 		nb_refuse(x, src, v, path, "expected an integer, got %s",
 		          v->kind == WEFT_NODE_SCALAR ? "a string" : weft_node_kind_name(v->kind));
