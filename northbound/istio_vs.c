@@ -81,10 +81,13 @@ static const weft_field_rule vs_rows[] = {
         {"spec.http[].rewrite.authority", T_, "rewrite.host"},
         {"spec.http[].rewrite.uriRegexRewrite", R_, "weft has no regex rewrite"},
         {"spec.http[].timeout", T_, "http[].timeout"},
-        {"spec.http[].retries", T_, "http[].retries"},
+        {"spec.http[].retries", T_,
+         "http[].retries; absent: Istio's default, 2 attempts on connect-failure, "
+         "refused-stream, unavailable, cancelled, retriable-status-codes"},
         {"spec.http[].retries.attempts", T_, "retries.attempts"},
         {"spec.http[].retries.perTryTimeout", T_, "retries.perTryTimeout"},
-        {"spec.http[].retries.retryOn", T_, "retries.retryOn (comma list of Envoy conditions)"},
+        {"spec.http[].retries.retryOn", T_,
+         "retries.retryOn (comma list of Envoy conditions; absent: Istio's default list)"},
         {"spec.http[].retries.retryRemoteLocalities", R_, "weft has no locality retry setting"},
         {"spec.http[].retries.retryIgnorePreviousHosts", R_,
          "weft has no host-selection retry setting"},
@@ -306,6 +309,15 @@ static void header_ops(weft_xlate *x, const weft_xsrc *src, const weft_node *h, 
 	}
 }
 
+/* Istio retries every mesh request by default: 2 attempts on these
+ * conditions (its DefaultRetryPolicy). weft retries only when told, so the
+ * translation writes Istio's default out. */
+static json_t *istio_retry_on(void)
+{
+	return json_pack("[s, s, s, s, s]", "connect-failure", "refused-stream", "unavailable",
+	                 "cancelled", "retriable-status-codes");
+}
+
 static void retries(weft_xlate *x, const weft_xsrc *src, const weft_node *r, const char *base,
                     json_t *rule)
 {
@@ -352,6 +364,8 @@ static void retries(weft_xlate *x, const weft_xsrc *src, const weft_node *r, con
 		}
 		free(dup);
 		json_object_set_new(o, "retryOn", a);
+	} else if (json_integer_value(json_object_get(o, "attempts")) > 0) {
+		json_object_set_new(o, "retryOn", istio_retry_on());
 	}
 	json_object_set_new(rule, "retries", o);
 }
@@ -451,6 +465,10 @@ static json_t *http_rule(weft_xlate *x, const weft_xsrc *src, const weft_node *h
 	const weft_node *n;
 	if ((n = nb_map(x, src, h, "retries", nb_path(p, sizeof(p), "%s.retries", base))))
 		retries(x, src, n, p, rule);
+	else
+		json_object_set_new(
+		        rule, "retries",
+		        json_pack("{s:i, s:o}", "attempts", 2, "retryOn", istio_retry_on()));
 	if ((n = nb_map(x, src, h, "fault", nb_path(p, sizeof(p), "%s.fault", base))))
 		fault(x, src, n, p, rule);
 	if ((n = nb_map(x, src, h, "rewrite", nb_path(p, sizeof(p), "%s.rewrite", base)))) {
