@@ -51,6 +51,47 @@ static int usage_err(const char *msg, const char *arg)
 	return 2;
 }
 
+/* Loads every path, translates, prints the output or the refusals. */
+static int run_import(const weft_import_opts *o, const char **paths, size_t n_paths)
+{
+	weft_err err = {0};
+	weft_docset set;
+	weft_diags errors, warnings;
+	if (weft_northbound_register(&err) || weft_docset_init(&set)) {
+		fprintf(stderr, "error: %s\n", err.msg[0] ? err.msg : "out of memory");
+		return 1;
+	}
+	weft_diags_init(&errors);
+	weft_diags_init(&warnings);
+	for (size_t i = 0; i < n_paths; i++) {
+		if (!strcmp(paths[i], "-"))
+			read_stdin(&set, &errors);
+		else
+			weft_docset_load_path(&set, paths[i], &errors);
+	}
+	char *text = NULL;
+	int rc = 1;
+	if (errors.count == 0 && weft_import(&set, o, &text, &errors, &warnings) == 0) {
+		fputs(text, stdout);
+		rc = 0;
+	}
+	weft_diags_sort(&warnings);
+	weft_diags_print(stderr, &warnings);
+	if (rc) {
+		weft_diags_sort(&errors);
+		weft_diags_print(stderr, &errors);
+		fprintf(stderr,
+		        "import refused: %zu problem%s (--allow-partial keeps what "
+		        "translates, with warnings)\n",
+		        errors.count, errors.count == 1 ? "" : "s");
+	}
+	free(text);
+	weft_diags_free(&errors);
+	weft_diags_free(&warnings);
+	weft_docset_free(&set);
+	return rc;
+}
+
 int weftctl_import(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -105,42 +146,7 @@ int weftctl_import(int argc, char **argv)
 		                               : "needs at least one -f FILE|DIR|-",
 		                 optind < argc ? argv[optind] : NULL);
 	}
-	weft_err err = {0};
-	weft_docset set;
-	weft_diags errors, warnings;
-	if (weft_northbound_register(&err) || weft_docset_init(&set)) {
-		fprintf(stderr, "error: %s\n", err.msg[0] ? err.msg : "out of memory");
-		free(paths);
-		return 1;
-	}
-	weft_diags_init(&errors);
-	weft_diags_init(&warnings);
-	for (size_t i = 0; i < n_paths; i++) {
-		if (!strcmp(paths[i], "-"))
-			read_stdin(&set, &errors);
-		else
-			weft_docset_load_path(&set, paths[i], &errors);
-	}
-	char *text = NULL;
-	int rc = 1;
-	if (errors.count == 0 && weft_import(&set, &o, &text, &errors, &warnings) == 0) {
-		fputs(text, stdout);
-		rc = 0;
-	}
-	weft_diags_sort(&warnings);
-	weft_diags_print(stderr, &warnings);
-	if (rc) {
-		weft_diags_sort(&errors);
-		weft_diags_print(stderr, &errors);
-		fprintf(stderr,
-		        "import refused: %zu problem%s (--allow-partial keeps what "
-		        "translates, with warnings)\n",
-		        errors.count, errors.count == 1 ? "" : "s");
-	}
-	free(text);
-	weft_diags_free(&errors);
-	weft_diags_free(&warnings);
-	weft_docset_free(&set);
+	int rc = run_import(&o, paths, n_paths);
 	free(paths);
 	return rc;
 }
