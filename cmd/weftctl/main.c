@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "import.h"
 
 static const char usage_text[] =
         "usage: weftctl [--server URL] [--token T] [--cacert FILE] [-o table|json] COMMAND\n"
@@ -25,6 +26,8 @@ static const char usage_text[] =
         "  transactions                          atomic pushes and their per-device results\n"
         "  events [--count N] [--timeout S] [--since ID]  follow revisions, devices, transactions\n"
         "  rollback REVISION                     restore a revision as a new one\n"
+        "  import -f FILE|DIR|-... [-o yaml|json] [--namespace NS] [--allow-partial]\n"
+        "                                        Kubernetes/Gateway API/Istio/SMI to weft/v1\n"
         "environment: WEFT_SERVER (default " WCTL_DEFAULT_SERVER "), WEFT_TOKEN\n";
 
 static int usage(const char *fmt, const char *arg)
@@ -224,6 +227,8 @@ static int run(const char *cmd, char **args, int n, const wctl_opts *o, const se
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "import"))
+		return weftctl_import(argc - 1, argv + 1);
 	wctl_opts o = {
 	        .server = getenv("WEFT_SERVER"),
 	        .token = getenv("WEFT_TOKEN"),
