@@ -161,24 +161,28 @@ void wctl_render_resource(const wctl_opts *o, json_t *res)
 }
 
 /* One line on the proxies weftd serves over xDS (weftd --xds), by state of
- * their last ACK: those whose every type ACKed the current revision. */
+ * their last ACK. A proxy is current when every type it subscribes to
+ * ACKed the version last sent on it: in state-of-the-world a type whose
+ * resources did not change is not resent and keeps an older version, so
+ * comparing with the head (or the view's version) would be wrong. The
+ * revision shown is what the views serve ("version" in "views"). */
 static void render_xds_summary(const wctl_opts *o, json_t *xds)
 {
 	if (!json_is_object(xds))
 		return;
-	json_int_t rev = json_integer_value(json_object_get(xds, "revision"));
 	json_t *proxies = json_object_get(xds, "proxies");
+	json_t *views = json_object_get(xds, "views");
 	size_t i, current = 0, nacked = 0;
 	json_t *p;
 	json_array_foreach(proxies, i, p)
 	{
 		const char *k;
 		json_t *ty;
-		int ok = 1, nack = 0;
+		int ok = json_object_size(json_object_get(p, "types")) > 0, nack = 0;
 		json_object_foreach(json_object_get(p, "types"), k, ty)
 		{
-			const char *acked = json_string_value(json_object_get(ty, "version_acked"));
-			if (!acked || atoll(acked) < rev)
+			const char *acked = str(ty, "version_acked"), *sent = str(ty, "version_sent");
+			if (!acked || !sent || !*sent || strcmp(acked, sent))
 				ok = 0;
 			if (json_is_string(json_object_get(ty, "last_error")))
 				nack = 1;
@@ -186,12 +190,26 @@ static void render_xds_summary(const wctl_opts *o, json_t *xds)
 		current += ok;
 		nacked += nack;
 	}
-	if (json_array_size(proxies) == 0)
+	if (json_array_size(proxies) == 0) {
 		fprintf(o->out, "xds: no proxies connected\n");
-	else
-		fprintf(o->out,
-		        "xds: %zu proxies connected, %zu ACKed revision %lld, %zu with a NACK\n",
-		        json_array_size(proxies), current, (long long)rev, nacked);
+		return;
+	}
+	fprintf(o->out, "xds: %zu proxies connected, %zu ACKed what they were sent",
+	        json_array_size(proxies), current);
+	/* the served versions, "revision 11" when every view serves one */
+	const char *one = NULL;
+	int same = 1;
+	json_t *v;
+	json_array_foreach(views, i, v)
+	{
+		if (!one)
+			one = str(v, "version");
+		else if (str(v, "version") && strcmp(one, str(v, "version")))
+			same = 0;
+	}
+	if (one && same)
+		fprintf(o->out, " (serving revision %s)", one);
+	fprintf(o->out, ", %zu with a NACK\n", nacked);
 }
 
 void wctl_render_status(const wctl_opts *o, json_t *st)
