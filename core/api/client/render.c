@@ -181,7 +181,8 @@ static void render_xds_summary(const wctl_opts *o, json_t *xds)
 		int ok = json_object_size(json_object_get(p, "types")) > 0, nack = 0;
 		json_object_foreach(json_object_get(p, "types"), k, ty)
 		{
-			const char *acked = str(ty, "version_acked"), *sent = str(ty, "version_sent");
+			const char *acked = str(ty, "version_acked"),
+			           *sent = str(ty, "version_sent");
 			if (!acked || !sent || !*sent || strcmp(acked, sent))
 				ok = 0;
 			if (json_is_string(json_object_get(ty, "last_error")))
