@@ -76,9 +76,13 @@ static void emit(struct follower *f)
 		free(text);
 		json_decref(e);
 	} else {
+		/* when it happened (data.time_ms), else when it arrived */
 		char when[32], text[1024];
-		time_t now = time(NULL);
-		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		json_t *ms = json_object_get(d, "time_ms");
+		time_t at =
+		        json_is_integer(ms) ? (time_t)(json_integer_value(ms) / 1000) : time(NULL);
+		struct tm tm;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&at, &tm));
 		summary(f, d, text, sizeof(text));
 		fprintf(f->o->out, "%s  %-5lld %-12s %s\n", when, f->id, f->type, text);
 	}
