@@ -21,6 +21,8 @@ struct follower {
 	long seen, count;
 	char head[2048]; /* the first bytes of the body: the error of a refusal */
 	size_t head_len;
+	wctl_event_fn fn; /* NULL: print each event */
+	void *fn_arg;
 };
 
 static void summary(const struct follower *f, json_t *d, char *out, size_t size)
@@ -68,6 +70,14 @@ static void emit(struct follower *f)
 	if (!f->data)
 		return;
 	json_t *d = json_loads(f->data, 0, NULL);
+	if (f->fn) {
+		if (f->fn(f->fn_arg, f->type, d))
+			f->seen++;
+		json_decref(d);
+		free(f->data);
+		f->data = NULL;
+		return;
+	}
 	if (f->o->json) {
 		json_t *e = json_pack("{s:I, s:s, s:O}", "id", (json_int_t)f->id, "type", f->type,
 		                      "data", d ? d : json_null());
@@ -143,6 +153,12 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 
 int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 {
+	return wctl_follow(o, count, timeout_s, since, NULL, NULL);
+}
+
+int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since, wctl_event_fn fn,
+                void *arg)
+{
 	const char *server = o->server && *o->server ? o->server : WCTL_DEFAULT_SERVER;
 	char url[1024];
 	if (since >= 0)
@@ -152,7 +168,7 @@ int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 	CURL *curl = curl_easy_init();
 	if (!curl)
 		return WCTL_FAILED;
-	struct follower f = {.o = o, .count = count};
+	struct follower f = {.o = o, .count = count, .fn = fn, .fn_arg = arg};
 	struct curl_slist *headers = NULL;
 	char auth[600];
 	if (o->token) {

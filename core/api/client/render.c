@@ -99,6 +99,9 @@ static void fmt_labels(char *buf, size_t size, json_t *labels)
 	}
 }
 
+static void one_line(char *out, size_t size, const char *text);
+
+/* wide (show_kind): the kind and the spec on one line as well. */
 void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind)
 {
 	json_t *items = json_object_get(list, "items");
@@ -107,18 +110,23 @@ void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind)
 		return;
 	}
 	wctl_table *t =
-	        show_kind
-	                ? wctl_table_new(4, (const char *[]){"KIND", "NAMESPACE", "NAME", "LABELS"})
-	                : wctl_table_new(3, (const char *[]){"NAMESPACE", "NAME", "LABELS"});
+	        show_kind ? wctl_table_new(5, (const char *[]){"KIND", "NAMESPACE", "NAME",
+	                                                       "LABELS", "SPEC"})
+	                  : wctl_table_new(3, (const char *[]){"NAMESPACE", "NAME", "LABELS"});
 	size_t i;
 	json_t *r;
 	json_array_foreach(items, i, r)
 	{
 		json_t *meta = json_object_get(r, "metadata");
-		char labels[512];
+		char labels[512], spec[121];
 		fmt_labels(labels, sizeof(labels), json_object_get(meta, "labels"));
-		const char *row[4] = {str(r, "kind"), str(meta, "namespace"), str(meta, "name"),
-		                      labels};
+		char *text = show_kind ? json_dumps(json_object_get(r, "spec"),
+		                                    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+		                       : NULL;
+		one_line(spec, sizeof(spec), text);
+		free(text);
+		const char *row[5] = {str(r, "kind"), str(meta, "namespace"), str(meta, "name"),
+		                      labels, spec};
 		wctl_table_add(t, show_kind ? row : row + 1);
 	}
 	wctl_table_print(t, o->out);
