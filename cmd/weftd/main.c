@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "weft_version.h"
 #include "weftd.h"
 
 static const char usage_text[] =
@@ -18,7 +19,7 @@ static const char usage_text[] =
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
-        "             [--txn-mode independent|atomic]\n"
+        "             [--txn-mode independent|atomic] [--version]\n"
         "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
@@ -72,6 +73,7 @@ enum {
 	OPT_XDS_CERT,
 	OPT_XDS_KEY,
 	OPT_XDS_CA,
+	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +98,7 @@ static const struct option longopts[] = {
         {"xds-tls-cert", required_argument, NULL, OPT_XDS_CERT},
         {"xds-tls-key", required_argument, NULL, OPT_XDS_KEY},
         {"xds-tls-ca", required_argument, NULL, OPT_XDS_CA},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -211,6 +214,10 @@ int main(int argc, char **argv)
 		int rc;
 		if (c == 'h') {
 			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == OPT_VERSION) {
+			printf("weftd %s (commit %s)\n", WEFT_VERSION, WEFT_GIT_COMMIT);
 			return 0;
 		}
 		if (c == ':')

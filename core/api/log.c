@@ -182,6 +182,7 @@ static int numeric_key(const char *key)
 	                                    "resources",
 	                                    "differences",
 	                                    "previous_revision",
+	                                    "held_revision",
 	                                    "target_revision",
 	                                    "events",
 	                                    "bytes"};
