@@ -33,7 +33,7 @@ typedef struct daemon_state {
 	weft_controller *controller;
 	weft_policy_watch *watch;
 	weft_api *api;
-	void *xds; /* the xDS server (--xds), or NULL */
+	void *xds;                 /* the xDS server (--xds), or NULL */
 	weft_event_log *event_log; /* what happened, into the log */
 	int sigfd;
 } daemon_state;
