@@ -128,6 +128,16 @@ static int run_delete(const wctl_args *a)
 	                    : wctl_delete(a->o, a->argv[0], a->argv[1]);
 }
 
+static int run_describe(const wctl_args *a)
+{
+	return need_args(a, 2, 2) ? WCTL_USAGE : wctl_describe(a->o, a->argv[0], a->argv[1]);
+}
+
+static int run_explain(const wctl_args *a)
+{
+	return need_args(a, 1, 1) ? WCTL_USAGE : wctl_explain(a->o, a->argv[0]);
+}
+
 static int run_diff(const wctl_args *a)
 {
 	if (a->o->n_files == 0 || a->argc)
@@ -196,6 +206,9 @@ static const wctl_cmd commands[] = {
         {"delete", "KIND [NS/]NAME | -f FILE|DIR|- [--expected-revision N]",
          "delete a resource, or every resource of the files", O_NS | O_EXPECTED | O_FILES,
          run_delete},
+        {"describe", "KIND [NS/]NAME [-n NS]",
+         "a resource, the devices that carry it, warnings, recent events", O_NS, run_describe},
+        {"explain", "KIND[.FIELD[.FIELD...]]", "the fields of a kind (no server)", 0, run_explain},
         {"diff", "-f FILE|DIR|-", "unified diff of the stored resources against the files", O_FILES,
          run_diff},
         {"plan", "[-f FILE|DIR|-...]", "per-device dry run", O_FILES, run_plan},

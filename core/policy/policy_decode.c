@@ -45,6 +45,13 @@ static const struct field metadata_fields[] = {
 static const struct schema metadata_schema = SCHEMA(T, metadata_fields);
 #undef T
 
+const struct schema *weft_schema_of(int kind)
+{
+	if (kind < 0)
+		return &metadata_schema;
+	return kind < WEFT_KIND_COUNT ? kind_schemas[kind] : NULL;
+}
+
 static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec"};
 
 static void check_top_keys(struct dctx *c, const weft_node *root)

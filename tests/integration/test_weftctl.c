@@ -130,6 +130,28 @@ static void test_version_and_completion(void **state)
 	free(out);
 }
 
+/* explain reads the decoder's schema tables: fields, enums, defaults,
+ * ranges; an unknown field is an error naming it. */
+static void test_explain(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(run(&out, (const char *[]){"explain", "rt.spec.http", NULL}), 0);
+	assert_non_null(strstr(out, "FIELD:    spec.http"));
+	assert_non_null(strstr(out, "destinations   list of object, required"));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"explain", "device.spec.drift", NULL}), 0);
+	assert_non_null(strstr(out, "VALUES:   alert repair"));
+	assert_non_null(strstr(out, "DEFAULT:  \"alert\""));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"-o", "json", "explain", "svc", NULL}), 0);
+	assert_non_null(strstr(out, "\"name\": \"spec\""));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"explain", "rt.spec.nope", NULL}), 1);
+	assert_non_null(strstr(out, "Route spec has no field 'nope'"));
+	free(out);
+}
+
 static void test_usage_errors(void **state)
 {
 	static const char *const cases[][6] = {
@@ -174,6 +196,7 @@ int main(void)
 	        cmocka_unit_test(test_usage_errors),
 	        cmocka_unit_test(test_validate_stdin_and_empty_dir),
 	        cmocka_unit_test(test_version_and_completion),
+	        cmocka_unit_test(test_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,6 +82,27 @@ static void test_get_ns_name_and_short_names(void **state)
 	free(out);
 }
 
+/* describe: the document, the device whose scope carries it (the
+ * examples' mesh-file carries shop's routes), its state, and events. */
+static void test_describe(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(wctl_run(&d, &out, "describe", "rt", "shop/reviews", NULL), 0);
+	if (!strstr(out, "infra/mesh-file"))
+		fprintf(stderr, "%s\n", out);
+	assert_non_null(strstr(out, "Kind:       Route"));
+	assert_non_null(strstr(out, "Devices:\n"));
+	assert_non_null(strstr(out, "infra/mesh-file"));
+	assert_non_null(strstr(out, "in-sync"));
+	assert_non_null(strstr(out, "Warnings: none"));
+	assert_non_null(strstr(out, "revision 1 by api"));
+	free(out);
+	assert_int_equal(wctl_run(&d, &out, "describe", "dev", "infra/edge-file", NULL), 0);
+	assert_non_null(strstr(out, "infra/edge-file"));
+	free(out);
+}
+
 /* What get prints for a list applies back as it is: nothing changes. */
 static void test_list_round_trips(void **state)
 {
@@ -233,6 +254,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_get_ns_name_and_short_names),
+	        cmocka_unit_test(test_describe),
 	        cmocka_unit_test(test_list_round_trips),
 	        cmocka_unit_test(test_diff_and_delete_files),
 	        cmocka_unit_test(test_get_watch),

@@ -55,6 +55,11 @@ int wctl_delete_files(const wctl_opts *o);
 /* diff -f: unified diff of stored vs files; 0 same, 1 differ, 2 error. */
 int wctl_diff(const wctl_opts *o);
 int wctl_status(const wctl_opts *o);
+/* explain KIND[.FIELD]: from the schema tables, no server. */
+int wctl_explain(const wctl_opts *o, const char *what);
+/* describe KIND [NS/]NAME: the resource, the devices that carry it and
+ * their state, its warnings and its recent events. */
+int wctl_describe(const wctl_opts *o, const char *kind, const char *name);
 int wctl_history(const wctl_opts *o);
 /* Follows the event stream (GET /v1/events): stops after count events
  * (count > 0), after timeout_s seconds (> 0: exit 0), or when the server
