@@ -16,10 +16,10 @@
 
 int weft_register_builtin_adapters(weft_err *err)
 {
-	if (weft_adapter_register(weft_file_adapter(), 1, err))
+	if (weft_adapter_register(file_adapter(), 1, err))
 		return -1;
 #ifdef WEFT_HAVE_F5
-	if (weft_adapter_register(weft_f5_adapter(), 1, err))
+	if (weft_adapter_register(f5_adapter(), 1, err))
 		return -1;
 #endif
 #ifdef WEFT_HAVE_NETCONF

@@ -131,6 +131,49 @@ int weft_adapter_load_dir(const char *dir, weft_err *err)
 	return loaded;
 }
 
+const char *weft_phase_name(weft_phase phase)
+{
+	switch (phase) {
+	case WEFT_PHASE_PREPARE:
+		return "prepare";
+	case WEFT_PHASE_APPLY:
+		return "apply";
+	case WEFT_PHASE_CONFIRM:
+		return "confirm";
+	}
+	return "?";
+}
+
+int weft_adapter_instance_init(weft_adapter_instance *inst, const weft_adapter *ops,
+                               weft_controller *c, const json_t *config, weft_err *err)
+{
+	memset(inst, 0, sizeof(*inst));
+	if (!ops->init) {
+		inst->ops = ops;
+		return 0;
+	}
+	json_t *empty = config ? NULL : json_object();
+	int rc = ops->init(c, config ? config : empty, &inst->ctx, err);
+	json_decref(empty);
+	if (rc) {
+		inst->ctx = NULL;
+		weft_err_prefix(err, "adapter %s", ops->kind);
+		return -1;
+	}
+	inst->ops = ops;
+	return 0;
+}
+
+void weft_adapter_instance_fini(weft_adapter_instance *inst)
+{
+	if (!inst || !inst->ops)
+		return;
+	if (inst->ops->fini)
+		inst->ops->fini(inst->ctx);
+	inst->ctx = NULL;
+	inst->ops = NULL;
+}
+
 void weft_plan_init(weft_plan *plan, const char *device, const char *kind, int64_t revision)
 {
 	memset(plan, 0, sizeof(*plan));

@@ -85,12 +85,27 @@ struct weft_controller {
 	struct weft_event_bus events;
 
 	weft_snapcell published;
+	/* Followers of the intent (weft_controller_subscribe): called under
+	 * sub_mu, which is taken with mu held (order: mu, then sub_mu). */
+	pthread_mutex_t sub_mu;
+	struct intent_sub {
+		int id;
+		weft_intent_fn fn;
+		void *arg;
+	} * subs;
+	size_t n_subs, cap_subs;
+	int next_sub_id;
+	/* One instance per adapter kind registered at open (read-only after). */
+	weft_adapter_instance *adapters;
+	size_t n_adapters;
 	pthread_t core_thread;
 	int core_started;
 };
 
 /* A reference to c->intent; NULL in atomic mode before the first commit. */
 weft_snapshot *controller_intent(weft_controller *c);
+/* Makes snap (referenced) the intent and tells the subscribers. With mu. */
+void controller_set_intent(weft_controller *c, weft_snapshot *snap);
 
 /* The adapter kind of a Device resource (its spec.type) copied into buf,
  * or NULL. */
@@ -130,7 +145,7 @@ void controller_plan_removals(weft_controller *c, const weft_snapshot *snap, jso
 
 /* Renders, observes and diffs one device against snap: fills plan. Opens
  * and closes its own session (for dry-runs). */
-int controller_plan_device(const weft_snapshot *snap, const weft_resource *device, weft_plan *plan,
-                           weft_err *err);
+int controller_plan_device(weft_controller *c, const weft_snapshot *snap,
+                           const weft_resource *device, weft_plan *plan, weft_err *err);
 
 #endif

@@ -10,21 +10,18 @@
 #include <time.h>
 
 #include "controller-int.h"
+#include "clock.h"
 #include "policy.h"
 #include "resource.h"
 
 int64_t controller_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_mono_ms();
 }
 
 int64_t controller_unix_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_unix_ms();
 }
 
 const char *controller_device_type(const weft_resource *device, char *buf, size_t len)
@@ -118,12 +115,11 @@ static void push_atomic(weft_controller *c, weft_snapshot *snap, int removals)
 static void compile_and_publish(weft_controller *c, weft_policyset *policy, int64_t rev, int atomic,
                                 int64_t stored_unix_ms)
 {
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	int64_t a = weft_mono_us();
 	weft_snapshot *prev = weft_snapcell_get(&c->published);
 	weft_err err = {0};
 	weft_snapshot *snap = weft_snapshot_compile(policy, rev, prev, &err);
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	int64_t b = weft_mono_us();
 	if (!snap) {
 		weft_snapshot_unref(prev);
 		fprintf(stderr, "weft: compile of revision %lld failed: %s\n", (long long)rev,
@@ -133,14 +129,11 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	weft_snapshot_set_stored_ms(snap, stored_unix_ms);
 	int removals = atomic && removal_only(prev, snap);
 	weft_snapshot_unref(prev);
-	unsigned long long us = (unsigned long long)((b.tv_sec - a.tv_sec) * 1000000LL +
-	                                             (b.tv_nsec - a.tv_nsec) / 1000);
+	unsigned long long us = (unsigned long long)(b - a);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
-	if (!atomic) {
-		weft_snapshot_unref(c->intent);
-		c->intent = weft_snapshot_ref(snap);
-	}
+	if (!atomic)
+		controller_set_intent(c, snap);
 	c->compiled_rev = rev;
 	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
 	c->txn_removals = removals;
@@ -174,14 +167,7 @@ static int64_t core_wait_ms(weft_controller *c, int64_t now)
 
 static void timed_wait(weft_controller *c, int64_t wait)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += wait / 1000;
-	ts.tv_nsec += (wait % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = weft_deadline_ms(wait);
 	pthread_cond_timedwait(&c->core_cond, &c->mu, &ts);
 }
 
@@ -236,14 +222,63 @@ static char *dup_or(const char *s, const char *fallback)
 static int init_sync(weft_controller *c)
 {
 	if (pthread_mutex_init(&c->write_mu, NULL) || pthread_mutex_init(&c->mu, NULL) ||
-	    pthread_mutex_init(&c->store_mu, NULL) || events_init(&c->events))
+	    pthread_mutex_init(&c->store_mu, NULL) || pthread_mutex_init(&c->sub_mu, NULL) ||
+	    events_init(&c->events))
 		return -1;
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	int rc = pthread_cond_init(&c->core_cond, &attr) ||
-	         pthread_cond_init(&c->work_cond, NULL) || pthread_cond_init(&c->done_cond, NULL);
-	pthread_condattr_destroy(&attr);
+	/* Timed waits on these use monotonic deadlines (clock.h). */
+	int rc = weft_cond_init(&c->core_cond) || weft_cond_init(&c->work_cond) ||
+	         weft_cond_init(&c->done_cond);
 	return rc ? -1 : 0;
+}
+
+/* One instance per registered adapter kind, each from its part of
+ * config. A key of config that names no registered kind is refused (a
+ * typo would otherwise configure nothing). */
+static int open_adapters(weft_controller *c, const json_t *config, weft_err *err)
+{
+	const char *kinds[64];
+	size_t n = weft_adapter_kinds(kinds, 64);
+	const char *key;
+	json_t *v;
+	if (config && !json_is_object(config))
+		return weft_err_set(err, "adapter configuration: expected an object");
+	json_object_foreach((json_t *)config, key, v)
+	{
+		if (!weft_adapter_find(key))
+			return weft_err_set(err, "adapter configuration: no adapter kind '%s'",
+			                    key);
+		if (!json_is_object(v))
+			return weft_err_set(err, "adapter configuration %s: expected an object",
+			                    key);
+	}
+	c->adapters = calloc(n ? n : 1, sizeof(*c->adapters));
+	if (!c->adapters)
+		return weft_err_set(err, "controller: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const weft_adapter *a = weft_adapter_find(kinds[i]);
+		if (weft_adapter_instance_init(&c->adapters[i], a, c,
+		                               json_object_get(config, kinds[i]), err))
+			return -1;
+		c->n_adapters = i + 1;
+	}
+	return 0;
+}
+
+static void close_adapters(weft_controller *c)
+{
+	for (size_t i = 0; i < c->n_adapters; i++)
+		weft_adapter_instance_fini(&c->adapters[i]);
+	free(c->adapters);
+	c->adapters = NULL;
+	c->n_adapters = 0;
+}
+
+const weft_adapter_instance *weft_controller_adapter(weft_controller *c, const char *kind)
+{
+	for (size_t i = 0; i < c->n_adapters; i++)
+		if (!strcmp(c->adapters[i].ops->kind, kind))
+			return &c->adapters[i];
+	return NULL;
 }
 
 weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err)
@@ -273,10 +308,20 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 	weft_debounce_init(&c->debounce, opts->quiet_ms > 0 ? opts->quiet_ms : 100,
 	                   opts->max_delay_ms > 0 ? opts->max_delay_ms : 1000);
 	weft_snapcell_init(&c->published);
+	/* A plugin that does not load is a start-up error: carrying on would
+	 * leave its Devices unserved with nothing but a log line. */
 	if (c->plugin_dir) {
 		weft_err perr = {0};
-		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0])
-			fprintf(stderr, "weft: plugins: %s\n", perr.msg);
+		if (weft_adapter_load_dir(c->plugin_dir, &perr) < 0 || perr.msg[0]) {
+			weft_err_set(err, "plugins: %s", perr.msg);
+			weft_controller_close(c);
+			return NULL;
+		}
+	}
+	/* Before the first push: workers find their instance ready. */
+	if (open_adapters(c, opts->adapter_config, err)) {
+		weft_controller_close(c);
+		return NULL;
 	}
 	c->store = weft_store_open(c->store_url, err);
 	if (!c->store) {
@@ -329,6 +374,7 @@ void weft_controller_close(weft_controller *c)
 	pthread_mutex_unlock(&c->mu);
 	workers_join(retired, n_retired);
 	free(c->workers);
+	close_adapters(c); /* no worker uses them any more */
 	weft_snapcell_clear(&c->published);
 	weft_snapshot_unref(c->intent);
 	weft_policyset_unref(c->head_policy);
@@ -338,6 +384,8 @@ void weft_controller_close(weft_controller *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_mutex_destroy(&c->write_mu);
 	pthread_mutex_destroy(&c->store_mu);
+	pthread_mutex_destroy(&c->sub_mu);
+	free(c->subs);
 	events_destroy(&c->events);
 	pthread_cond_destroy(&c->core_cond);
 	pthread_cond_destroy(&c->work_cond);
@@ -361,6 +409,47 @@ weft_snapshot *weft_controller_intent(weft_controller *c)
 	return controller_intent(c);
 }
 
+void controller_set_intent(weft_controller *c, weft_snapshot *snap)
+{
+	weft_snapshot_unref(c->intent);
+	c->intent = weft_snapshot_ref(snap);
+	pthread_mutex_lock(&c->sub_mu);
+	for (size_t i = 0; i < c->n_subs; i++)
+		c->subs[i].fn(c->subs[i].arg);
+	pthread_mutex_unlock(&c->sub_mu);
+}
+
+int weft_controller_subscribe(weft_controller *c, weft_intent_fn fn, void *arg)
+{
+	pthread_mutex_lock(&c->sub_mu);
+	int id = -1;
+	if (c->n_subs == c->cap_subs) {
+		size_t cap = c->cap_subs ? c->cap_subs * 2 : 4;
+		struct intent_sub *subs = realloc(c->subs, cap * sizeof(*subs));
+		if (subs) {
+			c->subs = subs;
+			c->cap_subs = cap;
+		}
+	}
+	if (c->n_subs < c->cap_subs) {
+		id = ++c->next_sub_id;
+		c->subs[c->n_subs++] = (struct intent_sub){id, fn, arg};
+	}
+	pthread_mutex_unlock(&c->sub_mu);
+	return id;
+}
+
+void weft_controller_unsubscribe(weft_controller *c, int id)
+{
+	pthread_mutex_lock(&c->sub_mu);
+	for (size_t i = 0; i < c->n_subs; i++)
+		if (c->subs[i].id == id) {
+			c->subs[i] = c->subs[--c->n_subs];
+			break;
+		}
+	pthread_mutex_unlock(&c->sub_mu);
+}
+
 weft_snapshot *weft_controller_snapshot(weft_controller *c)
 {
 	return weft_snapcell_get(&c->published);
@@ -376,14 +465,7 @@ int64_t weft_controller_head(weft_controller *c)
 
 int weft_controller_wait_pushed(weft_controller *c, int64_t rev, int timeout_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	struct timespec ts = weft_deadline_ms(timeout_ms);
 	pthread_mutex_lock(&c->mu);
 	int rc = 0;
 	while (!(c->compiled_rev >= rev && workers_done(c, c->compiled_rev))) {

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "adapter.h"
 #include "diag.h"
 #include "doc.h"
 #include "resource-t.h"
@@ -27,19 +28,31 @@ typedef struct weft_controller_opts {
 	int quiet_ms;           /* debounce quiet window, default 100 */
 	int max_delay_ms;       /* debounce max delay, default 1000 */
 	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
-	const char *plugin_dir; /* adapter plugins (*.so), may be NULL */
+	const char *plugin_dir; /* adapter plugins (*.so), may be NULL; one
+	                         * that does not load fails the open */
 	int reconcile_ms;       /* drift check period per device: 0 = default
 	                         * 30000, < 0 = never */
 	int atomic;             /* default transaction mode: 1 atomic (all
 	                         * devices or none), 0 independent */
+	/* Configuration of the adapter instances, an object keyed by kind
+	 * ({"file": {"root": DIR}, "xds": {"listen": ADDR}}); a kind not in it
+	 * gets {}. Each registered kind's init sees its part when the
+	 * controller opens (core/adapter.h); a key naming no registered kind
+	 * is an error. May be NULL. Not kept: copied as needed by init. */
+	const json_t *adapter_config;
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
  * thread. NULL with err on failure (e.g. the head revision does not decode). */
 weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err *err);
 /* Stops the core thread after finishing the push in progress, closes the
- * store. Nothing accepted is lost: accepted changes are in the store. */
+ * store, frees the adapter instances. Nothing accepted is lost: accepted
+ * changes are in the store. */
 void weft_controller_close(weft_controller *c);
+
+/* The controller's instance of adapter kind (built at open), or NULL. The
+ * instance lives until weft_controller_close. */
+const weft_adapter_instance *weft_controller_adapter(weft_controller *c, const char *kind);
 
 /* Outcome of a write. */
 typedef struct weft_write_result {
@@ -106,6 +119,18 @@ weft_snapshot *weft_controller_snapshot(weft_controller *c);
  * (the xDS default feed) switch only when the hardware did, and never to a revision that was rolled
  * back. */
 weft_snapshot *weft_controller_intent(weft_controller *c);
+
+/* Followers of the intent (the xDS server) are told when it changes
+ * instead of polling weft_controller_intent: fn(arg) is called after every
+ * change, on the thread that made it and with the controller's lock held,
+ * so fn must be short and must not call into the controller (set a flag,
+ * wake a thread; the follower then reads weft_controller_intent itself).
+ * Returns a subscription id (> 0), or -1 when out of memory. */
+typedef void (*weft_intent_fn)(void *arg);
+int weft_controller_subscribe(weft_controller *c, weft_intent_fn fn, void *arg);
+/* Ends a subscription: when it returns, fn is not running and is never
+ * called again. Must not be called from fn. */
+void weft_controller_unsubscribe(weft_controller *c, int id);
 /* The last transaction records, newest last: {"transactions":[{"id",
  * "revision","mode","outcome","cause","started_ms","duration_ms",
  * "previous_revision","phases_ms":{plan,prepare,apply,confirm,revert},

@@ -76,9 +76,11 @@ int weft_controller_revisions(weft_controller *c, size_t limit, json_t **out, we
 }
 
 /* A candidate snapshot: head + docs, validated; NULL docs -> the published
- * snapshot of the head (compiled now if the debounce has not run yet). */
+ * snapshot of the head (compiled now if the debounce has not run yet).
+ * *head_out gets a reference to the head policy the candidate derives from. */
 static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *docs,
-                                         weft_diags *diags, weft_err *err)
+                                         weft_policyset **head_out, weft_diags *diags,
+                                         weft_err *err)
 {
 	pthread_mutex_lock(&c->mu);
 	weft_policyset *head = weft_policyset_ref(c->head_policy);
@@ -101,7 +103,7 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 		if (!next) {
 			weft_policyset_unref(head);
 			weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-			              diags->count);
+			              weft_diags_total(diags));
 			return NULL;
 		}
 	} else {
@@ -110,8 +112,92 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 	/* A candidate plan shows the revision the change would become. */
 	weft_snapshot *snap = weft_snapshot_compile(next, docs ? rev + 1 : rev, NULL, err);
 	weft_policyset_unref(next);
-	weft_policyset_unref(head);
+	if (snap)
+		*head_out = head;
+	else
+		weft_policyset_unref(head);
 	return snap;
+}
+
+/* The JSON of one member of a resource's spec (NULL when absent). */
+static json_t *spec_member(json_t *doc, const char *key)
+{
+	return json_object_get(json_object_get(doc, "spec"), key);
+}
+
+/* Whether a Device of a candidate may be contacted by a dry-run: only when
+ * the stored policy holds the same Device with the same type, connection
+ * (address, port, username, credentials reference, tls, host key, timeout)
+ * and options. A plan request may change what a Device is sent, never
+ * where weftd connects or which credential it reads (docs/security.md). */
+static int device_trusted(const weft_policyset *head, const weft_resource *dev)
+{
+	const weft_resource *stored =
+	        weft_policyset_find(head, WEFT_KIND_DEVICE, dev->ns, dev->name);
+	if (!stored)
+		return 0;
+	if (stored == dev ||
+	    (stored->json_len == dev->json_len && !memcmp(stored->json, dev->json, dev->json_len)))
+		return 1;
+	json_t *a = json_loadb(stored->json, stored->json_len, 0, NULL);
+	json_t *b = json_loadb(dev->json, dev->json_len, 0, NULL);
+	static const char *const keys[] = {"type", "connection", "options"};
+	int same = a && b;
+	for (size_t i = 0; same && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *x = spec_member(a, keys[i]), *y = spec_member(b, keys[i]);
+		same = (!x && !y) || (x && y && json_equal(x, y));
+	}
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+#define UNTRUSTED_NOTE                                                                             \
+	"not contacted: not in the stored policy with this connection and options; "               \
+	"planned offline against an empty device"
+
+/* The offline plan of an untrusted Device: render, then diff against
+ * nothing (no session, no observe: nothing is opened, read or created). */
+static int plan_device_offline(weft_controller *c, const weft_snapshot *snap,
+                               const weft_resource *device, weft_plan *plan, weft_err *err)
+{
+	char type[64];
+	if (!controller_device_type(device, type, sizeof(type)))
+		return weft_err_set(err, "device %s/%s: no spec.type", device->ns, device->name);
+	const weft_adapter_instance *ai = weft_controller_adapter(c, type);
+	if (!ai)
+		return weft_err_set(err, "device %s/%s: no adapter for type '%s'", device->ns,
+		                    device->name, type);
+	const weft_adapter *a = ai->ops;
+	void *desired = NULL;
+	int rc = a->render(ai->ctx, snap, device, &desired, err);
+	if (!rc)
+		rc = a->diff(ai->ctx, device, desired, NULL, plan, err);
+	if (desired)
+		a->free_config(ai->ctx, desired);
+	return rc;
+}
+
+static json_t *plan_one_device(weft_controller *c, const weft_snapshot *snap,
+                               const weft_resource *dev, int trusted)
+{
+	char key[512], type[64];
+	controller_device_key(dev, key, sizeof(key));
+	const char *kind = controller_device_type(dev, type, sizeof(type));
+	weft_plan plan;
+	weft_plan_init(&plan, key, kind, weft_snapshot_revision(snap));
+	weft_err derr = {0};
+	int rc = trusted ? controller_plan_device(c, snap, dev, &plan, &derr)
+	                 : plan_device_offline(c, snap, dev, &plan, &derr);
+	json_t *pj = rc ? json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
+	                            "error", derr.msg)
+	                : weft_plan_to_json(&plan);
+	weft_plan_free(&plan);
+	if (pj && !trusted) {
+		json_object_set_new(pj, "contacted", json_false());
+		json_object_set_new(pj, "note", json_string(UNTRUSTED_NOTE));
+	}
+	return pj;
 }
 
 int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **out,
@@ -123,29 +209,19 @@ int weft_controller_plan(weft_controller *c, const weft_docset *docs, json_t **o
 int weft_controller_plan_snapshot(weft_controller *c, const weft_docset *docs, json_t **out,
                                   weft_snapshot **snap_out, weft_diags *diags, weft_err *err)
 {
-	weft_snapshot *snap = candidate_snapshot(c, docs, diags, err);
+	weft_policyset *head = NULL;
+	weft_snapshot *snap = candidate_snapshot(c, docs, &head, diags, err);
 	if (!snap)
 		return err && err->code ? err->code : -1;
 	size_t n;
 	weft_resource *const *devices = weft_snapshot_devices(snap, &n);
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		char key[512], type[64];
-		controller_device_key(devices[i], key, sizeof(key));
-		const char *kind = controller_device_type(devices[i], type, sizeof(type));
-		weft_plan plan;
-		weft_plan_init(&plan, key, kind, weft_snapshot_revision(snap));
-		weft_err derr = {0};
-		json_t *pj;
-		if (controller_plan_device(snap, devices[i], &plan, &derr)) {
-			pj = json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
-			               "error", derr.msg);
-		} else {
-			pj = weft_plan_to_json(&plan);
-		}
-		weft_plan_free(&plan);
-		json_array_append_new(arr, pj);
+		/* without docs the candidate is the stored policy itself */
+		int trusted = !docs || device_trusted(head, devices[i]);
+		json_array_append_new(arr, plan_one_device(c, snap, devices[i], trusted));
 	}
+	weft_policyset_unref(head);
 	controller_plan_removals(c, snap, arr);
 	*out = json_pack("{s:I, s:o}", "revision", (json_int_t)weft_snapshot_revision(snap),
 	                 "devices", arr);

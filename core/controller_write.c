@@ -88,7 +88,7 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 	 * affect is re-checked (same diagnostics as a full validation). */
 	if (!next || weft_policy_validate_change(head, next, diags)) {
 		rc = weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-		                   diags->count);
+		                   weft_diags_total(diags));
 		goto out;
 	}
 	size_t n_stored = 0;
@@ -182,7 +182,7 @@ int weft_controller_apply(weft_controller *c, const weft_docset *docs, int mode,
 		c->m.writes_invalid++;
 		pthread_mutex_unlock(&c->mu);
 		return weft_err_setc(err, WEFT_EINVALID, "policy is invalid: %zu problem(s)",
-		                     diags->count);
+		                     weft_diags_total(diags));
 	}
 	pthread_mutex_lock(&c->write_mu);
 	weft_key *dels = NULL;

@@ -56,7 +56,7 @@ void controller_plan_removals(weft_controller *c, const weft_snapshot *snap, jso
 		weft_snapshot *empty =
 		        device_removal_snapshot(devs[i], weft_snapshot_revision(snap), &err);
 		json_t *pj = NULL;
-		if (empty && !controller_plan_device(empty, devs[i], &plan, &err))
+		if (empty && !controller_plan_device(c, empty, devs[i], &plan, &err))
 			pj = weft_plan_to_json(&plan);
 		else
 			pj = json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",

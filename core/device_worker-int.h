@@ -54,6 +54,7 @@ struct device_worker {
 	/* Worker thread only. */
 	weft_plan txn_plan; /* valid from PLAN to CONFIRM/ABORT */
 	int txn_has_plan;
+	weft_phase txn_entered; /* furthest phase called on txn_plan (0: none) */
 	void *session;
 	uint64_t session_device_hash; /* device resource the session was opened for */
 };
@@ -61,8 +62,8 @@ struct device_worker {
 /* Helpers of device_worker.c used by txn_worker.c. */
 const weft_resource *worker_find_device(const weft_snapshot *snap, const char *key);
 /* Opens the worker's session when needed (reopens if the Device changed). */
-int worker_session(struct device_worker *w, const weft_adapter *a, const weft_resource *dev,
-                   weft_err *err);
+int worker_session(struct device_worker *w, const weft_adapter_instance *ai,
+                   const weft_resource *dev, weft_err *err);
 void worker_drop_session(struct device_worker *w);
 int64_t worker_unix_ms(void);
 

@@ -16,14 +16,13 @@
 #include <time.h>
 
 #include "controller-int.h"
+#include "clock.h"
 #include "device_worker-int.h"
 #include "resource.h"
 
 int64_t worker_unix_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_unix_ms();
 }
 
 const weft_resource *worker_find_device(const weft_snapshot *snap, const char *key)
@@ -41,19 +40,19 @@ const weft_resource *worker_find_device(const weft_snapshot *snap, const char *k
 
 void worker_drop_session(struct device_worker *w)
 {
-	const weft_adapter *a = weft_adapter_find(w->type);
-	if (w->session && a && a->close)
-		a->close(w->session);
+	const weft_adapter_instance *ai = weft_controller_adapter(w->c, w->type);
+	if (w->session && ai && ai->ops->close)
+		ai->ops->close(ai->ctx, w->session);
 	w->session = NULL;
 }
 
-int worker_session(struct device_worker *w, const weft_adapter *a, const weft_resource *dev,
-                   weft_err *err)
+int worker_session(struct device_worker *w, const weft_adapter_instance *ai,
+                   const weft_resource *dev, weft_err *err)
 {
 	if (w->session && w->session_device_hash != dev->hash)
 		worker_drop_session(w);
-	if (!w->session && a->open) {
-		if (a->open(dev, &w->session, err))
+	if (!w->session && ai->ops->open) {
+		if (ai->ops->open(ai->ctx, dev, &w->session, err))
 			return -1;
 		w->session_device_hash = dev->hash;
 	}
@@ -61,30 +60,38 @@ int worker_session(struct device_worker *w, const weft_adapter *a, const weft_re
 }
 
 /* Runs the whole pipeline once. Fills plan (ops count) and err. */
-static int push_once(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
-                     const weft_resource *dev, size_t *n_ops, weft_err *err)
+static int push_once(struct device_worker *w, const weft_adapter_instance *ai,
+                     const weft_snapshot *snap, const weft_resource *dev, size_t *n_ops,
+                     weft_err *err)
 {
-	if (worker_session(w, a, dev, err))
+	const weft_adapter *a = ai->ops;
+	void *ctx = ai->ctx;
+	if (worker_session(w, ai, dev, err))
 		return -1;
 	void *desired = NULL, *actual = NULL;
 	weft_plan plan;
 	weft_plan_init(&plan, w->key, a->kind, weft_snapshot_revision(snap));
-	int rc = a->render(snap, dev, &desired, err);
+	int rc = a->render(ctx, snap, dev, &desired, err);
 	if (!rc && a->observe)
-		rc = a->observe(w->session, dev, &actual, err);
+		rc = a->observe(ctx, w->session, dev, &actual, err);
 	if (!rc)
-		rc = a->diff(dev, desired, actual, &plan, err);
+		rc = a->diff(ctx, dev, desired, actual, &plan, err);
 	*n_ops = plan.n_ops;
 	if (!rc && plan.n_ops > 0) {
+		weft_phase entered = WEFT_PHASE_PREPARE;
 		if (a->prepare)
-			rc = a->prepare(w->session, &plan, err);
-		if (!rc)
-			rc = a->apply(w->session, &plan, err);
-		if (!rc && a->confirm)
-			rc = a->confirm(w->session, &plan, err);
+			rc = a->prepare(ctx, w->session, &plan, err);
+		if (!rc) {
+			entered = WEFT_PHASE_APPLY;
+			rc = a->apply(ctx, w->session, &plan, err);
+		}
+		if (!rc && a->confirm) {
+			entered = WEFT_PHASE_CONFIRM;
+			rc = a->confirm(ctx, w->session, &plan, err);
+		}
 		if (rc && a->abort) {
 			weft_err aerr = {0};
-			if (a->abort(w->session, &plan, &aerr))
+			if (a->abort(ctx, w->session, &plan, entered, &aerr))
 				weft_err_prefix(err, "abort also failed (%s)", aerr.msg);
 		}
 	}
@@ -92,9 +99,9 @@ static int push_once(struct device_worker *w, const weft_adapter *a, const weft_
 		worker_drop_session(w); /* a failed session may be broken */
 	weft_plan_free(&plan);
 	if (desired)
-		a->free_config(desired);
+		a->free_config(ctx, desired);
 	if (actual)
-		a->free_config(actual);
+		a->free_config(ctx, actual);
 	return rc;
 }
 
@@ -149,13 +156,13 @@ static void work_once(struct device_worker *w)
 	int rc;
 	size_t ops = 0;
 	int64_t t0 = controller_now_ms(), started = worker_unix_ms();
-	const weft_adapter *a = weft_adapter_find(w->type);
+	const weft_adapter_instance *ai = weft_controller_adapter(c, w->type);
 	if (!dev)
 		rc = weft_err_set(&err, "device %s: not in revision %lld", w->key, (long long)rev);
-	else if (!a)
+	else if (!ai)
 		rc = weft_err_set(&err, "device %s: no adapter for type '%s'", w->key, w->type);
 	else
-		rc = push_once(w, a, snap, dev, &ops, &err);
+		rc = push_once(w, ai, snap, dev, &ops, &err);
 	if (rc && !strstr(err.msg, w->key))
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);
@@ -189,15 +196,7 @@ static void wait_for_work(struct device_worker *w)
 			pthread_cond_wait(&c->work_cond, &c->mu);
 			continue;
 		}
-		int64_t wait = at - now;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += wait / 1000;
-		ts.tv_nsec += (wait % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = weft_deadline_ms(at - now);
 		pthread_cond_timedwait(&c->work_cond, &c->mu, &ts);
 	}
 }
@@ -234,7 +233,7 @@ static void reconcile_once(struct device_worker *w)
 	weft_plan plan;
 	weft_plan_init(&plan, w->key, w->type, weft_snapshot_revision(snap));
 	weft_err err = {0};
-	int rc = controller_plan_device(snap, dev, &plan, &err);
+	int rc = controller_plan_device(c, snap, dev, &plan, &err);
 	int repair = rc == 0 && plan.n_ops > 0 && drift_repairs(dev);
 	pthread_mutex_lock(&c->mu);
 	c->m.reconciles++;
@@ -480,31 +479,32 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
 	}
 }
 
-int controller_plan_device(const weft_snapshot *snap, const weft_resource *device, weft_plan *plan,
-                           weft_err *err)
+int controller_plan_device(weft_controller *c, const weft_snapshot *snap,
+                           const weft_resource *device, weft_plan *plan, weft_err *err)
 {
 	char type[64];
 	if (!controller_device_type(device, type, sizeof(type)))
 		return weft_err_set(err, "device %s/%s: no spec.type", device->ns, device->name);
-	const weft_adapter *a = weft_adapter_find(type);
-	if (!a)
+	const weft_adapter_instance *ai = weft_controller_adapter(c, type);
+	if (!ai)
 		return weft_err_set(err, "device %s/%s: no adapter for type '%s'", device->ns,
 		                    device->name, type);
-	void *session = NULL, *desired = NULL, *actual = NULL;
+	const weft_adapter *a = ai->ops;
+	void *ctx = ai->ctx, *session = NULL, *desired = NULL, *actual = NULL;
 	int rc = 0;
 	if (a->open)
-		rc = a->open(device, &session, err);
+		rc = a->open(ctx, device, &session, err);
 	if (!rc)
-		rc = a->render(snap, device, &desired, err);
+		rc = a->render(ctx, snap, device, &desired, err);
 	if (!rc && a->observe)
-		rc = a->observe(session, device, &actual, err);
+		rc = a->observe(ctx, session, device, &actual, err);
 	if (!rc)
-		rc = a->diff(device, desired, actual, plan, err);
+		rc = a->diff(ctx, device, desired, actual, plan, err);
 	if (desired)
-		a->free_config(desired);
+		a->free_config(ctx, desired);
 	if (actual)
-		a->free_config(actual);
+		a->free_config(ctx, actual);
 	if (session && a->close)
-		a->close(session);
+		a->close(ctx, session);
 	return rc;
 }

@@ -24,6 +24,10 @@ void weft_diags_free(weft_diags *d)
 void weft_diags_add(weft_diags *d, const char *file, int line, int col, const char *path,
                     const char *fmt, ...)
 {
+	if (d->count >= WEFT_DIAGS_MAX) {
+		d->omitted++;
+		return;
+	}
 	if (d->count == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
 		weft_diag *items = realloc(d->items, cap * sizeof(*items));
@@ -52,7 +56,13 @@ void weft_diags_move(weft_diags *dst, weft_diags *src)
 		weft_diag *g = &src->items[i];
 		weft_diags_add(dst, g->file, g->line, g->col, g->path, "%s", g->msg);
 	}
+	dst->omitted += src->omitted;
 	weft_diags_free(src);
+}
+
+size_t weft_diags_total(const weft_diags *d)
+{
+	return d ? d->count + d->omitted : 0;
 }
 
 static int diag_cmp(const void *a, const void *b)
@@ -105,6 +115,8 @@ void weft_diags_print(FILE *out, const weft_diags *d)
 			free(s);
 		}
 	}
+	if (d->omitted)
+		fprintf(out, "... and %zu more errors\n", d->omitted);
 }
 
 static void err_vset(weft_err *err, int code, const char *fmt, va_list ap)

@@ -27,25 +27,35 @@ typedef struct weft_diag {
 	char *msg;  /* what is wrong, with a hint where one helps */
 } weft_diag;
 
+/* A list keeps at most this many diagnostics; beyond, it only counts them
+ * (omitted), so that hostile input (a body of 100,000 broken documents)
+ * cannot grow memory or answers without bound. */
+#define WEFT_DIAGS_MAX 1000
+
 typedef struct weft_diags {
 	weft_diag *items;
 	size_t count, cap;
+	size_t omitted; /* added beyond WEFT_DIAGS_MAX, not kept */
 } weft_diags;
 
 void weft_diags_init(weft_diags *d);
 /* Frees every diagnostic; leaves an empty list that can be reused. */
 void weft_diags_free(weft_diags *d);
-/* Appends one diagnostic. file may be NULL ("-"), path may be NULL (""). */
+/* Appends one diagnostic (or counts it in omitted once WEFT_DIAGS_MAX are
+ * kept). file may be NULL ("-"), path may be NULL (""). */
 void weft_diags_add(weft_diags *d, const char *file, int line, int col, const char *path,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Moves all items of src to the end of dst; src is left empty. */
 void weft_diags_move(weft_diags *dst, weft_diags *src);
+/* Every diagnostic added: kept + omitted. */
+size_t weft_diags_total(const weft_diags *d);
 /* Orders by file, line, column (stable), so output is deterministic. */
 void weft_diags_sort(weft_diags *d);
 /* "file:line:col: path: msg" (":line:col" omitted when unknown, "path: "
  * omitted when empty). Returns a malloc'd string. */
 char *weft_diag_format(const weft_diag *diag);
-/* Prints each diagnostic on its own line. */
+/* Prints each diagnostic on its own line, then "... and N more errors"
+ * when some were omitted. */
 void weft_diags_print(FILE *out, const weft_diags *d);
 
 /* One error with a message that names the place. */

@@ -59,6 +59,7 @@ struct builder {
 	const char *file;
 	weft_diags *diags;
 	int failed;
+	size_t *nodes; /* the set's node count */
 	/* Field path of the node being built ("spec.ports[0].port"), so that
 	 * refusals in this layer name the field like the decoder does. */
 	char path[512];
@@ -86,6 +87,14 @@ static void path_pop(struct builder *b, size_t old)
 
 static weft_node *node_new(struct builder *b, weft_node_kind kind, const yaml_mark_t *mark)
 {
+	if (++*b->nodes > WEFT_DOCSET_MAX_NODES) {
+		weft_diags_add(b->diags, b->file, (int)mark->line + 1, (int)mark->column + 1, NULL,
+		               "too many YAML nodes (more than %d in one request or policy "
+		               "directory)",
+		               WEFT_DOCSET_MAX_NODES);
+		b->failed = 1;
+		return NULL;
+	}
 	weft_node *n = weft_arena_alloc(b->arena, sizeof(*n));
 	if (!n)
 		return NULL;
@@ -149,6 +158,8 @@ static weft_node *build_seq(struct builder *b, yaml_event_t *start, int depth)
 {
 	weft_node *n = node_new(b, WEFT_NODE_SEQ, &start->start_mark);
 	yaml_event_delete(start);
+	if (!n)
+		return NULL;
 	for (;;) {
 		yaml_event_t ev;
 		if (next_event(b, &ev))
@@ -167,16 +178,66 @@ static weft_node *build_seq(struct builder *b, yaml_event_t *start, int depth)
 	}
 }
 
+static void report_duplicate(struct builder *b, const weft_node *key, const weft_node *first)
+{
+	weft_diags_add(b->diags, b->file, key->line, key->col, NULL,
+	               "duplicate key '%s' (first at line %d)", key->str, first->line);
+	b->failed = 1;
+}
+
+struct key_ref {
+	const weft_node *key;
+	size_t index;
+};
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->key->str, y->key->str);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* Every key of a map is unique. Small maps compare pairwise; large ones
+ * are sorted, so that a map of 100,000 keys costs milliseconds, not the
+ * minutes a pairwise check would take. */
+static void check_duplicate_keys(struct builder *b, const weft_node *map)
+{
+	size_t n = map->count;
+	struct key_ref *refs = n > 16 ? malloc(n * sizeof(*refs)) : NULL;
+	if (!refs) {
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(map->pairs[j].key->str, map->pairs[i].key->str)) {
+					report_duplicate(b, map->pairs[i].key, map->pairs[j].key);
+					break;
+				}
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct key_ref){map->pairs[i].key, i};
+	qsort(refs, n, sizeof(*refs), key_ref_cmp);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (strcmp(refs[i].key->str, refs[first].key->str))
+			first = i;
+		else
+			report_duplicate(b, refs[i].key, refs[first].key);
+	}
+	free(refs);
+}
+
 static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
 {
 	weft_node *n = node_new(b, WEFT_NODE_MAP, &start->start_mark);
 	yaml_event_delete(start);
+	if (!n)
+		return NULL;
 	for (;;) {
 		yaml_event_t ev;
 		if (next_event(b, &ev))
 			return NULL;
 		if (ev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&ev);
+			check_duplicate_keys(b, n);
 			return n;
 		}
 		if (ev.type != YAML_SCALAR_EVENT) {
@@ -187,13 +248,6 @@ static weft_node *build_map(struct builder *b, yaml_event_t *start, int depth)
 		weft_node *key = build_node(b, &ev, depth + 1);
 		if (!key)
 			return NULL;
-		for (size_t i = 0; i < n->count; i++)
-			if (!strcmp(n->pairs[i].key->str, key->str)) {
-				weft_diags_add(b->diags, b->file, key->line, key->col, NULL,
-				               "duplicate key '%s' (first at line %d)", key->str,
-				               n->pairs[i].key->line);
-				b->failed = 1;
-			}
 		yaml_event_t vev;
 		if (next_event(b, &vev))
 			return NULL;
@@ -334,7 +388,17 @@ static int parse_stream(weft_docset *set, struct builder *b, const char *file)
 		weft_node *root = build_node(b, &ev, 0);
 		if (!root)
 			return -1;
-		if (root->kind != WEFT_NODE_NULL && add_doc(set, file, root))
+		if (root->kind == WEFT_NODE_NULL)
+			continue;
+		if (set->count >= WEFT_DOCSET_MAX_DOCS) {
+			weft_diags_add(b->diags, b->file, root->line, root->col, NULL,
+			               "too many documents (more than %d in one request or policy "
+			               "directory)",
+			               WEFT_DOCSET_MAX_DOCS);
+			b->failed = 1;
+			return -1;
+		}
+		if (add_doc(set, file, root))
 			return -1;
 	}
 }
@@ -373,7 +437,8 @@ int weft_docset_parse(weft_docset *set, const char *file, const char *buf, size_
 	const char *name = weft_arena_strdup(set->arena, file ? file : "-");
 	if (looks_like_json(name, buf, len) && check_json(name, buf, len, diags))
 		return -1;
-	struct builder b = {.arena = set->arena, .file = name, .diags = diags};
+	struct builder b = {
+	        .arena = set->arena, .file = name, .diags = diags, .nodes = &set->nodes};
 	if (!yaml_parser_initialize(&b.parser))
 		return -1;
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);

@@ -18,6 +18,11 @@
 
 #define WEFT_DOC_MAX_DEPTH     64
 #define WEFT_DOC_MAX_DIR_DEPTH 16 /* directories below a policy directory */
+/* Bounds on one document set (a request body, a policy directory): the
+ * memory a parse may take grows with nodes (about 100 bytes each), so a
+ * set is refused beyond these (docs/security.md). */
+#define WEFT_DOCSET_MAX_DOCS  200000
+#define WEFT_DOCSET_MAX_NODES 1000000
 
 typedef enum weft_node_kind {
 	WEFT_NODE_NULL,   /* "~", "null", empty value */
@@ -54,6 +59,7 @@ typedef struct weft_docset {
 	weft_arena *arena;
 	weft_doc *docs;
 	size_t count, cap;
+	size_t nodes; /* parsed so far, bounded by WEFT_DOCSET_MAX_NODES */
 } weft_docset;
 
 /* Initialises an empty set (allocates the arena). 0 or -1. */

@@ -1,5 +1,6 @@
 /* The controller's event ring, its waiters, and the persisted id
  * high-water mark. See events.h. */
+#include "clock.h"
 #include "events.h"
 
 #include <errno.h>
@@ -16,7 +17,7 @@ int events_init(struct weft_event_bus *bus)
 	bus->first_seq = 1;
 	if (pthread_mutex_init(&bus->mu, NULL))
 		return -1;
-	return pthread_cond_init(&bus->cond, NULL) ? -1 : 0;
+	return weft_cond_init(&bus->cond) ? -1 : 0;
 }
 
 /* Writes "N\n" to path through a temp file and rename, so that a crash
@@ -78,13 +79,6 @@ void events_destroy(struct weft_event_bus *bus)
 	pthread_cond_destroy(&bus->cond);
 }
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void events_emit(struct weft_event_bus *bus, const char *type, json_t *data)
 {
 	pthread_mutex_lock(&bus->mu);
@@ -98,7 +92,7 @@ void events_emit(struct weft_event_bus *bus, const char *type, json_t *data)
 	free(e->type);
 	json_decref(e->data);
 	e->seq = bus->next_seq++;
-	e->time_ms = unix_ms();
+	e->time_ms = weft_unix_ms();
 	e->type = strdup(type);
 	e->data = data;
 	pthread_cond_broadcast(&bus->cond);
@@ -123,14 +117,7 @@ uint64_t events_last(struct weft_event_bus *bus)
 
 json_t *events_since(struct weft_event_bus *bus, uint64_t after, int timeout_ms, int *closed)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = weft_deadline_ms(timeout_ms);
 	json_t *out = json_array();
 	pthread_mutex_lock(&bus->mu);
 	while (!bus->closed && bus->next_seq - 1 <= after)
@@ -144,8 +131,8 @@ json_t *events_since(struct weft_event_bus *bus, uint64_t after, int timeout_ms,
 	if (first < oldest) {
 		json_array_append_new(out, json_pack("{s:I, s:I, s:s, s:{s:I, s:I, s:I}}", "seq",
 		                                     (json_int_t)(oldest - 1), "time",
-		                                     (json_int_t)unix_ms(), "type", "gap", "data",
-		                                     "from", (json_int_t)first, "to",
+		                                     (json_int_t)weft_unix_ms(), "type", "gap",
+		                                     "data", "from", (json_int_t)first, "to",
 		                                     (json_int_t)(oldest - 1), "missed",
 		                                     (json_int_t)(oldest - first)));
 		first = oldest;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "device_worker-int.h"
 
 #define TXN_KEEP 100 /* transaction records kept in memory and in the store */
@@ -55,11 +56,9 @@ static long first_failure(struct device_worker **ws, size_t n, const char *selec
 	return -1;
 }
 
-static int64_t elapsed_ms(const struct timespec *since)
+static int64_t elapsed_ms(int64_t since)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+	return weft_mono_ms() - since;
 }
 
 /* What a device did in the forward pass, kept across the revert pass
@@ -171,31 +170,31 @@ static int run_groups(struct txn_run *t, int cmd, int descending, const char *ph
 static int run_pass(struct txn_run *t, int descending, int64_t ms[4])
 {
 	static const char *names[] = {"", "plan", "prepare", "apply", "confirm"};
-	struct timespec ts;
+	int64_t ts;
 	int failed = TXN_NONE;
 	memcpy(t->sel, t->in, t->n);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts = weft_mono_ms();
 	run_phase(t->c, t->ws, t->n, t->sel, TXN_PLAN);
-	ms[0] += elapsed_ms(&ts);
+	ms[0] += elapsed_ms(ts);
 	if (first_failure(t->ws, t->n, t->sel) >= 0) {
 		note_failure(t, names[TXN_PLAN], TXN_PLAN);
 		failed = TXN_PLAN;
 	}
 	if (!failed) {
 		select_where(t, TXN_R_PLANNED, 1);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts = weft_mono_ms();
 		run_phase(t->c, t->ws, t->n, t->sel, TXN_PREPARE);
-		ms[1] += elapsed_ms(&ts);
+		ms[1] += elapsed_ms(ts);
 		if (first_failure(t->ws, t->n, t->sel) >= 0) {
 			note_failure(t, names[TXN_PREPARE], TXN_PREPARE);
 			failed = TXN_PREPARE;
 		}
 	}
 	for (int cmd = TXN_APPLY; !failed && cmd <= TXN_CONFIRM; cmd++) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts = weft_mono_ms();
 		if (run_groups(t, cmd, descending, names[cmd], NULL))
 			failed = cmd;
-		ms[cmd - 1] += elapsed_ms(&ts);
+		ms[cmd - 1] += elapsed_ms(ts);
 	}
 	if (failed)
 		abort_unconfirmed(t);
@@ -241,8 +240,8 @@ static void revert_confirmed(struct txn_run *t, int forward_descending)
 	}
 	if (!n)
 		return;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t ts;
+	ts = weft_mono_ms();
 	char *dropped = calloc(t->n + 1, 1);
 	if (!dropped)
 		return; /* the devices keep the new revision, and the record says so */
@@ -260,7 +259,7 @@ static void revert_confirmed(struct txn_run *t, int forward_descending)
 		t->sel[i] = dropped[i] && t->ws[i]->txn_reached >= TXN_R_PLANNED;
 	run_phase(t->c, t->ws, t->n, t->sel, TXN_ABORT);
 	free(dropped);
-	t->phase_ms[4] = elapsed_ms(&ts);
+	t->phase_ms[4] = elapsed_ms(ts);
 }
 
 /* The phases; sets t->outcome and t->cause. With mu held. */
@@ -464,8 +463,8 @@ static void txn_run_free(struct txn_run *t)
 int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only)
 {
 	int64_t started_unix = worker_unix_ms();
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0;
+	t0 = weft_mono_ms();
 	pthread_mutex_lock(&c->mu);
 	struct txn_run t = {
 	        .c = c, .n = c->n_workers, .rev = weft_snapshot_revision(snap), .failed = -1};
@@ -480,8 +479,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 		 * nothing was sent, the retry tries again. */
 		int none = t.n == 0;
 		if (none) {
-			weft_snapshot_unref(c->intent);
-			c->intent = weft_snapshot_ref(snap);
+			controller_set_intent(c, snap);
 		}
 		pthread_mutex_unlock(&c->mu);
 		txn_run_free(&t);
@@ -504,7 +502,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	}
 	c->txn_running = 1;
 	run_phases(&t, removal_only);
-	int64_t dur = elapsed_ms(&t0);
+	int64_t dur = elapsed_ms(t0);
 	json_t *devices = settle_devices(&t, started_unix, dur);
 	json_t *rec = json_pack(
 	        "{s:I, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "id",
@@ -521,8 +519,7 @@ int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only
 	int ok = !strcmp(t.outcome, "committed");
 	if (ok) {
 		c->m.txn_committed++;
-		weft_snapshot_unref(c->intent);
-		c->intent = weft_snapshot_ref(snap);
+		controller_set_intent(c, snap);
 	} else {
 		c->m.txn_failed++;
 	}

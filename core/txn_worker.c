@@ -8,27 +8,29 @@
 
 #include "device_worker-int.h"
 
-static int txn_plan(struct device_worker *w, const weft_adapter *a, const weft_snapshot *snap,
-                    weft_err *err)
+static int txn_plan(struct device_worker *w, const weft_adapter_instance *ai,
+                    const weft_snapshot *snap, weft_err *err)
 {
+	const weft_adapter *a = ai->ops;
 	const weft_resource *dev = worker_find_device(snap, w->key);
 	if (!dev)
 		return weft_err_set(err, "device %s: not in revision %lld", w->key,
 		                    (long long)weft_snapshot_revision(snap));
-	if (worker_session(w, a, dev, err))
+	if (worker_session(w, ai, dev, err))
 		return -1;
 	weft_plan_init(&w->txn_plan, w->key, a->kind, weft_snapshot_revision(snap));
 	w->txn_has_plan = 1;
+	w->txn_entered = 0;
 	void *desired = NULL, *actual = NULL;
-	int rc = a->render(snap, dev, &desired, err);
+	int rc = a->render(ai->ctx, snap, dev, &desired, err);
 	if (!rc && a->observe)
-		rc = a->observe(w->session, dev, &actual, err);
+		rc = a->observe(ai->ctx, w->session, dev, &actual, err);
 	if (!rc)
-		rc = a->diff(dev, desired, actual, &w->txn_plan, err);
+		rc = a->diff(ai->ctx, dev, desired, actual, &w->txn_plan, err);
 	if (desired)
-		a->free_config(desired);
+		a->free_config(ai->ctx, desired);
 	if (actual)
-		a->free_config(actual);
+		a->free_config(ai->ctx, actual);
 	return rc;
 }
 
@@ -37,32 +39,42 @@ static void drop_plan(struct device_worker *w)
 	if (w->txn_has_plan)
 		weft_plan_free(&w->txn_plan);
 	w->txn_has_plan = 0;
+	w->txn_entered = 0;
 }
 
-/* Runs one phase; returns its status. reached is how far the device got
- * before this phase. */
-static int run_phase(struct device_worker *w, const weft_adapter *a, int cmd, int reached,
+/* Runs one phase; returns its status. abort is told the furthest phase
+ * the device entered (core/adapter.h), whether that phase succeeded or
+ * not; a device that never entered prepare has nothing to undo. */
+static int run_phase(struct device_worker *w, const weft_adapter_instance *ai, int cmd,
                      weft_err *err)
 {
+	const weft_adapter *a = ai->ops;
+	void *ctx = ai->ctx;
 	int has_ops = w->txn_has_plan && w->txn_plan.n_ops > 0;
 	switch (cmd) {
 	case TXN_PLAN:
 		drop_plan(w);
-		return txn_plan(w, a, w->txn_snap, err);
+		return txn_plan(w, ai, w->txn_snap, err);
 	case TXN_PREPARE:
-		return has_ops && a->prepare ? a->prepare(w->session, &w->txn_plan, err) : 0;
+		if (has_ops)
+			w->txn_entered = WEFT_PHASE_PREPARE;
+		return has_ops && a->prepare ? a->prepare(ctx, w->session, &w->txn_plan, err) : 0;
 	case TXN_APPLY:
-		return has_ops ? a->apply(w->session, &w->txn_plan, err) : 0;
+		if (has_ops)
+			w->txn_entered = WEFT_PHASE_APPLY;
+		return has_ops ? a->apply(ctx, w->session, &w->txn_plan, err) : 0;
 	case TXN_CONFIRM: {
-		int rc = has_ops && a->confirm ? a->confirm(w->session, &w->txn_plan, err) : 0;
+		if (has_ops)
+			w->txn_entered = WEFT_PHASE_CONFIRM;
+		int rc = has_ops && a->confirm ? a->confirm(ctx, w->session, &w->txn_plan, err) : 0;
 		if (rc == 0)
 			drop_plan(w);
 		return rc;
 	}
 	case TXN_ABORT: {
 		int rc = 0;
-		if (has_ops && reached >= TXN_R_PREPARED && a->abort)
-			rc = a->abort(w->session, &w->txn_plan, err);
+		if (has_ops && w->txn_entered && a->abort)
+			rc = a->abort(ctx, w->session, &w->txn_plan, w->txn_entered, err);
 		drop_plan(w);
 		/* What the device holds is uncertain after an abort: the next
 		 * push starts with a fresh session and observes it. */
@@ -76,17 +88,14 @@ static int run_phase(struct device_worker *w, const weft_adapter *a, int cmd, in
 void txn_worker_run(struct device_worker *w, int cmd)
 {
 	weft_controller *c = w->c;
-	const weft_adapter *a = weft_adapter_find(w->type);
+	const weft_adapter_instance *ai = weft_controller_adapter(c, w->type);
 	weft_err err = {0};
-	pthread_mutex_lock(&c->mu);
-	int reached = w->txn_reached;
-	pthread_mutex_unlock(&c->mu);
 	int64_t t0 = controller_now_ms();
 	int rc;
-	if (!a)
+	if (!ai)
 		rc = weft_err_set(&err, "device %s: no adapter for type '%s'", w->key, w->type);
 	else
-		rc = run_phase(w, a, cmd, reached, &err);
+		rc = run_phase(w, ai, cmd, &err);
 	if (rc && !strstr(err.msg, w->key))
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);

@@ -10,6 +10,8 @@
 
 #include "adapter.h"
 
-const weft_adapter *weft_f5_adapter(void);
+const weft_adapter *f5_adapter(void);
+/* The render memos of an instance context (tests: bounded, freed). */
+struct f5_memos *f5_adapter_memos(void *ctx);
 
 #endif

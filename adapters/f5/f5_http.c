@@ -1,4 +1,5 @@
 /* The F5 session: libcurl, token auth, retries (see f5_http.h). */
+#include "clock.h"
 #include "f5_http.h"
 
 #include <curl/curl.h>
@@ -19,9 +20,7 @@
 
 long long f5_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_mono_ms();
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

@@ -442,8 +442,8 @@ static int render_all(struct f5_render *r)
 	return rc;
 }
 
-int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
-                     weft_err *err)
+int f5_render_config(struct f5_memos *memos, const weft_snapshot *snap, const weft_resource *dev,
+                     struct f5_config **out, weft_err *err)
 {
 	const weft_device_spec *ds = dev->spec;
 	struct f5_render r = {.set = weft_snapshot_policy(snap),
@@ -457,7 +457,7 @@ int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct
 	r.out->rev = r.rev;
 	char key[600];
 	snprintf(key, sizeof(key), "%s/%s", dev->ns, dev->name);
-	r.memo = f5_memo_acquire(key, r.part);
+	r.memo = f5_memo_acquire(memos, key, r.part);
 	int rc = render_all(&r);
 	f5_memo_release(r.memo, rc == 0);
 	if (rc) {

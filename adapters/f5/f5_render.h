@@ -23,6 +23,7 @@
 #include "snapshot.h"
 
 struct f5_memo;
+struct f5_memos;
 
 struct f5_render {
 	const weft_policyset *set;
@@ -42,15 +43,23 @@ struct f5_render {
 	} sel[WEFT_KIND_COUNT];
 };
 
-/* Renders everything. 0, or -1 with err naming the resource at fault. */
-int f5_render_config(const weft_snapshot *snap, const weft_resource *dev, struct f5_config **out,
-                     weft_err *err);
+/* Renders everything, reusing what memos (the adapter instance's; NULL:
+ * none) holds for the device. 0, or -1 with err naming the resource at
+ * fault. */
+int f5_render_config(struct f5_memos *memos, const weft_snapshot *snap, const weft_resource *dev,
+                     struct f5_config **out, weft_err *err);
 
 /* ---- the render memo (f5_render_memo.c) ---- */
 struct f5_memo_group;
-/* The memo of a device's partition, locked for this render; NULL when
- * another render holds it (then render without). */
-struct f5_memo *f5_memo_acquire(const char *device, const char *partition);
+/* A table of at most max memos (one per device and partition). */
+struct f5_memos *f5_memos_new(size_t max);
+/* Frees the table and every memo; no render may hold one. t may be NULL. */
+void f5_memos_free(struct f5_memos *t);
+/* How many memos the table holds. */
+size_t f5_memos_count(struct f5_memos *t);
+/* The memo of a device's partition, locked for this render; NULL when t is
+ * NULL or another render holds it (then render without). */
+struct f5_memo *f5_memo_acquire(struct f5_memos *t, const char *device, const char *partition);
 /* The memo's group of that name if its hash is hash (*rev: the revision
  * its bodies carry), else NULL. */
 const struct f5_memo_group *f5_memo_find(const struct f5_memo *m, const char *name, uint64_t hash,
@@ -63,9 +72,6 @@ int f5_memo_stage(struct f5_memo *m, const char *name, uint64_t hash, int64_t re
 /* Ends the render: commit replaces the memo with the staged groups (else
  * they are dropped); unlocks. m may be NULL. */
 void f5_memo_release(struct f5_memo *m, int commit);
-/* Empties the memo of a device ("ns/name"), or of every device (NULL):
- * the next render builds everything. */
-void f5_memo_forget(const char *device);
 
 /* ---- shared helpers (f5_render.c) ---- */
 /* Full path "/P/a_b_c" from parts joined by '_' (NULL-terminated). */

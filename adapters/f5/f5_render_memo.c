@@ -11,12 +11,16 @@
  * render gives (tests/unit/adapters/f5/test_f5_incremental.c checks this
  * on random changes).
  *
- * Render is pure in what it returns: the memo only saves work. It lives
- * per device and partition, process-wide, behind a mutex per device; a
- * render that finds it busy (a dry-run plan while the device's worker
- * renders) renders everything itself. Each render replaces the device's
- * memo with its own groups, so the memo holds one partition's worth of
- * groups per device at most. */
+ * Render is pure in what it returns: the memo only saves work. The memos
+ * belong to an adapter instance (struct f5_memos, its context: two
+ * instances share nothing), one per device and partition behind a mutex
+ * per device; a render that finds it busy (a dry-run plan while the
+ * device's worker renders) renders everything itself. Each render replaces
+ * the device's memo with its own groups, so a memo holds one partition's
+ * worth of groups at most, and the table holds at most max memos: when it
+ * is full, the least recently used idle one is emptied and reused, so
+ * devices that left the policy do not keep theirs. f5_memos_free frees
+ * everything. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,13 +49,15 @@ struct f5_memo {
 	size_t n;
 	struct f5_memo_group *next; /* staged by the render in progress */
 	size_t n_next, cap_next;
+	uint64_t used; /* f5_memos.tick of the last acquire */
 };
 
-#define MEMO_MAX 1024 /* devices */
-
-static pthread_mutex_t memos_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct f5_memo *memos[MEMO_MAX];
-static size_t n_memos;
+struct f5_memos {
+	pthread_mutex_t mu; /* the table; each memo has its own */
+	struct f5_memo **items;
+	size_t n, max;
+	uint64_t tick; /* acquire counter: the memos' last use */
+};
 
 static void group_clear(struct f5_memo_group *g)
 {
@@ -72,22 +78,90 @@ static void groups_free(struct f5_memo_group *gs, size_t n)
 	free(gs);
 }
 
-struct f5_memo *f5_memo_acquire(const char *device, const char *partition)
+struct f5_memos *f5_memos_new(size_t max)
 {
+	struct f5_memos *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->max = max ? max : 1;
+	if (!(t->items = calloc(t->max, sizeof(*t->items)))) {
+		free(t);
+		return NULL;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	return t;
+}
+
+void f5_memos_free(struct f5_memos *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		groups_free(t->items[i]->groups, t->items[i]->n);
+		groups_free(t->items[i]->next, t->items[i]->n_next);
+		pthread_mutex_destroy(&t->items[i]->mu);
+		free(t->items[i]);
+	}
+	free(t->items);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+size_t f5_memos_count(struct f5_memos *t)
+{
+	pthread_mutex_lock(&t->mu);
+	size_t n = t->n;
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
+/* The least recently used memo no render holds, emptied and locked; NULL
+ * when every one is busy. With t->mu. */
+static struct f5_memo *evict_locked(struct f5_memos *t)
+{
+	struct f5_memo *best = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		struct f5_memo *m = t->items[i];
+		if (best && m->used >= best->used)
+			continue;
+		if (pthread_mutex_trylock(&m->mu))
+			continue; /* a render holds it */
+		if (best)
+			pthread_mutex_unlock(&best->mu);
+		best = m;
+	}
+	if (best) {
+		groups_free(best->groups, best->n);
+		best->groups = NULL;
+		best->n = 0;
+	}
+	return best;
+}
+
+struct f5_memo *f5_memo_acquire(struct f5_memos *t, const char *device, const char *partition)
+{
+	if (!t)
+		return NULL;
 	char key[700];
 	snprintf(key, sizeof(key), "%s|%s", device, partition);
 	struct f5_memo *m = NULL;
-	pthread_mutex_lock(&memos_mu);
-	for (size_t i = 0; i < n_memos && !m; i++)
-		if (!strcmp(memos[i]->key, key))
-			m = memos[i];
-	if (!m && n_memos < MEMO_MAX && (m = calloc(1, sizeof(*m)))) {
-		snprintf(m->key, sizeof(m->key), "%s", key);
+	int locked = 0;
+	pthread_mutex_lock(&t->mu);
+	for (size_t i = 0; i < t->n && !m; i++)
+		if (!strcmp(t->items[i]->key, key))
+			m = t->items[i];
+	if (!m && t->n < t->max && (m = calloc(1, sizeof(*m)))) {
 		pthread_mutex_init(&m->mu, NULL);
-		memos[n_memos++] = m;
+		t->items[t->n++] = m;
+	} else if (!m && (m = evict_locked(t))) {
+		locked = 1;
 	}
-	pthread_mutex_unlock(&memos_mu);
-	if (!m || pthread_mutex_trylock(&m->mu))
+	if (m && (locked || !m->key[0])) /* new, or reused for this device */
+		snprintf(m->key, sizeof(m->key), "%s", key);
+	if (m)
+		m->used = ++t->tick;
+	pthread_mutex_unlock(&t->mu);
+	if (!m || (!locked && pthread_mutex_trylock(&m->mu)))
 		return NULL; /* busy: render without it */
 	return m;
 }
@@ -180,22 +254,4 @@ void f5_memo_release(struct f5_memo *m, int commit)
 	m->next = NULL;
 	m->n_next = m->cap_next = 0;
 	pthread_mutex_unlock(&m->mu);
-}
-
-void f5_memo_forget(const char *device)
-{
-	size_t len = device ? strlen(device) : 0;
-	pthread_mutex_lock(&memos_mu);
-	for (size_t i = 0; i < n_memos; i++) {
-		struct f5_memo *m = memos[i];
-		if (device && (strncmp(m->key, device, len) || m->key[len] != '|'))
-			continue;
-		/* The memo itself stays (a render may hold it): only emptied. */
-		pthread_mutex_lock(&m->mu);
-		groups_free(m->groups, m->n);
-		m->groups = NULL;
-		m->n = 0;
-		pthread_mutex_unlock(&m->mu);
-	}
-	pthread_mutex_unlock(&memos_mu);
 }

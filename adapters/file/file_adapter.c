@@ -37,15 +37,42 @@ struct file_session {
 	char dir[4096];
 };
 
-/* Where relative device directories resolve; set once at start-up. */
-static char file_root[FILE_TREE_MAX_DIR] = ".";
+/* An instance: where its relative device directories resolve. */
+struct file_ctx {
+	char root[FILE_TREE_MAX_DIR];
+};
 
-void weft_file_adapter_set_root(const char *dir)
+/* config: {"root": DIR} (default "."); any other key is refused. */
+static int file_adapter_init(weft_controller *c, const json_t *config, void **ctx, weft_err *err)
 {
-	snprintf(file_root, sizeof(file_root), "%s", dir && *dir ? dir : ".");
+	(void)c;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)config, key, v)
+	{
+		if (strcmp(key, "root"))
+			return weft_err_set(err, "unknown option '%s' (expected: root)", key);
+		if (!json_is_string(v))
+			return weft_err_set(err, "root: expected a directory name");
+	}
+	const char *root = json_string_value(json_object_get(config, "root"));
+	if (root && strlen(root) >= FILE_TREE_MAX_DIR)
+		return weft_err_set(err, "root: longer than %d bytes", FILE_TREE_MAX_DIR - 1);
+	struct file_ctx *fc = calloc(1, sizeof(*fc));
+	if (!fc)
+		return weft_err_set(err, "out of memory");
+	snprintf(fc->root, sizeof(fc->root), "%s", root && *root ? root : ".");
+	*ctx = fc;
+	return 0;
 }
 
-static int device_directory(const weft_resource *dev, char *out, size_t len, weft_err *err)
+static void file_adapter_fini(void *ctx)
+{
+	free(ctx);
+}
+
+static int device_directory(const struct file_ctx *fc, const weft_resource *dev, char *out,
+                            size_t len, weft_err *err)
 {
 	json_t *doc = json_loadb(dev->json, dev->json_len, 0, NULL);
 	json_t *spec = json_object_get(doc, "spec");
@@ -65,7 +92,7 @@ static int device_directory(const weft_resource *dev, char *out, size_t len, wef
 		                  "path below the file root, without '..' and not '.'",
 		                  dev->ns, dev->name, dir);
 	else
-		snprintf(out, len, "%s/%s", file_root, clean);
+		snprintf(out, len, "%s/%s", fc->root, clean);
 	if (!rc && strlen(out) >= FILE_TREE_MAX_DIR)
 		rc = weft_err_set(err, "device %s/%s: directory path longer than %d bytes", dev->ns,
 		                  dev->name, FILE_TREE_MAX_DIR);
@@ -73,12 +100,13 @@ static int device_directory(const weft_resource *dev, char *out, size_t len, wef
 	return rc;
 }
 
-static int file_open(const weft_resource *dev, void **session, weft_err *err)
+static int file_adapter_open(void *ctx, const weft_resource *dev, void **session, weft_err *err)
 {
 	struct file_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "out of memory");
-	if (device_directory(dev, s->dir, sizeof(s->dir), err) || file_tree_mkdirs(s->dir, err)) {
+	if (device_directory(ctx, dev, s->dir, sizeof(s->dir), err) ||
+	    file_tree_mkdirs(s->dir, err)) {
 		free(s);
 		return -1;
 	}
@@ -86,14 +114,16 @@ static int file_open(const weft_resource *dev, void **session, weft_err *err)
 	return 0;
 }
 
-static void file_close(void *session)
+static void file_adapter_close(void *ctx, void *session)
 {
+	(void)ctx;
 	free(session);
 }
 
-static int file_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-                       weft_err *err)
+static int file_adapter_render(void *ctx, const weft_snapshot *snap, const weft_resource *dev,
+                               void **desired, weft_err *err)
 {
+	(void)ctx;
 	size_t n;
 	weft_resource *const *sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &n);
 	struct file_tree *t = file_tree_new();
@@ -120,8 +150,10 @@ static int file_render(const weft_snapshot *snap, const weft_resource *dev, void
 	return 0;
 }
 
-static int file_observe(void *session, const weft_resource *dev, void **actual, weft_err *err)
+static int file_adapter_observe(void *ctx, void *session, const weft_resource *dev, void **actual,
+                                weft_err *err)
 {
+	(void)ctx;
 	struct file_session *s = session;
 	struct file_tree *t = file_tree_new();
 	if (!t)
@@ -136,10 +168,13 @@ static int file_observe(void *session, const weft_resource *dev, void **actual, 
 	return 0;
 }
 
-static int file_diff(const weft_resource *dev, const void *desired, const void *actual,
-                     weft_plan *plan, weft_err *err)
+static int file_adapter_diff(void *ctx, const weft_resource *dev, const void *desired,
+                             const void *actual, weft_plan *plan, weft_err *err)
 {
-	const struct file_tree *d = desired, *a = actual;
+	(void)ctx;
+	/* no actual (a dry-run that may not touch the device): an empty one */
+	static const struct file_tree nothing;
+	const struct file_tree *d = desired, *a = actual ? actual : &nothing;
 	size_t i = 0, j = 0;
 	while (i < d->count || j < a->count) {
 		int c = i == d->count   ? 1
@@ -193,8 +228,9 @@ static int check_owned(const char *dir, const struct file_tree *owned, const wef
 	                    path, dir, FILE_TREE_MANIFEST);
 }
 
-static int file_prepare(void *session, weft_plan *plan, weft_err *err)
+static int file_adapter_prepare(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct file_session *s = session;
 	struct file_tree owned = {0};
 	int rc = file_tree_read_manifest(&owned, s->dir, err);
@@ -244,8 +280,9 @@ static int next_manifest(const char *dir, const weft_plan *plan, struct file_tre
 	return rc;
 }
 
-static int file_apply(void *session, weft_plan *plan, weft_err *err)
+static int file_adapter_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct file_session *s = session;
 	for (size_t i = 0; i < plan->n_ops; i++) {
 		weft_plan_op *op = &plan->ops[i];
@@ -295,8 +332,9 @@ static void drop_staging_and_backup(struct file_session *s)
 	file_tree_rmrf(path);
 }
 
-static int file_confirm(void *session, weft_plan *plan, weft_err *err)
+static int file_adapter_confirm(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct file_session *s = session;
 	if (confirm_fault(plan->device))
 		return weft_err_set(err, "device %s: confirm failed (WEFT_FILE_FAULT_CONFIRM)",
@@ -305,8 +343,13 @@ static int file_confirm(void *session, weft_plan *plan, weft_err *err)
 	return 0;
 }
 
-static int file_abort(void *session, weft_plan *plan, weft_err *err)
+/* Whatever the phase: the backup holds what apply replaced (none before
+ * apply), so restoring it and dropping the staging undoes any of them. */
+static int file_adapter_abort(void *ctx, void *session, weft_plan *plan, weft_phase phase,
+                              weft_err *err)
 {
+	(void)ctx;
+	(void)phase;
 	struct file_session *s = session;
 	int rc = 0;
 	for (size_t i = 0; i < plan->n_ops; i++)
@@ -316,27 +359,30 @@ static int file_abort(void *session, weft_plan *plan, weft_err *err)
 	return rc ? -1 : 0;
 }
 
-static void file_free_config(void *config)
+static void file_adapter_free_config(void *ctx, void *config)
 {
+	(void)ctx;
 	file_tree_free(config);
 }
 
-static const weft_adapter file_adapter = {
+static const weft_adapter file_adapter_table = {
         .kind = "file",
         .abi = WEFT_ADAPTER_ABI,
-        .open = file_open,
-        .close = file_close,
-        .render = file_render,
-        .observe = file_observe,
-        .diff = file_diff,
-        .prepare = file_prepare,
-        .apply = file_apply,
-        .confirm = file_confirm,
-        .abort = file_abort,
-        .free_config = file_free_config,
+        .init = file_adapter_init,
+        .fini = file_adapter_fini,
+        .open = file_adapter_open,
+        .close = file_adapter_close,
+        .render = file_adapter_render,
+        .observe = file_adapter_observe,
+        .diff = file_adapter_diff,
+        .prepare = file_adapter_prepare,
+        .apply = file_adapter_apply,
+        .confirm = file_adapter_confirm,
+        .abort = file_adapter_abort,
+        .free_config = file_adapter_free_config,
 };
 
-const weft_adapter *weft_file_adapter(void)
+const weft_adapter *file_adapter(void)
 {
-	return &file_adapter;
+	return &file_adapter_table;
 }

@@ -4,16 +4,14 @@
  *   DIR/<kind-plural>/<namespace>/<name>.json
  * Useful for review (diff the directory in git) and as the example to copy
  * when writing a new adapter. Relative directories (the policy validator
- * requires them relative, without "..") resolve against the file root:
- * weftd's --file-root, by default its state directory's "files" folder. */
+ * requires them relative, without "..") resolve against the instance's
+ * root: its configuration {"root": DIR} (weftd's --file-root), "." by
+ * default. */
 #ifndef WEFT_FILE_ADAPTER_H
 #define WEFT_FILE_ADAPTER_H
 
 #include "adapter.h"
 
-const weft_adapter *weft_file_adapter(void);
-/* Sets the directory relative device directories resolve against (default
- * "."). Call once at start-up, before any push. */
-void weft_file_adapter_set_root(const char *dir);
+const weft_adapter *file_adapter(void);
 
 #endif

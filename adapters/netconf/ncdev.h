@@ -39,16 +39,25 @@ const struct lys_module *ncdev_model_module(void);
 /* A new, private context for one NETCONF session (libnetconf2 adds the
  * modules the server announces to it). NULL with err. */
 struct ly_ctx *ncdev_session_ctx_new(weft_err *err);
+/* A pool of idle session contexts, at most max (one per device). */
+struct ncdev_ctx_pool;
+struct ncdev_ctx_pool *ncdev_ctx_pool_new(size_t max);
+/* Destroys every pooled context and the pool; p may be NULL. */
+void ncdev_ctx_pool_free(struct ncdev_ctx_pool *p);
+/* Destroys every pooled context (tests, leak checks); p may be NULL. */
+void ncdev_ctx_pool_clear(struct ncdev_ctx_pool *p);
+size_t ncdev_ctx_pool_count(struct ncdev_ctx_pool *p);
 /* A context for a new session to device key: the one a previous session
- * to that device left in the pool (*caps_hash: the hash of the
- * capabilities it was filled from), else a new one (*caps_hash 0). The
- * caller owns it until ncdev_session_ctx_release. NULL with err. */
-struct ly_ctx *ncdev_session_ctx_acquire(const char *key, uint64_t *caps_hash, weft_err *err);
-/* Gives a session's context back to the pool (or destroys it when the
- * device already has one there). ctx may be NULL. */
-void ncdev_session_ctx_release(const char *key, uint64_t caps_hash, struct ly_ctx *ctx);
-/* Destroys every pooled context (tests, leak checks). */
-void ncdev_session_ctx_pool_clear(void);
+ * to that device left in pool p (*caps_hash: the hash of the capabilities
+ * it was filled from), else a new one (*caps_hash 0; always so when p is
+ * NULL). The caller owns it until ncdev_session_ctx_release. NULL with
+ * err. */
+struct ly_ctx *ncdev_session_ctx_acquire(struct ncdev_ctx_pool *p, const char *key,
+                                         uint64_t *caps_hash, weft_err *err);
+/* Gives a session's context back to pool p (or destroys it when p is NULL,
+ * full, or the device already has one there). ctx may be NULL. */
+void ncdev_session_ctx_release(struct ncdev_ctx_pool *p, const char *key, uint64_t caps_hash,
+                               struct ly_ctx *ctx);
 /* Last libyang error of ctx in this thread as "message (path)". */
 void ncdev_ly_error(const struct ly_ctx *ctx, char *buf, size_t len);
 
@@ -118,11 +127,12 @@ struct ncdev_conn {
 
 struct ncdev_session {
 	struct ncdev_conn conn;
-	struct nc_session *nc; /* NULL: not connected */
-	struct ly_ctx *ctx;    /* the session's own context (from the pool) */
-	uint64_t ctx_caps;     /* hash of the capabilities ctx was filled from
-	                        * (0: not filled; not pooled at disconnect) */
-	int fresh_ctx;         /* connect with a new context, not a pooled one */
+	struct nc_session *nc;       /* NULL: not connected */
+	struct ly_ctx *ctx;          /* the session's own context (from the pool) */
+	struct ncdev_ctx_pool *pool; /* the instance's pool; NULL: none */
+	uint64_t ctx_caps;           /* hash of the capabilities ctx was filled from
+	                              * (0: not filled; not pooled at disconnect) */
+	int fresh_ctx;               /* connect with a new context, not a pooled one */
 	unsigned caps;
 	uint32_t sid;
 	int connects;        /* successful connects so far */

@@ -24,12 +24,16 @@
  *
  * The persist-id is fixed per device ("weft-" + a hash of its name), so a
  * weft process that starts after another one died between apply and
- * confirm can find the pending commit: the first session a process opens
- * to a device cancels it (cancel-commit with that id), which puts the
- * device back where it was before the interrupted transaction at once,
- * instead of leaving a change that weft believes applied and that the
- * device drops when T runs out. Later sessions of the same process never
- * do this, so dry-runs and drift checks cannot cancel a live transaction. */
+ * confirm can find the pending commit: the first session an adapter
+ * instance opens to a device cancels it (cancel-commit with that id),
+ * which puts the device back where it was before the interrupted
+ * transaction at once, instead of leaving a change that weft believes
+ * applied and that the device drops when T runs out. Later sessions of the
+ * same instance never do this, so dry-runs and drift checks cannot cancel
+ * a live transaction.
+ *
+ * An instance (init/fini) holds the pool of session contexts
+ * (ncdev_yang.c) and the set of devices it has opened sessions to. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,28 +53,78 @@ static void persist_id_of(const char *key, char *out, size_t size)
 	snprintf(out, size, "weft-%016llx", (unsigned long long)weft_hash_str(WEFT_HASH_SEED, key));
 }
 
-/* Devices this process has opened a session to (first-open recovery). */
-static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
-static weft_hmap seen_devices;
+#define CTX_POOL_MAX 256 /* idle session contexts kept per instance */
 
-static int first_open(const char *key)
+/* An instance: its context pool and the devices it has opened a session
+ * to (first-open recovery). The set holds a device's name once, so it is
+ * bounded by the Devices the instance has served. */
+struct ncdev_inst {
+	struct ncdev_ctx_pool *pool;
+	pthread_mutex_t seen_mu;
+	weft_hmap seen; /* key -> the key's copy (freed at fini) */
+};
+
+static int ncdev_adapter_init(weft_controller *c, const json_t *config, void **ctx, weft_err *err)
 {
-	pthread_mutex_lock(&seen_mu);
-	int first = weft_hmap_get(&seen_devices, key) == NULL;
+	(void)c;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)config, key, v)
+	{
+		(void)v;
+		return weft_err_set(err, "unknown option '%s' (the netconf adapter has none)", key);
+	}
+	struct ncdev_inst *in = calloc(1, sizeof(*in));
+	if (!in || !(in->pool = ncdev_ctx_pool_new(CTX_POOL_MAX))) {
+		free(in);
+		return weft_err_set(err, "out of memory");
+	}
+	pthread_mutex_init(&in->seen_mu, NULL);
+	weft_hmap_init(&in->seen);
+	*ctx = in;
+	return 0;
+}
+
+static void ncdev_adapter_fini(void *ctx)
+{
+	struct ncdev_inst *in = ctx;
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->seen.cap; i++)
+		free(in->seen.values ? in->seen.values[i] : NULL);
+	weft_hmap_free(&in->seen);
+	pthread_mutex_destroy(&in->seen_mu);
+	ncdev_ctx_pool_free(in->pool);
+	free(in);
+}
+
+struct ncdev_ctx_pool *ncdev_adapter_pool(void *ctx)
+{
+	return ctx ? ((struct ncdev_inst *)ctx)->pool : NULL;
+}
+
+/* Whether this is the instance's first session to key (no instance: every
+ * session is a first one). */
+static int first_open(struct ncdev_inst *in, const char *key)
+{
+	if (!in)
+		return 1;
+	pthread_mutex_lock(&in->seen_mu);
+	int first = weft_hmap_get(&in->seen, key) == NULL;
 	if (first) {
 		char *copy = strdup(key);
-		if (!copy || weft_hmap_put(&seen_devices, copy, copy))
+		if (!copy || weft_hmap_put(&in->seen, copy, copy))
 			free(copy);
 	}
-	pthread_mutex_unlock(&seen_mu);
+	pthread_mutex_unlock(&in->seen_mu);
 	return first;
 }
 
 /* Cancels a confirmed commit a previous weft process left pending. An
  * error answer is the normal case (nothing pending) and is ignored. */
-static void cancel_leftover_commit(struct ncdev_session *s)
+static void cancel_leftover_commit(struct ncdev_inst *in, struct ncdev_session *s)
 {
-	if (!(s->caps & NCDEV_CAP_CONFIRMED) || !first_open(s->conn.key))
+	if (!(s->caps & NCDEV_CAP_CONFIRMED) || !first_open(in, s->conn.key))
 		return;
 	char id[40];
 	persist_id_of(s->conn.key, id, sizeof(id));
@@ -107,23 +161,25 @@ static void trace(const char *ns, const char *name, const char *step, int64_t si
 		        (long long)(ncdev_now_ms() - since_ms));
 }
 
-static int nc_open(const weft_resource *dev, void **session, weft_err *err)
+static int ncdev_adapter_open(void *ctx, const weft_resource *dev, void **session, weft_err *err)
 {
 	struct ncdev_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	s->pool = ncdev_adapter_pool(ctx);
 	if (ncdev_conn_parse(dev, &s->conn, err) || ncdev_ensure(s, err)) {
 		ncdev_disconnect(s);
 		free(s);
 		return -1;
 	}
-	cancel_leftover_commit(s);
+	cancel_leftover_commit(ctx, s);
 	*session = s;
 	return 0;
 }
 
-static void nc_close(void *session)
+static void ncdev_adapter_close(void *ctx, void *session)
 {
+	(void)ctx;
 	struct ncdev_session *s = session;
 	if (!s)
 		return;
@@ -171,8 +227,10 @@ static int reparse(struct ncdev_session *s, struct lyd_node *data, struct lyd_no
 
 /* observe: get-config of running filtered to weft-lb. A dead session is
  * reconnected, and a transport failure retried once (a read is safe). */
-static int nc_observe(void *session, const weft_resource *dev, void **actual, weft_err *err)
+static int ncdev_adapter_observe(void *ctx, void *session, const weft_resource *dev, void **actual,
+                                 weft_err *err)
 {
+	(void)ctx;
 	struct ncdev_session *s = session;
 	struct lyd_node *data = NULL;
 	if (!s)
@@ -264,8 +322,9 @@ static int prepare_candidate(struct ncdev_session *s, struct ncdev_plan *np, wef
 	return 0;
 }
 
-static int nc_prepare(void *session, weft_plan *plan, weft_err *err)
+static int ncdev_adapter_prepare(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct ncdev_session *s = session;
 	struct ncdev_plan *np = plan_priv(plan);
 	if (!np)
@@ -288,8 +347,9 @@ static int nc_prepare(void *session, weft_plan *plan, weft_err *err)
 	return 0;
 }
 
-static int nc_apply(void *session, weft_plan *plan, weft_err *err)
+static int ncdev_adapter_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct ncdev_session *s = session;
 	struct ncdev_plan *np = plan_priv(plan);
 	if (!np)
@@ -314,8 +374,9 @@ static int nc_apply(void *session, weft_plan *plan, weft_err *err)
 	return rc;
 }
 
-static int nc_confirm(void *session, weft_plan *plan, weft_err *err)
+static int ncdev_adapter_confirm(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	struct ncdev_session *s = session;
 	struct ncdev_plan *np = plan_priv(plan);
 	if (!np)
@@ -373,8 +434,14 @@ static int abort_applied(struct ncdev_session *s, struct ncdev_plan *np, weft_er
 	                    s->conn.key);
 }
 
-static int nc_abort(void *session, weft_plan *plan, weft_err *err)
+/* The plan's own stage says what there is to undo (it is the phase abort
+ * is told, as seen from the device: a failed apply leaves it PREPARED,
+ * since nothing became live). */
+static int ncdev_adapter_abort(void *ctx, void *session, weft_plan *plan, weft_phase phase,
+                               weft_err *err)
 {
+	(void)ctx;
+	(void)phase;
 	struct ncdev_session *s = session;
 	struct ncdev_plan *np = plan_priv(plan);
 	if (!np || !s)
@@ -390,9 +457,10 @@ static int nc_abort(void *session, weft_plan *plan, weft_err *err)
 	return rc;
 }
 
-static int nc_render(const weft_snapshot *snap, const weft_resource *dev, void **desired,
-                     weft_err *err)
+static int ncdev_adapter_render(void *ctx, const weft_snapshot *snap, const weft_resource *dev,
+                                void **desired, weft_err *err)
 {
+	(void)ctx;
 	int64_t t0 = ncdev_now_ms(), c0 = thread_cpu_us();
 	int rc = ncdev_render(snap, dev, desired, err);
 	if (trace_on())
@@ -402,28 +470,37 @@ static int nc_render(const weft_snapshot *snap, const weft_resource *dev, void *
 	return rc;
 }
 
-static int nc_diff(const weft_resource *dev, const void *desired, const void *actual,
-                   weft_plan *plan, weft_err *err)
+static int ncdev_adapter_diff(void *ctx, const weft_resource *dev, const void *desired,
+                              const void *actual, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	int64_t t0 = ncdev_now_ms();
 	int rc = ncdev_diff(dev, desired, actual, plan, err);
 	trace(dev->ns, dev->name, "diff", t0);
 	return rc;
 }
 
+static void ncdev_adapter_free_config(void *ctx, void *config)
+{
+	(void)ctx;
+	ncdev_config_free(config);
+}
+
 static const weft_adapter netconf_adapter = {
         .kind = "netconf",
         .abi = WEFT_ADAPTER_ABI,
-        .open = nc_open,
-        .close = nc_close,
-        .render = nc_render,
-        .observe = nc_observe,
-        .diff = nc_diff,
-        .prepare = nc_prepare,
-        .apply = nc_apply,
-        .confirm = nc_confirm,
-        .abort = nc_abort,
-        .free_config = ncdev_config_free,
+        .init = ncdev_adapter_init,
+        .fini = ncdev_adapter_fini,
+        .open = ncdev_adapter_open,
+        .close = ncdev_adapter_close,
+        .render = ncdev_adapter_render,
+        .observe = ncdev_adapter_observe,
+        .diff = ncdev_adapter_diff,
+        .prepare = ncdev_adapter_prepare,
+        .apply = ncdev_adapter_apply,
+        .confirm = ncdev_adapter_confirm,
+        .abort = ncdev_adapter_abort,
+        .free_config = ncdev_adapter_free_config,
 };
 
 const weft_adapter *ncdev_adapter(void)

@@ -21,6 +21,8 @@
 /* The adapter table (kind "netconf"). Register it with
  * weft_adapter_register(ncdev_adapter(), 1, &err). */
 const weft_adapter *ncdev_adapter(void);
+/* The session-context pool of an instance context (tests). */
+struct ncdev_ctx_pool *ncdev_adapter_pool(void *ctx);
 
 /* The directory holding weft-lb.yang (and ietf/ with the standard
  * modules): $WEFT_YANG_DIR, else the source tree's models/yang. */

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ncdev.h"
 #include "resource.h"
 
@@ -46,9 +47,7 @@ static __thread char nc_last_error[512];
 
 int64_t ncdev_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return weft_mono_ms();
 }
 
 /* libnetconf2 messages go to the calling thread's buffer, not stderr. */
@@ -307,7 +306,7 @@ static int ssh_session_open(struct ncdev_session *s, weft_err *err)
 	if (!ssh)
 		return -1;
 	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
-	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
+	                      : ncdev_session_ctx_acquire(s->pool, s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		ssh_disconnect(ssh);
 		ssh_free(ssh);
@@ -326,7 +325,7 @@ static int tls_session_open(struct ncdev_session *s, weft_err *err)
 	if (!ssl)
 		return -1;
 	s->ctx = s->fresh_ctx ? ncdev_session_ctx_new(err)
-	                      : ncdev_session_ctx_acquire(s->conn.key, &s->ctx_caps, err);
+	                      : ncdev_session_ctx_acquire(s->pool, s->conn.key, &s->ctx_caps, err);
 	if (!s->ctx) {
 		int fd = SSL_get_fd(ssl);
 		SSL_free(ssl);
@@ -425,7 +424,7 @@ void ncdev_disconnect(struct ncdev_session *s)
 	/* The context goes back to the pool for the device's next session
 	 * (its modules are loaded already); one from a failed setup does not. */
 	if (s->ctx && s->ctx_caps)
-		ncdev_session_ctx_release(s->conn.key, s->ctx_caps, s->ctx);
+		ncdev_session_ctx_release(s->pool, s->conn.key, s->ctx_caps, s->ctx);
 	else if (s->ctx)
 		ly_ctx_destroy(s->ctx);
 	s->ctx = NULL;

@@ -11,17 +11,15 @@
  * re-parsed from XML into the shared model context, which is built once
  * (pthread_once) and never modified afterwards.
  *
- * Session contexts are pooled per device (ncdev_session_ctx_acquire /
- * _release): building one costs parsing and compiling ietf-netconf and
- * weft-lb, and libnetconf2 then loads everything the server announces into
- * it, recompiling the context each time -- under load that was most of the
- * 0.7-2.8 s a reconnect cost. A context that served a session of a device
- * already holds that device's modules, so the next session to the same
- * device (a reconnect, a dry-run plan, a drift check) takes it back and
- * libnetconf2 finds the modules there: no recompilation, and no
- * yang-library round trip (see docs/adapter-netconf.md, "Sessions"). A
- * context is used by one session at a time (acquire hands it out
- * exclusively), so the "never modified while shared" rule above holds.
+ * Session contexts are pooled per device in the adapter instance's pool
+ * (ncdev_session_ctx_acquire / _release; two instances share none): building one costs parsing and
+ * compiling ietf-netconf and weft-lb, and libnetconf2 then loads everything the server announces
+ * into it, recompiling the context each time -- under load that was most of the 0.7-2.8 s a
+ * reconnect cost. A context that served a session of a device already holds that device's modules,
+ * so the next session to the same device (a reconnect, a dry-run plan, a drift check) takes it back
+ * and libnetconf2 finds the modules there: no recompilation, and no yang-library round trip (see
+ * docs/adapter-netconf.md, "Sessions"). A context is used by one session at a time (acquire hands
+ * it out exclusively), so the "never modified while shared" rule above holds.
  *
  * The YANG directory: $WEFT_YANG_DIR when set, else the source tree's
  * models/yang compiled in as NCDEV_YANG_DIR. Standard modules are read from
@@ -123,9 +121,7 @@ struct ly_ctx *ncdev_session_ctx_new(weft_err *err)
 	return ctx;
 }
 
-/* ---- the pool of session contexts ---- */
-
-#define CTX_POOL_MAX 256 /* idle contexts kept (one per device) */
+/* ---- the pool of session contexts (one per adapter instance) ---- */
 
 struct pooled_ctx {
 	char key[300];      /* the device ("ns/name") */
@@ -133,53 +129,93 @@ struct pooled_ctx {
 	struct ly_ctx *ctx;
 };
 
-static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct pooled_ctx pool[CTX_POOL_MAX];
-static size_t pool_n;
+struct ncdev_ctx_pool {
+	pthread_mutex_t mu;
+	struct pooled_ctx *items;
+	size_t n, max; /* idle contexts kept (one per device) */
+};
 
-struct ly_ctx *ncdev_session_ctx_acquire(const char *key, uint64_t *caps_hash, weft_err *err)
+struct ncdev_ctx_pool *ncdev_ctx_pool_new(size_t max)
 {
-	pthread_mutex_lock(&pool_mu);
-	for (size_t i = 0; i < pool_n; i++) {
-		if (strcmp(pool[i].key, key))
+	struct ncdev_ctx_pool *p = calloc(1, sizeof(*p));
+	if (!p || !(p->items = calloc(max ? max : 1, sizeof(*p->items)))) {
+		free(p);
+		return NULL;
+	}
+	p->max = max;
+	pthread_mutex_init(&p->mu, NULL);
+	return p;
+}
+
+void ncdev_ctx_pool_free(struct ncdev_ctx_pool *p)
+{
+	if (!p)
+		return;
+	ncdev_ctx_pool_clear(p);
+	pthread_mutex_destroy(&p->mu);
+	free(p->items);
+	free(p);
+}
+
+struct ly_ctx *ncdev_session_ctx_acquire(struct ncdev_ctx_pool *p, const char *key,
+                                         uint64_t *caps_hash, weft_err *err)
+{
+	*caps_hash = 0;
+	if (!p)
+		return ncdev_session_ctx_new(err);
+	pthread_mutex_lock(&p->mu);
+	for (size_t i = 0; i < p->n; i++) {
+		if (strcmp(p->items[i].key, key))
 			continue;
-		struct ly_ctx *ctx = pool[i].ctx;
-		*caps_hash = pool[i].caps_hash;
-		pool[i] = pool[--pool_n];
-		pthread_mutex_unlock(&pool_mu);
+		struct ly_ctx *ctx = p->items[i].ctx;
+		*caps_hash = p->items[i].caps_hash;
+		p->items[i] = p->items[--p->n];
+		pthread_mutex_unlock(&p->mu);
 		return ctx;
 	}
-	pthread_mutex_unlock(&pool_mu);
-	*caps_hash = 0;
+	pthread_mutex_unlock(&p->mu);
 	return ncdev_session_ctx_new(err);
 }
 
-void ncdev_session_ctx_release(const char *key, uint64_t caps_hash, struct ly_ctx *ctx)
+void ncdev_session_ctx_release(struct ncdev_ctx_pool *p, const char *key, uint64_t caps_hash,
+                               struct ly_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	pthread_mutex_lock(&pool_mu);
-	int kept = 0;
-	for (size_t i = 0; i < pool_n && !kept; i++)
-		kept = !strcmp(pool[i].key, key); /* one idle context per device is enough */
-	if (!kept && pool_n < CTX_POOL_MAX) {
-		snprintf(pool[pool_n].key, sizeof(pool[pool_n].key), "%s", key);
-		pool[pool_n].caps_hash = caps_hash;
-		pool[pool_n].ctx = ctx;
-		pool_n++;
-		ctx = NULL;
+	if (p) {
+		pthread_mutex_lock(&p->mu);
+		int kept = 0;
+		for (size_t i = 0; i < p->n && !kept; i++)
+			kept = !strcmp(p->items[i].key, key); /* one idle context per device */
+		if (!kept && p->n < p->max) {
+			snprintf(p->items[p->n].key, sizeof(p->items[p->n].key), "%s", key);
+			p->items[p->n].caps_hash = caps_hash;
+			p->items[p->n].ctx = ctx;
+			p->n++;
+			ctx = NULL;
+		}
+		pthread_mutex_unlock(&p->mu);
 	}
-	pthread_mutex_unlock(&pool_mu);
 	if (ctx)
 		ly_ctx_destroy(ctx);
 }
 
-void ncdev_session_ctx_pool_clear(void)
+void ncdev_ctx_pool_clear(struct ncdev_ctx_pool *p)
 {
-	pthread_mutex_lock(&pool_mu);
-	while (pool_n > 0)
-		ly_ctx_destroy(pool[--pool_n].ctx);
-	pthread_mutex_unlock(&pool_mu);
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while (p->n > 0)
+		ly_ctx_destroy(p->items[--p->n].ctx);
+	pthread_mutex_unlock(&p->mu);
+}
+
+size_t ncdev_ctx_pool_count(struct ncdev_ctx_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	size_t n = p->n;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 void ncdev_config_free(void *config)

@@ -4,7 +4,14 @@
  * flight (gRPC's rule); when a send completes the stream builds its next
  * response from its view's CURRENT sets (so a slow reader only ever gets
  * the newest). The protocol itself is in xds_stream.c; feeds and views in
- * xds_view.c. */
+ * xds_view.c.
+ *
+ * The thread sleeps in its completion queue until something happens: a
+ * gRPC event, or a wake (xds_server_wake) when the controller's intent
+ * changed (weft_controller_subscribe), a Device feed was published, a
+ * status was asked for, or the server stops; else only when the next
+ * certificate rotation is due. An idle server with thousands of streams
+ * thus costs no CPU (docs/adapter-xds.md). */
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -14,27 +21,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "xds_server_int.h"
-
-static pthread_mutex_t running_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct xds_server *running;
 
 const double xds_hist_bounds[XDS_HIST_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                   0.5,   1,    2.5,   5,    10,  30};
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int start_batch(struct xds_call *c, grpc_op *ops, size_t n, int op)
 {
@@ -207,7 +198,7 @@ static void on_new(struct xds_call *c, int ok)
 	int sotw = strstr(method, "StreamAggregatedResources") != NULL;
 	gpr_free(method);
 	xds_stream_init(&c->st, delta, s->intern);
-	c->connect_unix_ms = unix_ms();
+	c->connect_unix_ms = weft_unix_ms();
 	c->next = s->calls;
 	if (s->calls)
 		s->calls->prev = c;
@@ -237,12 +228,10 @@ static double convergence_seconds(const struct xds_feed *f)
 {
 	int64_t stored = f->data ? weft_snapshot_stored_ms(f->data->snap) : 0;
 	if (stored > 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		int64_t now = weft_unix_ms();
 		return now > stored ? (double)(now - stored) / 1000.0 : 0.0;
 	}
-	return (double)(mono_ms() - f->updated_ms) / 1000.0;
+	return (double)(weft_mono_ms() - f->updated_ms) / 1000.0;
 }
 
 static void note_acks(struct xds_server *s, struct xds_call *c, const xds_typestate *before,
@@ -290,7 +279,7 @@ static void on_recv(struct xds_call *c, int ok)
 	xds_typestate before[XDS_NTYPES];
 	memcpy(before, c->st.ts, sizeof(before));
 	int type = xds_stream_on_request(&c->st, GRPC_SLICE_START_PTR(sl), GRPC_SLICE_LENGTH(sl),
-	                                 unix_ms(), &got_node);
+	                                 weft_unix_ms(), &got_node);
 	grpc_slice_unref(sl);
 	if (got_node && !c->view)
 		c->view = xds_view_for_stream(s, &c->st);
@@ -382,6 +371,103 @@ static void build_status(struct xds_server *s, int with_config)
 	s->status_dirty = 0;
 }
 
+void xds_server_wake(struct xds_server *s)
+{
+	if (atomic_exchange(&s->wake_pending, 1))
+		return; /* a wake is on its way: the thread will see this too */
+	s->wake_call = grpc_channel_create_call(s->waker, NULL, GRPC_PROPAGATE_DEFAULTS, s->cq,
+	                                        grpc_slice_from_static_string("/weft.Wake/Wake"),
+	                                        NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	grpc_op ops[2] = {0};
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[1].data.recv_status_on_client.status = &s->wake_status;
+	ops[1].data.recv_status_on_client.status_details = &s->wake_details;
+	ops[1].data.recv_status_on_client.trailing_metadata = &s->wake_md;
+	if (!s->wake_call ||
+	    grpc_call_start_batch(s->wake_call, ops, 2, &s->wake_tag, NULL) != GRPC_CALL_OK) {
+		if (s->wake_call)
+			grpc_call_unref(s->wake_call);
+		s->wake_call = NULL;
+		atomic_store(&s->wake_pending, 0); /* the rotation timer still runs */
+	}
+}
+
+/* The wake call came back: free it; a later wake starts a new one. */
+static void wake_done(struct xds_server *s)
+{
+	if (s->wake_call)
+		grpc_call_unref(s->wake_call);
+	s->wake_call = NULL;
+	grpc_slice_unref(s->wake_details);
+	s->wake_details = grpc_empty_slice();
+	grpc_metadata_array_destroy(&s->wake_md);
+	grpc_metadata_array_init(&s->wake_md);
+	atomic_store(&s->wake_pending, 0);
+}
+
+static void on_intent_changed(void *arg)
+{
+	struct xds_server *s = arg;
+	atomic_store(&s->intent_dirty, 1);
+	xds_server_wake(s);
+}
+
+/* How long the thread may sleep: until the next certificate rotation
+ * (checked at least every minute, at most every second). */
+static int64_t sleep_ms(const struct xds_server *s, int stopping)
+{
+	if (stopping)
+		return 100;
+	int64_t next = xds_views_next_rotation(s), now = (int64_t)time(NULL);
+	int64_t ms = next == INT64_MAX ? 60000 : (next - now) * 1000;
+	return ms < 1000 ? 1000 : ms > 60000 ? 60000 : ms;
+}
+
+/* Answers a pending xds_server_unacked request. Server thread. */
+static void answer_unacked(struct xds_server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t want = s->ack_req;
+	char *feed = s->ack_feed ? strdup(s->ack_feed) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (want == s->ack_done)
+		goto out;
+	json_t *out = json_object();
+	for (struct xds_call *c = s->calls; feed && c; c = c->next)
+		if (c->view && c->view->feed && !strcmp(c->view->feed->id, feed))
+			xds_stream_unacked(&c->st, c->st.node_id ? c->st.node_id : "?", out);
+	pthread_mutex_lock(&s->mu);
+	json_decref(s->ack_result);
+	s->ack_result = out;
+	s->ack_done = want;
+	pthread_cond_broadcast(&s->status_cond);
+	pthread_mutex_unlock(&s->mu);
+out:
+	free(feed);
+}
+
+json_t *xds_server_unacked(struct xds_server *s, const char *device_id, weft_err *err)
+{
+	pthread_mutex_lock(&s->ack_mu);
+	pthread_mutex_lock(&s->mu);
+	free(s->ack_feed);
+	s->ack_feed = strdup(device_id);
+	uint64_t want = ++s->ack_req;
+	xds_server_wake(s);
+	struct timespec until = weft_deadline_ms(2000);
+	while (s->ack_done < want && !atomic_load(&s->stop))
+		if (pthread_cond_timedwait(&s->status_cond, &s->mu, &until))
+			break;
+	json_t *out = s->ack_done >= want ? json_incref(s->ack_result) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->ack_mu);
+	if (!out)
+		weft_err_set(err, "device %s: the xDS server did not say what its proxies ACKed",
+		             device_id);
+	return out;
+}
+
 static void *serve(void *arg)
 {
 	struct xds_server *s = arg;
@@ -391,19 +477,22 @@ static void *serve(void *arg)
 		grpc_event ev = grpc_completion_queue_next(
 		        s->cq,
 		        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-		                     gpr_time_from_millis(s->opts.poll_ms, GPR_TIMESPAN)),
+		                     gpr_time_from_millis(sleep_ms(s, stopping), GPR_TIMESPAN)),
 		        NULL);
 		if (ev.type == GRPC_OP_COMPLETE) {
 			if (ev.tag == &shutdown_tag)
 				shut = 1;
+			else if (ev.tag == &s->wake_tag)
+				wake_done(s);
 			else
 				on_event(s, ev.tag, ev.success != 0);
 		}
-		int64_t now = mono_ms();
+		int64_t now = weft_mono_ms();
 		if (!stopping) {
 			if (xds_views_take_pending(s))
 				reassign_views(s);
-			xds_views_poll_default(s);
+			if (atomic_exchange(&s->intent_dirty, 0))
+				xds_views_follow_default(s);
 			if (now - s->last_rotate_ms >= 1000) {
 				s->last_rotate_ms = now;
 				xds_views_rotate(s);
@@ -418,6 +507,7 @@ static void *serve(void *arg)
 		int with_config = s->status_want_config;
 		s->status_want_config = 0;
 		pthread_mutex_unlock(&s->mu);
+		answer_unacked(s);
 		if (want != s->status_done) {
 			build_status(s, with_config);
 			pthread_mutex_lock(&s->mu);
@@ -493,28 +583,19 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 	struct xds_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return weft_err_set(err, "xds: out of memory"), NULL;
-	pthread_mutex_lock(&running_mu);
-	if (running) {
-		pthread_mutex_unlock(&running_mu);
-		free(s);
-		weft_err_set(err, "xds: a server is already running (%s)", running->listen);
-		return NULL;
-	}
 	s->ctl = c;
 	if (opts)
 		s->opts = *opts;
-	if (s->opts.poll_ms <= 0)
-		s->opts.poll_ms = 5;
 	if (s->opts.cert_ttl_s <= 0)
 		s->opts.cert_ttl_s = 86400;
 	if (!(s->ca = xds_ca_new(365 * 86400LL, err))) {
-		pthread_mutex_unlock(&running_mu);
 		free(s);
 		return NULL;
 	}
 	snprintf(s->listen, sizeof(s->listen), "%s", listen_addr);
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->status_cond, NULL);
+	pthread_mutex_init(&s->ack_mu, NULL);
+	weft_cond_init(&s->status_cond); /* monotonic deadlines (clock.h) */
 	s->intern = xds_intern_new();
 	s->device_feeds = json_object();
 	grpc_init();
@@ -545,17 +626,32 @@ xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
 		weft_err_set(err, "xds: cannot listen on %s", listen_addr);
 		goto fail;
 	}
+	s->wake_details = grpc_empty_slice();
+	grpc_metadata_array_init(&s->wake_md);
+	s->waker = grpc_lame_client_channel_create("weft-xds-wake", GRPC_STATUS_UNAVAILABLE,
+	                                           "xds wake");
+	/* The first loop picks up the intent as it is now; later ones when
+	 * the controller says it changed. */
+	atomic_store(&s->intent_dirty, 1);
+	if (c && !s->opts.no_default_feed &&
+	    (s->sub_id = weft_controller_subscribe(c, on_intent_changed, s)) < 0) {
+		s->sub_id = 0;
+		weft_err_set(err, "xds: out of memory");
+		goto fail;
+	}
 	grpc_server_start(s->gs);
 	if (pthread_create(&s->thread, NULL, serve, s)) {
 		weft_err_set(err, "xds: cannot start the server thread");
 		grpc_server_shutdown_and_notify(s->gs, s->cq, NULL);
 		goto fail;
 	}
-	running = s;
-	pthread_mutex_unlock(&running_mu);
 	return s;
 fail:
-	pthread_mutex_unlock(&running_mu);
+	if (s->sub_id)
+		weft_controller_unsubscribe(c, s->sub_id);
+	if (s->waker)
+		grpc_channel_destroy(s->waker);
+	grpc_metadata_array_destroy(&s->wake_md);
 	grpc_server_destroy(s->gs);
 	grpc_completion_queue_shutdown(s->cq);
 	while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
@@ -566,6 +662,7 @@ fail:
 	xds_ca_free(s->ca);
 	json_decref(s->device_feeds);
 	pthread_cond_destroy(&s->status_cond);
+	pthread_mutex_destroy(&s->ack_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	grpc_shutdown();
@@ -576,11 +673,10 @@ void xds_server_stop(xds_server *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&running_mu);
-	if (running == s)
-		running = NULL;
-	pthread_mutex_unlock(&running_mu);
+	if (s->sub_id) /* no notification may reach a server being freed */
+		weft_controller_unsubscribe(s->ctl, s->sub_id);
 	atomic_store(&s->stop, 1);
+	xds_server_wake(s);
 	pthread_join(s->thread, NULL);
 	grpc_server_destroy(s->gs);
 	grpc_completion_queue_shutdown(s->cq);
@@ -589,13 +685,18 @@ void xds_server_stop(xds_server *s)
 		        grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
 			break;
-		if (ev.type == GRPC_OP_COMPLETE && ev.tag) {
+		if (ev.type == GRPC_OP_COMPLETE && ev.tag == &s->wake_tag) {
+			wake_done(s);
+		} else if (ev.type == GRPC_OP_COMPLETE && ev.tag) {
 			struct xds_tag *tg = ev.tag;
 			if (tg->op == XDS_OP_NEW)
 				free_call(s, tg->c);
 		}
 	}
 	grpc_completion_queue_destroy(s->cq);
+	grpc_channel_destroy(s->waker);
+	grpc_slice_unref(s->wake_details);
+	grpc_metadata_array_destroy(&s->wake_md);
 	xds_views_free(s);
 	while (s->pending) {
 		struct xds_pending_feed *p = s->pending;
@@ -607,8 +708,11 @@ void xds_server_stop(xds_server *s)
 	xds_intern_free(s->intern);
 	xds_ca_free(s->ca);
 	json_decref(s->status);
+	json_decref(s->ack_result);
+	free(s->ack_feed);
 	json_decref(s->device_feeds);
 	pthread_cond_destroy(&s->status_cond);
+	pthread_mutex_destroy(&s->ack_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	grpc_shutdown();
@@ -624,9 +728,8 @@ json_t *xds_server_status(xds_server *s, int with_config)
 	pthread_mutex_lock(&s->mu);
 	uint64_t want = ++s->status_req;
 	s->status_want_config |= with_config;
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	xds_server_wake(s);
+	struct timespec until = weft_deadline_ms(2000);
 	while (s->status_done < want && !atomic_load(&s->stop))
 		if (pthread_cond_timedwait(&s->status_cond, &s->mu, &until))
 			break; /* timeout: the previous status, marked stale below */
@@ -676,17 +779,6 @@ char *xds_server_metrics(xds_server *s)
 	return out;
 }
 
-struct xds_server *xds_server_running_lock(void)
-{
-	pthread_mutex_lock(&running_mu);
-	return running;
-}
-
-void xds_server_running_unlock(void)
-{
-	pthread_mutex_unlock(&running_mu);
-}
-
 void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_data *data)
 {
 	struct xds_pending_feed *p = calloc(1, sizeof(*p));
@@ -702,4 +794,5 @@ void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_da
 		pp = &(*pp)->next;
 	*pp = p;
 	pthread_mutex_unlock(&s->mu);
+	xds_server_wake(s);
 }

@@ -1,8 +1,8 @@
 /* weft's xDS adapter: public API (docs/architecture.md "Device families: xDS").
  *
- * One ADS server per process (gRPC C core, plaintext HTTP/2 on loopback or
- * any address) serving StreamAggregatedResources (state of the world) and
- * DeltaAggregatedResources to Envoy sidecars, gateways and proxyless gRPC
+ * An ADS server (gRPC C core, plaintext HTTP/2 or TLS, on loopback or any
+ * address; one per adapter instance, started by its init) serving StreamAggregatedResources (state
+ * of the world) and DeltaAggregatedResources to Envoy sidecars, gateways and proxyless gRPC
  * clients. Proxies are grouped into views (feed, role, own service, network
  * plane, node IPs) taken from the node id and metadata; each view's
  * resources are encoded once and the bytes shared by all its streams.
@@ -10,9 +10,9 @@
  * Feeds: a Device of type xds (spec.options.nodeMatch: idPrefix and
  * metadata labels) feeds the proxies it matches with ITS slice of the
  * snapshot; the adapter's apply publishes that slice to the server. Proxies
- * that match no xds Device are served from the DEFAULT feed: the whole
- * published snapshot, which the server picks up itself (it checks the
- * controller's snapshot pointer every few milliseconds; no Device needed).
+ * that match no xds Device are served from the DEFAULT feed: the
+ * controller's intent, which the server follows by notification
+ * (weft_controller_subscribe; no Device needed, no polling).
  *
  * Node metadata understood (all optional):
  *   role      "sidecar" | "gateway" | "proxyless" (default: proxyless when
@@ -36,7 +36,6 @@
 typedef struct xds_server xds_server;
 
 typedef struct xds_server_opts {
-	int poll_ms;         /* how often the default feed checks the snapshot (default 5) */
 	int no_default_feed; /* 1: proxies without a matching Device get nothing */
 	int cert_ttl_s;      /* identity certificate lifetime (default 86400);
 	                      * re-issued after 2/3 of it */
@@ -46,10 +45,10 @@ typedef struct xds_server_opts {
 	const char *tls_cert_file, *tls_key_file, *tls_client_ca_file;
 } xds_server_opts;
 
-/* Starts the ADS server on listen_addr ("127.0.0.1:18000"). c may be NULL
+/* Starts an ADS server on listen_addr ("127.0.0.1:18000"). c may be NULL
  * (then only Device feeds published through the adapter are served). opts
- * may be NULL. NULL with err when the address cannot be bound or a server
- * is already running in this process. */
+ * may be NULL. NULL with err when the address cannot be bound. The xds
+ * adapter's init calls this (config "listen"); servers share nothing. */
 xds_server *xds_server_start(weft_controller *c, const char *listen_addr,
                              const xds_server_opts *opts, weft_err *err);
 /* Cancels every stream, stops the thread, frees everything. NULL is fine. */
@@ -86,7 +85,12 @@ json_t *xds_server_plan(xds_server *s, weft_snapshot *planned, weft_err *err);
 
 /* The adapter table (kind "xds"): render/diff show the resources a Device
  * serves (names and versions); apply publishes the device's slice to the
- * running server (fails when none runs). */
+ * instance's server (fails when it has none). init's configuration:
+ *   {"listen": "HOST:PORT", "tlsCert": F, "tlsKey": F, "tlsClientCa": F}
+ * (all optional; without listen the instance serves nothing). fini stops
+ * the server. */
 const weft_adapter *xds_adapter(void);
+/* The server of an instance context (NULL: none configured). */
+xds_server *xds_adapter_server(void *ctx);
 
 #endif

@@ -111,6 +111,18 @@ struct xds_server {
 	grpc_completion_queue *cq;
 	pthread_t thread;
 	atomic_int stop;
+	/* Waking the server thread (xds_server_wake): the thread blocks on
+	 * its completion queue, so a wake is one call on a lame channel whose
+	 * immediate failure lands in that queue. One in flight at a time. */
+	atomic_int wake_pending;
+	atomic_int intent_dirty; /* the controller's intent changed */
+	int sub_id;              /* weft_controller_subscribe id, 0: none */
+	grpc_channel *waker;
+	grpc_call *wake_call;
+	grpc_status_code wake_status;
+	grpc_slice wake_details;
+	grpc_metadata_array wake_md;
+	int wake_tag;
 	/* Server thread only. */
 	struct xds_feed *feeds;
 	struct xds_view *views;
@@ -119,7 +131,7 @@ struct xds_server {
 	xds_intern *intern;
 	xds_ca *ca;
 	struct xds_certcache *certs;
-	int64_t last_poll_ms, last_rotate_ms;
+	int64_t last_rotate_ms;
 	int status_dirty;
 	int views_changed; /* some view's changed flag is set */
 	/* Under mu. */
@@ -129,6 +141,12 @@ struct xds_server {
 	int status_want_config;           /* a pending request wants config dumps */
 	struct xds_pending_feed *pending;
 	json_t *status;
+	/* What a Device's proxies have not ACKed (xds_server_unacked): one
+	 * request at a time (ack_mu), answered by the server thread. */
+	pthread_mutex_t ack_mu;
+	char *ack_feed; /* the request's feed (device id) */
+	uint64_t ack_req, ack_done;
+	json_t *ack_result;
 	json_t *device_feeds; /* device id -> {"revision", "resources":{type:{name:version}}} */
 	uint64_t m_pushes, m_acks, m_nacks, m_streams_total, m_bytes;
 	uint64_t m_hist[XDS_HIST_BUCKETS + 1];
@@ -143,7 +161,9 @@ extern const double xds_hist_bounds[XDS_HIST_BUCKETS];
 /* Takes the feeds published by the adapter; 1 when a Device feed is new
  * or its Device changed (streams may have to move to another view). */
 int xds_views_take_pending(struct xds_server *s);
-void xds_views_poll_default(struct xds_server *s);
+/* The default feed follows the controller's intent: called when the
+ * controller said it changed (weft_controller_subscribe), never polled. */
+void xds_views_follow_default(struct xds_server *s);
 /* Picks (or creates) the view of a stream that just told its node. */
 struct xds_view *xds_view_for_stream(struct xds_server *s, const xds_stream *st);
 void xds_view_release(struct xds_server *s, struct xds_view *v);
@@ -151,17 +171,23 @@ void xds_views_free(struct xds_server *s);
 /* Re-issues certificates that passed 2/3 of their lifetime and pushes the
  * new secrets to the views that use them. */
 void xds_views_rotate(struct xds_server *s);
+/* Seconds (unix time) when the next certificate is due for rotation, or
+ * INT64_MAX when none is held. */
+int64_t xds_views_next_rotation(const struct xds_server *s);
 json_t *xds_views_status(struct xds_server *s);
 /* Called by the view code when a view's source changed; its streams are
  * told before the server thread waits for the next event. */
 void xds_server_view_changed(struct xds_server *s, struct xds_view *v);
 
-/* The running server of this process (for the adapter), referenced under
- * the registry lock; NULL when none. */
-struct xds_server *xds_server_running_lock(void);
-void xds_server_running_unlock(void);
 /* Queues a device's slice for the server thread (takes over data). */
 void xds_server_publish(struct xds_server *s, const char *device_id, xds_feed_data *data);
+/* {type: {name: why}}: the resources the proxies of feed device_id were
+ * sent and have not ACKed (empty: every one ACKed its last responses).
+ * From any thread; the server thread builds it (waits at most 2 s). NULL
+ * with err on timeout. New reference. */
+json_t *xds_server_unacked(struct xds_server *s, const char *device_id, weft_err *err);
+/* Wakes the server thread from any thread (coalesced: one wake in flight). */
+void xds_server_wake(struct xds_server *s);
 
 /* Renders the summary (type -> {name: version}) of what a feed serves to a
  * canonical proxyless + sidecar view, for plans. */

@@ -1,6 +1,10 @@
 /* Per-stream status and config dump (what each proxy was last sent, like
- * Envoy's CSDS), as JSON for /v1/status (see xds_stream.h). */
+ * Envoy's CSDS), as JSON for /v1/status, and what a proxy has not ACKed
+ * (the xds adapter's observe: drift is what proxies ACKed vs the intent).
+ * See xds_stream.h. */
 #include <jansson.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "xds_stream.h"
 
@@ -44,4 +48,30 @@ json_t *xds_stream_config_dump(const xds_stream *s)
 		json_object_set_new(o, xds_type_short(k), a);
 	}
 	return o;
+}
+
+void xds_stream_unacked(const xds_stream *s, const char *node, json_t *out)
+{
+	for (int k = 0; k < XDS_NTYPES; k++) {
+		const xds_typestate *t = &s->ts[k];
+		if (!t->sent || !strcmp(t->version_acked, t->version_sent))
+			continue;
+		char why[512];
+		if (t->nacked_ms > t->acked_ms && t->last_error)
+			snprintf(why, sizeof(why), "NACKed by %s: %.300s", node, t->last_error);
+		else
+			snprintf(why, sizeof(why), "not ACKed by %s (version %s sent)", node,
+			         t->version_sent);
+		json_t *m = json_object_get(out, xds_type_short(k));
+		if (!m) {
+			m = json_object();
+			json_object_set_new(out, xds_type_short(k), m);
+		}
+		for (size_t i = 0; i < t->sent->count; i++) {
+			const xds_res *r = t->sent->items[i];
+			if ((t->sent_wildcard || xds_nameset_has(t->sent_names, r->name)) &&
+			    !json_object_get(m, r->name))
+				json_object_set_new(m, r->name, json_string(why));
+		}
+	}
 }

@@ -110,5 +110,10 @@ int xds_stream_next(xds_stream *s, const xds_source *src, uint8_t **out, size_t 
 json_t *xds_stream_status(const xds_stream *s);
 /* What the stream was last sent: {"cds":[{"name","version"}]...}. */
 json_t *xds_stream_config_dump(const xds_stream *s);
+/* Adds to out ({type: {name: why}}) every resource of the stream's last
+ * response of each type that the proxy has not ACKed (NACKed, or no ACK
+ * yet), why naming node and the NACK's message: what the proxy runs is not
+ * what it was sent. Types with their last response ACKed add nothing. */
+void xds_stream_unacked(const xds_stream *s, const char *node, json_t *out);
 
 #endif

@@ -2,7 +2,7 @@
  * helpers for feed data used by the adapter).
  *
  * A feed is what a group of proxies is served from: the default feed (the
- * controller's whole published snapshot, polled by pointer) or a Device's
+ * controller's intent, followed when the controller says it changed) or a Device's
  * slice (published by the adapter's apply). A view is (feed, role, own
  * service, plane, node IPs): every stream in a view gets the same resource
  * sets. CDS/EDS are rendered once per (feed revision, plane) and shared by
@@ -15,18 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "policy-t.h"
 #include "policyset.h"
 #include "resource.h"
 #include "xds_scope.h"
 #include "xds_server_int.h"
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void xds_feed_data_free(xds_feed_data *d)
 {
@@ -253,6 +247,15 @@ static xds_resset *view_secrets(struct xds_server *s, struct xds_view *v, const 
 	return out;
 }
 
+int64_t xds_views_next_rotation(const struct xds_server *s)
+{
+	int64_t next = INT64_MAX, ttl = s->opts.cert_ttl_s;
+	for (const struct xds_certcache *c = s->certs; c; c = c->next)
+		if (c->cert.not_after - ttl / 3 < next)
+			next = c->cert.not_after - ttl / 3;
+	return next;
+}
+
 void xds_views_rotate(struct xds_server *s)
 {
 	int64_t now = (int64_t)time(NULL), ttl = s->opts.cert_ttl_s;
@@ -344,7 +347,7 @@ static void feed_update(struct xds_server *s, struct xds_feed *f, xds_feed_data 
 	f->n_planes = f->cap_planes = 0;
 	xds_feed_data_free(f->data);
 	f->data = d;
-	f->updated_ms = mono_ms();
+	f->updated_ms = weft_mono_ms();
 	for (struct xds_view *v = s->views; v; v = v->next)
 		if (v->feed == f)
 			view_render(s, v, &old);
@@ -377,14 +380,10 @@ int xds_views_take_pending(struct xds_server *s)
 	return new_device;
 }
 
-void xds_views_poll_default(struct xds_server *s)
+void xds_views_follow_default(struct xds_server *s)
 {
 	if (!s->ctl || s->opts.no_default_feed)
 		return;
-	int64_t now = mono_ms();
-	if (now - s->last_poll_ms < s->opts.poll_ms)
-		return;
-	s->last_poll_ms = now;
 	/* The intent, not the published snapshot: in atomic mode proxies
 	 * switch when the transaction commits, never to a rolled-back one. */
 	weft_snapshot *snap = weft_controller_intent(s->ctl);

@@ -122,7 +122,7 @@ static void fleet(int n)
 	       "median %lld ms, max %lld ms\n",
 	       change, per[n / 2], per[n - 1]);
 	for (int i = 0; i < n; i++)
-		ncdev_adapter()->close(jobs[i].session);
+		ncit_adapter()->ops->close(ncit_adapter()->ctx, jobs[i].session);
 	weft_snapshot_unref(a);
 	weft_snapshot_unref(b);
 	free(per);
@@ -136,7 +136,8 @@ static void round_trip(int rounds)
 	struct ncit_sim sim;
 	if (ncit_sim_start(&sim, 1, NULL))
 		return;
-	const weft_adapter *ad = ncdev_adapter();
+	const weft_adapter *ad = ncit_adapter()->ops;
+	void *ctx = ncit_adapter()->ctx;
 	weft_snapshot *snap[2] = {fleet_policy(&sim, 1, 1, 1), fleet_policy(&sim, 1, 5, 2)};
 	void *session = NULL;
 	long long *commit = calloc((size_t)rounds, sizeof(long long));
@@ -149,21 +150,21 @@ static void round_trip(int rounds)
 		weft_plan plan;
 		weft_plan_init(&plan, "nc0", "netconf", r);
 		long long t0 = ts_now_ms();
-		int rc = session ? 0 : ad->open(dev, &session, &err);
+		int rc = session ? 0 : ad->open(ctx, dev, &session, &err);
 		long long topen = ts_now_ms();
-		rc = rc ? rc : ad->render(s, dev, &desired, &err);
-		rc = rc ? rc : ad->observe(session, dev, &actual, &err);
-		rc = rc ? rc : ad->diff(dev, desired, actual, &plan, &err);
+		rc = rc ? rc : ad->render(ctx, s, dev, &desired, &err);
+		rc = rc ? rc : ad->observe(ctx, session, dev, &actual, &err);
+		rc = rc ? rc : ad->diff(ctx, dev, desired, actual, &plan, &err);
 		long long t1 = ts_now_ms();
-		rc = rc ? rc : ad->prepare(session, &plan, &err);
-		rc = rc ? rc : ad->apply(session, &plan, &err);
-		rc = rc ? rc : ad->confirm(session, &plan, &err);
+		rc = rc ? rc : ad->prepare(ctx, session, &plan, &err);
+		rc = rc ? rc : ad->apply(ctx, session, &plan, &err);
+		rc = rc ? rc : ad->confirm(ctx, session, &plan, &err);
 		long long t2 = ts_now_ms();
 		commit[r] = t2 - t1;
 		whole[r] = t2 - t0 - (topen - t0);
 		weft_plan_free(&plan);
-		ad->free_config(desired);
-		ad->free_config(actual);
+		ad->free_config(ctx, desired);
+		ad->free_config(ctx, actual);
 		if (rc) {
 			fprintf(stderr, "round trip: %s\n", err.msg);
 			break;
@@ -179,7 +180,7 @@ static void round_trip(int rounds)
 	       commit[m], commit[p90]);
 	printf("  whole push incl. get-config + diff:   median %lld ms, p90 %lld ms\n", whole[m],
 	       whole[p90]);
-	ad->close(session);
+	ad->close(ctx, session);
 	weft_snapshot_unref(snap[0]);
 	weft_snapshot_unref(snap[1]);
 	free(commit);
@@ -266,7 +267,7 @@ static void versus_ncclient(int rounds)
 fail:
 	printf("netconfd: weft push failed: %s\n", err.msg);
 out:
-	ncdev_adapter()->close(session);
+	ncit_adapter()->ops->close(ncit_adapter()->ctx, session);
 	for (int i = 0; i < 3; i++)
 		weft_snapshot_unref(s[i]);
 	free(edit[0]);

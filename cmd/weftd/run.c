@@ -20,7 +20,6 @@
 #include "watch.h"
 #ifdef WEFTD_BUILTIN_ADAPTERS
 #include "builtin.h"
-#include "file_adapter.h"
 #endif
 #include "weftd.h"
 
@@ -80,6 +79,30 @@ static int load_tokens(daemon_state *d)
 	return 0;
 }
 
+/* The adapter instances' configuration from the flags (core/adapter.h):
+ * --file-root for "file", --xds and its TLS files for "xds". */
+static json_t *adapter_config(daemon_state *d)
+{
+	const weftd_opts *o = d->opts;
+	json_t *cfg = json_object();
+#ifdef WEFTD_BUILTIN_ADAPTERS
+	json_object_set_new(cfg, "file",
+	                    json_pack("{s:s}", "root", o->file_root ? o->file_root : "."));
+#endif
+	if (o->xds_listen) {
+		weft_err err = {0};
+		json_t *x = weftd_xds_config(o, &err);
+		if (!x) {
+			weft_log_event(d->log, WEFT_LOG_ERROR, "cannot start the xDS server",
+			               "error", err.msg, NULL);
+			json_decref(cfg);
+			return NULL;
+		}
+		json_object_set_new(cfg, "xds", x);
+	}
+	return cfg;
+}
+
 static int open_controller(daemon_state *d)
 {
 	const weftd_opts *o = d->opts;
@@ -90,8 +113,10 @@ static int open_controller(daemon_state *d)
 		               aerr.msg, NULL);
 		return -1;
 	}
-	weft_file_adapter_set_root(o->file_root ? o->file_root : ".");
 #endif
+	json_t *acfg = adapter_config(d);
+	if (!acfg)
+		return -1;
 	weft_controller_opts co = {
 	        .state_dir = o->state_dir,
 	        .store_url = o->store_url,
@@ -101,9 +126,11 @@ static int open_controller(daemon_state *d)
 	        .plugin_dir = o->plugin_dir,
 	        .reconcile_ms = o->reconcile_ms,
 	        .atomic = o->atomic,
+	        .adapter_config = acfg,
 	};
 	weft_err err = {0};
 	d->controller = weft_controller_open(&co, &err);
+	json_decref(acfg);
 	if (!d->controller) {
 		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot open the controller", "state",
 		               o->state_dir, "error", err.msg, NULL);
@@ -139,7 +166,7 @@ static int start_xds(daemon_state *d)
 	if (!d->opts->xds_listen)
 		return 0;
 	weft_err err = {0};
-	d->xds = weftd_xds_start(d->controller, d->opts, &err);
+	d->xds = weftd_xds_server(d->controller, &err);
 	if (!d->xds) {
 		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot start the xDS server", "error",
 		               err.msg, NULL);
@@ -224,8 +251,7 @@ static void teardown(daemon_state *d)
 	weft_api_stop(d->api, DRAIN_MS);
 	weft_event_log_stop(d->event_log);
 	weft_policy_watch_close(d->watch);
-	weftd_xds_stop(d->xds);
-	if (d->controller)
+	if (d->controller) /* stops the xDS server too (its adapter's fini) */
 		weft_controller_close(d->controller);
 	weft_api_tokens_free(d->tokens);
 	if (d->sigfd >= 0)

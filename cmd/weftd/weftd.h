@@ -29,10 +29,13 @@ typedef struct weftd_opts {
 	weft_log_level log_level;
 } weftd_opts;
 
-/* xds.c: the xDS server, when built in. weftd_xds_start returns NULL with
- * err on failure (or when the build has no xDS adapter). */
-void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err);
-void weftd_xds_stop(void *xds);
+/* xds.c: the xDS server, when built in. weftd_xds_config is the xds
+ * adapter's configuration from --xds and its TLS flags (NULL with err when
+ * the build has no xDS adapter); the adapter instance starts the server
+ * when the controller opens and stops it when it closes. weftd_xds_server
+ * is that server (NULL with err when there is none). */
+json_t *weftd_xds_config(const weftd_opts *o, weft_err *err);
+void *weftd_xds_server(weft_controller *c, weft_err *err);
 int weftd_xds_port(void *xds);
 json_t *weftd_xds_status(void *xds);
 char *weftd_xds_metrics(void *xds);

@@ -1,5 +1,5 @@
-/* weftd's wiring of the xDS server (adapters/xds): started with --xds
- * ADDR after the controller opens, stopped before it closes, and served in
+/* weftd's wiring of the xDS server (adapters/xds): configured by --xds
+ * ADDR (the xds adapter instance starts it with the controller), and served in
  * /v1/status (key "xds": the streams without their config dumps), /metrics
  * and /v1/plan (key "proxies": the proxies a plan would change). Without
  * the xDS adapter in the build, --xds is refused. */
@@ -10,19 +10,26 @@
 #ifdef WEFTD_XDS
 #include "xds_server.h"
 
-void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err)
+json_t *weftd_xds_config(const weftd_opts *o, weft_err *err)
 {
-	xds_server_opts xo = {
-	        .tls_cert_file = o->xds_tls_cert,
-	        .tls_key_file = o->xds_tls_key,
-	        .tls_client_ca_file = o->xds_tls_ca,
-	};
-	return xds_server_start(c, o->xds_listen, &xo, err);
+	(void)err;
+	json_t *x = json_pack("{s:s}", "listen", o->xds_listen);
+	if (o->xds_tls_cert)
+		json_object_set_new(x, "tlsCert", json_string(o->xds_tls_cert));
+	if (o->xds_tls_key)
+		json_object_set_new(x, "tlsKey", json_string(o->xds_tls_key));
+	if (o->xds_tls_ca)
+		json_object_set_new(x, "tlsClientCa", json_string(o->xds_tls_ca));
+	return x;
 }
 
-void weftd_xds_stop(void *xds)
+void *weftd_xds_server(weft_controller *c, weft_err *err)
 {
-	xds_server_stop(xds);
+	const weft_adapter_instance *ai = weft_controller_adapter(c, "xds");
+	xds_server *s = ai ? xds_adapter_server(ai->ctx) : NULL;
+	if (!s)
+		weft_err_set(err, "the xds adapter has no server");
+	return s;
 }
 
 int weftd_xds_port(void *xds)
@@ -52,17 +59,18 @@ json_t *weftd_xds_plan(void *xds, weft_snapshot *planned)
 	return json_pack("{s:o}", "proxies", p);
 }
 #else
-void *weftd_xds_start(weft_controller *c, const weftd_opts *o, weft_err *err)
+json_t *weftd_xds_config(const weftd_opts *o, weft_err *err)
 {
-	(void)c;
 	(void)o;
 	weft_err_set(err, "--xds: this weftd was built without the xDS adapter (gRPC)");
 	return NULL;
 }
 
-void weftd_xds_stop(void *xds)
+void *weftd_xds_server(weft_controller *c, weft_err *err)
 {
-	(void)xds;
+	(void)c;
+	weft_err_set(err, "--xds: this weftd was built without the xDS adapter (gRPC)");
+	return NULL;
 }
 
 int weftd_xds_port(void *xds)

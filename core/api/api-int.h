@@ -6,9 +6,11 @@
 #define WEFT_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "api.h"
 #include "diag.h"
@@ -31,6 +33,11 @@ typedef struct api_request {
 	size_t body_len;
 	const api_query *query;
 	size_t n_query;
+	/* Headers-only pass (api_server.c, before any body byte is read):
+	 * dispatch checks authentication, route, method, role and whether a
+	 * body is allowed, and answers only to refuse (resp->status 0: go on). */
+	int headers_only;
+	int body_announced; /* Content-Length > 0 or a chunked body */
 } api_request;
 
 typedef struct api_response {
@@ -200,8 +207,44 @@ void api_handle_delete(api_ctx *, const api_request *, const api_route *, const 
  * snapshot). */
 void api_plan_add_extra(api_ctx *ctx, weft_snapshot *snap, json_t *plan);
 
+/* ---- connection guard (api_conns.c) -------------------------------------- */
+
+/* A log line at most once a second; the lines left out are counted and
+ * reported ("suppressed=N", with the last one's detail) by the next line,
+ * or by a flush once their second is over. */
+typedef struct api_ratelog {
+	pthread_mutex_t mu;
+	time_t second;
+	unsigned long dropped;
+	char last[256];
+} api_ratelog;
+void api_ratelog_init(api_ratelog *rl);
+void api_ratelog_destroy(api_ratelog *rl);
+void api_ratelog_event(api_ratelog *rl, weft_log *log, const char *msg, const char *detail);
+void api_ratelog_flush(api_ratelog *rl, weft_log *log, const char *msg);
+
+/* Header deadline and anonymous share of the connection pool (see
+ * api_conns.c). NULL when out of memory or no thread. */
+typedef struct api_conns api_conns;
+api_conns *api_conns_new(weft_log *log, unsigned anon_max, unsigned header_timeout_s);
+/* After the HTTP server stopped (every connection closed). */
+void api_conns_free(api_conns *g);
+/* A new connection is about to be accepted: makes room among the
+ * unauthenticated ones when they are at their limit. */
+void api_conns_admit(api_conns *g);
+/* A connection started (its entry, the connection's context) / closed. */
+void *api_conns_started(api_conns *g, int fd);
+void api_conns_closed(api_conns *g, void *ctx);
+/* A request's headers are complete (trusted: it passed authentication,
+ * the connection leaves the anonymous share for good) / it ended. */
+void api_conns_request(api_conns *g, void *ctx, int trusted);
+void api_conns_request_done(api_conns *g, void *ctx);
+/* A line of the HTTP library, rate-limited (flushed by the guard). */
+void api_conns_log_http(api_conns *g, const char *detail);
+
 /* Handles one complete request: authentication, authorisation, routing,
- * the handler, counters and the access log line. resp is filled. */
+ * the handler, counters and the access log line. resp is filled, except
+ * for a headers-only pass that refuses nothing (resp->status stays 0). */
 void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp);
 
 #endif

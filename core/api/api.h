@@ -1,5 +1,5 @@
-/* The northbound REST API server (libmicrohttpd with an internal thread
- * pool; JSON via jansson). It turns HTTP requests into controller calls
+/* The northbound REST API server (libmicrohttpd, a thread per connection;
+ * JSON via jansson). It turns HTTP requests into controller calls
  * (controller.h) and controller results into JSON responses; it holds no
  * policy state of its own. Routes, bodies and status codes are documented
  * in docs/api.md.
@@ -12,6 +12,9 @@
  *   api_dispatch.c  auth + route + handler + counters for one request
  *   api_metrics.c   request counters per route and status (Prometheus)
  *   api_server.c    listening socket, TLS, MHD callbacks, graceful stop
+ *   api_conns.c     connection guard: header deadline, unauthenticated
+ *                   share of the pool, rate-limited refusal lines
+ *                   (limits: docs/security.md)
  *   watch.c         the --policy directory watch (inotify)
  *   log.c           structured logs */
 #ifndef WEFT_API_H
@@ -28,10 +31,20 @@
 #define WEFT_API_DEFAULT_LISTEN "127.0.0.1:7070"
 /* Default bound on request bodies (larger -> 413). */
 #define WEFT_API_DEFAULT_MAX_BODY ((size_t)16 << 20)
+/* Connection limits (docs/security.md): connections in all, and from one
+ * client IP address; beyond them a new connection is closed at once. */
+#define WEFT_API_DEFAULT_MAX_CONNECTIONS    512u
+#define WEFT_API_DEFAULT_PER_IP_CONNECTIONS 64u
+/* Idle timeouts in seconds: a connection that sends nothing for this long
+ * is closed. HEADER applies until a request's headers are complete and
+ * accepted (and to /healthz and refused requests), IDLE once a request has
+ * passed authentication (its body, its handler, keep-alive after it). */
+#define WEFT_API_HEADER_TIMEOUT_S 10u
+#define WEFT_API_IDLE_TIMEOUT_S   60u
 
 /* Bearer tokens, loaded from a file of lines `TOKEN ROLE [NAME]` (blank
  * lines and lines starting with '#' skipped). Roles: admin (everything),
- * viewer (GET only). NAME is the author recorded for writes (default: the
+ * viewer (GET/HEAD only, without a body). NAME is the author recorded for writes (default: the
  * role). */
 typedef struct weft_api_tokens weft_api_tokens;
 
@@ -59,7 +72,8 @@ typedef struct weft_api_opts {
 	const char *tls_key;
 	const weft_api_tokens *tokens; /* NULL: no authentication (author "api") */
 	size_t max_body;               /* 0 = WEFT_API_DEFAULT_MAX_BODY */
-	unsigned threads;              /* worker threads; 0 = 4 */
+	unsigned max_connections;      /* 0 = WEFT_API_DEFAULT_MAX_CONNECTIONS */
+	unsigned per_ip_connections;   /* 0 = WEFT_API_DEFAULT_PER_IP_CONNECTIONS */
 	weft_log *log;                 /* access and error logs; may be NULL */
 	/* Optional parts of /v1/status and /metrics served by other components
 	 * (weftd's xDS server): status_extra returns an object merged into the

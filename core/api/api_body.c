@@ -10,6 +10,7 @@
  * Syntax errors inside documents become diagnostics (-1); a malformed
  * envelope or an unsupported content type is a request error (-2). */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -131,6 +132,13 @@ json_t *api_diags_json(const weft_diags *diags)
 		                                d->line, "column", d->col, "path",
 		                                api_json_string(d->path ? d->path : ""), "message",
 		                                api_json_string(d->msg ? d->msg : "")));
+	}
+	if (diags && diags->omitted && arr) {
+		char more[96];
+		snprintf(more, sizeof(more), "... and %zu more errors", diags->omitted);
+		json_array_append_new(arr,
+		                      json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", "-", "line", 0,
+		                                "column", 0, "path", "", "message", more));
 	}
 	return arr;
 }

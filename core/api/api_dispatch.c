@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "api-int.h"
 #include "resource.h"
 
@@ -112,20 +113,24 @@ static void route_and_handle(api_ctx *ctx, const api_request *req, const api_rou
 		                req->method, api_route_template(route->id));
 		return;
 	}
+	/* A read never takes a body: what a body asks (a dry-run of new
+	 * documents) is a write-role request (docs/security.md). */
+	if (api_method_is_read(req->method) && (req->body_len > 0 || req->body_announced)) {
+		api_reply_error(resp, 400, "%s %s takes no request body%s", req->method,
+		                api_route_template(route->id),
+		                route->id == API_ROUTE_PLAN
+		                        ? " (a dry-run of documents is POST /v1/plan, role admin)"
+		                        : "");
+		return;
+	}
+	if (req->headers_only)
+		return; /* accepted so far: the body is read, then the handler runs */
 	handler_for(route, req->method)(ctx, req, route, who, resp);
-}
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = weft_mono_ms();
 	memset(resp, 0, sizeof(*resp));
 	resp->revision = -1;
 	api_route route;
@@ -133,6 +138,8 @@ void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 	api_caller who = {WEFT_ROLE_NONE, NULL};
 	if (route.id == API_ROUTE_HEALTHZ || authenticate(ctx, req, &who, resp) == 0)
 		route_and_handle(ctx, req, &route, &who, resp);
+	if (req->headers_only && !resp->status)
+		return;
 	if (!resp->status)
 		api_reply_error(resp, 500, "no response");
 	api_metrics_count(ctx->metrics, route.id, resp->status);
@@ -143,7 +150,7 @@ void api_dispatch(api_ctx *ctx, const api_request *req, api_response *resp)
 		 * is one short line */
 		snprintf(path, sizeof(path), "%.1024s%s", req->path,
 		         strlen(req->path) > 1024 ? "..." : "");
-		snprintf(ms, sizeof(ms), "%ld", elapsed_ms(&t0));
+		snprintf(ms, sizeof(ms), "%lld", (long long)(weft_mono_ms() - t0));
 		weft_log_event(ctx->log, WEFT_LOG_INFO, "api request", "method", req->method,
 		               "path", path, "status", status, "duration_ms", ms, "user",
 		               who.author ? who.author : "-", NULL);

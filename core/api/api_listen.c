@@ -126,7 +126,11 @@ int api_listen_bind(const char *spec, int *family, char *addr, size_t size, int 
 		}
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		/* a backlog as deep as the connection pool: in a flood of
+		 * connects, a client's SYN is queued, not dropped and retried
+		 * seconds later (docs/security.md) */
+		if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 ||
+		    listen(fd, (int)WEFT_API_DEFAULT_MAX_CONNECTIONS) != 0) {
 			saved = errno;
 			close(fd);
 			fd = -1;

@@ -82,6 +82,8 @@ void api_reply_diags(api_response *resp, int status, const char *msg, weft_diags
 	json_t *body = json_pack("{s:o}", "error", api_json_string(msg));
 	if (body)
 		json_object_set_new(body, "errors", api_diags_json(diags));
+	if (body && diags && diags->omitted)
+		json_object_set_new(body, "omitted", json_integer((json_int_t)diags->omitted));
 	api_reply_json(resp, status, body);
 }
 
@@ -93,7 +95,7 @@ void api_reply_status(api_response *resp, int code, const weft_err *err, weft_di
 	case WEFT_EINVALID:
 		if (!msg) {
 			snprintf(summary, sizeof(summary), "policy is invalid: %zu problem%s",
-			         diags ? diags->count : 0, diags && diags->count == 1 ? "" : "s");
+			         weft_diags_total(diags), weft_diags_total(diags) == 1 ? "" : "s");
 			msg = summary;
 		}
 		api_reply_diags(resp, 422, msg, diags);

@@ -1,11 +1,16 @@
-/* The HTTP side of the REST API: libmicrohttpd with an internal thread
- * pool on a socket we bind ourselves (api_listen.c), optional TLS (MHD
- * built with GnuTLS), request bodies collected up to a bound (413 beyond,
- * refused before upload when Content-Length already says so), then one
- * api_dispatch() call per request. Stopping is graceful: stop accepting,
- * let requests in flight finish (bounded), then stop the pool. */
+/* The HTTP side of the REST API: libmicrohttpd, a thread per connection,
+ * on a socket we bind ourselves (api_listen.c), optional TLS (MHD built
+ * with GnuTLS). Each request is authenticated and authorised on its
+ * headers alone (a headers-only api_dispatch() pass) before any body byte
+ * is read; bodies are collected up to a bound (413 beyond, refused before
+ * upload when Content-Length already says so), then one api_dispatch()
+ * call per request. Connections are bounded in all and per client IP, with
+ * a short idle timeout until a request is accepted (docs/security.md).
+ * Stopping is graceful: stop accepting, let requests in flight finish
+ * (bounded), then stop the server. */
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,8 @@ struct weft_api {
 	char *cert_pem, *key_pem;
 	atomic_int in_flight;
 	atomic_int stopping; /* ends event streams at shutdown */
+	api_conns *conns;    /* header deadline, anonymous share, rate-limited
+	                      * lines of the HTTP library */
 };
 
 /* Memory of a connection's header buffer: large enough that a request line
@@ -36,6 +43,7 @@ typedef struct conn_state {
 	char *body;
 	size_t len, cap;
 	int too_large;
+	int refused; /* answered from the headers: the body is never read */
 	api_query *query;
 	size_t n_query, cap_query;
 } conn_state;
@@ -106,22 +114,90 @@ static enum MHD_Result reply_too_large(weft_api *api, const char *url, struct MH
 	return send_response(api, conn, &resp);
 }
 
-/* First call of a request: allocate its state; refuse an announced body
- * that is too large before it is uploaded. */
+/* Every connection passes here before it is accepted (MHD's accept
+ * policy): room is made among the unauthenticated ones. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	weft_api *api = cls;
+	api_conns_admit(api->conns);
+	return MHD_YES;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	weft_api *api = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? api_conns_started(api->conns, ci->connect_fd) : NULL;
+	} else {
+		api_conns_closed(api->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* The guard's entry of a connection (NULL when it could not be made). */
+static void *conn_entry_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* Whether the headers announce a body (a length > 0, or chunked). */
+static int body_announced(struct MHD_Connection *conn, unsigned long long *length)
+{
+	const char *cl =
+	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	*length = cl ? strtoull(cl, NULL, 10) : 0;
+	return *length > 0 || (te && *te);
+}
+
+/* First call of a request, with its headers only: authenticate, route and
+ * authorise now (api_dispatch's headers-only pass), so that a request that
+ * will be refused never has its body read; then refuse an announced body
+ * that is too large before it is uploaded. A request that passed gets the
+ * long idle timeout, except /healthz (docs/security.md). */
 static enum MHD_Result on_first_call(weft_api *api, struct MHD_Connection *conn, const char *url,
-                                     void **con_cls)
+                                     const char *method, void **con_cls)
 {
 	conn_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return MHD_NO;
 	*con_cls = st;
 	atomic_fetch_add(&api->in_flight, 1);
-	const char *cl =
-	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && strtoull(cl, NULL, 10) > api->ctx.max_body) {
+	unsigned long long length;
+	api_request req = {
+	        .method = method,
+	        .path = url,
+	        .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                                     MHD_HTTP_HEADER_AUTHORIZATION),
+	        .headers_only = 1,
+	        .body_announced = body_announced(conn, &length),
+	};
+	api_response resp;
+	api_dispatch(&api->ctx, &req, &resp);
+	api_route route;
+	api_route_match(method, url, &route);
+	/* a request that passed authentication makes its connection trusted:
+	 * no header deadline, the long idle timeout (not for /healthz, which
+	 * needs no token) */
+	int trusted = !resp.status && route.id != API_ROUTE_HEALTHZ;
+	api_conns_request(api->conns, conn_entry_of(conn), trusted);
+	if (resp.status) {
+		st->refused = 1;
+		return send_response(api, conn, &resp);
+	}
+	if (length > api->ctx.max_body) {
 		st->too_large = 1;
 		return reply_too_large(api, url, conn);
 	}
+	if (trusted)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+		                          (unsigned)WEFT_API_IDLE_TIMEOUT_S);
 	return MHD_YES;
 }
 
@@ -160,7 +236,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	weft_api *api = cls;
 	conn_state *st = *con_cls;
 	if (!st)
-		return on_first_call(api, conn, url, con_cls);
+		return on_first_call(api, conn, url, method, con_cls);
+	if (st->refused) {
+		*upload_data_size = 0; /* already answered: drop what still comes */
+		return MHD_YES;
+	}
 	if (*upload_data_size) {
 		append_body(api, st, upload_data, *upload_data_size);
 		*upload_data_size = 0;
@@ -190,6 +270,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
 	weft_api *api = cls;
+	api_conns_request_done(api->conns, conn_entry_of(conn));
 	if (*con_cls) {
 		conn_state_free(*con_cls);
 		*con_cls = NULL;
@@ -205,7 +286,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	weft_log_event(api->ctx.log, WEFT_LOG_WARN, "http server", "detail", msg, NULL);
+	if (api->conns)
+		api_conns_log_http(api->conns, msg);
 }
 
 static char *read_pem(const char *path, const char *what, weft_err *err)
@@ -252,11 +334,16 @@ static void api_free(weft_api *api)
 	}
 	free(api->cert_pem);
 	api_metrics_free(api->ctx.metrics);
+	api_conns_free(api->conns);
 	free(api);
 }
 
-static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, unsigned threads)
+static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, const weft_api_opts *opts)
 {
+	unsigned max_conn =
+	        opts->max_connections ? opts->max_connections : WEFT_API_DEFAULT_MAX_CONNECTIONS;
+	unsigned per_ip = opts->per_ip_connections ? opts->per_ip_connections
+	                                           : WEFT_API_DEFAULT_PER_IP_CONNECTIONS;
 	/* A thread per connection: event streams (GET /v1/events) block
 	 * while they wait, which would stall a shared pool thread. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
@@ -270,13 +357,14 @@ static struct MHD_Daemon *start_mhd(weft_api *api, int fd, int family, unsigned 
 	        {MHD_OPTION_HTTPS_MEM_KEY, 0, api->key_pem},
 	        {MHD_OPTION_END, 0, NULL},
 	};
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-	                        on_mhd_log, api, MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
-	                        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-	                        threads * 32, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-	                        MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_ARRAY,
-	                        api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
+	return MHD_start_daemon(
+	        flags, 0, on_accept, api, on_request, api, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	        api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, api, MHD_OPTION_UNESCAPE_CALLBACK,
+	        api_unescape, NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
+	        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
+	        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+	        WEFT_API_HEADER_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+	        MHD_OPTION_ARRAY, api->cert_pem ? tls : tls + 2, MHD_OPTION_END);
 }
 
 weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err *err)
@@ -299,6 +387,14 @@ weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err
 	api->ctx.version = opts->version;
 	api->ctx.commit = opts->commit;
 	api->ctx.max_body = opts->max_body ? opts->max_body : WEFT_API_DEFAULT_MAX_BODY;
+	unsigned max_conn =
+	        opts->max_connections ? opts->max_connections : WEFT_API_DEFAULT_MAX_CONNECTIONS;
+	api->conns = api_conns_new(opts->log, max_conn / 2, WEFT_API_HEADER_TIMEOUT_S);
+	if (!api->conns) {
+		weft_err_set(err, "out of memory");
+		api_free(api);
+		return NULL;
+	}
 	if (load_tls(api, opts, err) != 0) {
 		api_free(api);
 		return NULL;
@@ -310,7 +406,7 @@ weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err
 		api_free(api);
 		return NULL;
 	}
-	api->mhd = start_mhd(api, fd, family, opts->threads ? opts->threads : 4);
+	api->mhd = start_mhd(api, fd, family, opts);
 	if (!api->mhd) {
 		close(fd);
 		weft_err_set(err, "cannot start the HTTP server on %s (see the log)", api->address);

@@ -114,7 +114,8 @@ void api_handle_plan(api_ctx *ctx, const api_request *req, const api_route *rout
                      const api_caller *who, api_response *resp)
 {
 	weft_docset set;
-	int with_docs = req->body_len > 0;
+	/* reads are refused a body by the dispatcher; never plan one here */
+	int with_docs = req->body_len > 0 && !api_method_is_read(req->method);
 	if (with_docs && read_docs(req, &set, resp) != 0)
 		return;
 	json_t *out = NULL;

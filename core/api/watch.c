@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dirwalk.h"
 #include "doc.h"
 #include "watch-int.h"
@@ -63,13 +64,6 @@ struct weft_policy_watch {
 	size_t n_refused;
 	int refused_overflow;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int is_policy_file(const char *name)
 {
@@ -300,7 +294,7 @@ static void warn_missing(weft_policy_watch *w)
 	               "policy directory is missing: keeping the running revision until it is "
 	               "back",
 	               "dir", w->dir, NULL);
-	w->warn_ms = now_ms() + WEFT_POLICY_WATCH_MISSING_WARN_MS;
+	w->warn_ms = weft_mono_ms() + WEFT_POLICY_WATCH_MISSING_WARN_MS;
 }
 
 /* Looks at dir's name again. A directory that is new (another inode) or
@@ -335,7 +329,7 @@ static void rearm(weft_policy_watch *w)
 		               "policy directory replaced, watching the new one", "dir", w->dir,
 		               NULL);
 	w->missing = 0;
-	w->due_ms = now_ms() + w->settle_ms;
+	w->due_ms = weft_mono_ms() + w->settle_ms;
 }
 
 /* An event of the parent directory: only dir's own name matters. */
@@ -445,7 +439,7 @@ void weft_policy_watch_handle(weft_policy_watch *w)
 		}
 	}
 	if (changed) /* restart the settle window on every change */
-		w->due_ms = now_ms() + w->settle_ms;
+		w->due_ms = weft_mono_ms() + w->settle_ms;
 	if (w->need_rearm)
 		rearm(w); /* after the batch: the name's state is the final one */
 }
@@ -457,13 +451,13 @@ int weft_policy_watch_timeout(const weft_policy_watch *w)
 		due = w->warn_ms;
 	if (!due)
 		return -1;
-	long long left = due - now_ms();
+	long long left = due - weft_mono_ms();
 	return left > 0 ? (int)left : 0;
 }
 
 void weft_policy_watch_tick(weft_policy_watch *w)
 {
-	long long now = now_ms();
+	long long now = weft_mono_ms();
 	if (w->missing && now >= w->warn_ms) {
 		rearm(w); /* also a fallback should the parent's watch be gone */
 		if (w->missing)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "resource.h"
 #include "store_sqlite.h"
 
@@ -29,13 +30,6 @@ struct commit_ctx {
 	int64_t changed;   /* upserts that changed something + deletes */
 	weft_err *err;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void bind_key(sqlite3_stmt *stmt, int first, weft_kind kind, const char *ns,
                      const char *name)
@@ -77,7 +71,7 @@ static int begin_revision(struct commit_ctx *c, int64_t expected_rev, const char
 	c->rev = c->head + 1;
 	stmt = sqls_stmt(st, SQ_REV_INSERT);
 	sqlite3_bind_int64(stmt, 1, c->rev);
-	sqlite3_bind_int64(stmt, 2, now_ms());
+	sqlite3_bind_int64(stmt, 2, weft_unix_ms());
 	sqlite3_bind_text(stmt, 3, author, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, message, -1, SQLITE_STATIC);
 	rc = sqls_run(st, SQ_REV_INSERT);

@@ -443,11 +443,18 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 			fprintf(o->out, "cannot plan: %s\n", str(d, "error"));
 			continue;
 		}
+		/* a Device new or changed in the request is planned offline */
+		const char *note =
+		        json_is_false(json_object_get(d, "contacted")) ? str(d, "note") : NULL;
 		if (json_array_size(ops) == 0) {
-			fprintf(o->out, "in sync, no changes\n");
+			fprintf(o->out, "%s\n", note ? "no changes" : "in sync, no changes");
+			if (note)
+				fprintf(o->out, "  (%s)\n", note);
 			continue;
 		}
 		fprintf(o->out, "%zu change(s)\n", json_array_size(ops));
+		if (note)
+			fprintf(o->out, "  (%s)\n", note);
 		wctl_table *t = wctl_table_new(3, (const char *[]){"  ACTION", "TARGET", "DETAIL"});
 		size_t j;
 		json_t *op;

@@ -51,8 +51,8 @@ int wctl_validate(const wctl_opts *o, const char *const *paths, size_t n)
 	if (rc != 0) {
 		weft_diags_sort(&diags);
 		weft_diags_print(o->err, &diags);
-		fprintf(o->err, "invalid: %zu problem%s\n", diags.count,
-		        diags.count == 1 ? "" : "s");
+		fprintf(o->err, "invalid: %zu problem%s\n", weft_diags_total(&diags),
+		        weft_diags_total(&diags) == 1 ? "" : "s");
 	} else {
 		fprintf(o->out, "valid: %zu resource%s\n", count, count == 1 ? "" : "s");
 	}

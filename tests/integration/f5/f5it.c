@@ -14,6 +14,11 @@
 int f5it_start(struct f5it *t)
 {
 	memset(t, 0, sizeof(*t));
+	weft_err ierr = {0};
+	if (weft_adapter_instance_init(&t->adapter, f5_adapter(), NULL, NULL, &ierr)) {
+		fprintf(stderr, "f5 adapter: %s\n", ierr.msg);
+		return -1;
+	}
 	t->dir = ts_mkdtemp("f5it");
 	t->port = ts_free_port();
 	char bin[1024], listen[64], log[1200];
@@ -34,13 +39,14 @@ int f5it_start(struct f5it *t)
 void f5it_reset_session(struct f5it *t)
 {
 	if (t->session)
-		weft_f5_adapter()->close(t->session);
+		t->adapter.ops->close(t->adapter.ctx, t->session);
 	t->session = NULL;
 }
 
 void f5it_stop(struct f5it *t)
 {
 	f5it_reset_session(t);
+	weft_adapter_instance_fini(&t->adapter);
 	if (t->pid > 0)
 		ts_stop(t->pid, 5000);
 	t->pid = 0;
@@ -181,35 +187,41 @@ static const weft_resource *device(const weft_snapshot *s)
 
 int f5it_push(struct f5it *t, const weft_snapshot *snap, weft_err *err)
 {
-	const weft_adapter *a = weft_f5_adapter();
+	const weft_adapter *a = t->adapter.ops;
+	void *ctx = t->adapter.ctx;
 	const weft_resource *dev = device(snap);
 	if (!dev)
 		return weft_err_set(err, "no device");
-	if (!t->session && a->open(dev, &t->session, err))
+	if (!t->session && a->open(ctx, dev, &t->session, err))
 		return -1;
 	void *des = NULL, *act = NULL;
 	weft_plan plan;
 	weft_plan_init(&plan, "default/bigip", "f5", weft_snapshot_revision(snap));
 	long long t0 = ts_now_ms();
-	int rc = a->render(snap, dev, &des, err);
+	int rc = a->render(ctx, snap, dev, &des, err);
 	long long t1 = ts_now_ms();
 	if (!rc)
-		rc = a->observe(t->session, dev, &act, err);
+		rc = a->observe(ctx, t->session, dev, &act, err);
 	long long t2 = ts_now_ms();
 	if (!rc)
-		rc = a->diff(dev, des, act, &plan, err);
+		rc = a->diff(ctx, dev, des, act, &plan, err);
 	long long t3 = ts_now_ms(), t4 = t3;
 	int ops = (int)plan.n_ops;
 	if (!rc && ops) {
-		rc = a->prepare(t->session, &plan, err);
+		weft_phase entered = WEFT_PHASE_PREPARE;
+		rc = a->prepare(ctx, t->session, &plan, err);
 		t4 = ts_now_ms();
-		if (!rc)
-			rc = a->apply(t->session, &plan, err);
-		if (!rc)
-			rc = a->confirm(t->session, &plan, err);
+		if (!rc) {
+			entered = WEFT_PHASE_APPLY;
+			rc = a->apply(ctx, t->session, &plan, err);
+		}
+		if (!rc) {
+			entered = WEFT_PHASE_CONFIRM;
+			rc = a->confirm(ctx, t->session, &plan, err);
+		}
 		if (rc) {
 			weft_err aerr = {0};
-			if (a->abort(t->session, &plan, &aerr))
+			if (a->abort(ctx, t->session, &plan, entered, &aerr))
 				weft_err_prefix(err, "abort also failed (%s)", aerr.msg);
 		}
 	}
@@ -222,9 +234,9 @@ int f5it_push(struct f5it *t, const weft_snapshot *snap, weft_err *err)
 		f5it_reset_session(t);
 	weft_plan_free(&plan);
 	if (des)
-		a->free_config(des);
+		a->free_config(ctx, des);
 	if (act)
-		a->free_config(act);
+		a->free_config(ctx, act);
 	return rc ? -1 : ops;
 }
 

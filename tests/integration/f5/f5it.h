@@ -17,9 +17,10 @@
 struct f5it {
 	pid_t pid;
 	int port;
-	char base[64]; /* https://127.0.0.1:PORT */
-	char *dir;     /* temp dir (f5sim log) */
-	void *session; /* the adapter's session, kept across pushes */
+	char base[64];                 /* https://127.0.0.1:PORT */
+	char *dir;                     /* temp dir (f5sim log) */
+	void *session;                 /* the adapter's session, kept across pushes */
+	weft_adapter_instance adapter; /* the f5 adapter instance (its memo) */
 };
 
 /* Starts f5sim (user admin, password "secret", HTTPS). 0 or -1. */

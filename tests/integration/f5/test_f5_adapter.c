@@ -395,7 +395,7 @@ static void test_through_controller(void **state)
 	struct f5it *t = *state;
 	weft_err err = {0};
 	f5it_reset_session(t);
-	assert_int_equal(weft_adapter_register(weft_f5_adapter(), 1, &err), 0);
+	assert_int_equal(weft_adapter_register(f5_adapter(), 1, &err), 0);
 	char *dir = ts_mkdtemp("f5ctl");
 	weft_controller_opts o = {.state_dir = dir, .quiet_ms = 10, .max_delay_ms = 50};
 	weft_controller *c = weft_controller_open(&o, &err);

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		ts_write_file(marker, "applied\n");
 		sleep(60); /* killed by the test long before */
 	}
-	ncdev_adapter()->close(session);
+	ncit_adapter()->ops->close(ncit_adapter()->ctx, session);
 	weft_snapshot_unref(snap);
 	free(yaml);
 	return 0;

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,49 +205,77 @@ const weft_resource *ncit_device(const weft_snapshot *snap, const char *name)
 	return NULL;
 }
 
-static int run_phases(const weft_adapter *a, void *session, weft_plan *plan, const char *stop_after,
-                      weft_err *err)
+static int run_phases(const weft_adapter_instance *ai, void *session, weft_plan *plan,
+                      const char *stop_after, weft_err *err)
 {
-	int rc = a->prepare(session, plan, err);
-	if (!rc)
-		rc = a->apply(session, plan, err);
+	const weft_adapter *a = ai->ops;
+	weft_phase entered = WEFT_PHASE_PREPARE;
+	int rc = a->prepare(ai->ctx, session, plan, err);
+	if (!rc) {
+		entered = WEFT_PHASE_APPLY;
+		rc = a->apply(ai->ctx, session, plan, err);
+	}
 	if (!rc && stop_after && !strcmp(stop_after, "apply"))
 		return 0;
-	if (!rc)
-		rc = a->confirm(session, plan, err);
+	if (!rc) {
+		entered = WEFT_PHASE_CONFIRM;
+		rc = a->confirm(ai->ctx, session, plan, err);
+	}
 	if (rc) {
 		weft_err aerr = {0};
-		if (a->abort(session, plan, &aerr))
+		if (a->abort(ai->ctx, session, plan, entered, &aerr))
 			weft_err_prefix(err, "abort also failed (%s)", aerr.msg);
 	}
 	return rc;
 }
 
+/* The netconf adapter instance the tests' sessions share (its context
+ * pool and first-open set), as weftd's controller would hold one. */
+static weft_adapter_instance test_instance;
+static pthread_once_t test_instance_once = PTHREAD_ONCE_INIT;
+
+static void test_instance_init(void)
+{
+	weft_err err = {0};
+	if (weft_adapter_instance_init(&test_instance, ncdev_adapter(), NULL, NULL, &err)) {
+		fprintf(stderr, "netconf adapter: %s\n", err.msg);
+		abort();
+	}
+}
+
+const weft_adapter_instance *ncit_adapter(void)
+{
+	pthread_once(&test_instance_once, test_instance_init);
+	return &test_instance;
+}
+
 int ncit_push(void **session, const weft_snapshot *snap, const weft_resource *dev,
               const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err)
 {
-	const weft_adapter *a = ncdev_adapter();
+	const weft_adapter_instance *ai = ncit_adapter();
+	const weft_adapter *a = ai->ops;
+	void *ctx = ai->ctx;
 	void *desired = NULL, *actual = NULL;
 	weft_plan plan;
 	weft_plan_init(&plan, dev->name, a->kind, weft_snapshot_revision(snap));
-	int rc = *session ? 0 : a->open(dev, session, err);
+	int rc = *session ? 0 : a->open(ctx, dev, session, err);
 	if (!rc)
-		rc = a->render(snap, dev, &desired, err);
+		rc = a->render(ctx, snap, dev, &desired, err);
 	if (!rc)
-		rc = a->observe(*session, dev, &actual, err);
+		rc = a->observe(ctx, *session, dev, &actual, err);
 	if (!rc)
-		rc = a->diff(dev, desired, actual, &plan, err);
+		rc = a->diff(ctx, dev, desired, actual, &plan, err);
 	if (n_ops)
 		*n_ops = plan.n_ops;
 	if (last_edit)
 		*last_edit = !rc && plan.n_ops ? strdup(plan.ops[plan.n_ops - 1].detail) : NULL;
 	if (!rc && plan.n_ops)
-		rc = run_phases(a, *session, &plan, stop_after, err);
+		rc = run_phases(ai, *session, &plan, stop_after, err);
 	weft_plan_free(&plan);
 	if (desired)
-		a->free_config(desired);
+		a->free_config(ctx, desired);
 	if (actual)
-		a->free_config(actual);
+		a->free_config(ctx, actual);
 	return rc;
 }
 

@@ -48,6 +48,8 @@ const weft_resource *ncit_device(const weft_snapshot *snap, const char *name);
  * *session when NULL. stop_after "apply" returns right after apply
  * (nothing confirmed). *n_ops gets the plan's op count; last_edit (may be
  * NULL) a copy of the edit-config op's detail. 0 or -1 with err. */
+/* The netconf adapter instance of the test process (built on first use). */
+const weft_adapter_instance *ncit_adapter(void);
 int ncit_push(void **session, const weft_snapshot *snap, const weft_resource *dev,
               const char *stop_after, size_t *n_ops, char **last_edit, weft_err *err);
 

@@ -74,10 +74,10 @@ static char *observed(void *session, const weft_resource *dev)
 {
 	void *actual = NULL;
 	weft_err err = {0};
-	if (ncdev_adapter()->observe(session, dev, &actual, &err))
+	if (ncit_adapter()->ops->observe(ncit_adapter()->ctx, session, dev, &actual, &err))
 		fail_msg("observe: %s", err.msg);
 	char *xml = ncdev_config_xml(actual);
-	ncdev_adapter()->free_config(actual);
+	ncit_adapter()->ops->free_config(ncit_adapter()->ctx, actual);
 	return xml;
 }
 
@@ -125,7 +125,7 @@ static void test_push_and_read_back(void **state)
 	free(xml);
 	assert_int_equal(ncit_push(&session, s, dev, NULL, &ops, NULL, &err), 0);
 	assert_int_equal(ops, 0);
-	ncdev_adapter()->close(session);
+	ncit_adapter()->ops->close(ncit_adapter()->ctx, session);
 	weft_snapshot_unref(s);
 }
 
@@ -136,7 +136,9 @@ static void test_wrong_host_key(void **state)
 	weft_snapshot *s = compile(f, "10.0.0.2", wrong, 3);
 	void *session = NULL;
 	weft_err err = {0};
-	assert_int_equal(ncdev_adapter()->open(ncit_device(s, "yuma"), &session, &err), -1);
+	assert_int_equal(ncit_adapter()->ops->open(ncit_adapter()->ctx, ncit_device(s, "yuma"),
+	                                           &session, &err),
+	                 -1);
 	assert_null(session);
 	assert_non_null(strstr(err.msg, "device default/yuma"));
 	assert_non_null(strstr(err.msg, "host key mismatch"));

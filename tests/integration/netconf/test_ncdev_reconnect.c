@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ncdev.h"
+#include "ncdev_adapter.h"
 #include "ncit.h"
 #include "testsupport.h"
 
@@ -45,7 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	ncdev_session_ctx_pool_clear();
+	ncdev_ctx_pool_clear(ncdev_adapter_pool(ncit_adapter()->ctx));
 	ncit_sim_stop(&f->sim);
 	free(f);
 	return 0;
@@ -87,6 +88,7 @@ static void session_for(struct fx *f, int i, struct ncdev_session *s)
 	weft_err err = {0};
 	memset(s, 0, sizeof(*s));
 	assert_int_equal(ncdev_conn_parse(ncit_device(snap, "nc"), &s->conn, &err), 0);
+	s->pool = ncdev_adapter_pool(ncit_adapter()->ctx); /* the instance's pool */
 	weft_snapshot_unref(snap);
 }
 

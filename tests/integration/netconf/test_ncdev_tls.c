@@ -164,7 +164,7 @@ static int push(struct fx *f, const char *client_pem, const char *ca, weft_err *
 	if (!rc)
 		assert_true(n_ops > 0);
 	if (session)
-		ncdev_adapter()->close(session);
+		ncit_adapter()->ops->close(ncit_adapter()->ctx, session);
 	weft_snapshot_unref(snap);
 	return rc;
 }

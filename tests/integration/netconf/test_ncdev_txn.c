@@ -47,14 +47,16 @@ static int setup(void **state)
 	weft_err err = {0};
 	if (weft_register_builtin_adapters(&err))
 		return -1;
-	weft_file_adapter_set_root(f->dir);
+	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
 	weft_controller_opts opts = {.state_dir = st,
 	                             .quiet_ms = 10,
 	                             .max_delay_ms = 100,
 	                             .keep_revisions = 20,
 	                             .reconcile_ms = -1,
-	                             .atomic = 1};
+	                             .atomic = 1,
+	                             .adapter_config = cfg};
 	f->c = weft_controller_open(&opts, &err);
+	json_decref(cfg);
 	if (!f->c)
 		return -1;
 	*state = f;

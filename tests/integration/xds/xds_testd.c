@@ -97,7 +97,7 @@ static void dump_status(xds_server *s, const char *state, int with_status)
 int main(int argc, char **argv)
 {
 	const char *state = NULL, *listen = NULL, *policy = NULL, *ready = NULL;
-	xds_server_opts xo = {0};
+	const char *cert = NULL, *key = NULL, *ca = NULL;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--state"))
 			state = argv[i + 1];
@@ -108,11 +108,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--ready"))
 			ready = argv[i + 1];
 		else if (!strcmp(argv[i], "--tls-cert"))
-			xo.tls_cert_file = argv[i + 1];
+			cert = argv[i + 1];
 		else if (!strcmp(argv[i], "--tls-key"))
-			xo.tls_key_file = argv[i + 1];
+			key = argv[i + 1];
 		else if (!strcmp(argv[i], "--tls-ca"))
-			xo.tls_client_ca_file = argv[i + 1];
+			ca = argv[i + 1];
 	}
 	if (!state || !listen || !policy || !ready) {
 		fprintf(stderr, "usage: xds_testd --state DIR --listen HOST:PORT --policy PATH "
@@ -129,18 +129,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xds_testd: %s\n", err.msg);
 		return 1;
 	}
-	weft_controller_opts o = {.state_dir = state, .quiet_ms = 20, .max_delay_ms = 200};
+	/* The xds adapter instance runs the server (its init's "listen"). */
+	json_t *xc = json_pack("{s:s}", "listen", listen);
+	if (cert)
+		json_object_set_new(xc, "tlsCert", json_string(cert));
+	if (key)
+		json_object_set_new(xc, "tlsKey", json_string(key));
+	if (ca)
+		json_object_set_new(xc, "tlsClientCa", json_string(ca));
+	json_t *acfg = json_pack("{s:o}", "xds", xc);
+	weft_controller_opts o = {
+	        .state_dir = state, .quiet_ms = 20, .max_delay_ms = 200, .adapter_config = acfg};
 	weft_controller *c = weft_controller_open(&o, &err);
+	json_decref(acfg);
 	if (!c) {
 		fprintf(stderr, "xds_testd: %s\n", err.msg);
 		return 1;
 	}
-	xds_server *s = xds_server_start(c, listen, &xo, &err);
-	if (!s) {
-		fprintf(stderr, "xds_testd: %s\n", err.msg);
-		weft_controller_close(c);
-		return 1;
-	}
+	xds_server *s = xds_adapter_server(weft_controller_adapter(c, "xds")->ctx);
 	int rc = apply_policy(c, policy, ready, WEFT_APPLY_SYNC) ? 1 : 0;
 	char merge[4200];
 	snprintf(merge, sizeof(merge), "%s.merge", policy);
@@ -159,7 +165,6 @@ int main(int argc, char **argv)
 			want_status = want_metrics = 0;
 		}
 	}
-	xds_server_stop(s);
-	weft_controller_close(c);
+	weft_controller_close(c); /* stops the server */
 	return rc;
 }

@@ -41,7 +41,7 @@ struct f5_config *f5t_render(const weft_snapshot *s)
 {
 	struct f5_config *c = NULL;
 	weft_err err = {0};
-	int rc = f5_render_config(s, device(s), &c, &err);
+	int rc = f5_render_config(NULL, s, device(s), &c, &err);
 	if (rc)
 		fprintf(stderr, "render: %s\n", err.msg);
 	assert_int_equal(rc, 0);
@@ -53,7 +53,7 @@ const char *f5t_render_error(const weft_snapshot *s)
 	static weft_err err;
 	struct f5_config *c = NULL;
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(f5_render_config(s, device(s), &c, &err), -1);
+	assert_int_equal(f5_render_config(NULL, s, device(s), &c, &err), -1);
 	assert_null(c);
 	return err.msg;
 }

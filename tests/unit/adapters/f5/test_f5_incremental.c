@@ -2,8 +2,8 @@
  * random changes. Two identical F5 Devices render the same policy: "bigip"
  * with the render memo (services whose hash did not change come from the
  * previous render) and diffs against the session cache with its groups
- * (unchanged groups are not compared); "full" renders everything (its memo
- * is emptied first) and diffs against the same cache without groups. For
+ * (unchanged groups are not compared); "full" renders everything (no memo)
+ * and diffs against the same cache without groups. For
  * 40 random revisions (endpoints added, removed, readdressed, reweighted,
  * subsets and TrafficPolicies toggled, services removed and brought back)
  * the two plans must be the same, op for op and byte for byte, and so must
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "f5_adapter.h"
 #include "f5_adapter_int.h"
 #include "f5_render.h"
 #include "f5_testutil.h"
@@ -170,7 +171,9 @@ static weft_snapshot *compile_model(const struct model *m, int64_t rev)
 	return snap;
 }
 
-static struct f5_config *render_for(const weft_snapshot *snap, const char *name)
+/* Renders device name of snap with memos (NULL: without a memo). */
+static struct f5_config *render_for(struct f5_memos *memos, const weft_snapshot *snap,
+                                    const char *name)
 {
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(snap, &n);
@@ -179,7 +182,7 @@ static struct f5_config *render_for(const weft_snapshot *snap, const char *name)
 			continue;
 		struct f5_config *c = NULL;
 		weft_err err = {0};
-		if (f5_render_config(snap, devs[i], &c, &err))
+		if (f5_render_config(memos, snap, devs[i], &c, &err))
 			fail_msg("render %s: %s", name, err.msg);
 		return c;
 	}
@@ -265,7 +268,7 @@ static void test_random_changes_plan_like_full_render(void **state)
 	fprintf(stderr, "seed %u\n", s0);
 	struct model m;
 	init_model(&m, &seed);
-	f5_memo_forget(NULL);
+	struct f5_memos *memos = f5_memos_new(16);
 	struct f5_config *inc = f5_config_new("weft"), *full = f5_config_new("weft");
 	inc->partition_exists = full->partition_exists = 1;
 	for (int64_t rev = 1; rev <= 40; rev++) {
@@ -278,9 +281,8 @@ static void test_random_changes_plan_like_full_render(void **state)
 			hand_edit(full, &s1);
 		}
 		weft_snapshot *snap = compile_model(&m, rev);
-		struct f5_config *des_inc = render_for(snap, "bigip");
-		f5_memo_forget("default/full");
-		struct f5_config *des_full = render_for(snap, "full");
+		struct f5_config *des_inc = render_for(memos, snap, "bigip");
+		struct f5_config *des_full = render_for(NULL, snap, "full");
 		weft_plan a, b;
 		plan_over(des_inc, &inc, rev, &a);
 		plan_over(des_full, &full, rev, &b);
@@ -295,6 +297,7 @@ static void test_random_changes_plan_like_full_render(void **state)
 	}
 	f5_config_free(inc);
 	f5_config_free(full);
+	f5_memos_free(memos);
 }
 
 /* The memo is used: an untouched service's pool body is the same object
@@ -306,12 +309,12 @@ static void test_unchanged_service_is_not_rendered_again(void **state)
 	unsigned seed = 7;
 	struct model m;
 	init_model(&m, &seed);
-	f5_memo_forget(NULL);
+	struct f5_memos *memos = f5_memos_new(16);
 	weft_snapshot *s1 = compile_model(&m, 1);
-	struct f5_config *d1 = render_for(s1, "bigip");
+	struct f5_config *d1 = render_for(memos, s1, "bigip");
 	m.s[0].ep[0].weight = 9;
 	weft_snapshot *s2 = compile_model(&m, 2);
-	struct f5_config *d2 = render_for(s2, "bigip");
+	struct f5_config *d2 = render_for(memos, s2, "bigip");
 	const struct f5_obj *p0a = f5_config_find(d1, F5T_POOL, "/weft/default_s00_80", NULL);
 	const struct f5_obj *p0b = f5_config_find(d2, F5T_POOL, "/weft/default_s00_80", NULL);
 	const struct f5_obj *p1a = f5_config_find(d1, F5T_POOL, "/weft/default_s01_80", NULL);
@@ -326,8 +329,66 @@ static void test_unchanged_service_is_not_rendered_again(void **state)
 	assert_string_equal(d2->groups[p1b->group].name, "default/s01");
 	f5_config_free(d1);
 	f5_config_free(d2);
+	f5_memos_free(memos);
 	weft_snapshot_unref(s1);
 	weft_snapshot_unref(s2);
+}
+
+/* The memo belongs to an adapter instance: a second instance renders the
+ * same device from scratch (nothing shared), the memos are bounded (the
+ * least recently used device's is reused beyond the cap) and fini frees
+ * them all (ASan builds check that nothing leaks). */
+static void test_memo_per_instance_bounded(void **state)
+{
+	(void)state;
+	unsigned seed = 11;
+	struct model m;
+	init_model(&m, &seed);
+	weft_snapshot *s = compile_model(&m, 1);
+	weft_adapter_instance i1, i2, small;
+	weft_err err = {0};
+	json_t *cap1 = json_pack("{s:i}", "memoDevices", 1);
+	assert_int_equal(weft_adapter_instance_init(&i1, f5_adapter(), NULL, NULL, &err), 0);
+	assert_int_equal(weft_adapter_instance_init(&i2, f5_adapter(), NULL, NULL, &err), 0);
+	assert_int_equal(weft_adapter_instance_init(&small, f5_adapter(), NULL, cap1, &err), 0);
+	json_decref(cap1);
+	struct f5_memos *m1 = f5_adapter_memos(i1.ctx), *m2 = f5_adapter_memos(i2.ctx);
+	assert_ptr_not_equal(m1, m2);
+
+	struct f5_config *a = render_for(m1, s, "bigip"), *b = render_for(m1, s, "bigip");
+	struct f5_config *c = render_for(m2, s, "bigip");
+	const struct f5_obj *pa = f5_config_find(a, F5T_POOL, "/weft/default_s01_80", NULL);
+	const struct f5_obj *pb = f5_config_find(b, F5T_POOL, "/weft/default_s01_80", NULL);
+	const struct f5_obj *pc = f5_config_find(c, F5T_POOL, "/weft/default_s01_80", NULL);
+	assert_non_null(pa);
+	assert_ptr_equal(pa->body, pb->body);     /* same instance: reused */
+	assert_ptr_not_equal(pa->body, pc->body); /* other instance: its own */
+	assert_int_equal(f5_memos_count(m1), 1);
+	assert_int_equal(f5_memos_count(m2), 1);
+
+	/* Cap 1: the second device takes over the only memo. */
+	struct f5_memos *ms = f5_adapter_memos(small.ctx);
+	struct f5_config *d1 = render_for(ms, s, "bigip"), *d2 = render_for(ms, s, "full");
+	struct f5_config *d3 = render_for(ms, s, "bigip");
+	assert_int_equal(f5_memos_count(ms), 1);
+	const struct f5_obj *p1 = f5_config_find(d1, F5T_POOL, "/weft/default_s01_80", NULL);
+	const struct f5_obj *p3 = f5_config_find(d3, F5T_POOL, "/weft/default_s01_80", NULL);
+	assert_ptr_not_equal(p1->body, p3->body); /* evicted by "full", rebuilt */
+
+	/* An unknown option is refused. */
+	weft_adapter_instance bad;
+	json_t *typo = json_pack("{s:i}", "memoDevice", 1);
+	assert_int_equal(weft_adapter_instance_init(&bad, f5_adapter(), NULL, typo, &err), -1);
+	assert_non_null(strstr(err.msg, "'memoDevice'"));
+	json_decref(typo);
+
+	struct f5_config *all[] = {a, b, c, d1, d2, d3};
+	for (size_t i = 0; i < 6; i++)
+		f5_config_free(all[i]);
+	weft_adapter_instance_fini(&i1);
+	weft_adapter_instance_fini(&i2);
+	weft_adapter_instance_fini(&small);
+	weft_snapshot_unref(s);
 }
 
 int main(void)
@@ -335,6 +396,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_random_changes_plan_like_full_render),
 	        cmocka_unit_test(test_unchanged_service_is_not_rendered_again),
+	        cmocka_unit_test(test_memo_per_instance_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

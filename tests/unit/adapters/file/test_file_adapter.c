@@ -46,18 +46,28 @@ static weft_snapshot *compile(int port_a, int with_c)
 }
 
 /* Renders s for its device and diffs against the directory: fills plan. */
-static void plan_for(const weft_adapter *a, void *session, weft_snapshot *s, weft_plan *plan)
+static void plan_for(const weft_adapter_instance *a, void *session, weft_snapshot *s,
+                     weft_plan *plan)
 {
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(s, &n);
 	void *desired = NULL, *actual = NULL;
 	weft_err err = {0};
 	weft_plan_init(plan, "default/dev", "file", 1);
-	assert_int_equal(a->render(s, devs[0], &desired, &err), 0);
-	assert_int_equal(a->observe(session, devs[0], &actual, &err), 0);
-	assert_int_equal(a->diff(devs[0], desired, actual, plan, &err), 0);
-	a->free_config(desired);
-	a->free_config(actual);
+	assert_int_equal(a->ops->render(a->ctx, s, devs[0], &desired, &err), 0);
+	assert_int_equal(a->ops->observe(a->ctx, session, devs[0], &actual, &err), 0);
+	assert_int_equal(a->ops->diff(a->ctx, devs[0], desired, actual, plan, &err), 0);
+	a->ops->free_config(a->ctx, desired);
+	a->ops->free_config(a->ctx, actual);
+}
+
+/* A file adapter instance rooted at root. */
+static void file_instance(weft_adapter_instance *inst, const char *root)
+{
+	json_t *cfg = json_pack("{s:s}", "root", root);
+	weft_err err = {0};
+	assert_int_equal(weft_adapter_instance_init(inst, file_adapter(), NULL, cfg, &err), 0);
+	json_decref(cfg);
 }
 
 static char *read_rel(const char *root, const char *rel)
@@ -67,35 +77,39 @@ static char *read_rel(const char *root, const char *rel)
 	return ts_read_file(path, NULL);
 }
 
-static void push(const weft_adapter *a, void *session, weft_plan *plan)
+static void push(const weft_adapter_instance *a, void *session, weft_plan *plan)
 {
 	weft_err err = {0};
-	assert_int_equal(a->prepare(session, plan, &err), 0);
-	assert_int_equal(a->apply(session, plan, &err), 0);
-	assert_int_equal(a->confirm(session, plan, &err), 0);
+	assert_int_equal(a->ops->prepare(a->ctx, session, plan, &err), 0);
+	assert_int_equal(a->ops->apply(a->ctx, session, plan, &err), 0);
+	assert_int_equal(a->ops->confirm(a->ctx, session, plan, &err), 0);
 }
 
 static void test_phases_and_abort(void **state)
 {
 	(void)state;
 	char *root = ts_mkdtemp("weft-file");
-	weft_file_adapter_set_root(root);
-	const weft_adapter *a = weft_file_adapter();
+	weft_adapter_instance inst;
+	const weft_adapter_instance *a = &inst;
+	json_t *cfg = json_pack("{s:s}", "root", root);
+	weft_err ierr = {0};
+	assert_int_equal(weft_adapter_instance_init(&inst, file_adapter(), NULL, cfg, &ierr), 0);
+	json_decref(cfg);
 	weft_snapshot *s1 = compile(80, 0), *s2 = compile(8080, 1);
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(s1, &n);
 	void *session = NULL;
 	weft_err err = {0};
-	assert_int_equal(a->open(devs[0], &session, &err), 0);
+	assert_int_equal(a->ops->open(a->ctx, devs[0], &session, &err), 0);
 
 	weft_plan plan;
 	plan_for(a, session, s1, &plan);
 	assert_int_equal(plan.n_ops, 2); /* services a and b */
 	assert_string_equal(plan.ops[0].action, "create");
-	assert_int_equal(a->prepare(session, &plan, &err), 0);
+	assert_int_equal(a->ops->prepare(a->ctx, session, &plan, &err), 0);
 	assert_null(read_rel(root, "services/default/a.json")); /* staged only */
-	assert_int_equal(a->apply(session, &plan, &err), 0);
-	assert_int_equal(a->confirm(session, &plan, &err), 0);
+	assert_int_equal(a->ops->apply(a->ctx, session, &plan, &err), 0);
+	assert_int_equal(a->ops->confirm(a->ctx, session, &plan, &err), 0);
 	weft_plan_free(&plan);
 	char *a1 = read_rel(root, "services/default/a.json");
 	assert_non_null(a1);
@@ -108,11 +122,11 @@ static void test_phases_and_abort(void **state)
 	/* s2: a updated, c created. Apply then abort: everything restored. */
 	plan_for(a, session, s2, &plan);
 	assert_int_equal(plan.n_ops, 2);
-	assert_int_equal(a->prepare(session, &plan, &err), 0);
-	assert_int_equal(a->apply(session, &plan, &err), 0);
+	assert_int_equal(a->ops->prepare(a->ctx, session, &plan, &err), 0);
+	assert_int_equal(a->ops->apply(a->ctx, session, &plan, &err), 0);
 	char *a2 = read_rel(root, "services/default/a.json");
 	assert_string_not_equal(a1, a2);
-	assert_int_equal(a->abort(session, &plan, &err), 0);
+	assert_int_equal(a->ops->abort(a->ctx, session, &plan, WEFT_PHASE_APPLY, &err), 0);
 	weft_plan_free(&plan);
 	char *a3 = read_rel(root, "services/default/a.json");
 	assert_string_equal(a1, a3);
@@ -126,10 +140,10 @@ static void test_phases_and_abort(void **state)
 	for (size_t i = 0; i < plan.n_ops; i++)
 		deletes += !strcmp(plan.ops[i].action, "delete");
 	assert_int_equal(deletes, 1);
-	assert_int_equal(a->prepare(session, &plan, &err), 0);
-	assert_int_equal(a->apply(session, &plan, &err), 0);
+	assert_int_equal(a->ops->prepare(a->ctx, session, &plan, &err), 0);
+	assert_int_equal(a->ops->apply(a->ctx, session, &plan, &err), 0);
 	assert_null(read_rel(root, "services/default/c.json"));
-	assert_int_equal(a->abort(session, &plan, &err), 0);
+	assert_int_equal(a->ops->abort(a->ctx, session, &plan, WEFT_PHASE_APPLY, &err), 0);
 	char *c = read_rel(root, "services/default/c.json");
 	assert_non_null(c);
 	weft_plan_free(&plan);
@@ -138,11 +152,63 @@ static void test_phases_and_abort(void **state)
 	free(a2);
 	free(a3);
 	free(c);
-	a->close(session);
+	a->ops->close(a->ctx, session);
+	weft_adapter_instance_fini(&inst);
 	weft_snapshot_unref(s1);
 	weft_snapshot_unref(s2);
 	ts_rmtree(root);
 	free(root);
+}
+
+/* Two instances with their own roots: each writes under its own, and
+ * neither sees the other's root (no process-wide setting). An option the
+ * adapter does not know is refused with its name. */
+static void test_instances_share_nothing(void **state)
+{
+	(void)state;
+	char *r1 = ts_mkdtemp("weft-file-i1"), *r2 = ts_mkdtemp("weft-file-i2");
+	weft_adapter_instance i1, i2;
+	weft_err err = {0};
+	json_t *c1 = json_pack("{s:s}", "root", r1), *c2 = json_pack("{s:s}", "root", r2);
+	assert_int_equal(weft_adapter_instance_init(&i1, file_adapter(), NULL, c1, &err), 0);
+	assert_int_equal(weft_adapter_instance_init(&i2, file_adapter(), NULL, c2, &err), 0);
+	weft_snapshot *s = compile(80, 0);
+	size_t n;
+	weft_resource *const *devs = weft_snapshot_devices(s, &n);
+	void *sess1 = NULL, *sess2 = NULL;
+	assert_int_equal(i1.ops->open(i1.ctx, devs[0], &sess1, &err), 0);
+	weft_plan plan;
+	plan_for(&i1, sess1, s, &plan);
+	push(&i1, sess1, &plan);
+	weft_plan_free(&plan);
+	char *in1 = read_rel(r1, "services/default/a.json");
+	assert_non_null(in1);
+	assert_null(read_rel(r2, "services/default/a.json"));
+	/* The second instance resolves the same Device under its own root:
+	 * nothing there yet, so its plan creates both services. */
+	assert_int_equal(i2.ops->open(i2.ctx, devs[0], &sess2, &err), 0);
+	plan_for(&i2, sess2, s, &plan);
+	assert_int_equal(plan.n_ops, 2);
+	weft_plan_free(&plan);
+	i1.ops->close(i1.ctx, sess1);
+	i2.ops->close(i2.ctx, sess2);
+	weft_adapter_instance_fini(&i1);
+	weft_adapter_instance_fini(&i2);
+
+	weft_adapter_instance bad;
+	json_t *c3 = json_pack("{s:s}", "rot", r1);
+	assert_int_equal(weft_adapter_instance_init(&bad, file_adapter(), NULL, c3, &err), -1);
+	assert_non_null(strstr(err.msg, "adapter file"));
+	assert_non_null(strstr(err.msg, "'rot'"));
+	json_decref(c1);
+	json_decref(c2);
+	json_decref(c3);
+	free(in1);
+	weft_snapshot_unref(s);
+	ts_rmtree(r1);
+	ts_rmtree(r2);
+	free(r1);
+	free(r2);
 }
 
 /* Writes root/out/rel, making its directories. */
@@ -174,17 +240,18 @@ static void test_foreign_files_survive(void **state)
 {
 	(void)state;
 	char *root = ts_mkdtemp("weft-file");
-	weft_file_adapter_set_root(root);
+	weft_adapter_instance inst;
+	file_instance(&inst, root);
 	const size_t n_foreign = sizeof(FOREIGN) / sizeof(FOREIGN[0]);
 	for (size_t i = 0; i < n_foreign; i++)
 		put_rel(root, FOREIGN[i], "{\"mine\": \"operator\"}\n");
-	const weft_adapter *a = weft_file_adapter();
+	const weft_adapter_instance *a = &inst;
 	weft_snapshot *s1 = compile(80, 0), *s2 = compile(8080, 1);
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(s1, &n);
 	void *session = NULL;
 	weft_err err = {0};
-	assert_int_equal(a->open(devs[0], &session, &err), 0);
+	assert_int_equal(a->ops->open(a->ctx, devs[0], &session, &err), 0);
 
 	/* s1 (a, b), s2 (a changed, c added), s1 again (c deleted), then an
 	 * aborted s2: no plan ever names a foreign file. */
@@ -199,9 +266,9 @@ static void test_foreign_files_survive(void **state)
 	}
 	assert_null(read_rel(root, "services/default/c.json"));
 	plan_for(a, session, s2, &plan);
-	assert_int_equal(a->prepare(session, &plan, &err), 0);
-	assert_int_equal(a->apply(session, &plan, &err), 0);
-	assert_int_equal(a->abort(session, &plan, &err), 0);
+	assert_int_equal(a->ops->prepare(a->ctx, session, &plan, &err), 0);
+	assert_int_equal(a->ops->apply(a->ctx, session, &plan, &err), 0);
+	assert_int_equal(a->ops->abort(a->ctx, session, &plan, WEFT_PHASE_APPLY, &err), 0);
 	weft_plan_free(&plan);
 	for (size_t i = 0; i < n_foreign; i++)
 		expect_rel(root, FOREIGN[i], "{\"mine\": \"operator\"}\n");
@@ -234,7 +301,8 @@ static void test_foreign_files_survive(void **state)
 	for (size_t i = 0; i < n_foreign; i++)
 		expect_rel(root, FOREIGN[i], "{\"mine\": \"operator\"}\n");
 
-	a->close(session);
+	a->ops->close(a->ctx, session);
+	weft_adapter_instance_fini(&inst);
 	weft_snapshot_unref(s1);
 	weft_snapshot_unref(s2);
 	weft_snapshot_unref(empty);
@@ -248,19 +316,20 @@ static void test_file_in_the_way(void **state)
 {
 	(void)state;
 	char *root = ts_mkdtemp("weft-file");
-	weft_file_adapter_set_root(root);
+	weft_adapter_instance inst;
+	file_instance(&inst, root);
 	put_rel(root, "services/default/a.json", "operator's own a\n");
-	const weft_adapter *a = weft_file_adapter();
+	const weft_adapter_instance *a = &inst;
 	weft_snapshot *s1 = compile(80, 0);
 	size_t n;
 	weft_resource *const *devs = weft_snapshot_devices(s1, &n);
 	void *session = NULL;
 	weft_err err = {0};
-	assert_int_equal(a->open(devs[0], &session, &err), 0);
+	assert_int_equal(a->ops->open(a->ctx, devs[0], &session, &err), 0);
 	weft_plan plan;
 	plan_for(a, session, s1, &plan);
 	assert_int_equal(plan.n_ops, 2); /* a and b created: a is not weft's */
-	assert_int_not_equal(a->prepare(session, &plan, &err), 0);
+	assert_int_not_equal(a->ops->prepare(a->ctx, session, &plan, &err), 0);
 	assert_non_null(strstr(err.msg, "services/default/a.json: a file weft did not write is "
 	                                "in the way"));
 	weft_plan_free(&plan);
@@ -278,7 +347,8 @@ static void test_file_in_the_way(void **state)
 	assert_int_equal(plan.n_ops, 0);
 	weft_plan_free(&plan);
 
-	a->close(session);
+	a->ops->close(a->ctx, session);
+	weft_adapter_instance_fini(&inst);
 	weft_snapshot_unref(s1);
 	ts_rmtree(root);
 	free(root);
@@ -307,6 +377,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_phases_and_abort),
+	        cmocka_unit_test(test_instances_share_nothing),
 	        cmocka_unit_test(test_foreign_files_survive),
 	        cmocka_unit_test(test_file_in_the_way),
 	        cmocka_unit_test(test_plugins),

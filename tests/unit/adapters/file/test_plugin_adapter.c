@@ -3,9 +3,10 @@
  * the same source also builds a plugin with a wrong ABI. */
 #include "adapter.h"
 
-static int tp_render(const weft_snapshot *snap, const weft_resource *device, void **desired,
-                     weft_err *err)
+static int tp_render(void *ctx, const weft_snapshot *snap, const weft_resource *device,
+                     void **desired, weft_err *err)
 {
+	(void)ctx;
 	(void)snap;
 	(void)device;
 	(void)err;
@@ -13,9 +14,10 @@ static int tp_render(const weft_snapshot *snap, const weft_resource *device, voi
 	return 0;
 }
 
-static int tp_diff(const weft_resource *device, const void *desired, const void *actual,
+static int tp_diff(void *ctx, const weft_resource *device, const void *desired, const void *actual,
                    weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	(void)device;
 	(void)desired;
 	(void)actual;
@@ -23,16 +25,18 @@ static int tp_diff(const weft_resource *device, const void *desired, const void 
 	return weft_plan_add(plan, "write", "plugin-target", NULL);
 }
 
-static int tp_apply(void *session, weft_plan *plan, weft_err *err)
+static int tp_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)
 {
+	(void)ctx;
 	(void)session;
 	(void)plan;
 	(void)err;
 	return 0;
 }
 
-static void tp_free(void *config)
+static void tp_free(void *ctx, void *config)
 {
+	(void)ctx;
 	(void)config;
 }
 

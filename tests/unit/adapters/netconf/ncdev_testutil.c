@@ -48,7 +48,7 @@ void *nct_render(const weft_snapshot *s)
 {
 	void *cfg = NULL;
 	weft_err err = {0};
-	int rc = ncdev_adapter()->render(s, nct_device(s), &cfg, &err);
+	int rc = ncdev_adapter()->render(NULL, s, nct_device(s), &cfg, &err);
 	if (rc)
 		fail_msg("render: %s", err.msg);
 	return cfg;

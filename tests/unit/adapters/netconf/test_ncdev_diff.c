@@ -33,12 +33,12 @@ static weft_plan plan_of(void *desired, void *actual)
 	weft_plan plan;
 	weft_plan_init(&plan, "default/lb1", "netconf", 1);
 	weft_err err = {0};
-	int rc = ncdev_adapter()->diff(nct_device(s), desired, actual, &plan, &err);
+	int rc = ncdev_adapter()->diff(NULL, nct_device(s), desired, actual, &plan, &err);
 	if (rc)
 		fail_msg("diff: %s", err.msg);
 	weft_snapshot_unref(s);
-	ncdev_adapter()->free_config(desired);
-	ncdev_adapter()->free_config(actual);
+	ncdev_adapter()->free_config(NULL, desired);
+	ncdev_adapter()->free_config(NULL, actual);
 	return plan;
 }
 

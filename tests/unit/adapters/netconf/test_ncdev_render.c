@@ -73,7 +73,7 @@ static void test_service_pool(void **state)
 	/* An endpoint port wins over targetPort. */
 	assert_string_equal(nct_value(cfg, P "/member[address='10.0.0.3'][port='9090']/weight"),
 	                    "1");
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_health_check(void **state)
@@ -87,7 +87,7 @@ static void test_health_check(void **state)
 	assert_string_equal(nct_value(cfg, HC "/path"), "/healthz");
 	assert_string_equal(nct_value(cfg, HC "/unhealthy-threshold"), "4");
 	assert_string_equal(nct_value(cfg, HC "/healthy-threshold"), "2"); /* YANG default */
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_virtual_service(void **state)
@@ -112,7 +112,7 @@ static void test_virtual_service(void **state)
 	assert_string_equal(nct_value(cfg, GP "/member[address='10.0.0.3'][port='9090']/weight"),
 	                    "20");
 	assert_string_equal(nct_value(cfg, GP "/method"), "least-connections");
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_tls_mtls(void **state)
@@ -125,7 +125,7 @@ static void test_tls_mtls(void **state)
 	/* PeerAuthentication STRICT in the namespace -> mTLS required. */
 	assert_string_equal(nct_value(cfg, TP "/mtls/mode"), "require");
 	assert_string_equal(nct_value(cfg, TP "/mtls/ca-bundle"), "weft-mesh-ca");
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_rate_limit_acl(void **state)
@@ -147,7 +147,7 @@ static void test_rate_limit_acl(void **state)
 	assert_string_equal(nct_value(cfg, ACL "/rule[seq='20']/action"), "deny");
 	assert_string_equal(nct_value(cfg, ACL "/rule[seq='20']/path"), "/admin/");
 	assert_int_equal(nct_count(cfg, ACL "/rule[seq='20']/method"), 2);
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_scope_and_empty(void **state)
@@ -163,7 +163,7 @@ static void test_scope_and_empty(void **state)
 	char *xml = ncdev_config_xml(cfg);
 	assert_non_null(strstr(xml, "<address>10.1.0.2</address>"));
 	free(xml);
-	ncdev_adapter()->free_config(cfg);
+	ncdev_adapter()->free_config(NULL, cfg);
 }
 
 static void test_invalid_refused(void **state)
@@ -180,7 +180,7 @@ static void test_invalid_refused(void **state)
 	        1);
 	void *cfg = NULL;
 	weft_err err = {0};
-	assert_int_equal(ncdev_adapter()->render(s, nct_device(s), &cfg, &err), -1);
+	assert_int_equal(ncdev_adapter()->render(NULL, s, nct_device(s), &cfg, &err), -1);
 	assert_null(cfg);
 	assert_non_null(strstr(err.msg, "device default/lb1"));
 	assert_non_null(strstr(err.msg, "health-check timeout must be shorter than its interval"));

@@ -251,6 +251,84 @@ static void test_tokens(void **state)
 	}
 }
 
+/* Dispatch with no controller: every request here must be answered by
+ * the checks before any handler runs (a handler would crash). */
+static int dispatch_status(api_ctx *ctx, const char *method, const char *path, const char *auth,
+                           int headers_only, size_t body_len, int announced)
+{
+	api_request req = {.method = method,
+	                   .path = path,
+	                   .authorization = auth,
+	                   .body = body_len ? "x: 1\n" : NULL,
+	                   .body_len = body_len,
+	                   .headers_only = headers_only,
+	                   .body_announced = announced};
+	api_response resp;
+	api_dispatch(ctx, &req, &resp);
+	int status = resp.status;
+	api_response_free(&resp);
+	return status;
+}
+
+static void test_dispatch_before_body(void **state)
+{
+	char *path = write_tmp("admin-0123456789abcdef admin\nviewer-0123456789abcdef viewer\n");
+	weft_err err = {0};
+	weft_api_tokens *t = weft_api_tokens_load(path, &err);
+	assert_non_null(t);
+	api_ctx ctx = {.tokens = t, .metrics = api_metrics_new()};
+	const char *admin = "Bearer admin-0123456789abcdef";
+	const char *viewer = "Bearer viewer-0123456789abcdef";
+	/* headers only: refusals are answered, an accepted request is not */
+	assert_int_equal(dispatch_status(&ctx, "POST", "/v1/apply", NULL, 1, 0, 1), 401);
+	assert_int_equal(dispatch_status(&ctx, "POST", "/v1/apply", viewer, 1, 0, 1), 403);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/plan", viewer, 1, 0, 1), 400);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/plan", admin, 1, 0, 1), 400);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/healthz", NULL, 1, 0, 1), 400);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/nope", admin, 1, 0, 0), 404);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/apply", admin, 1, 0, 0), 405);
+	assert_int_equal(dispatch_status(&ctx, "POST", "/v1/apply", admin, 1, 0, 1), 0);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/plan", viewer, 1, 0, 0), 0);
+	assert_int_equal(dispatch_status(&ctx, "GET", "/healthz", NULL, 1, 0, 0), 0);
+	/* a whole request: a body on a read never reaches the plan handler */
+	assert_int_equal(dispatch_status(&ctx, "GET", "/v1/plan", viewer, 0, 5, 0), 400);
+	assert_int_equal(dispatch_status(&ctx, "HEAD", "/v1/status", admin, 0, 5, 0), 400);
+	api_metrics_free(ctx.metrics);
+	weft_api_tokens_free(t);
+	unlink(path);
+	free(path);
+}
+
+static void test_diags_capped(void **state)
+{
+	weft_diags d, more;
+	weft_diags_init(&d);
+	weft_diags_init(&more);
+	for (int i = 0; i < WEFT_DIAGS_MAX + 250; i++)
+		weft_diags_add(&d, "a.yaml", i + 1, 1, NULL, "problem %d", i);
+	assert_int_equal(d.count, WEFT_DIAGS_MAX);
+	assert_int_equal(d.omitted, 250);
+	assert_int_equal(weft_diags_total(&d), WEFT_DIAGS_MAX + 250);
+	weft_diags_add(&more, "b.yaml", 1, 1, NULL, "one more");
+	weft_diags_move(&d, &more);
+	assert_int_equal(d.count, WEFT_DIAGS_MAX);
+	assert_int_equal(d.omitted, 251);
+	json_t *j = api_diags_json(&d);
+	assert_int_equal(json_array_size(j), WEFT_DIAGS_MAX + 1);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_array_get(j, WEFT_DIAGS_MAX), "message")),
+	        "... and 251 more errors");
+	json_decref(j);
+	api_response resp = {0};
+	api_reply_diags(&resp, 422, "invalid", &d);
+	json_t *body = json_loads(resp.body, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(body, "omitted")), 251);
+	json_decref(body);
+	api_response_free(&resp);
+	weft_diags_free(&d);
+	assert_int_equal(d.omitted, 0);
+}
+
 static void test_listen(void **state)
 {
 	char host[64], port[8];
@@ -380,6 +458,8 @@ int main(void)
 	        cmocka_unit_test(test_log_lines),
 	        cmocka_unit_test(test_log_invalid_utf8),
 	        cmocka_unit_test(test_log_typed_numbers),
+	        cmocka_unit_test(test_dispatch_before_body),
+	        cmocka_unit_test(test_diags_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,62 @@ static void test_large_lists(void **state)
 	free(buf);
 }
 
+static void test_duplicate_keys_of_a_large_map(void **state)
+{
+	(void)state;
+	/* 100,000 keys (sorted, not compared pairwise), two of them twice */
+	size_t cap = 2000000, n = 0;
+	char *buf = malloc(cap);
+	for (int i = 0; i < 100000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "k%d: %d\n", i, i);
+	n += (size_t)snprintf(buf + n, cap - n, "k7: again\nk99999: again\nk7: thrice\n");
+	weft_docset set;
+	weft_diags d;
+	assert_int_equal(parse(&set, &d, "keys.yaml", buf), -1);
+	assert_int_equal(d.count, 3);
+	weft_diags_sort(&d);
+	char *msg = weft_diag_format(&d.items[0]);
+	assert_string_equal(msg, "keys.yaml:100001:1: duplicate key 'k7' (first at line 8)");
+	free(msg);
+	msg = weft_diag_format(&d.items[2]);
+	assert_string_equal(msg, "keys.yaml:100003:1: duplicate key 'k7' (first at line 8)");
+	free(msg);
+	done(&set, &d);
+	free(buf);
+}
+
+static void test_set_limits(void **state)
+{
+	(void)state;
+	/* one document more than a set may hold */
+	size_t cap = (size_t)(WEFT_DOCSET_MAX_DOCS + 1) * 9 + 1, n = 0;
+	char *buf = malloc(cap);
+	for (int i = 0; i <= WEFT_DOCSET_MAX_DOCS; i++, n += 9)
+		memcpy(buf + n, "---\nx: 1\n", 9);
+	buf[n] = '\0';
+	weft_docset set;
+	weft_diags d;
+	assert_int_equal(parse(&set, &d, "many.yaml", buf), -1);
+	assert_int_equal(d.count, 1);
+	assert_non_null(strstr(d.items[0].msg, "too many documents"));
+	assert_int_equal(set.count, WEFT_DOCSET_MAX_DOCS);
+	done(&set, &d);
+	free(buf);
+	/* a list of more nodes than a set may hold */
+	cap = (size_t)(WEFT_DOCSET_MAX_NODES + 1) * 4 + 16;
+	buf = malloc(cap);
+	n = (size_t)snprintf(buf, cap, "l:\n");
+	for (int i = 0; i <= WEFT_DOCSET_MAX_NODES; i++, n += 4)
+		memcpy(buf + n, "- 1\n", 4);
+	buf[n] = '\0';
+	assert_int_equal(parse(&set, &d, "nodes.yaml", buf), -1);
+	assert_int_equal(d.count, 1);
+	assert_non_null(strstr(d.items[0].msg, "too many YAML nodes"));
+	assert_int_equal(set.count, 0);
+	done(&set, &d);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +265,8 @@ int main(void)
 	        cmocka_unit_test(test_depth_limit),
 	        cmocka_unit_test(test_nulls_and_empty),
 	        cmocka_unit_test(test_large_lists),
+	        cmocka_unit_test(test_duplicate_keys_of_a_large_map),
+	        cmocka_unit_test(test_set_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

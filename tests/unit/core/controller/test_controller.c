@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,11 @@ static weft_controller *open_controller(struct fixture *f)
 	                             .max_delay_ms = 200,
 	                             .keep_revisions = 10,
 	                             .reconcile_ms = 100};
+	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
+	opts.adapter_config = cfg;
 	weft_err err = {0};
 	weft_controller *c = weft_controller_open(&opts, &err);
+	json_decref(cfg);
 	if (!c)
 		fprintf(stderr, "open: %s\n", err.msg);
 	return c;
@@ -80,7 +84,6 @@ static int setup(void **state)
 	snprintf(f->out, sizeof(f->out), "%s/out-edge", f->dir);
 	weft_err err = {0};
 	assert_int_equal(weft_register_builtin_adapters(&err), 0);
-	weft_file_adapter_set_root(f->dir);
 	/* A regular file where a device wants a directory: pushes there fail. */
 	char blocker[4200];
 	snprintf(blocker, sizeof(blocker), "%s/blocker", f->dir);
@@ -431,10 +434,68 @@ static void test_drift_repaired_or_reported(void **state)
 	assert_int_equal(wait_state(f, "default/watcher", "in-sync", 5000), 0);
 }
 
+static void count_intent(void *arg)
+{
+	atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+/* Followers of the intent are told of each change (and only while
+ * subscribed); the intent they then read is the new revision. */
+static void test_intent_subscribers_told(void **state)
+{
+	struct fixture *f = *state;
+	atomic_int calls = 0;
+	int id = weft_controller_subscribe(f->c, count_intent, &calls);
+	assert_true(id > 0);
+	weft_write_result res;
+	weft_diags diags;
+	assert_int_equal(apply_policy(f, 80, 20, "out-edge", -1, 0, &res, &diags), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	for (long long end = ts_now_ms() + 10000; !atomic_load(&calls) && ts_now_ms() < end;)
+		usleep(2000);
+	assert_true(atomic_load(&calls) >= 1);
+	weft_snapshot *in = weft_controller_intent(f->c);
+	assert_non_null(in);
+	assert_int_equal(weft_snapshot_revision(in), 1);
+	weft_snapshot_unref(in);
+	weft_controller_unsubscribe(f->c, id);
+	int before = atomic_load(&calls);
+	assert_int_equal(apply_policy(f, 70, 30, "out-edge", -1, 0, &res, &diags), 0);
+	weft_write_result_free(&res);
+	weft_diags_free(&diags);
+	assert_int_equal(weft_controller_wait_pushed(f->c, 2, 10000), 0);
+	assert_int_equal(atomic_load(&calls), before);
+}
+
+/* The adapter configuration is checked when the controller opens: a kind
+ * no adapter has, or an option the adapter does not know, is refused with
+ * its name (a typo would otherwise configure nothing). */
+static void test_adapter_config_refused(void **state)
+{
+	struct fixture *f = *state;
+	weft_controller_close(f->c);
+	f->c = NULL;
+	const char *bad[] = {"{\"fiel\": {}}", "{\"file\": {\"rot\": \"/tmp\"}}"};
+	const char *named[] = {"'fiel'", "'rot'"};
+	for (int i = 0; i < 2; i++) {
+		json_t *cfg = json_loads(bad[i], 0, NULL);
+		weft_controller_opts opts = {.state_dir = f->state, .adapter_config = cfg};
+		weft_err err = {0};
+		assert_null(weft_controller_open(&opts, &err));
+		assert_non_null(strstr(err.msg, named[i]));
+		json_decref(cfg);
+	}
+	f->c = open_controller(f); /* the fixture's teardown closes it */
+	assert_non_null(f->c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_apply_push_change_unchanged, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_adapter_config_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_intent_subscribers_told, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_invalid_and_conflict_change_nothing, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_plan_rollback_restart_delete, setup, teardown),

@@ -39,14 +39,16 @@ static int open_controller(void **state, int atomic)
 	snprintf(st, sizeof(st), "%s/state", f->dir);
 	weft_err err = {0};
 	assert_int_equal(weft_register_builtin_adapters(&err), 0);
-	weft_file_adapter_set_root(f->dir);
+	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
 	weft_controller_opts opts = {.state_dir = st,
 	                             .quiet_ms = 10,
 	                             .max_delay_ms = 100,
 	                             .keep_revisions = 20,
 	                             .reconcile_ms = -1,
-	                             .atomic = atomic};
+	                             .atomic = atomic,
+	                             .adapter_config = cfg};
 	f->c = weft_controller_open(&opts, &err);
+	json_decref(cfg);
 	assert_non_null(f->c);
 	*state = f;
 	return 0;

@@ -47,7 +47,7 @@ static void set_knob(char *knob, const char *device)
 static char fail_second_prepare[64]; /* this device's second prepare fails */
 static int prepares_seen;
 
-static int flaky_prepare(void *s, weft_plan *p, weft_err *e)
+static int flaky_prepare(void *ctx, void *s, weft_plan *p, weft_err *e)
 {
 	if (failing(fail_prepare, p->device))
 		return weft_err_set(e, "injected prepare failure");
@@ -56,10 +56,10 @@ static int flaky_prepare(void *s, weft_plan *p, weft_err *e)
 	pthread_mutex_unlock(&knob_mu);
 	if (second)
 		return weft_err_set(e, "injected second prepare failure");
-	return real->prepare(s, p, e);
+	return real->prepare(ctx, s, p, e);
 }
 
-static int flaky_apply(void *s, weft_plan *p, weft_err *e)
+static int flaky_apply(void *ctx, void *s, weft_plan *p, weft_err *e)
 {
 	pthread_mutex_lock(&knob_mu);
 	size_t n = strlen(apply_log);
@@ -67,7 +67,7 @@ static int flaky_apply(void *s, weft_plan *p, weft_err *e)
 	pthread_mutex_unlock(&knob_mu);
 	if (failing(fail_apply, p->device))
 		return weft_err_set(e, "injected apply failure");
-	return real->apply(s, p, e);
+	return real->apply(ctx, s, p, e);
 }
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -105,7 +105,6 @@ static int setup(void **state)
 	flaky.prepare = flaky_prepare;
 	flaky.apply = flaky_apply;
 	assert_int_equal(weft_adapter_register(&flaky, 1, &err), 0);
-	weft_file_adapter_set_root(f->dir);
 	set_knob(fail_prepare, "");
 	set_knob(fail_apply, "");
 	set_knob(fail_second_prepare, "");
@@ -117,7 +116,10 @@ static int setup(void **state)
 	                             .keep_revisions = 20,
 	                             .reconcile_ms = -1,
 	                             .atomic = 1};
+	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
+	opts.adapter_config = cfg;
 	f->c = weft_controller_open(&opts, &err);
+	json_decref(cfg);
 	assert_non_null(f->c);
 	*state = f;
 	return 0;
