@@ -3,7 +3,9 @@
  * lists as a weft/v1 List (JSON) or a document stream (YAML) that
  * `weftctl apply -f -` takes back as they are; -l label selectors
  * (applied here, to the server's list); --watch prints the answer again
- * after every stored revision that changes it (following /v1/events). */
+ * after every stored revision that changes it (following /v1/events from
+ * the oldest event held, so that nothing between the first answer and the
+ * stream is missed). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +138,8 @@ struct get_req {
 	const wctl_opts *o;
 	char path[1024];
 	int single;
-	json_t *last; /* what was printed last (--watch prints changes only) */
+	json_t *last;       /* what was printed last (--watch prints changes only) */
+	long long revision; /* the head revision of the last answer, -1 unknown */
 };
 
 /* One GET and its output; WCTL_OK or WCTL_FAILED. */
@@ -153,6 +156,9 @@ static int get_once(struct get_req *g)
 		rc = WCTL_FAILED;
 	}
 	if (rc == WCTL_OK) {
+		json_t *rev = json_object_get(r.json, "revision");
+		g->revision =
+		        !g->single && json_is_integer(rev) ? json_integer_value(rev) : r.revision;
 		json_t *items = g->single ? NULL : json_object_get(r.json, "items");
 		json_t *now = g->single ? r.json : items;
 		if (!g->last || !json_equal(g->last, now)) {
@@ -172,12 +178,18 @@ static int get_once(struct get_req *g)
 	return rc;
 }
 
+/* The watch follows the events from the oldest weftd holds, so that no
+ * revision stored between the first answer and the stream's start is
+ * missed; revisions up to the one already answered are skipped. */
 static int on_watch_event(void *arg, const char *type, json_t *data)
 {
-	(void)data;
+	struct get_req *g = arg;
 	if (strcmp(type, "revision"))
 		return 0;
-	get_once(arg);
+	json_t *rev = json_object_get(data, "revision");
+	if (g->revision >= 0 && json_is_integer(rev) && json_integer_value(rev) <= g->revision)
+		return 0;
+	get_once(g);
 	return 1;
 }
 
@@ -186,7 +198,7 @@ int wctl_get(const wctl_opts *o, const char *kind, const char *name)
 	const char *plural = wctl_kind_plural(kind);
 	if (!plural)
 		return wctl_unknown_kind(o, kind);
-	struct get_req g = {.o = o, .single = name != NULL};
+	struct get_req g = {.o = o, .single = name != NULL, .revision = -1};
 	char ns[300], nm[300];
 	if (wctl_split_name(o, name, ns, sizeof(ns), nm, sizeof(nm)) != 0)
 		return WCTL_USAGE;
@@ -199,10 +211,9 @@ int wctl_get(const wctl_opts *o, const char *kind, const char *name)
 	} else {
 		snprintf(g.path, sizeof(g.path), "/v1/%s", plural);
 	}
-	/* a watch starts from the newest event, so nothing in between is lost */
 	int rc = get_once(&g);
 	if (rc == WCTL_OK && o->watch)
-		rc = wctl_follow(o, 0, o->watch_timeout_s, -1, on_watch_event, &g);
+		rc = wctl_follow(o, 0, o->watch_timeout_s, 0, on_watch_event, &g);
 	json_decref(g.last);
 	return rc;
 }

@@ -24,7 +24,8 @@ typedef struct wctl_resp {
 	long status; /* HTTP status */
 	char *body;  /* NUL-terminated, malloc'd */
 	size_t len;
-	json_t *json; /* body parsed when it is JSON, else NULL */
+	json_t *json;       /* body parsed when it is JSON, else NULL */
+	long long revision; /* X-Weft-Revision, -1 when absent */
 } wctl_resp;
 
 /* Sends one request to o->server + path. 0 when a response arrived (any
