@@ -211,6 +211,50 @@ static void test_get_watch(void **state)
 	free(text);
 }
 
+/* Polls path until it holds want (up to 10 s); the text read (freed by
+ * the caller). */
+static char *wait_file_has(const char *path, const char *want)
+{
+	long long end = ts_now_ms() + 10000;
+	char *text = NULL;
+	do {
+		free(text);
+		text = ts_read_file(path, NULL);
+		if (text && strstr(text, want))
+			return text;
+		usleep(20000);
+	} while (ts_now_ms() < end);
+	return text ? text : strdup("");
+}
+
+/* status --watch: the status once the stream is live, then again after a
+ * change (here a new Device's push). */
+static void test_status_watch(void **state)
+{
+	(void)state;
+	char bin[1024], out[1024];
+	snprintf(bin, sizeof(bin), "%s/weftctl", ts_bin_dir());
+	snprintf(out, sizeof(out), "%s/status-watch.out", d.dir);
+	const char *argv[] = {bin, "--server", d.url, "status", "--watch", "--timeout", "20", NULL};
+	pid_t pid = ts_spawn(argv, out);
+	assert_true(pid > 0);
+	char *text = wait_file_has(out, "infra/mesh-file");
+	assert_non_null(strstr(text, "infra/mesh-file"));
+	assert_null(strstr(text, "default/watched-dev"));
+	free(text);
+	const char *y = "apiVersion: weft/v1\nkind: Device\nmetadata: {name: watched-dev}\n"
+	                "spec: {type: file, scope: {namespaces: [shop]}, options: {directory: "
+	                "watched}}\n";
+	http_resp r;
+	assert_int_equal(
+	        http_do(d.url, "POST", "/v1/apply", NULL, "application/yaml", y, strlen(y), &r), 0);
+	http_resp_free(&r);
+	text = wait_file_has(out, "default/watched-dev");
+	ts_stop(pid, 2000);
+	assert_non_null(strstr(text, "default/watched-dev"));
+	free(text);
+}
+
 /* A context of the config file gives the server; a bad file is refused
  * with its place. */
 static void test_contexts(void **state)
@@ -251,6 +295,43 @@ static void test_contexts(void **state)
 	unsetenv("WEFT_CONFIG");
 }
 
+/* A context's tokenFile authenticates against a weftd with --tokens. */
+static void test_context_token_file(void **state)
+{
+	(void)state;
+	wd a;
+	char tokens[700], tokfile[700], cfg[700], text[1024], bin[1024], *out;
+	assert_int_equal(wd_init(&a, "weft-it-ctl-tok"), 0);
+	snprintf(tokens, sizeof(tokens), "%s/tokens", a.dir);
+	snprintf(tokfile, sizeof(tokfile), "%s/my.token", a.dir);
+	snprintf(cfg, sizeof(cfg), "%s/config", a.dir);
+	assert_int_equal(ts_write_file(tokens, "s3cret-viewer-token-0123 viewer carol\n"), 0);
+	chmod(tokens, 0600);
+	assert_int_equal(ts_write_file(tokfile, "s3cret-viewer-token-0123\n"), 0);
+	const char *extra[] = {"--tokens", tokens, NULL};
+	assert_int_equal(wd_start(&a, extra), 0);
+	snprintf(bin, sizeof(bin), "%s/weftctl", ts_bin_dir());
+	snprintf(text, sizeof(text), "contexts:\n  t: {server: '%s', tokenFile: '%s'}\n", a.url,
+	         tokfile);
+	assert_int_equal(ts_write_file(cfg, text), 0);
+	setenv("WEFT_CONFIG", cfg, 1);
+	unsetenv("WEFT_TOKEN");
+	const char *with[] = {bin, "--context", "t", "history", NULL};
+	int rc = ts_run(with, &out, 30000);
+	if (rc)
+		fprintf(stderr, "%s\n", out);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(out, "s3cret"));
+	free(out);
+	snprintf(text, sizeof(text), "contexts:\n  t: {server: '%s'}\n", a.url);
+	assert_int_equal(ts_write_file(cfg, text), 0);
+	assert_int_equal(ts_run(with, &out, 30000), 1);
+	assert_non_null(strstr(out, "HTTP 401"));
+	free(out);
+	unsetenv("WEFT_CONFIG");
+	wd_cleanup(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,7 +340,9 @@ int main(void)
 	        cmocka_unit_test(test_list_round_trips),
 	        cmocka_unit_test(test_diff_and_delete_files),
 	        cmocka_unit_test(test_get_watch),
+	        cmocka_unit_test(test_status_watch),
 	        cmocka_unit_test(test_contexts),
+	        cmocka_unit_test(test_context_token_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

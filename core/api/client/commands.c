@@ -158,28 +158,39 @@ int wctl_delete(const wctl_opts *o, const char *kind, const char *name)
 	return roundtrip(o, "DELETE", path, NULL, NULL, 0, NULL, "deleted");
 }
 
-/* status --watch: the status again after every event (a revision, a
- * device's change, a transaction), separated by a blank line. */
+/* status --watch: the status is fetched once the event stream is live
+ * (so no change falls between the two), then again after every event (a
+ * revision, a device's change, a transaction), separated by a blank line. */
+struct status_watch {
+	const wctl_opts *o;
+	int rc, shown;
+};
+
+static void status_now(void *arg)
+{
+	struct status_watch *w = arg;
+	if (w->shown++)
+		fputc('\n', w->o->out);
+	w->rc = roundtrip(w->o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+	fflush(w->o->out);
+}
+
 static int on_status_event(void *arg, const char *type, json_t *data)
 {
-	const wctl_opts *o = arg;
 	(void)data;
 	if (!strcmp(type, "gap"))
 		return 0;
-	fputc('\n', o->out);
-	roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
-	fflush(o->out);
+	status_now(arg);
 	return 1;
 }
 
 int wctl_status(const wctl_opts *o)
 {
-	int rc = roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
-	if (rc == WCTL_OK && o->watch) {
-		fflush(o->out);
-		rc = wctl_follow(o, 0, o->watch_timeout_s, -1, on_status_event, (void *)o);
-	}
-	return rc;
+	if (!o->watch)
+		return roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+	struct status_watch w = {.o = o, .rc = WCTL_OK};
+	int rc = wctl_follow(o, 0, o->watch_timeout_s, -1, on_status_event, status_now, &w);
+	return rc != WCTL_OK ? rc : w.rc;
 }
 
 int wctl_transactions(const wctl_opts *o)

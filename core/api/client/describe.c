@@ -233,7 +233,7 @@ int wctl_describe(const wctl_opts *o, const char *kind, const char *name)
 	json_t *devs = carriers(o, res);
 	print_devices(o, devs);
 	struct recent rec = {.devices = devs, .kept = json_array()};
-	wctl_follow(o, 0, 1, 0, keep_event, &rec);
+	wctl_follow(o, 0, 1, 0, keep_event, NULL, &rec);
 	fprintf(o->out, "\nEvents:%s\n", json_array_size(rec.kept) ? "" : " none held");
 	size_t i;
 	json_t *e;

@@ -22,7 +22,9 @@ struct follower {
 	char head[2048]; /* the first bytes of the body: the error of a refusal */
 	size_t head_len;
 	wctl_event_fn fn; /* NULL: print each event */
+	void (*on_open)(void *arg); /* once, when the stream's first bytes arrive */
 	void *fn_arg;
+	int opened;
 };
 
 static void summary(const struct follower *f, json_t *d, char *out, size_t size)
@@ -124,6 +126,10 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 {
 	struct follower *f = arg;
 	size_t total = size * n;
+	if (!f->opened && f->on_open && total) {
+		f->opened = 1; /* the server's first comment: the stream is live */
+		f->on_open(f->fn_arg);
+	}
 	size_t keep = sizeof(f->head) - 1 - f->head_len;
 	keep = total < keep ? total : keep;
 	memcpy(f->head + f->head_len, p, keep);
@@ -153,11 +159,11 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 
 int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 {
-	return wctl_follow(o, count, timeout_s, since, NULL, NULL);
+	return wctl_follow(o, count, timeout_s, since, NULL, NULL, NULL);
 }
 
 int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since, wctl_event_fn fn,
-                void *arg)
+                void (*on_open)(void *arg), void *arg)
 {
 	const char *server = o->server && *o->server ? o->server : WCTL_DEFAULT_SERVER;
 	char url[1024];
@@ -168,7 +174,7 @@ int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since,
 	CURL *curl = curl_easy_init();
 	if (!curl)
 		return WCTL_FAILED;
-	struct follower f = {.o = o, .count = count, .fn = fn, .fn_arg = arg};
+	struct follower f = {.o = o, .count = count, .fn = fn, .on_open = on_open, .fn_arg = arg};
 	struct curl_slist *headers = NULL;
 	char auth[600];
 	if (o->token) {

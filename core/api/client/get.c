@@ -213,7 +213,7 @@ int wctl_get(const wctl_opts *o, const char *kind, const char *name)
 	}
 	int rc = get_once(&g);
 	if (rc == WCTL_OK && o->watch)
-		rc = wctl_follow(o, 0, o->watch_timeout_s, 0, on_watch_event, &g);
+		rc = wctl_follow(o, 0, o->watch_timeout_s, 0, on_watch_event, NULL, &g);
 	json_decref(g.last);
 	return rc;
 }

@@ -42,9 +42,11 @@ int wctl_check(const wctl_opts *o, const wctl_resp *r, int print_json);
 /* Called per event of the stream with its type and data (NULL when not
  * JSON); returns 1 when the event counts towards count. */
 typedef int (*wctl_event_fn)(void *arg, const char *type, json_t *data);
-/* wctl_events with fn called instead of printing (fn NULL: print). */
+/* wctl_events with fn called instead of printing (fn NULL: print), and
+ * on_open (may be NULL) called once when the stream is live: what a
+ * watcher fetches there cannot miss an event. */
 int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since, wctl_event_fn fn,
-                void *arg);
+                void (*on_open)(void *arg), void *arg);
 
 /* ---- YAML output (yaml_out.c) ---- */
 /* v as block YAML (keys sorted, strings quoted when they would read as
