@@ -21,7 +21,7 @@ struct follower {
 	long seen, count;
 	char head[2048]; /* the first bytes of the body: the error of a refusal */
 	size_t head_len;
-	wctl_event_fn fn; /* NULL: print each event */
+	wctl_event_fn fn;           /* NULL: print each event */
 	void (*on_open)(void *arg); /* once, when the stream's first bytes arrive */
 	void *fn_arg;
 	int opened;
