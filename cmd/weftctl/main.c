@@ -330,60 +330,69 @@ static int number_opt(int c, wctl_args *a, unsigned *seen)
 	return 0;
 }
 
+static const struct option longopts[] = {
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"token", required_argument, NULL, OPT_TOKEN},
+        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+        {"cacert", required_argument, NULL, OPT_CACERT},
+        {"context", required_argument, NULL, OPT_CONTEXT},
+        {"output", required_argument, NULL, 'o'},
+        {"filename", required_argument, NULL, 'f'},
+        {"namespace", required_argument, NULL, 'n'},
+        {"selector", required_argument, NULL, 'l'},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"expected-revision", required_argument, NULL, OPT_EXPECTED},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"atomic", no_argument, NULL, OPT_ATOMIC},
+        {"independent", no_argument, NULL, OPT_INDEPENDENT},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"watch", no_argument, NULL, OPT_WATCH},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+/* The options that say where and how to connect and print (settings and
+ * -o): 0, WCTL_USAGE, or -1 when c is not one of them. */
+static int setting_option(int c, wctl_opts *o, weftctl_settings *st)
+{
+	switch (c) {
+	case OPT_SERVER:
+		st->server = optarg;
+		return 0;
+	case OPT_TOKEN:
+		st->token = optarg;
+		return 0;
+	case OPT_TOKEN_FILE:
+		st->token_file = optarg;
+		return 0;
+	case OPT_CACERT:
+		st->cacert = optarg;
+		return 0;
+	case OPT_CONTEXT:
+		st->context = optarg;
+		return 0;
+	case 'o':
+		if (parse_output(optarg, o) != 0)
+			return weftctl_usage(
+			        NULL, "-o: expected table, wide, json, yaml or name, got '%s'",
+			        optarg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static int parse_options(int argc, char **argv, wctl_args *a, weftctl_settings *st,
                          const char **files, const char **selectors, unsigned *seen)
 {
-	static const struct option longopts[] = {
-	        {"server", required_argument, NULL, OPT_SERVER},
-	        {"token", required_argument, NULL, OPT_TOKEN},
-	        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	        {"cacert", required_argument, NULL, OPT_CACERT},
-	        {"context", required_argument, NULL, OPT_CONTEXT},
-	        {"output", required_argument, NULL, 'o'},
-	        {"filename", required_argument, NULL, 'f'},
-	        {"namespace", required_argument, NULL, 'n'},
-	        {"selector", required_argument, NULL, 'l'},
-	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	        {"expected-revision", required_argument, NULL, OPT_EXPECTED},
-	        {"limit", required_argument, NULL, OPT_LIMIT},
-	        {"atomic", no_argument, NULL, OPT_ATOMIC},
-	        {"independent", no_argument, NULL, OPT_INDEPENDENT},
-	        {"count", required_argument, NULL, OPT_COUNT},
-	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	        {"since", required_argument, NULL, OPT_SINCE},
-	        {"watch", no_argument, NULL, OPT_WATCH},
-	        {"version", no_argument, NULL, OPT_VERSION},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	wctl_opts *o = a->o;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:n:l:wh", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_SERVER:
-			st->server = optarg;
-			break;
-		case OPT_TOKEN:
-			st->token = optarg;
-			break;
-		case OPT_TOKEN_FILE:
-			st->token_file = optarg;
-			break;
-		case OPT_CACERT:
-			st->cacert = optarg;
-			break;
-		case OPT_CONTEXT:
-			st->context = optarg;
-			break;
-		case 'o':
-			if (parse_output(optarg, o) != 0)
-				return weftctl_usage(
-				        NULL,
-				        "-o: expected table, wide, json, yaml or name, "
-				        "got '%s'",
-				        optarg);
-			break;
 		case 'f':
 			files[o->n_files++] = optarg;
 			*seen |= O_FILES;
@@ -425,8 +434,13 @@ static int parse_options(int argc, char **argv, wctl_args *a, weftctl_settings *
 			exit(0);
 		case ':':
 			return weftctl_usage(NULL, "option %s needs a value", argv[optind - 1]);
-		default:
-			return weftctl_usage(NULL, "unknown option %s", argv[optind - 1]);
+		default: {
+			int r = setting_option(c, o, st);
+			if (r < 0)
+				return weftctl_usage(NULL, "unknown option %s", argv[optind - 1]);
+			if (r)
+				return r;
+		}
 		}
 	}
 	return 0;
