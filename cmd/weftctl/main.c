@@ -476,6 +476,10 @@ int main(int argc, char **argv)
 		rc = weftctl_usage(NULL, "unknown command '%s'", argv[optind]);
 	if (rc == 0)
 		rc = check_allowed(a.cmd, seen);
+	/* wide and name are forms of a list of resources: get only */
+	if (rc == 0 && (o.output == WCTL_OUT_WIDE || o.output == WCTL_OUT_NAME) &&
+	    a.cmd->run != run_get)
+		rc = weftctl_usage(a.cmd, "-o wide and -o name are for get", NULL);
 	if (rc == 0 && (seen & O_WATCH) == 0 && (seen & O_TIMEOUT) && !(a.cmd->opts & O_FOLLOW))
 		rc = weftctl_usage(a.cmd, "--timeout is for --watch here", NULL);
 	if (rc == 0 && weftctl_settings_resolve(&st, &o) != 0)

@@ -172,6 +172,7 @@ static void test_usage_errors(void **state)
 	        {"delete", "-f", "x", "route", "a", NULL},
 	        {"completion", "fish", NULL},
 	        {"get", "route", "--count", "3", NULL},
+	        {"-o", "name", "status", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out;
