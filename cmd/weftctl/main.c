@@ -130,6 +130,9 @@ static int run_delete(const wctl_args *a)
 
 static int run_describe(const wctl_args *a)
 {
+	if (a->o->output != WCTL_OUT_TABLE)
+		return weftctl_usage(a->cmd,
+		                     "describe is for people: use get -o json|yaml for data", NULL);
 	return need_args(a, 2, 2) ? WCTL_USAGE : wctl_describe(a->o, a->argv[0], a->argv[1]);
 }
 
