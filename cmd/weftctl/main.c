@@ -121,6 +121,9 @@ static int run_get(const wctl_args *a)
 
 static int run_delete(const wctl_args *a)
 {
+	if (a->o->n_files && a->o->expected_rev >= 0)
+		return weftctl_usage(a->cmd, "--expected-revision is for one KIND NAME, not -f",
+		                     NULL);
 	if (a->o->n_files)
 		return a->argc ? weftctl_usage(a->cmd, "delete -f takes no KIND NAME", NULL)
 		               : wctl_delete_files(a->o);
