@@ -224,7 +224,7 @@ static const wctl_cmd commands[] = {
         {"transactions", "", "atomic pushes and their per-device results", 0, run_transactions},
         {"events", "[--count N] [--timeout S] [--since ID]",
          "follow revisions, devices, transactions", O_FOLLOW | O_TIMEOUT, run_events},
-        {"rollback", "REVISION", "restore a revision as a new one", O_EXPECTED, run_rollback},
+        {"rollback", "REVISION", "restore a revision as a new one", 0, run_rollback},
         {"completion", "bash|zsh", "print a shell completion script", 0, run_completion},
         {"version", "", "print weftctl's version and commit", 0, run_version},
 };
