@@ -115,12 +115,17 @@ static int run_apply(const wctl_args *a)
 
 static int run_get(const wctl_args *a)
 {
+	if (a->argc == 2 && a->o->n_selectors)
+		return weftctl_usage(a->cmd, "-l selects in a list: give KIND without NAME", NULL);
 	return need_args(a, 1, 2) ? WCTL_USAGE
 	                          : wctl_get(a->o, a->argv[0], a->argc == 2 ? a->argv[1] : NULL);
 }
 
 static int run_delete(const wctl_args *a)
 {
+	if (a->o->n_files && a->o->ns)
+		return weftctl_usage(
+		        a->cmd, "-n is for one KIND NAME: -f files name their namespaces", NULL);
 	if (a->o->n_files && a->o->expected_rev >= 0)
 		return weftctl_usage(a->cmd, "--expected-revision is for one KIND NAME, not -f",
 		                     NULL);
