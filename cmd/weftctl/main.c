@@ -117,6 +117,12 @@ static int run_get(const wctl_args *a)
 {
 	if (a->argc == 2 && a->o->n_selectors)
 		return weftctl_usage(a->cmd, "-l selects in a list: give KIND without NAME", NULL);
+	for (size_t i = 0; i < a->o->n_selectors; i++)
+		if (!wctl_selector_valid(a->o->selectors[i]))
+			return weftctl_usage(
+			        a->cmd,
+			        "-l '%s': expected KEY, KEY=VALUE, KEY==VALUE or KEY!=VALUE",
+			        a->o->selectors[i]);
 	return need_args(a, 1, 2) ? WCTL_USAGE
 	                          : wctl_get(a->o, a->argv[0], a->argc == 2 ? a->argv[1] : NULL);
 }

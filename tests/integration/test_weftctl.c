@@ -173,6 +173,8 @@ static void test_usage_errors(void **state)
 	        {"completion", "fish", NULL},
 	        {"get", "route", "--count", "3", NULL},
 	        {"-o", "name", "status", NULL},
+	        {"get", "svc", "-l", "=x", NULL},
+	        {"get", "svc", "-l", "a=b,", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out;

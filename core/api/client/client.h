@@ -77,5 +77,8 @@ int wctl_kind_find(const char *kind);
 /* Whether a resource's labels match every -l selector. */
 #include <jansson.h>
 int wctl_selector_match(const wctl_opts *o, json_t *resource);
+/* Whether a -l value is well formed: requirements KEY, KEY=V, KEY==V or
+ * KEY!=V (KEY non-empty), comma-separated. */
+int wctl_selector_valid(const char *selector);
 
 #endif

@@ -36,6 +36,37 @@ static int label_match(json_t *labels, const char *req)
 	return ne ? !same : same;
 }
 
+/* A requirement is KEY, KEY=V, KEY==V or KEY!=V, KEY non-empty, no other
+ * '=' or '!'. */
+static int requirement_ok(const char *req, size_t len)
+{
+	size_t key = strcspn(req, "=!");
+	if (key == 0 || key > len)
+		return 0;
+	if (key == len)
+		return 1;
+	const char *op = req + key;
+	size_t oplen = !strncmp(op, "==", 2) || !strncmp(op, "!=", 2) ? 2 : *op == '=' ? 1 : 0;
+	if (!oplen || key + oplen > len)
+		return 0;
+	for (size_t i = key + oplen; i < len; i++)
+		if (req[i] == '=' || req[i] == '!')
+			return 0;
+	return 1;
+}
+
+int wctl_selector_valid(const char *sel)
+{
+	for (const char *p = sel;;) {
+		size_t len = strcspn(p, ",");
+		if (!requirement_ok(p, len))
+			return 0;
+		if (!p[len])
+			return 1;
+		p += len + 1;
+	}
+}
+
 int wctl_selector_match(const wctl_opts *o, json_t *resource)
 {
 	json_t *labels = json_object_get(json_object_get(resource, "metadata"), "labels");
