@@ -47,20 +47,38 @@ StringMatcher *xds_string_matcher(xds_ctx *c, const char *exact, const char *pre
 	return m;
 }
 
+/* A header match in HeaderMatcher's older fields (exact_match,
+ * prefix_match, safe_regex_match, present_match), not string_match: gRPC C
+ * core 1.51 (Debian's python3-grpcio) NACKs a route with string_match
+ * ("Invalid route header matcher specified"), while Envoy and grpc-js accept
+ * both (docs/adapter-xds.md, "Header matches"). Every weft match fits them:
+ * an empty prefix (prefix_match needs one character) matches exactly the
+ * requests that carry the header, which is present_match. */
 HeaderMatcher *xds_header_matcher(xds_ctx *c, const char *name, const char *exact,
                                   const char *prefix, const char *regex, int present)
 {
 	HeaderMatcher *h =
 	        XB_NEW(c->a, HeaderMatcher, ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__INIT);
 	h->name = (char *)name;
-	if (present && !exact && !prefix && !regex) {
+	(void)present; /* the default below: no value match set */
+	if (exact) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_EXACT_MATCH;
+		h->exact_match = (char *)exact;
+	} else if (prefix && *prefix) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PREFIX_MATCH;
+		h->prefix_match = (char *)prefix;
+	} else if (regex) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SAFE_REGEX_MATCH;
+		h->safe_regex_match = XB_NEW(c->a, Envoy__Type__Matcher__V3__RegexMatcher,
+		                             ENVOY__TYPE__MATCHER__V3__REGEX_MATCHER__INIT);
+		h->safe_regex_match->regex = (char *)regex;
+	} else {
 		h->header_match_specifier_case =
 		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
 		h->present_match = 1;
-	} else {
-		h->header_match_specifier_case =
-		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_STRING_MATCH;
-		h->string_match = xds_string_matcher(c, exact, prefix, regex);
 	}
 	return h;
 }
