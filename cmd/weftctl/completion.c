@@ -24,9 +24,9 @@ static void print_words(FILE *out, int with_kinds)
 		snprintf(lower, sizeof(lower), "%s", weft_kind_name((weft_kind)k));
 		for (char *p = lower; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		fprintf(out, "%s%s %s", k ? " " : "", lower, weft_kind_plural((weft_kind)k));
+		fprintf(out, "%s%s %s %s", k ? " " : "", lower, weft_kind_plural((weft_kind)k),
+		        wctl_kind_short_name(k));
 	}
-	fputs(" svc rt tp rl ap pa tel gw dev", out);
 }
 
 static void bash(FILE *out)

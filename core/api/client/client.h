@@ -74,6 +74,8 @@ int wctl_rollback(const wctl_opts *o, int64_t revision);
 const char *wctl_kind_plural(const char *kind);
 /* The kind index (weft_kind) of such a name, or -1. */
 int wctl_kind_find(const char *kind);
+/* The short name of kind index k ("svc"), "-" when it has none. */
+const char *wctl_kind_short_name(int k);
 /* Whether a resource's labels match every -l selector. */
 #include <jansson.h>
 int wctl_selector_match(const wctl_opts *o, json_t *resource);

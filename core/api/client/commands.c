@@ -23,6 +23,11 @@ const char *wctl_kind_short(weft_kind k)
 	return k < WEFT_KIND_COUNT && short_names[k] ? short_names[k] : "-";
 }
 
+const char *wctl_kind_short_name(int k)
+{
+	return k < 0 ? "-" : wctl_kind_short((weft_kind)k);
+}
+
 int wctl_kind_find(const char *kind)
 {
 	for (int k = 0; k < WEFT_KIND_COUNT; k++) {
