@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "weft_version.h"
 #include "weftd.h"
 
 static const char usage_text[] =
@@ -20,7 +21,7 @@ static const char usage_text[] =
         "             [--replica NAME] [--lease-ttl DURATION]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
-        "             [--txn-mode independent|atomic]\n"
+        "             [--txn-mode independent|atomic] [--version]\n"
         "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
@@ -105,6 +106,7 @@ enum {
 	OPT_STORE_CRED,
 	OPT_REPLICA,
 	OPT_LEASE_TTL,
+	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -135,6 +137,7 @@ static const struct option longopts[] = {
         {"store-credentials", required_argument, NULL, OPT_STORE_CRED},
         {"replica", required_argument, NULL, OPT_REPLICA},
         {"lease-ttl", required_argument, NULL, OPT_LEASE_TTL},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -276,6 +279,10 @@ int main(int argc, char **argv)
 		int rc;
 		if (c == 'h') {
 			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == OPT_VERSION) {
+			printf("weftd %s (commit %s)\n", WEFT_VERSION, WEFT_GIT_COMMIT);
 			return 0;
 		}
 		if (c == ':')

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "event_log.h"
+#include "weft_version.h"
 #include "watch.h"
 #ifdef WEFTD_BUILTIN_ADAPTERS
 #include "builtin.h"
@@ -30,7 +32,8 @@ typedef struct daemon_state {
 	weft_controller *controller;
 	weft_policy_watch *watch;
 	weft_api *api;
-	void *xds; /* the xDS server (--xds), or NULL */
+	void *xds;                 /* the xDS server (--xds), or NULL */
+	weft_event_log *event_log; /* what happened, into the log */
 	int sigfd;
 } daemon_state;
 
@@ -175,7 +178,8 @@ static int open_controller(daemon_state *d)
 	char rev[32];
 	snprintf(rev, sizeof(rev), "%lld", (long long)weft_controller_head(d->controller));
 	weft_log_event(d->log, WEFT_LOG_INFO, "controller open", "state", o->state_dir, "revision",
-	               rev, NULL);
+	               rev, "version", WEFT_VERSION, "commit", WEFT_GIT_COMMIT, NULL);
+	d->event_log = weft_event_log_start(d->controller, d->log);
 	return co.replica ? start_replica(d) : 0;
 }
 
@@ -227,6 +231,8 @@ static int start_api(daemon_state *d)
 	        .metrics_extra = d->xds ? weftd_xds_metrics : NULL,
 	        .plan_extra = d->xds ? weftd_xds_plan : NULL,
 	        .extra_arg = d->xds,
+	        .version = WEFT_VERSION,
+	        .commit = WEFT_GIT_COMMIT,
 	};
 	weft_err err = {0};
 	d->api = weft_api_start(d->controller, &ao, &err);
@@ -282,6 +288,7 @@ static void main_loop(daemon_state *d)
 static void teardown(daemon_state *d)
 {
 	weft_api_stop(d->api, DRAIN_MS);
+	weft_event_log_stop(d->event_log);
 	weft_policy_watch_close(d->watch);
 	if (d->controller) /* stops the xDS server too (its adapter's fini) */
 		weft_controller_close(d->controller);
