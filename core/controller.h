@@ -148,7 +148,8 @@ json_t *weft_controller_transactions(weft_controller *c);
  * up to timeout_ms for the first: {"last":N,"closed":bool,"events":[{"seq",
  * "time","type","data"}]}. Types: "revision" (a change was stored),
  * "device" (a push or drift check changed a device's status; data as in
- * status), "transaction" (an atomic push ended; data as in
+ * status), "warnings" (a device's translation warnings changed: {"device",
+ * "kind","revision","warnings"}), "transaction" (an atomic push ended; data as in
  * transactions), "gap" (first, when events after `after` are no longer
  * held: data {"from","to","missed"}, see core/events.h). Ids continue
  * across restarts (STATE/events.seq). "closed" is true once the controller

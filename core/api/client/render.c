@@ -439,6 +439,28 @@ static void render_plan_proxies(const wctl_opts *o, json_t *plan)
 	}
 }
 
+/* The translation warnings of one device's plan (what its family cannot
+ * express), and a strict Device's refusal. */
+static void render_plan_warnings(const wctl_opts *o, json_t *d)
+{
+	json_t *ws = json_object_get(d, "warnings");
+	if (json_array_size(ws))
+		fprintf(o->out, "  %zu warning(s): what %s cannot express\n", json_array_size(ws),
+		        str(d, "kind") ? str(d, "kind") : "the device");
+	size_t i;
+	json_t *w;
+	json_array_foreach(ws, i, w)
+	{
+		const char *file = str(w, "file"), *res = str(w, "resource");
+		const char *field = str(w, "field"), *msg = str(w, "message");
+		fprintf(o->out, "  warning: %s:%lld: %s: %s: %s\n", file ? file : "-",
+		        (long long)json_integer_value(json_object_get(w, "line")), res ? res : "-",
+		        field ? field : "-", msg ? msg : "");
+	}
+	if (str(d, "refused"))
+		fprintf(o->out, "  REFUSED: %s\n", str(d, "refused"));
+}
+
 void wctl_render_plan(const wctl_opts *o, json_t *plan)
 {
 	char rev[32];
@@ -465,6 +487,7 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 			fprintf(o->out, "%s\n", note ? "no changes" : "in sync, no changes");
 			if (note)
 				fprintf(o->out, "  (%s)\n", note);
+			render_plan_warnings(o, d);
 			continue;
 		}
 		fprintf(o->out, "%zu change(s)\n", json_array_size(ops));
@@ -484,6 +507,7 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 		}
 		wctl_table_print(t, o->out);
 		wctl_table_free(t);
+		render_plan_warnings(o, d);
 	}
 	render_plan_proxies(o, plan);
 }
