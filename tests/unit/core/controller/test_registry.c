@@ -215,11 +215,49 @@ static void test_manager(void **state)
 	weft_snapshot_unref(s2);
 }
 
+/* A snapshot compiled with an endpoint set renders its endpoints, shows its
+ * generation, and keeps the set alive after the manager moved on. */
+static void test_snapshot_endpoints(void **state)
+{
+	(void)state;
+	weft_snapshot *s = wtp_compile_yaml("r.yaml", REGS WEB INV, 1);
+	assert_non_null(s);
+	weft_registry_manager *m = weft_registry_manager_new(NULL, NULL, NULL);
+	weft_registry_manager_apply(m, weft_snapshot_policy(s));
+	weft_endpoint ep = {
+	        .address = "10.0.0.7", .port = 9000, .labels = {&(weft_label){"version", "v2"}, 1}};
+	weft_registry_sink_endpoints(consul.sink, 0, &ep, 1);
+	weft_endpoint_set *set = weft_registry_manager_endpoints(m);
+	weft_err err = {0};
+	weft_snapshot *s2 = weft_snapshot_compile_endpoints(
+	        (weft_policyset *)weft_snapshot_policy(s), 1, s, set, &err);
+	assert_non_null(s2);
+	weft_endpoint_set_unref(set);
+	weft_registry_sink_endpoints(consul.sink, 0, NULL, 0);
+	weft_registry_manager_free(m); /* the set s2 holds outlives it */
+	assert_int_equal(weft_snapshot_endpoints_generation(s2), 1);
+	assert_int_equal(weft_snapshot_endpoints_generation(s), 0);
+	assert_true(weft_snapshot_hash(s2) != weft_snapshot_hash(s));
+	const weft_model_endpoints *me = weft_model_endpoints_on(
+	        weft_model_find_subset(
+	                weft_model_find_port(
+	                        weft_model_find_service(weft_snapshot_model(s2), "default", "web"),
+	                        0),
+	                NULL),
+	        NULL);
+	assert_int_equal(me->count, 1);
+	assert_string_equal(me->items[0].address, "10.0.0.7");
+	assert_int_equal(me->items[0].port, 9000);
+	weft_snapshot_unref(s2);
+	weft_snapshot_unref(s);
+}
+
 int main(void)
 {
 	if (weft_registry_backend_register(&fake_consul) ||
 	    !weft_registry_backend_register(&fake_consul))
 		return 1; /* a type registers once */
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_manager)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_manager),
+	                                   cmocka_unit_test(test_snapshot_endpoints)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
