@@ -13,6 +13,7 @@
 #include "adapter.h"
 #include "controller.h"
 #include "debounce.h"
+#include "registry.h"
 #include "events.h"
 #include "policyset.h"
 #include "snapcell.h"
@@ -100,6 +101,10 @@ struct weft_controller {
 	size_t n_adapters;
 	pthread_t core_thread;
 	int core_started;
+	/* Registry watches and their endpoint table (core/registry.h); applied
+	 * to the head policy by each compile, outside mu. */
+	weft_registry_manager *registries;
+	uint64_t compiled_gen; /* endpoints generation of the published snapshot */
 };
 
 /* A reference to c->intent; NULL in atomic mode before the first commit. */
