@@ -105,6 +105,7 @@ static void test_controller_registry(void **state)
 	assert_int_equal(
 	        weft_controller_apply(c, &docs, WEFT_APPLY_MERGE, "t", -1, 0, &res, &diags, &err),
 	        0);
+	json_decref(res.changes);
 	weft_docset_free(&docs);
 	weft_diags_free(&diags);
 	long long end = ts_now_ms() + 5000;
