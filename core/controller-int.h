@@ -13,6 +13,7 @@
 #include "adapter.h"
 #include "controller.h"
 #include "debounce.h"
+#include "registry.h"
 #include "events.h"
 #include "policyset.h"
 #include "snapcell.h"
@@ -106,6 +107,10 @@ struct weft_controller {
 	 * reconcile); 0 compiles and serves only. */
 	int leader;
 	struct controller_replica *replica; /* NULL: the only writer */
+	/* Registry watches and their endpoint table (core/registry.h); applied
+	 * to the head policy by each compile, outside mu. */
+	weft_registry_manager *registries;
+	uint64_t compiled_gen; /* endpoints generation of the published snapshot */
 };
 
 /* controller.c: the head revision's content as a validated policy set, and

@@ -119,7 +119,12 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	int64_t a = weft_mono_us();
 	weft_snapshot *prev = weft_snapcell_get(&c->published);
 	weft_err err = {0};
-	weft_snapshot *snap = weft_snapshot_compile(policy, rev, prev, &err);
+	/* Watches follow the policy being compiled; the endpoints are what
+	 * the registries reported until now (a later report compiles again). */
+	weft_registry_manager_apply(c->registries, policy);
+	weft_endpoint_set *eps = weft_registry_manager_endpoints(c->registries);
+	weft_snapshot *snap = weft_snapshot_compile_endpoints(policy, rev, prev, eps, &err);
+	weft_endpoint_set_unref(eps);
 	int64_t b = weft_mono_us();
 	if (!snap) {
 		weft_snapshot_unref(prev);
@@ -140,6 +145,7 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	if (!atomic)
 		controller_set_intent(c, snap);
 	c->compiled_rev = rev;
+	c->compiled_gen = weft_snapshot_endpoints_generation(snap);
 	c->txn_retry_at_ms = 0; /* a newer revision replaces a pending retry */
 	c->txn_removals = removals;
 	c->txn_backoff_ms = 0;
@@ -218,6 +224,24 @@ static void *core_thread_main(void *arg)
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
+}
+
+/* A registry reported a change (a backend thread, without mu): compile
+ * again through the debouncer, like a store commit but with no revision. */
+static void registry_notify(void *arg)
+{
+	weft_controller *c = arg;
+	pthread_mutex_lock(&c->mu);
+	if (!c->stopping) {
+		weft_debounce_note(&c->debounce, controller_now_ms());
+		pthread_cond_broadcast(&c->core_cond);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void registry_event(void *arg, const char *type, json_t *detail)
+{
+	events_emit(&((weft_controller *)arg)->events, type, detail);
 }
 
 static char *dup_or(const char *s, const char *fallback)
@@ -343,6 +367,12 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 		weft_controller_close(c);
 		return NULL;
 	}
+	c->registries = weft_registry_manager_new(registry_notify, registry_event, c);
+	if (!c->registries) {
+		weft_err_set(err, "controller: out of memory");
+		weft_controller_close(c);
+		return NULL;
+	}
 	if (controller_load_head(c, &c->head_policy, &c->head_rev, err)) {
 		weft_controller_close(c);
 		return NULL;
@@ -374,6 +404,10 @@ void weft_controller_close(weft_controller *c)
 	events_close(&c->events);
 	if (c->core_started)
 		pthread_join(c->core_thread, NULL);
+	/* No compile runs any more: stop the watches (their threads may
+	 * still call registry_notify, which takes mu). */
+	weft_registry_manager_free(c->registries);
+	c->registries = NULL;
 	/* Stop every worker: reconcile against "no snapshot". */
 	pthread_mutex_lock(&c->mu);
 	size_t n_retired = 0;

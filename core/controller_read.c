@@ -110,7 +110,11 @@ static weft_snapshot *candidate_snapshot(weft_controller *c, const weft_docset *
 		next = weft_policyset_ref(head);
 	}
 	/* A candidate plan shows the revision the change would become. */
-	weft_snapshot *snap = weft_snapshot_compile(next, docs ? rev + 1 : rev, NULL, err);
+	weft_endpoint_set *eps =
+	        c->registries ? weft_registry_manager_endpoints(c->registries) : NULL;
+	weft_snapshot *snap =
+	        weft_snapshot_compile_endpoints(next, docs ? rev + 1 : rev, NULL, eps, err);
+	weft_endpoint_set_unref(eps);
 	weft_policyset_unref(next);
 	if (snap)
 		*head_out = head;
@@ -240,10 +244,16 @@ json_t *weft_controller_status(weft_controller *c)
 	json_t *devices = json_array();
 	pthread_mutex_lock(&c->mu);
 	int64_t head = c->head_rev, compiled = c->compiled_rev;
+	uint64_t gen = c->compiled_gen;
 	workers_status(c, devices);
 	pthread_mutex_unlock(&c->mu);
-	json_t *st = json_pack("{s:I, s:I, s:o}", "revision", (json_int_t)head, "snapshot_revision",
-	                       (json_int_t)compiled, "devices", devices);
+	json_t *regs = c->registries ? weft_registry_manager_status(c->registries) : NULL;
+	json_t *list = json_incref(json_object_get(regs, "registries"));
+	json_decref(regs);
+	json_t *st = json_pack("{s:I, s:I, s:I, s:o, s:o}", "revision", (json_int_t)head,
+	                       "snapshot_revision", (json_int_t)compiled, "endpoints_generation",
+	                       (json_int_t)gen, "devices", devices, "registries",
+	                       list ? list : json_array());
 	json_t *replica = weft_controller_replica_status(c);
 	if (st && replica)
 		json_object_set_new(st, "replica", replica);
@@ -327,11 +337,62 @@ static char *append_histograms(char *out, const struct controller_metrics *m)
 	return buf;
 }
 
+/* Per Registry: up, last sync, watch restarts, skipped values; and the
+ * endpoints generation (docs/registries.md). */
+static char *append_registries(char *out, weft_controller *c, uint64_t gen)
+{
+	json_t *st = c->registries ? weft_registry_manager_status(c->registries) : NULL;
+	json_t *regs = json_object_get(st, "registries");
+	size_t len = strlen(out), cap = len + 1024 + 512 * json_array_size(regs);
+	char *buf = realloc(out, cap);
+	if (!buf) {
+		json_decref(st);
+		return out;
+	}
+	len += (size_t)snprintf(
+	        buf + len, cap - len,
+	        "# HELP weft_endpoints_generation Registry endpoints generation of the published "
+	        "snapshot.\n# TYPE weft_endpoints_generation gauge\nweft_endpoints_generation "
+	        "%llu\n"
+	        "# HELP weft_registry_up Whether a Registry answers (1) or is stale (0).\n"
+	        "# TYPE weft_registry_up gauge\n"
+	        "# HELP weft_registry_last_sync_seconds Unix time of a Registry's last answer.\n"
+	        "# TYPE weft_registry_last_sync_seconds gauge\n"
+	        "# HELP weft_registry_watch_restarts_total Watches that started over.\n"
+	        "# TYPE weft_registry_watch_restarts_total counter\n"
+	        "# HELP weft_registry_bad_values_total Registry entries skipped as invalid.\n"
+	        "# TYPE weft_registry_bad_values_total counter\n",
+	        (unsigned long long)gen);
+	size_t i;
+	json_t *r;
+	json_array_foreach(regs, i, r)
+	{
+		const char *ns = json_string_value(json_object_get(r, "namespace"));
+		const char *name = json_string_value(json_object_get(r, "name"));
+		if (len >= cap)
+			break;
+		len += (size_t)snprintf(
+		        buf + len, cap - len,
+		        "weft_registry_up{registry=\"%s/%s\"} %d\n"
+		        "weft_registry_last_sync_seconds{registry=\"%s/%s\"} %.3f\n"
+		        "weft_registry_watch_restarts_total{registry=\"%s/%s\"} %lld\n"
+		        "weft_registry_bad_values_total{registry=\"%s/%s\"} %lld\n",
+		        ns, name, json_is_true(json_object_get(r, "up")), ns, name,
+		        (double)json_integer_value(json_object_get(r, "lastSyncUnixMs")) / 1000.0,
+		        ns, name,
+		        (long long)json_integer_value(json_object_get(r, "watchRestarts")), ns,
+		        name, (long long)json_integer_value(json_object_get(r, "badValues")));
+	}
+	json_decref(st);
+	return buf;
+}
+
 char *weft_controller_metrics(weft_controller *c)
 {
 	pthread_mutex_lock(&c->mu);
 	struct controller_metrics m = c->m;
 	int64_t head = c->head_rev, compiled = c->compiled_rev;
+	uint64_t gen = c->compiled_gen;
 	size_t in_sync = 0, pending = 0, error = 0, drift = 0;
 	workers_count_states(c, &in_sync, &pending, &error, &drift);
 	pthread_mutex_unlock(&c->mu);
@@ -375,5 +436,5 @@ char *weft_controller_metrics(weft_controller *c)
 	        m.writes_conflict, m.writes_failed, m.compiles, m.compile_us_last / 1e6,
 	        m.pushes_ok, m.pushes_failed, m.push_ops, in_sync, pending, error, drift,
 	        m.reconciles, m.drifts_detected, m.drifts_repaired, m.txn_committed, m.txn_failed);
-	return n < 0 ? NULL : append_histograms(out, &m);
+	return n < 0 ? NULL : append_registries(append_histograms(out, &m), c, gen);
 }

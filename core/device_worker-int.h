@@ -21,8 +21,12 @@ struct device_worker {
 	pthread_t thread;
 	/* Under c->mu. */
 	int stop;
-	int64_t target_rev;  /* revision of the newest snapshot to reach */
-	int64_t done_rev;    /* newest revision attempted (ok or failed) */
+	int64_t target_rev; /* revision of the newest snapshot to reach */
+	int64_t done_rev;   /* newest revision attempted (ok or failed) */
+	/* Registry endpoint generation of the target / of the last attempt:
+	 * an endpoints-only change keeps the revision (an observation, not a
+	 * store revision) and is reached by these (core/registry.h). */
+	uint64_t target_gen, done_gen;
 	int64_t retry_at_ms; /* 0: no retry scheduled */
 	int64_t backoff_ms;
 	const char *state;   /* pending, in-sync, error */
@@ -84,5 +88,12 @@ weft_snapshot *device_removal_snapshot(weft_resource *device, int64_t rev, weft_
 
 /* txn_worker.c: runs the phase in w->txn_cmd. Called without mu. */
 void txn_worker_run(struct device_worker *w, int cmd);
+
+/* Whether w has a snapshot to reach (newer revision or other endpoints). */
+static inline int worker_behind(const struct device_worker *w)
+{
+	return w->target_rev > w->done_rev ||
+	       (w->target_rev == w->done_rev && w->target_gen != w->done_gen);
+}
 
 #endif

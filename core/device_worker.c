@@ -150,6 +150,7 @@ static void work_once(struct device_worker *w)
 	pthread_mutex_lock(&c->mu);
 	weft_snapshot *snap = w->removal ? weft_snapshot_ref(w->removal) : NULL;
 	pthread_mutex_unlock(&c->mu);
+	int removal = snap != NULL; /* has no registry endpoints: counts as reached */
 	if (!snap)
 		snap = controller_intent(c);
 	if (!snap)
@@ -171,6 +172,7 @@ static void work_once(struct device_worker *w)
 		weft_err_prefix(&err, "device %s", w->key);
 	pthread_mutex_lock(&c->mu);
 	record(w, rev, rc, &err, started, controller_now_ms() - t0, ops);
+	w->done_gen = removal ? w->target_gen : weft_snapshot_endpoints_generation(snap);
 	pthread_mutex_unlock(&c->mu);
 	weft_snapshot_unref(snap);
 }
@@ -190,8 +192,8 @@ static void wait_for_work(struct device_worker *w)
 	weft_controller *c = w->c;
 	for (;;) {
 		int64_t now = controller_now_ms();
-		if (w->stop || w->txn_cmd != TXN_NONE || w->target_rev > w->done_rev ||
-		    retry_due(w, now) || reconcile_due(w, now))
+		if (w->stop || w->txn_cmd != TXN_NONE || worker_behind(w) || retry_due(w, now) ||
+		    reconcile_due(w, now))
 			return;
 		int64_t at = w->retry_at_ms;
 		if (w->reconcile_at_ms && (!at || w->reconcile_at_ms < at))
@@ -299,7 +301,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		int64_t now = controller_now_ms();
-		if (w->target_rev <= w->done_rev && !retry_due(w, now) && reconcile_due(w, now)) {
+		if (!worker_behind(w) && !retry_due(w, now) && reconcile_due(w, now)) {
 			pthread_mutex_unlock(&c->mu);
 			reconcile_once(w);
 			pthread_mutex_lock(&c->mu);
@@ -413,6 +415,7 @@ struct device_worker **workers_reconcile(weft_controller *c, const weft_snapshot
 	}
 	for (size_t i = 0; set_target && i < n_keep; i++) {
 		keep[i]->target_rev = weft_snapshot_revision(snap);
+		keep[i]->target_gen = weft_snapshot_endpoints_generation(snap);
 		keep[i]->retry_at_ms = 0; /* a new revision is tried at once */
 	}
 	free(c->workers);
@@ -449,8 +452,7 @@ void worker_note_warnings(struct device_worker *w, const weft_plan *plan)
 
 json_t *worker_status_json(const struct device_worker *w)
 {
-	const char *state =
-	        w->target_rev > w->done_rev && strcmp(w->state, "error") ? "pending" : w->state;
+	const char *state = worker_behind(w) && strcmp(w->state, "error") ? "pending" : w->state;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "name", w->key, "kind",
 	                      w->type, "state", state, "revision", (json_int_t)w->applied_rev,
 	                      "target_revision", (json_int_t)w->target_rev, "last_push_ms",
@@ -488,7 +490,7 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
 {
 	for (size_t i = 0; i < c->n_workers; i++) {
 		struct device_worker *w = c->workers[i];
-		if (w->target_rev > w->done_rev)
+		if (worker_behind(w))
 			(*pending)++;
 		else if (!strcmp(w->state, "error"))
 			(*error)++;

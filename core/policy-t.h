@@ -92,16 +92,24 @@ typedef struct weft_endpoint {
 
 typedef enum weft_registry_type {
 	WEFT_REGISTRY_UNSET,
-	WEFT_REGISTRY_ETCD,
 	WEFT_REGISTRY_CONSUL,
+	WEFT_REGISTRY_ETCD,
 } weft_registry_type;
 
-typedef struct weft_registry {
+/* Service spec.registry: where a Service's endpoints come from instead of
+ * spec.endpoints (docs/registries.md). */
+typedef struct weft_service_registry {
 	weft_pos pos;
-	weft_registry_type type;
-	const char *name; /* service name in the registry (default: metadata.name) */
-	const char *key;  /* etcd key prefix */
-} weft_registry;
+	weft_ref registry;   /* a Registry (required) */
+	const char *service; /* consul: service name (default metadata.name) */
+	weft_pos service_pos;
+	weft_strs tags;  /* consul: an instance must carry every tag */
+	const char *key; /* etcd: key prefix (required for etcd) */
+	weft_pos key_pos;
+	int passing_only; /* consul: only instances whose checks pass; default 1 */
+	int has_passing_only;
+	weft_pos passing_only_pos;
+} weft_service_registry;
 
 typedef struct weft_subset {
 	weft_pos pos;
@@ -121,7 +129,7 @@ typedef struct weft_service_spec {
 		weft_endpoint *items;
 		size_t count;
 	} endpoints;
-	weft_registry *registry; /* instead of static endpoints */
+	weft_service_registry *registry; /* instead of static endpoints */
 	struct {
 		weft_subset *items;
 		size_t count;
@@ -525,6 +533,37 @@ typedef struct weft_gateway_spec {
 		size_t count;
 	} listeners;
 } weft_gateway_spec;
+
+/* ---- Registry ------------------------------------------------------------ */
+
+/* A secret read at use time: exactly one of a file or an environment
+ * variable (never inline). */
+typedef struct weft_secret_ref {
+	weft_pos pos;
+	const char *file;
+	const char *env;
+} weft_secret_ref;
+
+typedef struct weft_registry_tls {
+	weft_pos pos;
+	const char *ca_file, *cert_file, *key_file; /* paths, never PEM */
+} weft_registry_tls;
+
+/* kind Registry: a Consul agent or an etcd cluster that Services take
+ * their endpoints from (docs/registries.md). */
+typedef struct weft_registry_spec {
+	weft_pos pos;
+	weft_registry_type type; /* required */
+	weft_pos type_pos;
+	weft_strs addresses; /* HOST:PORT, tried in order (failover) */
+	weft_pos addresses_pos;
+	const char *datacenter; /* consul */
+	weft_pos datacenter_pos;
+	weft_secret_ref *token; /* consul ACL token; etcd user:password */
+	weft_registry_tls *tls;
+	weft_labels planes; /* registry tagged-address name -> weft plane */
+	weft_pos planes_pos;
+} weft_registry_spec;
 
 /* ---- Device --------------------------------------------------------------- */
 

@@ -22,6 +22,7 @@ typedef enum weft_kind {
 	WEFT_KIND_TELEMETRY,
 	WEFT_KIND_GATEWAY,
 	WEFT_KIND_DEVICE,
+	WEFT_KIND_REGISTRY,
 	WEFT_KIND_COUNT
 } weft_kind;
 

@@ -6,13 +6,14 @@
 
 static const char *const kind_names[WEFT_KIND_COUNT] = {
         "Service",   "Route",   "TrafficPolicy", "RateLimit", "AccessPolicy", "PeerAuthentication",
-        "Telemetry", "Gateway", "Device",
+        "Telemetry", "Gateway", "Device",        "Registry",
 };
 
 static const char *const kind_plurals[WEFT_KIND_COUNT] = {
         "services",    "routes",         "trafficpolicies",
         "ratelimits",  "accesspolicies", "peerauthentications",
         "telemetries", "gateways",       "devices",
+        "registries",
 };
 
 const char *weft_kind_name(weft_kind kind)

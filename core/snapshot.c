@@ -14,6 +14,7 @@
 #include "hmap.h"
 #include "model.h"
 #include "policy.h"
+#include "registry.h"
 #include "resource.h"
 
 /* A growable list of resource pointers (not referenced: the policy set
@@ -41,6 +42,7 @@ struct weft_snapshot {
 	size_t n_devices;
 	weft_resource **device_items; /* the Device resources, sorted */
 	weft_model *model;
+	weft_endpoint_set *endpoints; /* registry endpoints the model points into; may be NULL */
 };
 
 static int list_push(struct res_list *l, weft_resource *r)
@@ -186,6 +188,13 @@ int64_t weft_snapshot_stored_ms(const weft_snapshot *s)
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
                                      const weft_snapshot *prev, weft_err *err)
 {
+	return weft_snapshot_compile_endpoints(policy, revision, prev, NULL, err);
+}
+
+weft_snapshot *weft_snapshot_compile_endpoints(weft_policyset *policy, int64_t revision,
+                                               const weft_snapshot *prev,
+                                               weft_endpoint_set *endpoints, weft_err *err)
+{
 	/* Indexes are rebuilt in O(n) (resources are shared anyway); the
 	 * model reuses prev's endpoint lists of unchanged Services. */
 	weft_snapshot *s = calloc(1, sizeof(*s));
@@ -198,9 +207,11 @@ weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
 	s->policy = weft_policyset_ref(policy);
 	s->arena = weft_arena_new();
 	weft_hmap_init(&s->by_service);
+	s->endpoints = weft_endpoint_set_ref(endpoints);
+	weft_endpoint_table table = weft_endpoint_set_table(endpoints);
 	if (s->arena && !index_services(s) && !index_devices(s))
 		s->model = weft_model_compile(weft_policyset_items(policy),
-		                              weft_policyset_count(policy), NULL,
+		                              weft_policyset_count(policy), &table,
 		                              prev ? prev->model : NULL, err);
 	if (!s->arena || !s->model || build_slices(s)) {
 		weft_err_set(err, "snapshot of revision %lld: out of memory", (long long)revision);
@@ -209,6 +220,9 @@ weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
 		return NULL;
 	}
 	s->hash = hash_policy(policy);
+	uint64_t gen = weft_endpoint_set_generation(endpoints);
+	if (gen) /* the same policy with other registry endpoints is another snapshot */
+		s->hash = weft_hash_bytes(s->hash, &gen, sizeof(gen));
 	return s;
 }
 
@@ -239,11 +253,17 @@ void weft_snapshot_unref(weft_snapshot *s)
 		free(s->devices[d].slice.services);
 	}
 	weft_model_free(s->model);
+	weft_endpoint_set_unref(s->endpoints);
 	free(s->devices);
 	free(s->device_items);
 	weft_arena_free(s->arena);
 	weft_policyset_unref(s->policy);
 	free(s);
+}
+
+uint64_t weft_snapshot_endpoints_generation(const weft_snapshot *s)
+{
+	return weft_endpoint_set_generation(s->endpoints);
 }
 
 int64_t weft_snapshot_revision(const weft_snapshot *s)

@@ -23,6 +23,15 @@ typedef struct weft_snapshot weft_snapshot;
  * given, unchanged parts are shared with it. NULL with err on failure. */
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
                                      const weft_snapshot *prev, weft_err *err);
+/* Same, with the registry endpoints of set (core/registry.h; may be NULL:
+ * Services with spec.registry then have no endpoints). The snapshot keeps
+ * a reference to set: its model points into it. */
+struct weft_endpoint_set;
+weft_snapshot *weft_snapshot_compile_endpoints(weft_policyset *policy, int64_t revision,
+                                               const weft_snapshot *prev,
+                                               struct weft_endpoint_set *endpoints, weft_err *err);
+/* The generation of the registry endpoints compiled in (0: none). */
+uint64_t weft_snapshot_endpoints_generation(const weft_snapshot *s);
 weft_snapshot *weft_snapshot_ref(weft_snapshot *s);
 void weft_snapshot_unref(weft_snapshot *s);
 

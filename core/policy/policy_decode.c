@@ -26,6 +26,7 @@ static const struct schema *const kind_schemas[WEFT_KIND_COUNT] = {
         [WEFT_KIND_TELEMETRY] = &weft_schema_telemetry,
         [WEFT_KIND_GATEWAY] = &weft_schema_gateway,
         [WEFT_KIND_DEVICE] = &weft_schema_device,
+        [WEFT_KIND_REGISTRY] = &weft_schema_registry,
 };
 
 /* metadata, decoded by the same engine. */

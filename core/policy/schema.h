@@ -193,6 +193,8 @@ extern const struct schema weft_schema_peer_authentication;
 extern const struct schema weft_schema_telemetry;
 extern const struct schema weft_schema_gateway;
 extern const struct schema weft_schema_device;
+extern const struct schema weft_schema_registry;
+extern const struct schema weft_schema_service_registry;
 /* Shared pieces. */
 extern const struct schema weft_schema_header_match;
 extern const char *const weft_http_methods[];

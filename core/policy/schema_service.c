@@ -6,7 +6,6 @@
 #include "schema.h"
 
 static const char *const protocols[] = {"http", "http2", "grpc", "tcp", NULL};
-static const char *const registry_types[] = {"etcd", "consul", NULL};
 const char *const weft_http_methods[] = {"GET",     "HEAD",    "POST",  "PUT",   "DELETE",
                                          "CONNECT", "OPTIONS", "TRACE", "PATCH", NULL};
 /* Envoy's x-envoy-retry-on / x-envoy-retry-grpc-on conditions. */
@@ -51,15 +50,6 @@ static const struct oneof endpoint_oneofs[] = {{{"address", "addresses", NULL}, 
 static const struct schema endpoint_schema = SCHEMA_ONEOF(T, endpoint_fields, endpoint_oneofs);
 #undef T
 
-#define T weft_registry
-static const struct field registry_fields[] = {
-        FIELD(T, "type", T_ENUM, F_REQ, type, .enums = registry_types),
-        FIELD(T, "name", T_STR, 0, name),
-        FIELD(T, "key", T_STR, 0, key),
-};
-static const struct schema registry_schema = SCHEMA(T, registry_fields);
-#undef T
-
 #define T weft_subset
 static const struct field subset_fields[] = {
         FIELDP(T, "name", T_NAME, F_REQ, name, name_pos),
@@ -74,7 +64,7 @@ static const struct field service_fields[] = {
         FIELD(T, "protocol", T_ENUM, 0, protocol, .enums = protocols, .def = WEFT_PROTO_HTTP),
         FIELD(T, "ports", T_OBJ, F_REQ | F_LIST | F_NONEMPTY, ports, .sub = &port_schema),
         FIELD(T, "endpoints", T_OBJ, F_LIST, endpoints, .sub = &endpoint_schema),
-        FIELD(T, "registry", T_OBJ, 0, registry, .sub = &registry_schema),
+        FIELD(T, "registry", T_OBJ, 0, registry, .sub = &weft_schema_service_registry),
         FIELD(T, "subsets", T_OBJ, F_LIST, subsets, .sub = &subset_schema),
         FIELD(T, "upstreams", T_REF, F_LIST, upstreams),
 };

@@ -104,6 +104,7 @@ void validate_one(struct vctx *v, const weft_resource *r)
 	switch (r->kind) {
 	case WEFT_KIND_SERVICE:
 		validate_service(v, r);
+		validate_service_registry(v, r);
 		validate_endpoint_conflicts(v, r);
 		break;
 	case WEFT_KIND_ROUTE:
@@ -127,6 +128,9 @@ void validate_one(struct vctx *v, const weft_resource *r)
 		break;
 	case WEFT_KIND_DEVICE:
 		validate_device(v, r);
+		break;
+	case WEFT_KIND_REGISTRY:
+		validate_registry(v, r);
 		break;
 	default:
 		break;

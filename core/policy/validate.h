@@ -174,6 +174,9 @@ void validate_gateway(struct vctx *v, const weft_resource *r);
 void validate_traffic_policy(struct vctx *v, const weft_resource *r);
 void validate_rate_limit(struct vctx *v, const weft_resource *r);
 void validate_device(struct vctx *v, const weft_resource *r);
+/* Registries and Service spec.registry (validate_registry.c). */
+void validate_registry(struct vctx *v, const weft_resource *r);
+void validate_service_registry(struct vctx *v, const weft_resource *r);
 /* Devices of one type that reach the same box (validate_device_overlap.c). */
 void validate_device_overlap(struct vctx *v, const weft_resource *r);
 

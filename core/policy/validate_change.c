@@ -137,7 +137,10 @@ static int depends_on_change(const struct change *c, const weft_resource *r)
 	const void *spec = r->spec;
 	switch (r->kind) {
 	case WEFT_KIND_SERVICE: {
-		const weft_refs *ups = &((const weft_service_spec *)spec)->upstreams;
+		const weft_service_spec *svc = spec;
+		if (svc->registry && in_changed(c, WEFT_KIND_REGISTRY, &svc->registry->registry))
+			return 1;
+		const weft_refs *ups = &svc->upstreams;
 		for (size_t i = 0; i < ups->count; i++)
 			if (in_changed(c, WEFT_KIND_SERVICE, &ups->items[i]))
 				return 1;

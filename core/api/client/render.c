@@ -235,6 +235,32 @@ static void render_replica(const wctl_opts *o, json_t *r)
 	        (long long)json_integer_value(json_object_get(r, "lease_ttl_ms")));
 }
 
+/* One line per Registry: up with its last sync, or stale since when and
+ * why (docs/registries.md). */
+static void render_registries(const wctl_opts *o, json_t *st)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(st, "registries"), i, r)
+	{
+		char when[48];
+		int up = json_is_true(json_object_get(r, "up"));
+		fmt_time_ms(when, sizeof(when),
+		            json_object_get(r, up ? "lastSyncUnixMs" : "staleSince"));
+		fprintf(o->out, "registry %s/%s (%s): ", str(r, "namespace"), str(r, "name"),
+		        str(r, "type"));
+		if (up)
+			fprintf(o->out, "up, last sync %s", when);
+		else if (json_object_get(r, "staleSince"))
+			fprintf(o->out, "stale since %s: %s", when, str(r, "error"));
+		else
+			fprintf(o->out, "not answered yet");
+		fprintf(o->out, ", %lld watch restarts, %zu warnings\n",
+		        (long long)json_integer_value(json_object_get(r, "watchRestarts")),
+		        json_array_size(json_object_get(r, "warnings")));
+	}
+}
+
 void wctl_render_status(const wctl_opts *o, json_t *st)
 {
 	char rev[32], snap[32];
@@ -246,6 +272,7 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	if (json_array_size(devices) == 0) {
 		fprintf(o->out, "No devices.\n");
 		render_xds_summary(o, json_object_get(st, "xds"));
+		render_registries(o, st);
 		return;
 	}
 	wctl_table *t = wctl_table_new(6, (const char *[]){"DEVICE", "KIND", "STATE", "REVISION",
@@ -263,6 +290,7 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	wctl_table_print(t, o->out);
 	wctl_table_free(t);
 	render_xds_summary(o, json_object_get(st, "xds"));
+	render_registries(o, st);
 }
 
 void wctl_render_transactions(const wctl_opts *o, json_t *h)

@@ -1,4 +1,4 @@
-/* weftctl plan output (core/api/client/render.c): a device's translation
+/* weftctl plan and status output (core/api/client/render.c): a device's translation
  * warnings are printed with file:line, resource and field, and a strict
  * Device's refusal is shown. No sockets. */
 #include <setjmp.h>
@@ -36,8 +36,37 @@ static void test_plan_prints_warnings(void **state)
 	json_decref(plan);
 }
 
+/* weftctl status prints each Registry: up, or stale since when and why. */
+static void test_status_prints_registries(void **state)
+{
+	(void)state;
+	json_t *st = json_loads(
+	        "{\"revision\": 2, \"snapshot_revision\": 2, \"devices\": [], \"registries\": ["
+	        "{\"namespace\": \"shop\", \"name\": \"consul\", \"type\": \"consul\", \"up\": "
+	        "true,"
+	        " \"lastSyncUnixMs\": 1764107349000, \"watchRestarts\": 1, \"warnings\": []},"
+	        "{\"namespace\": \"shop\", \"name\": \"etcd\", \"type\": \"etcd\", \"up\": false,"
+	        " \"staleSince\": 1764107349000, \"error\": \"connection refused\","
+	        " \"watchRestarts\": 0, \"warnings\": [\"x\"]}]}",
+	        0, NULL);
+	assert_non_null(st);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	wctl_opts o = {.out = out, .err = out};
+	wctl_render_status(&o, st);
+	fclose(out);
+	assert_non_null(strstr(buf, "registry shop/consul (consul): up, last sync "));
+	assert_non_null(strstr(buf, ", 1 watch restarts, 0 warnings\n"));
+	assert_non_null(strstr(buf, "registry shop/etcd (etcd): stale since "));
+	assert_non_null(strstr(buf, ": connection refused, 0 watch restarts, 1 warnings\n"));
+	free(buf);
+	json_decref(st);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_plan_prints_warnings)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_plan_prints_warnings),
+	                                   cmocka_unit_test(test_status_prints_registries)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,8 +127,10 @@ static void test_endpoint_table(void **state)
 	(void)state;
 	weft_snapshot *s = wtp_compile_yaml(
 	        "m.yaml",
+	        "apiVersion: weft/v1\nkind: Registry\nmetadata: {name: c}\n"
+	        "spec: {type: consul, addresses: ['127.0.0.1:8500']}\n---\n"
 	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: reg}\n"
-	        "spec: {ports: [{name: http, port: 80}], registry: {type: consul}}\n",
+	        "spec: {ports: [{name: http, port: 80}], registry: {registry: c}}\n",
 	        1);
 	assert_non_null(s);
 	const weft_policyset *ps = weft_snapshot_policy(s);

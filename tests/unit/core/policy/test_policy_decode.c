@@ -564,6 +564,64 @@ static void test_decode_list(void **state)
 	tp_free(&r);
 }
 
+/* Registry and Service spec.registry decode with their defaults; inline
+ * tokens are refused; endpoints and registry are exclusive. */
+static void test_decode_registry(void **state)
+{
+	(void)state;
+	weft_diags d;
+	weft_diags_init(&d);
+	weft_resource *reg = tp_decode_one(
+	        "g.yaml",
+	        HDR("Registry",
+	            "c") "spec:\n  type: consul\n  addresses: [127.0.0.1:8500]\n"
+	                 "  datacenter: dc2\n  token: {env: CONSUL_TOKEN}\n"
+	                 "  tls: {caFile: /ca.pem}\n  planes: {lan: default, wan: wan}\n",
+	        &d);
+	if (!reg)
+		tp_dump(&d);
+	assert_non_null(reg);
+	const weft_registry_spec *rs = reg->spec;
+	assert_int_equal(rs->type, WEFT_REGISTRY_CONSUL);
+	assert_int_equal(rs->addresses.count, 1);
+	assert_string_equal(rs->addresses.items[0], "127.0.0.1:8500");
+	assert_string_equal(rs->datacenter, "dc2");
+	assert_string_equal(rs->token->env, "CONSUL_TOKEN");
+	assert_string_equal(rs->tls->ca_file, "/ca.pem");
+	assert_string_equal(weft_labels_get(&rs->planes, "lan"), "default");
+	weft_resource_unref(reg);
+
+	weft_resource *svc = tp_decode_one(
+	        "s.yaml",
+	        HDR("Service", "web") "spec:\n  ports: [{port: 80}]\n"
+	                              "  registry: {registry: other/c, tags: [prod, v2]}\n",
+	        &d);
+	assert_non_null(svc);
+	const weft_service_registry *sr = ((const weft_service_spec *)svc->spec)->registry;
+	assert_string_equal(sr->registry.ns, "other");
+	assert_string_equal(sr->registry.name, "c");
+	assert_int_equal(sr->passing_only, 1); /* default */
+	assert_int_equal(sr->has_passing_only, 0);
+	assert_int_equal(sr->tags.count, 2);
+	weft_resource_unref(svc);
+
+	assert_null(tp_decode_one("b.yaml",
+	                          HDR("Registry", "c") "spec:\n  type: zookeeper\n" /* 6 */
+	                                               "  addresses: [a:1]\n"
+	                                               "  token: {value: s3cret}\n", /* 8 */
+	                          &d));
+	tp_expect(&d, "must be one of consul, etcd", "b.yaml", 6, 9, "spec.type");
+	tp_expect(&d, "field 'value' is not allowed: inline secrets", "b.yaml", 8, 11,
+	          "spec.token");
+	assert_null(tp_decode_one("e.yaml",
+	                          HDR("Service", "web") "spec:\n  ports: [{port: 80}]\n"
+	                                                "  endpoints: [{address: 10.0.0.1}]\n"
+	                                                "  registry: {registry: c}\n",
+	                          &d));
+	assert_non_null(tp_find(&d, "registry"));
+	weft_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +632,7 @@ int main(void)
 	        cmocka_unit_test(test_decode_gateway_device),
 	        cmocka_unit_test(test_type_errors),
 	        cmocka_unit_test(test_device_on_delete),
+	        cmocka_unit_test(test_decode_registry),
 	        cmocka_unit_test(test_format_errors),
 	        cmocka_unit_test(test_bool_and_cidr),
 	        cmocka_unit_test(test_did_you_mean),

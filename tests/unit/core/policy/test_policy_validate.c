@@ -429,6 +429,78 @@ static void test_upstreams(void **state)
 	tp_free(&r);
 }
 
+/* Registries: HOST:PORT addresses, settings of the other registry type
+ * refused, a Service's registry must exist. */
+static void test_registries(void **state)
+{
+	(void)state;
+	struct tp_result r;
+	run(&r,
+	    BASE "apiVersion: weft/v1\n" /* 22 */
+	         "kind: Registry\n"
+	         "metadata: {name: consul}\n"
+	         "spec:\n"
+	         "  type: consul\n"
+	         "  addresses: ['127.0.0.1:8500', 'nohost', '[::1]:x', 'a_b:1']\n" /* 27 */
+	         "  tls: {caFile: /ca.pem, certFile: /c.pem}\n"                    /* 28 */
+	         "---\n"
+	         "apiVersion: weft/v1\n" /* 30 */
+	         "kind: Registry\n"
+	         "metadata: {name: etcd}\n"
+	         "spec:\n"
+	         "  type: etcd\n"
+	         "  addresses: ['etcd-1.example:2379', '[fd00::1]:2379']\n"
+	         "  datacenter: dc1\n" /* 36 */
+	         "---\n"
+	         "apiVersion: weft/v1\n" /* 38 */
+	         "kind: Service\n"
+	         "metadata: {name: a}\n"
+	         "spec:\n"
+	         "  ports: [{port: 81}]\n"
+	         "  registry: {registry: consul, key: /a}\n" /* 43 */
+	         "---\n"
+	         "apiVersion: weft/v1\n" /* 45 */
+	         "kind: Service\n"
+	         "metadata: {name: b}\n"
+	         "spec:\n"
+	         "  ports: [{port: 82}]\n"
+	         "  registry: {registry: etcd, service: b, tags: [x], passingOnly: true}\n" /* 50 */
+	         "---\n"
+	         "apiVersion: weft/v1\n" /* 52 */
+	         "kind: Service\n"
+	         "metadata: {name: c}\n"
+	         "spec:\n"
+	         "  ports: [{port: 83}]\n"
+	         "  registry: {registry: consull}\n"); /* 57 */
+	tp_expect(&r.diags,
+	          "key is an etcd setting; Registry 'default/consul' is consul (use service)",
+	          "v.yaml", 43, 37, "spec.registry.key");
+	tp_expect(&r.diags, "an etcd registry needs key: the prefix the endpoints are under",
+	          "v.yaml", 50, 13, "spec.registry.key");
+	tp_expect(&r.diags,
+	          "service is a Consul setting; Registry 'default/etcd' is etcd (use key)",
+	          "v.yaml", 50, 39, "spec.registry.service");
+	tp_expect(
+	        &r.diags,
+	        "tags are a Consul setting; Registry 'default/etcd' is etcd (select with subsets)",
+	        "v.yaml", 50, 49, "spec.registry.tags");
+	tp_expect(&r.diags, "passingOnly is a Consul setting; Registry 'default/etcd' is etcd",
+	          "v.yaml", 50, 66, "spec.registry.passingOnly");
+	tp_expect(&r.diags, "Registry 'default/consull' does not exist (did you mean 'consul'?)",
+	          "v.yaml", 57, 24, "spec.registry.registry");
+	tp_expect(&r.diags, "'nohost': expected HOST:PORT", "v.yaml", 27, 33, "spec.addresses[1]");
+	tp_expect(&r.diags, "'[::1]:x': the port must be a number 1-65535", "v.yaml", 27, 43,
+	          "spec.addresses[2]");
+	tp_expect(&r.diags, "'a_b:1': the host is neither an IP address nor a DNS name", "v.yaml",
+	          27, 54, "spec.addresses[3]");
+	tp_expect(&r.diags, "certFile and keyFile go together (a client certificate needs its key)",
+	          "v.yaml", 28, 8, "spec.tls");
+	tp_expect(&r.diags, "datacenter is a Consul setting; an etcd registry has none", "v.yaml",
+	          36, 15, "spec.datacenter");
+	expect_count(&r, 11);
+	tp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +517,7 @@ int main(void)
 	        cmocka_unit_test(test_gateway),
 	        cmocka_unit_test(test_devices),
 	        cmocka_unit_test(test_upstreams),
+	        cmocka_unit_test(test_registries),
 	        cmocka_unit_test(test_rate_limit_source_ip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
