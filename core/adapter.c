@@ -190,6 +190,7 @@ void weft_plan_free(weft_plan *plan)
 		free(plan->ops[i].detail);
 	}
 	free(plan->ops);
+	weft_warnings_free(&plan->warnings);
 	free(plan->device);
 	free(plan->kind);
 	if (plan->priv && plan->free_priv)
@@ -224,6 +225,20 @@ json_t *weft_plan_to_json(const weft_plan *plan)
 			json_object_set_new(op, "detail", json_string(plan->ops[i].detail));
 		json_array_append_new(ops, op);
 	}
-	return json_pack("{s:s, s:s, s:I, s:o}", "device", plan->device, "kind", plan->kind,
-	                 "revision", (json_int_t)plan->revision, "ops", ops);
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "device", plan->device, "kind", plan->kind,
+	                 "revision", (json_int_t)plan->revision, "ops", ops, "warnings",
+	                 weft_warnings_to_json(&plan->warnings));
+}
+
+int weft_plan_check_strict(const weft_resource *device, const weft_plan *plan, weft_err *err)
+{
+	const weft_device_spec *ds = device ? device->spec : NULL;
+	if (!ds || !ds->strict || !plan->warnings.count)
+		return 0;
+	char first[1400];
+	weft_warning_format(&plan->warnings.items[0], first, sizeof(first));
+	return weft_err_set(err,
+	                    "device %s/%s: strict: the plan has %zu translation warning(s), "
+	                    "refused; first: %s",
+	                    device->ns, device->name, plan->warnings.count, first);
 }

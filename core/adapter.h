@@ -44,6 +44,7 @@
 #include "diag.h"
 #include "resource-t.h"
 #include "snapshot.h"
+#include "warning.h"
 
 #define WEFT_ADAPTER_ABI 2
 
@@ -60,6 +61,9 @@ typedef struct weft_plan {
 	int64_t revision; /* snapshot revision the plan brings the device to */
 	weft_plan_op *ops;
 	size_t n_ops, cap;
+	/* What the family cannot express of the policy (warning.h); the
+	 * adapter's diff fills it from its render. */
+	weft_warnings warnings;
 	void *priv; /* the adapter's own staged state */
 	void (*free_priv)(void *priv);
 } weft_plan;
@@ -132,7 +136,11 @@ int weft_adapter_load_dir(const char *dir, weft_err *err);
 void weft_plan_init(weft_plan *plan, const char *device, const char *kind, int64_t revision);
 void weft_plan_free(weft_plan *plan);
 int weft_plan_add(weft_plan *plan, const char *action, const char *target, const char *detail);
-/* {"device":..,"kind":..,"revision":..,"ops":[{"action","target","detail"}]} */
+/* {"device":..,"kind":..,"revision":..,"ops":[{"action","target","detail"}],
+ *  "warnings":[{"resource","file","line","field","message"}]} */
 json_t *weft_plan_to_json(const weft_plan *plan);
+/* For a Device with spec.strict: -1 with err naming the device, the number
+ * of warnings and the first one when the plan has warnings; else 0. */
+int weft_plan_check_strict(const weft_resource *device, const weft_plan *plan, weft_err *err);
 
 #endif

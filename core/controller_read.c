@@ -192,6 +192,9 @@ static json_t *plan_one_device(weft_controller *c, const weft_snapshot *snap,
 	json_t *pj = rc ? json_pack("{s:s, s:s, s:s}", "device", key, "kind", kind ? kind : "?",
 	                            "error", derr.msg)
 	                : weft_plan_to_json(&plan);
+	weft_err serr = {0};
+	if (pj && !rc && weft_plan_check_strict(dev, &plan, &serr))
+		json_object_set_new(pj, "refused", json_string(serr.msg));
 	weft_plan_free(&plan);
 	if (pj && !trusted) {
 		json_object_set_new(pj, "contacted", json_false());

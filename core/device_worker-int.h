@@ -51,6 +51,7 @@ struct device_worker {
 	int push_group;                /* Device spec.pushGroup */
 	int64_t txn_ms[TXN_ABORT + 1]; /* time spent per phase (index: txn_cmd) */
 	weft_snapshot *txn_snap;       /* referenced for the transaction's length */
+	json_t *warnings;              /* the last plan's translation warnings (array) */
 	/* Worker thread only. */
 	weft_plan txn_plan; /* valid from PLAN to CONFIRM/ABORT */
 	int txn_has_plan;
@@ -66,6 +67,11 @@ int worker_session(struct device_worker *w, const weft_adapter_instance *ai,
                    const weft_resource *dev, weft_err *err);
 void worker_drop_session(struct device_worker *w);
 int64_t worker_unix_ms(void);
+
+/* Records the translation warnings of a plan just made (status
+ * "warnings"; a "warnings" event when they changed and are not empty).
+ * Takes mu. */
+void worker_note_warnings(struct device_worker *w, const weft_plan *plan);
 
 /* The status object of one worker (as in weft_controller_status). With mu. */
 json_t *worker_status_json(const struct device_worker *w);

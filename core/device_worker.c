@@ -76,6 +76,10 @@ static int push_once(struct device_worker *w, const weft_adapter_instance *ai,
 		rc = a->observe(ctx, w->session, dev, &actual, err);
 	if (!rc)
 		rc = a->diff(ctx, dev, desired, actual, &plan, err);
+	if (!rc)
+		worker_note_warnings(w, &plan);
+	if (!rc)
+		rc = weft_plan_check_strict(dev, &plan, err);
 	*n_ops = plan.n_ops;
 	if (!rc && plan.n_ops > 0) {
 		weft_phase entered = WEFT_PHASE_PREPARE;
@@ -423,9 +427,24 @@ void workers_join(struct device_worker **retired, size_t n)
 		pthread_join(retired[i]->thread, NULL);
 		weft_resource_unref(retired[i]->device);
 		weft_snapshot_unref(retired[i]->removal);
+		json_decref(retired[i]->warnings);
 		free(retired[i]);
 	}
 	free(retired);
+}
+
+void worker_note_warnings(struct device_worker *w, const weft_plan *plan)
+{
+	json_t *now = weft_warnings_to_json(&plan->warnings);
+	pthread_mutex_lock(&w->c->mu);
+	int changed = !w->warnings || !json_equal(w->warnings, now);
+	json_decref(w->warnings);
+	w->warnings = now;
+	if (changed && json_array_size(now))
+		events_emit(&w->c->events, "warnings",
+		            json_pack("{s:s, s:s, s:I, s:O}", "device", w->key, "kind", w->type,
+		                      "revision", (json_int_t)plan->revision, "warnings", now));
+	pthread_mutex_unlock(&w->c->mu);
 }
 
 json_t *worker_status_json(const struct device_worker *w)
@@ -446,6 +465,7 @@ json_t *worker_status_json(const struct device_worker *w)
 	                                               "differences", (json_int_t)w->drift_diffs,
 	                                               "first", w->drift_first)
 	                                   : json_null());
+	json_object_set_new(o, "warnings", w->warnings ? json_incref(w->warnings) : json_array());
 	return o;
 }
 

@@ -616,6 +616,7 @@ typedef struct weft_device_spec {
 	int push_group;           /* lower pushes first; default 0 */
 	weft_drift_mode drift;    /* default ALERT */
 	weft_on_delete on_delete; /* default REMOVE */
+	int strict;               /* refuse plans with translation warnings (warning.h) */
 } weft_device_spec;
 
 #endif

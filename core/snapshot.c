@@ -1,7 +1,8 @@
 /* Snapshot compiler: indexes a validated policy set by service and by
- * device, hashes it, and diffs two snapshots (see snapshot.h). Resources are
- * shared with the policy set by reference; the snapshot owns only its
- * indexes. */
+ * device, compiles its resolved model (core/model.c) and each Device's
+ * slice with its content hash, hashes it, and diffs two snapshots (see
+ * snapshot.h). Resources are shared with the policy set by reference; the
+ * snapshot owns its indexes and its model. */
 #include "snapshot.h"
 
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 
 #include "arena.h"
 #include "hmap.h"
+#include "model.h"
 #include "policy.h"
 #include "resource.h"
 
@@ -24,6 +26,7 @@ struct res_list {
 struct device_entry {
 	weft_resource *device;
 	struct res_list selected;
+	weft_model_slice slice; /* items = selected.items */
 };
 
 struct weft_snapshot {
@@ -37,6 +40,7 @@ struct weft_snapshot {
 	struct device_entry *devices;
 	size_t n_devices;
 	weft_resource **device_items; /* the Device resources, sorted */
+	weft_model *model;
 };
 
 static int list_push(struct res_list *l, weft_resource *r)
@@ -128,6 +132,37 @@ static int index_devices(weft_snapshot *s)
 	return 0;
 }
 
+/* The slice of each device: its selected Services in the model, and one
+ * hash over the Device and everything selected (docs/architecture.md, "The
+ * resolved model"). */
+static int build_slices(weft_snapshot *s)
+{
+	for (size_t d = 0; d < s->n_devices; d++) {
+		struct device_entry *e = &s->devices[d];
+		weft_model_slice *sl = &e->slice;
+		sl->device = e->device;
+		sl->items = e->selected.items;
+		sl->n_items = e->selected.count;
+		sl->services = calloc(sl->n_items + 1, sizeof(*sl->services));
+		if (!sl->services)
+			return -1;
+		uint64_t h =
+		        weft_hash_bytes(WEFT_HASH_SEED, &e->device->hash, sizeof(e->device->hash));
+		for (size_t i = 0; i < sl->n_items; i++) {
+			const weft_resource *r = sl->items[i];
+			h = weft_hash_bytes(h, &r->hash, sizeof(r->hash));
+			const weft_model_service *ms =
+			        r->kind == WEFT_KIND_SERVICE
+			                ? weft_model_find_service(s->model, r->ns, r->name)
+			                : NULL;
+			if (ms)
+				sl->services[sl->n_services++] = ms;
+		}
+		sl->hash = h;
+	}
+	return 0;
+}
+
 static uint64_t hash_policy(const weft_policyset *p)
 {
 	uint64_t h = WEFT_HASH_SEED;
@@ -162,7 +197,10 @@ weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
 	s->policy = weft_policyset_ref(policy);
 	s->arena = weft_arena_new();
 	weft_hmap_init(&s->by_service);
-	if (!s->arena || index_services(s) || index_devices(s)) {
+	if (s->arena && !index_services(s) && !index_devices(s))
+		s->model = weft_model_compile(weft_policyset_items(policy),
+		                              weft_policyset_count(policy), NULL, err);
+	if (!s->arena || !s->model || build_slices(s)) {
 		weft_err_set(err, "snapshot of revision %lld: out of memory", (long long)revision);
 		s->refs = 1;
 		weft_snapshot_unref(s);
@@ -194,8 +232,11 @@ void weft_snapshot_unref(weft_snapshot *s)
 	if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
 	free_service_lists(s);
-	for (size_t d = 0; s->devices && d < s->n_devices; d++)
+	for (size_t d = 0; s->devices && d < s->n_devices; d++) {
 		free(s->devices[d].selected.items);
+		free(s->devices[d].slice.services);
+	}
+	weft_model_free(s->model);
 	free(s->devices);
 	free(s->device_items);
 	weft_arena_free(s->arena);
@@ -240,6 +281,18 @@ static const struct device_entry *find_device(const weft_snapshot *s, const char
 		    !strcmp(s->devices[d].device->name, name))
 			return &s->devices[d];
 	return NULL;
+}
+
+const weft_model *weft_snapshot_model(const weft_snapshot *s)
+{
+	return s->model;
+}
+
+const weft_model_slice *weft_snapshot_slice(const weft_snapshot *s, const char *ns,
+                                            const char *name)
+{
+	const struct device_entry *e = s ? find_device(s, ns, name) : NULL;
+	return e ? &e->slice : NULL;
 }
 
 weft_resource *const *weft_snapshot_by_device(const weft_snapshot *s, const char *ns,
@@ -309,27 +362,12 @@ void weft_snapshot_diff_free(weft_snapshot_diff *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int selected_by(const weft_snapshot *s, const weft_resource *device, const weft_key *k)
-{
-	if (!s)
-		return 0;
-	size_t n;
-	weft_resource *const *items = weft_snapshot_by_device(s, device->ns, device->name, &n);
-	for (size_t i = 0; i < n; i++)
-		if (weft_resource_cmp_key(items[i], k) == 0)
-			return 1;
-	return 0;
-}
-
 int weft_snapshot_diff_touches_device(const weft_snapshot_diff *d, const weft_snapshot *a,
                                       const weft_snapshot *b, const weft_resource *device)
 {
-	weft_key dk = weft_resource_key(device);
-	for (size_t i = 0; i < d->count; i++) {
-		const weft_key *k = &d->items[i].key;
-		if (weft_key_cmp(k, &dk) == 0 || selected_by(a, device, k) ||
-		    selected_by(b, device, k))
-			return 1;
-	}
-	return 0;
+	if (!d->count)
+		return 0;
+	const weft_model_slice *sa = weft_snapshot_slice(a, device->ns, device->name);
+	const weft_model_slice *sb = weft_snapshot_slice(b, device->ns, device->name);
+	return !sa || !sb || sa->hash != sb->hash;
 }

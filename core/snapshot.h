@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "model-t.h"
 #include "policyset.h"
 #include "resource-t.h"
 
@@ -47,6 +48,13 @@ weft_resource *const *weft_snapshot_devices(const weft_snapshot *s, size_t *n);
 weft_resource *const *weft_snapshot_by_device(const weft_snapshot *s, const char *ns,
                                               const char *name, size_t *n);
 
+/* The resolved model of the snapshot (model.h): what adapters render. */
+const weft_model *weft_snapshot_model(const weft_snapshot *s);
+/* A Device's slice (model-t.h): what its scope selects, with one content
+ * hash. NULL when the snapshot (may be NULL) has no such Device. */
+const weft_model_slice *weft_snapshot_slice(const weft_snapshot *s, const char *ns,
+                                            const char *name);
+
 /* What changed from a to b (a may be NULL: everything is added). */
 typedef struct weft_snapshot_change {
 	weft_key key;
@@ -62,8 +70,9 @@ typedef struct weft_snapshot_diff {
 int weft_snapshot_diff_compute(const weft_snapshot *a, const weft_snapshot *b,
                                weft_snapshot_diff *out);
 void weft_snapshot_diff_free(weft_snapshot_diff *d);
-/* Whether anything a device serves, in a or in b, or the device itself
- * changed between a (may be NULL) and b. */
+/* Whether the device's slice differs between a (may be NULL) and b: its
+ * slice hash (the Device and everything its scope selects) changed, or the
+ * device is in one snapshot only. */
 int weft_snapshot_diff_touches_device(const weft_snapshot_diff *d, const weft_snapshot *a,
                                       const weft_snapshot *b, const weft_resource *device);
 

@@ -27,6 +27,10 @@ static int txn_plan(struct device_worker *w, const weft_adapter_instance *ai,
 		rc = a->observe(ai->ctx, w->session, dev, &actual, err);
 	if (!rc)
 		rc = a->diff(ai->ctx, dev, desired, actual, &w->txn_plan, err);
+	if (!rc)
+		worker_note_warnings(w, &w->txn_plan);
+	if (!rc)
+		rc = weft_plan_check_strict(dev, &w->txn_plan, err);
 	if (desired)
 		a->free_config(ai->ctx, desired);
 	if (actual)

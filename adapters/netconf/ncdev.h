@@ -67,6 +67,7 @@ void ncdev_ly_error(const struct ly_ctx *ctx, char *buf, size_t len);
  * context (NULL tree: nothing), with implicit defaults added. */
 struct ncdev_config {
 	struct lyd_node *tree;
+	weft_warnings warnings; /* render's: what weft-lb cannot express */
 };
 void ncdev_config_free(void *config);
 

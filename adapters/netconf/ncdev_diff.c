@@ -223,5 +223,7 @@ int ncdev_diff(const weft_resource *dev, const void *desired, const void *actual
 	}
 	int rc = stage(diff, plan, err, key);
 	lyd_free_all(diff);
+	if (!rc && d && weft_warnings_append(&plan->warnings, &d->warnings))
+		rc = weft_err_set(err, "device %s: diff: out of memory", key);
 	return rc;
 }

@@ -1,19 +1,25 @@
 /* render: snapshot + Device -> the desired weft-lb data tree (see
  * ncdev_render.h for the split and the names). This file selects what the
  * device's scope covers and renders
- *   Service        one pool per port (NS_SERVICE_PORT), one member per
- *                  endpoint (address on plane "default", else the first
- *                  plane; weight = endpoint weight)
+ *   Service        one pool per port (NS_SERVICE_PORT) with the model's
+ *                  endpoints of the whole service on plane "default"
+ *                  (core/model.h: address, port, weight)
  *   TrafficPolicy  health-check NS_POLICY (interval/timeout rounded up to
- *                  whole seconds), the pools' method (round-robin, or
+ *                  whole seconds); the service-wide TrafficPolicy in effect
+ *                  sets the pools' method (round-robin, or
  *                  weighted-round-robin when weights differ; least-request
  *                  -> least-connections; random; ring-hash/maglev with
- *                  their hash key)
+ *                  their hash key); a subset's own applies to that subset's
+ *                  gateway pools only
  *   RateLimit      rate-limit NS_NAME (limit, key; tiers do not exist in
- *                  weft-lb and are left out)
+ *                  weft-lb: a warning)
  *   AccessPolicy   acl NS_NAME, rules seq 10, 20, ... (source CIDRs, path
- *                  prefixes, methods; a rule with nothing weft-lb can match
- *                  on, e.g. only `from.services`, is left out)
+ *                  prefixes, methods; conditions weft-lb cannot match on,
+ *                  e.g. `from.services`, are warned about, and a rule left
+ *                  with nothing is left out)
+ * Whatever weft-lb cannot express becomes a translation warning naming the
+ * resource, its file:line and the field (core/warning.h). The table:
+ * docs/adapter-netconf.md, "What is rendered".
  * and, in ncdev_render_vs.c, the virtual services. The tree is validated
  * with libyang before it is returned: an invalid tree is an error naming
  * the device and libyang's path, and nothing is sent. Pure: no I/O. */
@@ -78,34 +84,23 @@ const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind, co
 	return NULL;
 }
 
-const weft_traffic_policy_spec *ncdev_traffic_policy(const struct ncdev_render *r,
-                                                     const weft_resource *svc)
+const weft_traffic_policy_spec *ncdev_traffic_policy(const weft_model_subset *sub)
 {
-	const weft_traffic_policy_spec *best = NULL;
-	for (size_t i = 0; i < r->n_sel; i++) {
-		const weft_resource *tp = r->sel[i];
-		if (tp->kind != WEFT_KIND_TRAFFIC_POLICY)
-			continue;
-		const weft_traffic_policy_spec *s = tp->spec;
-		if (!ncdev_ref_is(&s->service, tp->ns, svc))
-			continue;
-		if (!best || (best->subset && !s->subset))
-			best = s;
-	}
-	return best;
+	return sub && sub->policies.traffic_policy ? sub->policies.traffic_policy->spec : NULL;
 }
 
-const char *ncdev_endpoint_address(const weft_endpoint *ep)
+int ncdev_warn(struct ncdev_render *r, const weft_resource *res, weft_pos pos, const char *field,
+               const char *fmt, ...)
 {
-	if (ep->address)
-		return ep->address;
-	const char *a = weft_labels_get(&ep->addresses, "default");
-	return a ? a : ep->addresses.count ? ep->addresses.items[0].value : NULL;
-}
-
-int ncdev_endpoint_port(const weft_endpoint *ep, const weft_service_port *port)
-{
-	return ep->port ? ep->port : port->target_port ? port->target_port : port->port;
+	char msg[900];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (weft_warn(r->warnings, res, pos, field, "%s", msg))
+		return weft_err_set(r->err, "device %s/%s: render: out of memory", r->dev->ns,
+		                    r->dev->name);
+	return 0;
 }
 
 const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted, const char **hash_key)
@@ -174,54 +169,36 @@ static int render_health_check(struct ncdev_render *r, const weft_resource *res)
 	return 0;
 }
 
-/* The name of the health check a service's pools use, or NULL. */
-static int health_check_of(const struct ncdev_render *r, const weft_resource *svc, char *buf,
-                           size_t len)
-{
-	for (size_t i = 0; i < r->n_sel; i++) {
-		const weft_resource *tp = r->sel[i];
-		if (tp->kind != WEFT_KIND_TRAFFIC_POLICY)
-			continue;
-		const weft_traffic_policy_spec *s = tp->spec;
-		if (s->health_check && !s->subset && ncdev_ref_is(&s->service, tp->ns, svc)) {
-			ncdev_object_name(tp, buf, len);
-			return 1;
-		}
-	}
-	return 0;
-}
-
+/* Service pools are per port for the whole service: the service-wide
+ * TrafficPolicy is in effect there. A subset's own TrafficPolicy applies to
+ * that subset only (docs/policy.md, "Precedence"); weft-lb has subset
+ * pools only behind gateway listeners (ncdev_render_vs.c). */
 static int render_service(struct ncdev_render *r, const weft_resource *svc)
 {
-	const weft_service_spec *s = svc->spec;
-	const weft_traffic_policy_spec *tp = ncdev_traffic_policy(r, svc);
-	char hc[80];
-	int has_hc = health_check_of(r, svc, hc, sizeof(hc));
-	int weighted = 0;
-	for (size_t i = 1; i < s->endpoints.count; i++)
-		weighted |= s->endpoints.items[i].weight != s->endpoints.items[0].weight;
-	for (size_t p = 0; p < s->ports.count; p++) {
-		const weft_service_port *port = &s->ports.items[p];
-		char pool[80], num[16], w[16], mp[16];
+	const weft_model_service *ms = weft_model_find_service(r->model, svc->ns, svc->name);
+	for (size_t p = 0; ms && p < ms->n_ports; p++) {
+		const weft_model_port *port = &ms->ports[p];
+		const weft_model_subset *whole = weft_model_find_subset(port, NULL);
+		const weft_model_endpoints *eps = weft_model_endpoints_on(whole, NULL);
+		const weft_traffic_policy_spec *tp = ncdev_traffic_policy(whole);
+		char pool[80], num[16], w[16], mp[16], hc[80];
 		snprintf(num, sizeof(num), "%d", port->port);
 		ncdev_name(pool, sizeof(pool), svc->ns, svc->name, num, NULL);
-		const char *hash_key, *method = ncdev_method(tp, weighted, &hash_key);
+		const char *hash_key, *method = ncdev_method(tp, eps->weighted, &hash_key);
 		const char *base = "/weft-lb:lb/pool[name='%s']/%s";
+		if (tp && tp->health_check)
+			ncdev_object_name(whole->policies.traffic_policy, hc, sizeof(hc));
 		if (ncdev_put(r, method, base, pool, "method") ||
 		    (hash_key && ncdev_put(r, hash_key, base, pool, "hash-key")) ||
-		    (has_hc && ncdev_put(r, hc, base, pool, "health-check")))
+		    (tp && tp->health_check && ncdev_put(r, hc, base, pool, "health-check")))
 			return -1;
-		for (size_t i = 0; i < s->endpoints.count; i++) {
-			const weft_endpoint *ep = &s->endpoints.items[i];
-			const char *addr = ncdev_endpoint_address(ep);
-			if (!addr)
-				continue;
-			snprintf(mp, sizeof(mp), "%d", ncdev_endpoint_port(ep, port));
-			snprintf(w, sizeof(w), "%d", ep->weight > 0 ? ep->weight : 1);
+		for (size_t i = 0; i < eps->count; i++) {
+			snprintf(mp, sizeof(mp), "%d", eps->items[i].port);
+			snprintf(w, sizeof(w), "%d", eps->items[i].weight);
 			if (ncdev_put(r, w,
 			              "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/"
 			              "weight",
-			              pool, addr, mp))
+			              pool, eps->items[i].address, mp))
 				return -1;
 		}
 	}
@@ -248,6 +225,12 @@ static int render_rate_limit(struct ncdev_render *r, const weft_resource *res)
 		return -1;
 	if (s->key && s->key->header && ncdev_put(r, s->key->header, base, n, "header-name"))
 		return -1;
+	if (s->tiers.count &&
+	    ncdev_warn(r, res, s->tiers_pos, "spec.tiers",
+	               "left out: weft-lb rate limits have no per-key tiers (%zu tier(s)); every "
+	               "key gets spec.limit",
+	               s->tiers.count))
+		return -1;
 	return 0;
 }
 
@@ -261,13 +244,37 @@ static void acl_path(const char *in, char *out, size_t len)
 		out[n - 1] = 0;
 }
 
-static int render_acl_rule(struct ncdev_render *r, const char *acl, int seq,
-                           const weft_access_rule *rule)
+/* Conditions weft-lb cannot match on (it has source CIDRs, path prefixes
+ * and methods only). */
+static int warn_acl_rule(struct ncdev_render *r, const weft_resource *res, size_t i,
+                         const weft_access_rule *rule, int dropped)
 {
+	char field[96];
+	const char *what = rule->from && rule->from->services.count    ? "from.services"
+	                   : rule->from && rule->from->not_cidrs.count ? "from.notCidrs"
+	                   : rule->headers.count                       ? "headers"
+	                                                               : NULL;
+	if (!what)
+		return 0;
+	snprintf(field, sizeof(field), "spec.rules[%zu].%s", i, what);
+	return ncdev_warn(r, res, rule->pos, field,
+	                  dropped ? "rule left out: weft-lb ACLs match source CIDRs, paths and "
+	                            "methods only"
+	                          : "condition left out (the rule matches without it): weft-lb "
+	                            "ACLs match source CIDRs, paths and methods only");
+}
+
+static int render_acl_rule(struct ncdev_render *r, const weft_resource *res, const char *acl,
+                           size_t idx, const weft_access_rule *rule)
+{
+	int seq = (int)(idx + 1) * 10;
 	size_t n_src = rule->from ? rule->from->cidrs.count : 0;
 	size_t n_path = rule->to ? rule->to->paths.count : 0;
 	size_t n_meth = rule->to ? rule->to->methods.count : 0;
-	if (!n_src && !n_path && !n_meth)
+	int dropped = !n_src && !n_path && !n_meth;
+	if (warn_acl_rule(r, res, idx, rule, dropped))
+		return -1;
+	if (dropped)
 		return 0; /* nothing weft-lb can match on */
 	const char *base = "/weft-lb:lb/acl[name='%s']/rule[seq='%d']/%s";
 	if (ncdev_put(r, rule->action == WEFT_ACTION_DENY ? "deny" : "allow", base, acl, seq,
@@ -297,8 +304,34 @@ static int render_acl(struct ncdev_render *r, const weft_resource *res)
 	              "/weft-lb:lb/acl[name='%s']/default-action", n))
 		return -1;
 	for (size_t i = 0; i < s->rules.count; i++)
-		if (render_acl_rule(r, n, (int)(i + 1) * 10, &s->rules.items[i]))
+		if (render_acl_rule(r, res, n, i, &s->rules.items[i]))
 			return -1;
+	return 0;
+}
+
+/* TrafficPolicy fields weft-lb has no leaf for. */
+static int warn_traffic_policy(struct ncdev_render *r, const weft_resource *res)
+{
+	const weft_traffic_policy_spec *tp = res->spec;
+	const weft_connection_pool *cp = tp->connection_pool;
+	if (tp->outlier_detection &&
+	    ncdev_warn(r, res, tp->outlier_detection->pos, "spec.outlierDetection",
+	               "left out: weft-lb has no outlier detection"))
+		return -1;
+	if (tp->tls && ncdev_warn(r, res, tp->tls->pos, "spec.tls",
+	                          "left out: weft-lb pools have no upstream TLS"))
+		return -1;
+	if (tp->load_balancer && tp->load_balancer->ring_size &&
+	    ncdev_warn(r, res, tp->load_balancer->ring_size->pos, "spec.loadBalancer.ringSize",
+	               "left out: weft-lb has no ring size"))
+		return -1;
+	if (cp &&
+	    (cp->max_pending_requests || cp->max_requests || cp->max_retries ||
+	     cp->connect_timeout_ms) &&
+	    ncdev_warn(r, res, cp->pos, "spec.connectionPool",
+	               "only maxConnections is rendered (as a gateway virtual service's "
+	               "connection-limit); the other limits are left out"))
+		return -1;
 	return 0;
 }
 
@@ -309,9 +342,10 @@ static int render_all(struct ncdev_render *r)
 		int rc = 0;
 		if (res->kind == WEFT_KIND_SERVICE)
 			rc = render_service(r, res);
-		else if (res->kind == WEFT_KIND_TRAFFIC_POLICY &&
-		         ((const weft_traffic_policy_spec *)res->spec)->health_check)
-			rc = render_health_check(r, res);
+		else if (res->kind == WEFT_KIND_TRAFFIC_POLICY)
+			rc = warn_traffic_policy(r, res) ||
+			     (((const weft_traffic_policy_spec *)res->spec)->health_check &&
+			      render_health_check(r, res));
 		else if (res->kind == WEFT_KIND_RATE_LIMIT)
 			rc = render_rate_limit(r, res);
 		else if (res->kind == WEFT_KIND_ACCESS_POLICY)
@@ -327,15 +361,19 @@ int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **des
 	const struct ly_ctx *ctx = ncdev_model_ctx(err);
 	if (!ctx)
 		return -1;
-	struct ncdev_render r = {
-	        .set = weft_snapshot_policy(snap), .dev = dev, .ctx = ctx, .err = err};
-	r.sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &r.n_sel);
 	struct ncdev_config *out = calloc(1, sizeof(*out));
 	if (!out)
 		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
+	struct ncdev_render r = {.set = weft_snapshot_policy(snap),
+	                         .model = weft_snapshot_model(snap),
+	                         .warnings = &out->warnings,
+	                         .dev = dev,
+	                         .ctx = ctx,
+	                         .err = err};
+	r.sel = weft_snapshot_by_device(snap, dev->ns, dev->name, &r.n_sel);
 	if (render_all(&r)) {
 		lyd_free_all(r.tree);
-		free(out);
+		ncdev_config_free(out);
 		return -1;
 	}
 	/* Validate everything weft-lb says (leafrefs, must, unique, ranges)
@@ -345,7 +383,7 @@ int ncdev_render(const weft_snapshot *snap, const weft_resource *dev, void **des
 		char ly[700];
 		ncdev_ly_error(ctx, ly, sizeof(ly));
 		lyd_free_all(r.tree);
-		free(out);
+		ncdev_config_free(out);
 		return weft_err_set(err, "device %s/%s: rendered weft-lb config is invalid: %s",
 		                    dev->ns, dev->name, ly);
 	}

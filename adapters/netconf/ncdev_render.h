@@ -13,10 +13,14 @@
 #define WEFT_NCDEV_RENDER_H
 
 #include "ncdev.h"
+#include "model.h"
 #include "policyset.h"
+#include "warning.h"
 
 struct ncdev_render {
 	const weft_policyset *set;
+	const weft_model *model; /* what the policy means (core/model.h) */
+	weft_warnings *warnings; /* what weft-lb cannot express */
 	const weft_resource *dev;
 	const struct ly_ctx *ctx;
 	struct lyd_node *tree;
@@ -37,13 +41,11 @@ const weft_resource *ncdev_find(const struct ncdev_render *r, weft_kind kind, co
                                 const char *from_ns);
 /* Whether ref (resolved against from_ns) names resource res. */
 int ncdev_ref_is(const weft_ref *ref, const char *from_ns, const weft_resource *res);
-/* The TrafficPolicy for a whole service (subset-less preferred), or NULL. */
-const weft_traffic_policy_spec *ncdev_traffic_policy(const struct ncdev_render *r,
-                                                     const weft_resource *svc);
-/* The endpoint's address: plane "default", else the first plane. */
-const char *ncdev_endpoint_address(const weft_endpoint *ep);
-/* The port an endpoint serves for a service port. */
-int ncdev_endpoint_port(const weft_endpoint *ep, const weft_service_port *port);
+/* The TrafficPolicy spec in effect for a model subset, or NULL. */
+const weft_traffic_policy_spec *ncdev_traffic_policy(const weft_model_subset *sub);
+/* Records a warning (render fails only when out of memory). */
+int ncdev_warn(struct ncdev_render *r, const weft_resource *res, weft_pos pos, const char *field,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The weft-lb method for a TrafficPolicy (NULL: none) given whether the
  * members carry different weights. Sets *hash_key for ring-hash/maglev. */
 const char *ncdev_method(const weft_traffic_policy_spec *tp, int weighted, const char **hash_key);

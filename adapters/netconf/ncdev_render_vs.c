@@ -5,21 +5,23 @@
  *   pool             its own pool NS_GATEWAY_LISTENER holding the
  *                    destinations of the listener's first route: for HTTP
  *                    the catch-all rule (no match), else the last rule; for
- *                    TCP the first rule. Members are the destination
- *                    service's endpoints (subset labels applied), weight =
- *                    destination weight (%) x endpoint weight, so an 80/20
- *                    canary keeps its split (clamped to 1..1000)
+ *                    TCP the first rule. Members are the model's endpoints
+ *                    of the destination's subset (core/model.h), weight =
+ *                    normalized destination weight (%) x endpoint weight,
+ *                    so an 80/20 canary keeps its split (clamped to
+ *                    1..1000); the TrafficPolicy in effect for the first
+ *                    destination's subset sets the method
  *   tls-profile      for https/tls listeners: NS_GATEWAY_LISTENER with the
  *                    certificate and key file names; mtls when the listener
  *                    is MUTUAL (ca-bundle = its caFile) or a
  *                    PeerAuthentication for the destination service (or its
  *                    namespace) says STRICT (require) / PERMISSIVE
  *                    (optional); ca-bundle "weft-mesh-ca" when no caFile
- *   rate-limit       a RateLimit on the destination service or the route
- *   acl              an AccessPolicy on the destination service, else a
- *                    namespace-wide one of its namespace
- *   connection-limit the destination's TrafficPolicy maxConnections
- * L7 match rules, retries, faults and rewrites have no weft-lb equivalent.
+ *   rate-limit       the route's RateLimit, else the destination service's
+ *   acl              the AccessPolicy in effect for the destination service
+ *   connection-limit maxConnections of the destination's TrafficPolicy
+ * L7 match rules, retries, faults and rewrites have no weft-lb equivalent:
+ * each is a translation warning.
  * Pure: no I/O. */
 #include <stdio.h>
 #include <string.h>
@@ -28,78 +30,95 @@
 #include "policy.h"
 #include "resource.h"
 
-/* The rule whose destinations feed the listener's pool. */
-static const weft_destinations *route_destinations(const weft_route_spec *rs)
+static int render_members(struct ncdev_render *r, const char *pool, const weft_model_subset *sub,
+                          int share)
 {
-	if (rs->tcp.count)
-		return &rs->tcp.items[0].destinations;
-	for (size_t i = 0; i < rs->http.count; i++)
-		if (!rs->http.items[i].match.count)
-			return &rs->http.items[i].destinations;
-	return rs->http.count ? &rs->http.items[rs->http.count - 1].destinations : NULL;
-}
-
-static const weft_service_port *service_port(const weft_service_spec *s, int port)
-{
-	for (size_t i = 0; i < s->ports.count; i++)
-		if (!port || s->ports.items[i].port == port)
-			return &s->ports.items[i];
-	return NULL;
-}
-
-static const weft_labels *subset_labels(const weft_service_spec *s, const char *subset)
-{
-	for (size_t i = 0; subset && i < s->subsets.count; i++)
-		if (!strcmp(s->subsets.items[i].name, subset))
-			return &s->subsets.items[i].labels;
-	return NULL;
-}
-
-static int render_members(struct ncdev_render *r, const char *pool, const weft_resource *svc,
-                          const weft_destination *d, int share)
-{
-	const weft_service_spec *s = svc->spec;
-	const weft_service_port *port = service_port(s, d->port);
-	const weft_labels *sel = subset_labels(s, d->subset);
-	if (!port || (d->subset && !sel))
-		return 0; /* validation refuses these; render nothing */
-	for (size_t i = 0; i < s->endpoints.count; i++) {
-		const weft_endpoint *ep = &s->endpoints.items[i];
-		const char *addr = ncdev_endpoint_address(ep);
-		if (!addr || (sel && !weft_labels_match(sel, &ep->labels)))
-			continue;
-		int w = share * (ep->weight > 0 ? ep->weight : 1);
+	const weft_model_endpoints *eps = weft_model_endpoints_on(sub, NULL);
+	for (size_t i = 0; i < eps->count; i++) {
+		int w = share * eps->items[i].weight;
 		char wv[16], mp[16];
 		snprintf(wv, sizeof(wv), "%d", w < 1 ? 1 : w > 1000 ? 1000 : w);
-		snprintf(mp, sizeof(mp), "%d", ncdev_endpoint_port(ep, port));
+		snprintf(mp, sizeof(mp), "%d", eps->items[i].port);
 		if (ncdev_put(r, wv,
 		              "/weft-lb:lb/pool[name='%s']/member[address='%s'][port='%s']/weight",
-		              pool, addr, mp))
+		              pool, eps->items[i].address, mp))
 			return -1;
 	}
 	return 0;
 }
 
-/* The listener's pool; *first gets the first destination's service. */
-static int render_listener_pool(struct ncdev_render *r, const char *pool,
-                                const weft_resource *route, const weft_resource **first)
+/* The rule of a route whose destinations feed the listener's pool: TCP's
+ * first, else the catch-all HTTP rule, else the last one. */
+static const weft_model_rule *pool_rule(const weft_model_route *mr)
 {
-	const weft_destinations *ds = route_destinations(route->spec);
-	*first = NULL;
-	int weighted = 0;
-	for (size_t i = 0; ds && i < ds->count; i++) {
-		const weft_destination *d = &ds->items[i];
-		const weft_resource *svc = ncdev_find(r, WEFT_KIND_SERVICE, &d->service, route->ns);
-		if (!svc)
-			continue;
-		if (!*first)
-			*first = svc;
-		int share = d->has_weight ? d->weight : 100 / (int)ds->count;
-		weighted |= ds->count > 1;
-		if (share > 0 && render_members(r, pool, svc, d, share))
+	if (mr->n_tcp)
+		return &mr->tcp[0];
+	for (size_t i = 0; i < mr->n_http; i++)
+		if (!mr->http[i].http->match.count)
+			return &mr->http[i];
+	return mr->n_http ? &mr->http[mr->n_http - 1] : NULL;
+}
+
+/* The first field of the used rule weft-lb cannot hold, or NULL. */
+static const char *unheld_field(const weft_http_rule *h)
+{
+	return h->match.count  ? "match"
+	       : h->retries    ? "retries"
+	       : h->fault      ? "fault"
+	       : h->rewrite    ? "rewrite"
+	       : h->headers    ? "headers"
+	       : h->timeout_ms ? "timeout"
+	                       : NULL;
+}
+
+/* What of the route weft-lb cannot hold: a virtual service has one pool,
+ * no L7 rules. */
+static int warn_route(struct ncdev_render *r, const weft_resource *route,
+                      const weft_model_route *mr, const weft_model_rule *used)
+{
+	char field[96];
+	for (size_t i = 0; i < mr->n_http; i++) {
+		const weft_http_rule *h = mr->http[i].http;
+		int rc = 0;
+		if (&mr->http[i] != used) {
+			snprintf(field, sizeof(field), "spec.http[%zu]", i);
+			rc = ncdev_warn(
+			        r, route, h->pos, field,
+			        "rule left out: a weft-lb virtual service has one pool and no "
+			        "L7 rules; only the catch-all (else the last) rule is rendered");
+		} else if (unheld_field(h)) {
+			snprintf(field, sizeof(field), "spec.http[%zu].%s", i, unheld_field(h));
+			rc = ncdev_warn(r, route, h->pos, field,
+			                "left out: weft-lb has no L7 request matching or handling");
+		}
+		if (rc)
 			return -1;
 	}
-	const weft_traffic_policy_spec *tp = *first ? ncdev_traffic_policy(r, *first) : NULL;
+	return 0;
+}
+
+/* The listener's pool; *first gets the first live destination. */
+static int render_listener_pool(struct ncdev_render *r, const char *pool,
+                                const weft_resource *route, const weft_model_destination **first)
+{
+	const weft_model_route *mr = weft_model_route_of(r->model, route);
+	const weft_model_rule *rule = mr ? pool_rule(mr) : NULL;
+	*first = NULL;
+	if (mr && warn_route(r, route, mr, rule))
+		return -1;
+	for (size_t i = 0; rule && i < rule->n_dests; i++) {
+		const weft_model_destination *d = &rule->dests[i];
+		if (!d->subset)
+			continue; /* validation refuses unknown services, ports, subsets */
+		if (!*first)
+			*first = d;
+		if (d->weight > 0 && render_members(r, pool, d->subset, d->weight))
+			return -1;
+	}
+	const weft_traffic_policy_spec *tp = *first ? ncdev_traffic_policy((*first)->subset) : NULL;
+	int weighted = rule && rule->n_dests > 1;
+	if (*first)
+		weighted |= weft_model_endpoints_on((*first)->subset, NULL)->weighted;
 	const char *hash_key, *method = ncdev_method(tp, weighted, &hash_key);
 	const char *base = "/weft-lb:lb/pool[name='%s']/%s";
 	if (ncdev_put(r, method, base, pool, "method") ||
@@ -108,34 +127,8 @@ static int render_listener_pool(struct ncdev_render *r, const char *pool,
 	return 0;
 }
 
-/* A selected resource of kind aimed at svc (or, with ns_wide, at svc's
- * whole namespace: no service set), or NULL. */
-static const weft_resource *aimed_at(const struct ncdev_render *r, weft_kind kind,
-                                     const weft_resource *svc, const weft_resource *route)
-{
-	const weft_resource *ns_wide = NULL;
-	for (size_t i = 0; svc && i < r->n_sel; i++) {
-		const weft_resource *x = r->sel[i];
-		if (x->kind != kind)
-			continue;
-		const weft_ref *ref = NULL, *rt = NULL;
-		if (kind == WEFT_KIND_RATE_LIMIT) {
-			ref = &((const weft_rate_limit_spec *)x->spec)->service;
-			rt = &((const weft_rate_limit_spec *)x->spec)->route;
-		} else if (kind == WEFT_KIND_ACCESS_POLICY)
-			ref = &((const weft_access_policy_spec *)x->spec)->service;
-		else
-			ref = &((const weft_peer_authentication_spec *)x->spec)->service;
-		if (ncdev_ref_is(ref, x->ns, svc) || (rt && ncdev_ref_is(rt, x->ns, route)))
-			return x;
-		if (!ref->name && !(rt && rt->name) && !strcmp(x->ns, svc->ns) && !ns_wide)
-			ns_wide = x;
-	}
-	return kind == WEFT_KIND_RATE_LIMIT ? NULL : ns_wide;
-}
-
 static int render_tls(struct ncdev_render *r, const char *name, const weft_listener *l,
-                      const weft_resource *svc)
+                      const weft_model_destination *d)
 {
 	const weft_listener_tls *t = l->tls;
 	const char *base = "/weft-lb:lb/tls-profile[name='%s']/%s";
@@ -145,7 +138,7 @@ static int render_tls(struct ncdev_render *r, const char *name, const weft_liste
 	              "private-key"))
 		return -1;
 	const char *mode = t->mode == WEFT_SERVER_TLS_MUTUAL ? "require" : NULL;
-	const weft_resource *pa = aimed_at(r, WEFT_KIND_PEER_AUTHENTICATION, svc, NULL);
+	const weft_resource *pa = d ? d->subset->policies.peer_authentication : NULL;
 	if (!mode && pa) {
 		weft_mtls_mode m = ((const weft_peer_authentication_spec *)pa->spec)->mode;
 		mode = m == WEFT_MTLS_STRICT       ? "require"
@@ -170,8 +163,8 @@ static int render_listener(struct ncdev_render *r, const weft_resource *gw, cons
 		return 0; /* a virtual service needs a pool: nothing to serve */
 	char name[80], port[16];
 	ncdev_name(name, sizeof(name), gw->ns, gw->name, l->name, NULL);
-	const weft_resource *svc;
-	if (render_listener_pool(r, name, route, &svc))
+	const weft_model_destination *d;
+	if (render_listener_pool(r, name, route, &d))
 		return -1;
 	const char *base = "/weft-lb:lb/virtual-service[name='%s']/%s";
 	const char *proto = l->protocol == WEFT_LISTENER_HTTP    ? "http"
@@ -182,23 +175,26 @@ static int render_listener(struct ncdev_render *r, const weft_resource *gw, cons
 	    ncdev_put(r, port, base, name, "port") || ncdev_put(r, proto, base, name, "protocol") ||
 	    ncdev_put(r, name, base, name, "pool"))
 		return -1;
-	if (l->tls &&
-	    (render_tls(r, name, l, svc) || ncdev_put(r, name, base, name, "tls-profile")))
+	if (l->tls && (render_tls(r, name, l, d) || ncdev_put(r, name, base, name, "tls-profile")))
 		return -1;
 	char obj[80];
-	const weft_resource *rl = aimed_at(r, WEFT_KIND_RATE_LIMIT, svc, route);
+	/* The route's own RateLimit, else its destination service's. */
+	const weft_model_route *mr = weft_model_route_of(r->model, route);
+	const weft_resource *rl = mr ? mr->policies.rate_limit : NULL;
+	if (!rl && d)
+		rl = d->subset->policies.rate_limit;
 	if (rl) {
 		ncdev_object_name(rl, obj, sizeof(obj));
 		if (ncdev_put(r, obj, base, name, "rate-limit"))
 			return -1;
 	}
-	const weft_resource *ap = aimed_at(r, WEFT_KIND_ACCESS_POLICY, svc, route);
+	const weft_resource *ap = d ? d->subset->policies.access_policy : NULL;
 	if (ap) {
 		ncdev_object_name(ap, obj, sizeof(obj));
 		if (ncdev_put(r, obj, base, name, "acl"))
 			return -1;
 	}
-	const weft_traffic_policy_spec *tp = svc ? ncdev_traffic_policy(r, svc) : NULL;
+	const weft_traffic_policy_spec *tp = d ? ncdev_traffic_policy(d->subset) : NULL;
 	if (tp && tp->connection_pool && tp->connection_pool->max_connections) {
 		char v[16];
 		snprintf(v, sizeof(v), "%d", tp->connection_pool->max_connections);

@@ -224,6 +224,7 @@ void ncdev_config_free(void *config)
 	if (!c)
 		return;
 	lyd_free_all(c->tree);
+	weft_warnings_free(&c->warnings);
 	free(c);
 }
 

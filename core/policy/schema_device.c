@@ -150,6 +150,7 @@ static const struct field device_fields[] = {
         FIELD(T, "drift", T_ENUM, 0, drift, .enums = drift_modes, .def = WEFT_DRIFT_ALERT),
         FIELD(T, "onDelete", T_ENUM, 0, on_delete, .enums = on_delete_modes,
               .def = WEFT_ON_DELETE_REMOVE),
+        FIELD(T, "strict", T_BOOL, 0, strict),
 };
 const struct schema weft_schema_device = SCHEMA(T, device_fields);
 #undef T

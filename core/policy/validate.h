@@ -158,8 +158,6 @@ const weft_subset *service_subset(const weft_service_spec *s, const char *name);
 weft_protocol port_protocol(const weft_service_spec *s, const weft_service_port *p);
 int protocol_is_http(weft_protocol p);
 
-/* The port an endpoint listens on for service port sp. */
-int endpoint_port(const weft_endpoint *e, const weft_service_port *sp);
 /* How many (plane, ip, port) uses a service's endpoints make. */
 size_t service_endpoint_uses(const weft_service_spec *s);
 

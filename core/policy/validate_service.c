@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model.h"
 #include "resource.h"
 #include "validate.h"
 
@@ -168,11 +169,6 @@ static void use_address(struct vctx *v, const weft_resource *r, size_t ei, weft_
 		report_conflict(v, r, pos, ei, first, plane, ip, port, is_tcp);
 }
 
-int endpoint_port(const weft_endpoint *e, const weft_service_port *sp)
-{
-	return e->port ? e->port : sp->target_port ? sp->target_port : sp->port;
-}
-
 size_t service_endpoint_uses(const weft_service_spec *s)
 {
 	size_t n = 0;
@@ -189,7 +185,7 @@ void validate_endpoint_conflicts(struct vctx *v, const weft_resource *r)
 		const weft_endpoint *e = &s->endpoints.items[i];
 		for (size_t p = 0; p < s->ports.count; p++) {
 			const weft_service_port *sp = &s->ports.items[p];
-			int port = endpoint_port(e, sp);
+			int port = weft_endpoint_port_for(e, sp);
 			int is_tcp = !protocol_is_http(port_protocol(s, sp));
 			if (e->address)
 				use_address(v, r, i, e->address_pos, "default", e->address, port,
@@ -208,7 +204,7 @@ int collect_endpoint_keys(const weft_resource *r, struct ep_table *into)
 	for (size_t i = 0; i < s->endpoints.count; i++) {
 		const weft_endpoint *e = &s->endpoints.items[i];
 		for (size_t p = 0; p < s->ports.count; p++) {
-			int port = endpoint_port(e, &s->ports.items[p]);
+			int port = weft_endpoint_port_for(e, &s->ports.items[p]);
 			if (e->address && !ep_table_use(into, ep_hash("default", e->address, port),
 			                                "default", e->address, port, &fresh))
 				return -1;

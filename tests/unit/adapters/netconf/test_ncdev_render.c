@@ -188,13 +188,68 @@ static void test_invalid_refused(void **state)
 	weft_snapshot_unref(s);
 }
 
+/* A subset's TrafficPolicy applies to that subset only (docs/policy.md,
+ * "Precedence"): the service pool keeps round-robin; the gateway pool of a
+ * destination in the subset takes it. What weft-lb cannot hold is warned
+ * about with its place. */
+static void test_subset_policy_and_warnings(void **state)
+{
+	(void)state;
+	const char *yaml =
+	        "apiVersion: weft/v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+	        "spec:\n  ports: [{name: http, port: 80}]\n"
+	        "  endpoints: [{address: 10.0.0.1, labels: {v: a}}, {address: 10.0.0.2, labels: "
+	        "{v: "
+	        "b}}]\n"
+	        "  subsets: [{name: b, labels: {v: b}}]\n"
+	        "---\n"
+	        "apiVersion: weft/v1\nkind: TrafficPolicy\nmetadata: {name: web-b, namespace: "
+	        "shop}\n"
+	        "spec: {service: web, subset: b, loadBalancer: {algorithm: least-request}}\n"
+	        "---\n"
+	        "apiVersion: weft/v1\nkind: RateLimit\nmetadata: {name: rl, namespace: shop}\n"
+	        "spec:\n  service: web\n  limit: {requests: 10}\n  key: {header: x-t}\n"
+	        "  tiers: [{value: gold, requests: 100}]\n"
+	        "---\n"
+	        "apiVersion: weft/v1\nkind: Route\nmetadata: {name: edge, namespace: shop}\n"
+	        "spec:\n  hosts: [x.example.com]\n"
+	        "  http:\n  - destinations: [{service: web, subset: b}]\n"
+	        "---\n"
+	        "apiVersion: weft/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\n"
+	        "spec:\n  address: 192.0.2.10\n  listeners:\n"
+	        "  - {name: web, port: 80, protocol: http, hosts: [x.example.com], routes: "
+	        "[edge]}\n";
+	weft_snapshot *s = nct_compile(yaml, 1);
+	void *cfg = nct_render(s);
+	assert_string_equal(nct_value(cfg, P "/method"), "round-robin");
+	assert_string_equal(nct_value(cfg, "/weft-lb:lb/pool[name='shop_gw_web']/method"),
+	                    "least-connections");
+	assert_int_equal(nct_count(cfg, "/weft-lb:lb/pool[name='shop_gw_web']/member"), 1);
+	const weft_adapter *a = ncdev_adapter();
+	weft_plan plan;
+	weft_plan_init(&plan, "default/lb1", "netconf", 1);
+	weft_err err = {0};
+	assert_int_equal(a->diff(NULL, nct_device(s), cfg, NULL, &plan, &err), 0);
+	assert_int_equal(plan.warnings.count, 1);
+	assert_string_equal(plan.warnings.items[0].field, "spec.tiers");
+	assert_string_equal(plan.warnings.items[0].resource, "RateLimit shop/rl");
+	assert_int_equal(plan.warnings.items[0].line, 21); /* the tiers line */
+	weft_plan_free(&plan);
+	a->free_config(NULL, cfg);
+	weft_snapshot_unref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_service_pool),    cmocka_unit_test(test_health_check),
-	        cmocka_unit_test(test_virtual_service), cmocka_unit_test(test_tls_mtls),
-	        cmocka_unit_test(test_rate_limit_acl),  cmocka_unit_test(test_scope_and_empty),
+	        cmocka_unit_test(test_service_pool),
+	        cmocka_unit_test(test_health_check),
+	        cmocka_unit_test(test_virtual_service),
+	        cmocka_unit_test(test_tls_mtls),
+	        cmocka_unit_test(test_rate_limit_acl),
+	        cmocka_unit_test(test_scope_and_empty),
 	        cmocka_unit_test(test_invalid_refused),
+	        cmocka_unit_test(test_subset_policy_and_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,27 @@
+/* Internal to the model compiler (core/model.c, core/model_policy.c). */
+#ifndef WEFT_MODEL_INT_H
+#define WEFT_MODEL_INT_H
+
+#include "arena.h"
+#include "hmap.h"
+#include "model.h"
+
+struct weft_model {
+	weft_arena *a;
+	weft_model_service *services; /* sorted by ns/name */
+	size_t n_services;
+	weft_hmap service_index; /* "ns/name" -> weft_model_service */
+	weft_model_route *routes;
+	size_t n_routes;
+	weft_hmap route_index; /* "ns/name" -> weft_model_route */
+};
+
+weft_model_service *model_service_mut(const weft_model *m, const char *ns, const char *name);
+/* spec.service of the kinds aimed at a service, or NULL. */
+const weft_ref *model_service_ref(const weft_resource *r);
+/* The policies in effect per service and subset (model_policy.c). */
+int model_resolve_policies(weft_model *m, weft_resource *const *res, size_t n);
+/* Routes with their destinations and policies (model_policy.c). */
+int model_resolve_routes(weft_model *m, weft_resource *const *res, size_t n);
+
+#endif
