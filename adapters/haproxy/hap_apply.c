@@ -42,7 +42,7 @@ int hap_prepare(void *ctx, void *session, weft_plan *plan, weft_err *err)
 		return -1;
 	p->staged = 1;
 	char cmd[3000];
-	snprintf(cmd, sizeof(cmd), "'%s' -c -q -f '%s' 2>&1", s->bin, s->staged);
+	snprintf(cmd, sizeof(cmd), "'%s' -c -f '%s' 2>&1", s->bin, s->staged);
 	if (run(s, cmd, err)) {
 		weft_err_prefix(err, "haproxy -c refused the config");
 		return -1;

@@ -180,6 +180,7 @@ int hap_render(const weft_snapshot *snap, const weft_resource *dev, struct hap_c
 	for (size_t i = 0; sl && i < sl->n_services; i++)
 		render_service(&r, sl->services[i]);
 	fclose(r.f);
+	free(r.done);
 	int rc = text ? hap_config_parse(c, text, len) : -1;
 	free(text);
 	if (rc) {

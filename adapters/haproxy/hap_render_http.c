@@ -155,6 +155,24 @@ static void render_hosts_acl(FILE *f, const char *acl, const weft_strs *hosts)
 	}
 }
 
+/* Whether route's backends are already written; else marks them. */
+static int route_done(struct rctx *r, const weft_resource *route)
+{
+	for (size_t i = 0; i < r->n_done; i++)
+		if (r->done[i] == route)
+			return 1;
+	if (r->n_done == r->cap_done) {
+		size_t cap = r->cap_done ? r->cap_done * 2 : 8;
+		const weft_resource **d = realloc(r->done, cap * sizeof(*d));
+		if (!d)
+			return 0;
+		r->done = d;
+		r->cap_done = cap;
+	}
+	r->done[r->n_done++] = route;
+	return 0;
+}
+
 /* One route on a frontend: its use_backend lines; its backends are
  * appended to `later` (written after the frontend). */
 static void render_route(struct rctx *r, const weft_resource *route, FILE *later, int tcp,
@@ -170,13 +188,15 @@ static void render_route(struct rctx *r, const weft_resource *route, FILE *later
 		render_hosts_acl(r->f, acl, &mr->spec->hosts);
 	struct rctx lr = *r;
 	lr.f = later;
+	int written = route_done(r, route);
 	size_t n = tcp ? mr->n_tcp : mr->n_http;
 	for (size_t i = 0; i < n; i++) {
 		const weft_model_rule *rule = tcp ? &mr->tcp[i] : &mr->http[i];
 		char idx[32];
 		snprintf(idx, sizeof(idx), "%zu", i);
 		hap_cfg_name(be, sizeof(be), "rt", route->ns, route->name, idx);
-		render_rule_backend(&lr, route, mr, rule, be, tcp);
+		if (!written)
+			render_rule_backend(&lr, route, mr, rule, be, tcp);
 		if (tcp) {
 			if (!*has_default)
 				fprintf(r->f, "    default_backend %s\n", be);

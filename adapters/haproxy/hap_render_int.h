@@ -14,6 +14,10 @@ struct rctx {
 	const weft_model *model;
 	const weft_policyset *set;
 	weft_warnings *w;
+	/* Routes whose backends are written (a route on two listeners gets
+	 * its backends once). */
+	const weft_resource **done;
+	size_t n_done, cap_done;
 };
 
 void hap_cfg_name(char *out, size_t cap, const char *a, const char *b, const char *c,

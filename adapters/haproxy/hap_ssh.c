@@ -219,6 +219,10 @@ static int drain(LIBSSH2_CHANNEL *ch, int stream, struct buf *b)
 	while ((n = libssh2_channel_read_ex(ch, stream, chunk, sizeof(chunk))) > 0)
 		if (buf_add(b, chunk, (size_t)n))
 			return -1;
+	/* A peer that closes its TCP side makes sshd close the channel,
+	 * sometimes before an EOF: that is the end of the answer too. */
+	if (n < 0 && (libssh2_channel_eof(ch) || n == LIBSSH2_ERROR_CHANNEL_CLOSED))
+		return 0;
 	return n < 0 ? -1 : 0;
 }
 
@@ -264,18 +268,22 @@ int hap_ssh_cli(struct hap_ssh *s, int port, const char *cmd, char **out, weft_e
 	struct buf b = {0};
 	buf_add(&b, "", 0);
 	size_t len = strlen(cmd);
-	int rc = libssh2_channel_write(ch, cmd, len) == (ssize_t)len &&
-	                         libssh2_channel_write(ch, "\n", 1) == 1
-	                 ? 0
-	                 : -1;
+	ssize_t w1 = libssh2_channel_write(ch, cmd, len), w2 = libssh2_channel_write(ch, "\n", 1);
+	int rc = w1 == (ssize_t)len && w2 == 1 ? 0 : -1;
+	/* EOF after the command: the CLI answers and closes its side. */
+	if (!rc)
+		libssh2_channel_send_eof(ch);
 	if (!rc)
 		rc = drain(ch, 0, &b);
+
 	libssh2_channel_close(ch);
 	libssh2_channel_free(ch);
 	if (rc) {
+		char *m = NULL;
+		libssh2_session_last_error(s->ssh, &m, NULL, 0);
 		free(b.p);
-		return weft_err_set(err, "device %s: master CLI command '%s' failed", s->device,
-		                    cmd);
+		return weft_err_set(err, "device %s: master CLI command '%s' failed: %s", s->device,
+		                    cmd, m ? m : "?");
 	}
 	*out = b.p;
 	return 0;
