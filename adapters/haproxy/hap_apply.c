@@ -127,11 +127,52 @@ static int cli_refused(const char *out)
 	return 0;
 }
 
+/* `del server` of a server in maint: HAProxy refuses it while
+ * connections (also idle ones kept for reuse) are attached, so it is
+ * retried for up to 5 s; after that the server stays in maint (it takes no
+ * traffic) and is gone from the file, so the next reload drops it. */
+static int del_server(struct hap_session *s, const char *cmd, weft_err *err)
+{
+	long long deadline = weft_mono_ms() + 5000;
+	for (;;) {
+		char *out = NULL;
+		if (hap_ssh_cli(s->ssh, s->master_port, cmd, &out, err))
+			return -1;
+		int busy = out && strstr(out, "still has connections");
+		int bad = !busy && cli_refused(out);
+		if (bad)
+			weft_err_set(err, "device %s: runtime API refused '%s': %s", s->device,
+			             cmd + 3, out);
+		free(out);
+		if (bad)
+			return -1;
+		if (!busy || weft_mono_ms() >= deadline)
+			return 0;
+		struct timespec ts = {0, 50 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int runtime_deletes(struct hap_session *s, struct hap_plan *p, weft_err *err)
+{
+	/* Every other command first: traffic follows them at once; the
+	 * deletes (which may wait for connections to drain) come last. */
+	for (size_t i = 0; i < p->n_cmds; i++) {
+		char cmd[1100];
+		snprintf(cmd, sizeof(cmd), "@1 %s", p->cmds[i]);
+		if (!strncmp(p->cmds[i], "del server ", 11) && del_server(s, cmd, err))
+			return -1;
+	}
+	return 0;
+}
+
 static int runtime(struct hap_session *s, struct hap_plan *p, weft_err *err)
 {
 	for (size_t i = 0; i < p->n_cmds; i++) {
 		char cmd[1100], *out = NULL;
 		snprintf(cmd, sizeof(cmd), "@1 %s", p->cmds[i]);
+		if (!strncmp(p->cmds[i], "del server ", 11))
+			continue;
 		if (hap_ssh_cli(s->ssh, s->master_port, cmd, &out, err))
 			return -1;
 		int bad = cli_refused(out);
@@ -142,7 +183,7 @@ static int runtime(struct hap_session *s, struct hap_plan *p, weft_err *err)
 		if (bad)
 			return -1;
 	}
-	return 0;
+	return runtime_deletes(s, p, err);
 }
 
 int hap_apply(void *ctx, void *session, weft_plan *plan, weft_err *err)

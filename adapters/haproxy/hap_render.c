@@ -70,9 +70,13 @@ void hap_render_check(struct rctx *r, const weft_model_subset *s, char *opts, si
 {
 	const weft_traffic_policy_spec *tp = hap_tpol(s);
 	const weft_health_check *hc = tp ? tp->health_check : NULL;
-	opts[0] = 0;
-	if (tp && tp->connection_pool && tp->connection_pool->max_connections)
-		snprintf(opts, cap, " maxconn %d", tp->connection_pool->max_connections);
+	/* Idle server connections are purged after 500 ms (HAProxy: 5 s), so
+	 * that `del server` of a removed endpoint succeeds soon (hap_apply.c). */
+	snprintf(opts, cap, " pool-purge-delay 500ms");
+	if (tp && tp->connection_pool && tp->connection_pool->max_connections) {
+		size_t l = strlen(opts);
+		snprintf(opts + l, cap - l, " maxconn %d", tp->connection_pool->max_connections);
+	}
 	if (!hc)
 		return;
 	if (hc->type == WEFT_CHECK_HTTP) {

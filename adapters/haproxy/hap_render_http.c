@@ -112,7 +112,7 @@ static void render_rule_backend(struct rctx *r, const weft_resource *route,
 	const weft_model_subset *first = NULL;
 	for (size_t i = 0; i < rule->n_dests && !first; i++)
 		first = rule->dests[i].subset;
-	char opts[160] = "";
+	char opts[160];
 	fprintf(r->f, "\nbackend %s\n    mode %s\n", name, tcp ? "tcp" : "http");
 	hap_render_balance(r, first);
 	hap_render_check(r, first, opts, sizeof(opts));

@@ -9,6 +9,7 @@
  * Usage: bench_haproxy [ITER]. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +101,24 @@ static char get_backend(int port)
 	}
 	close(fd);
 	buf[len] = 0;
-	char *b = strstr(buf, "X-Backend: ");
+	char *b = strcasestr(buf, "x-backend: ");
 	return b ? b[11] : 0;
+}
+
+struct watch {
+	int port;
+	char want;
+	long long t0, seen;
+};
+
+static void *watcher(void *arg)
+{
+	struct watch *w = arg;
+	long long end = w->t0 + 20000;
+	while (get_backend(w->port) != w->want && ts_now_ms() < end)
+		;
+	w->seen = ts_now_ms();
+	return NULL;
 }
 
 static int cmp(const void *a, const void *b)
@@ -119,17 +136,21 @@ static int run(struct hapit *h, void **session, int gw, int iter, int reload, in
 		const char *to = i % 2 ? "v1" : "v2";
 		char want = i % 2 ? 'a' : 'b';
 		weft_snapshot *s = policy(h, gw, to, reload ? 6 + (i % 2) : 5, ++*rev);
-		long long t0 = ts_now_ms();
+		/* The watcher polls from the push's start, in parallel with it:
+		 * traffic may follow before the push returns (a runtime change
+		 * takes effect before removed servers are deleted). */
+		struct watch wt = {.port = gw, .want = want, .t0 = ts_now_ms()};
+		pthread_t th;
+		pthread_create(&th, NULL, watcher, &wt);
 		weft_err err = {0};
-		if (!s || hapit_push(session, s, NULL, &err)) {
+		int prc = !s || hapit_push(session, s, NULL, &err);
+		pthread_join(th, NULL);
+		if (prc) {
 			fprintf(stderr, "push failed: %s\n", err.msg);
 			return -1;
 		}
 		weft_snapshot_unref(s);
-		long long end = t0 + 20000;
-		while (get_backend(gw) != want && ts_now_ms() < end)
-			;
-		ms[i] = (double)(ts_now_ms() - t0);
+		ms[i] = (double)(wt.seen - wt.t0);
 	}
 	if (hapit_worker_pid(h) != worker0)
 		reloads = 1;

@@ -87,8 +87,12 @@ static void test_render(void **state)
 	                       "-m str yes }"));
 	assert_non_null(strstr(t, "use_backend rt_shop_edge_1 if host_shop_edge\n"));
 	/* 80/20 of 256 */
-	assert_non_null(strstr(t, "server d0_s_10_0_0_1_8080 10.0.0.1:8080 weight 205 check"));
-	assert_non_null(strstr(t, "server d1_s_10_0_0_2_8080 10.0.0.2:8080 weight 51 check"));
+	assert_non_null(strstr(
+	        t,
+	        "server d0_s_10_0_0_1_8080 10.0.0.1:8080 weight 205 pool-purge-delay 500ms check"));
+	assert_non_null(strstr(
+	        t,
+	        "server d1_s_10_0_0_2_8080 10.0.0.2:8080 weight 51 pool-purge-delay 500ms check"));
 	assert_non_null(strstr(t, "balance source\n    hash-type consistent\n"));
 	assert_non_null(strstr(t, "option httpchk GET /healthz"));
 	assert_non_null(strstr(t, "retries 2\n    retry-on conn-failure"));
