@@ -100,7 +100,19 @@ struct weft_controller {
 	size_t n_adapters;
 	pthread_t core_thread;
 	int core_started;
+
+	/* Replicas on a shared store (controller_replica.c, docs/ha.md).
+	 * leader is under mu: 1 drives devices (workers, transactions,
+	 * reconcile); 0 compiles and serves only. */
+	int leader;
+	struct controller_replica *replica; /* NULL: the only writer */
 };
+
+/* controller.c: the head revision's content as a validated policy set, and
+ * the revision it is (read under store_mu). */
+int controller_load_head(weft_controller *c, weft_policyset **out, int64_t *rev, weft_err *err);
+/* controller_replica.c: stops the watch and the election (at close). */
+void controller_replica_stop(weft_controller *c);
 
 /* A reference to c->intent; NULL in atomic mode before the first commit. */
 weft_snapshot *controller_intent(weft_controller *c);
@@ -137,6 +149,11 @@ void workers_count_states(weft_controller *c, size_t *in_sync, size_t *pending, 
  * (which must not have their own targets set). Called without mu from the
  * core thread. 0 when committed, -1 when aborted or rolled back. */
 int controller_txn_run(weft_controller *c, weft_snapshot *snap, int removal_only);
+/* txn.c: continues the transaction ids and the in-memory log from the
+ * store's records (meta txn/last and txn/ID), so that a restarted weftd or
+ * a new leader never reuses an id and overwrites an earlier record. At
+ * open and when a replica becomes leader; takes store_mu then mu. */
+void controller_txn_log_load(weft_controller *c);
 
 /* device_removal.c: appends to arr the dry-run plan of every device whose
  * Device is not in snap and that would be emptied (onDelete remove, not

@@ -42,12 +42,13 @@ void controller_device_key(const weft_resource *device, char *buf, size_t len)
 }
 
 /* Loads the head revision's content into a validated policy set. */
-static int load_head(weft_controller *c, weft_policyset **out, weft_err *err)
+int controller_load_head(weft_controller *c, weft_policyset **out, int64_t *rev, weft_err *err)
 {
 	weft_stored *items = NULL;
 	size_t n = 0;
 	*out = NULL;
 	int64_t head = weft_store_head(c->store);
+	*rev = head;
 	if (head > 0 && weft_store_load(c->store, head, &items, &n, err))
 		return -1;
 	weft_resource **res = calloc(n + 1, sizeof(*res));
@@ -132,6 +133,10 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	unsigned long long us = (unsigned long long)(b - a);
 	weft_snapcell_publish(&c->published, weft_snapshot_ref(snap));
 	pthread_mutex_lock(&c->mu);
+	/* A follower replica pushes nothing: it serves (API, xDS) the revision
+	 * the store holds, and its transactions are the leader's to run. */
+	int leader = c->leader;
+	atomic = atomic && leader;
 	if (!atomic)
 		controller_set_intent(c, snap);
 	c->compiled_rev = rev;
@@ -142,7 +147,8 @@ static void compile_and_publish(weft_controller *c, weft_policyset *policy, int6
 	c->m.compile_us_last = us;
 	c->m.compile_us_total += us;
 	size_t n_retired = 0;
-	struct device_worker **retired = workers_reconcile(c, snap, &n_retired, !atomic);
+	struct device_worker **retired =
+	        workers_reconcile(c, leader ? snap : NULL, &n_retired, !atomic);
 	pthread_cond_broadcast(&c->work_cond);
 	pthread_cond_broadcast(&c->done_cond);
 	pthread_mutex_unlock(&c->mu);
@@ -201,9 +207,9 @@ static void *core_thread_main(void *arg)
 			/* Retry of a failed atomic transaction, same snapshot and
 			 * the same group order. */
 			c->txn_retry_at_ms = 0;
-			int removals = c->txn_removals;
+			int removals = c->txn_removals, leader = c->leader;
 			pthread_mutex_unlock(&c->mu);
-			weft_snapshot *snap = weft_snapcell_get(&c->published);
+			weft_snapshot *snap = leader ? weft_snapcell_get(&c->published) : NULL;
 			if (snap)
 				push_atomic(c, snap, removals);
 			weft_snapshot_unref(snap);
@@ -323,7 +329,7 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 		weft_controller_close(c);
 		return NULL;
 	}
-	c->store = weft_store_open(c->store_url, err);
+	c->store = weft_store_open_opts(c->store_url, opts->store_opts, err);
 	if (!c->store) {
 		weft_controller_close(c);
 		return NULL;
@@ -337,14 +343,15 @@ weft_controller *weft_controller_open(const weft_controller_opts *opts, weft_err
 		weft_controller_close(c);
 		return NULL;
 	}
-	if (load_head(c, &c->head_policy, err)) {
+	if (controller_load_head(c, &c->head_policy, &c->head_rev, err)) {
 		weft_controller_close(c);
 		return NULL;
 	}
-	c->head_rev = weft_store_head(c->store);
 	/* The head is compiled and pushed at once: devices resync on start. */
 	c->txn_log = json_array();
+	controller_txn_log_load(c);
 	c->txn_default_atomic = opts->atomic ? 1 : 0;
+	c->leader = !opts->replica; /* a replica waits for weft_controller_replicate */
 	compile_and_publish(c, c->head_policy, c->head_rev, c->txn_default_atomic, 0);
 	if (pthread_create(&c->core_thread, NULL, core_thread_main, c)) {
 		weft_err_set(err, "controller: cannot start the core thread");
@@ -359,6 +366,7 @@ void weft_controller_close(weft_controller *c)
 {
 	if (!c)
 		return;
+	controller_replica_stop(c); /* resigns: another replica takes over at once */
 	pthread_mutex_lock(&c->mu);
 	c->stopping = 1;
 	pthread_cond_broadcast(&c->core_cond);

@@ -19,27 +19,32 @@
 #include "doc.h"
 #include "resource-t.h"
 #include "snapshot.h"
+#include "store.h"
 
 typedef struct weft_controller weft_controller;
 
 typedef struct weft_controller_opts {
-	const char *state_dir;  /* required: store and runtime state live here */
-	const char *store_url;  /* NULL: sqlite in state_dir */
-	int quiet_ms;           /* debounce quiet window, default 100 */
-	int max_delay_ms;       /* debounce max delay, default 1000 */
-	size_t keep_revisions;  /* revisions kept; 0 keeps all (weftd's default: 100) */
-	const char *plugin_dir; /* adapter plugins (*.so), may be NULL; one
-	                         * that does not load fails the open */
-	int reconcile_ms;       /* drift check period per device: 0 = default
-	                         * 30000, < 0 = never */
-	int atomic;             /* default transaction mode: 1 atomic (all
-	                         * devices or none), 0 independent */
+	const char *state_dir;             /* required: store and runtime state live here */
+	const char *store_url;             /* NULL: sqlite in state_dir */
+	const weft_store_opts *store_opts; /* TLS, credentials (etcd); may be NULL */
+	int quiet_ms;                      /* debounce quiet window, default 100 */
+	int max_delay_ms;                  /* debounce max delay, default 1000 */
+	size_t keep_revisions;             /* revisions kept; 0 keeps all (weftd's default: 100) */
+	const char *plugin_dir;            /* adapter plugins (*.so), may be NULL; one
+	                                    * that does not load fails the open */
+	int reconcile_ms;                  /* drift check period per device: 0 = default
+	                                    * 30000, < 0 = never */
+	int atomic;                        /* default transaction mode: 1 atomic (all
+	                                    * devices or none), 0 independent */
 	/* Configuration of the adapter instances, an object keyed by kind
 	 * ({"file": {"root": DIR}, "xds": {"listen": ADDR}}); a kind not in it
 	 * gets {}. Each registered kind's init sees its part when the
 	 * controller opens (core/adapter.h); a key naming no registered kind
 	 * is an error. May be NULL. Not kept: copied as needed by init. */
 	const json_t *adapter_config;
+	int replica; /* 1: start as a follower that drives no device until
+	              * weft_controller_replicate's election makes it the leader
+	              * (a store shared by several weftd, docs/ha.md) */
 } weft_controller_opts;
 
 /* Opens the store, loads and compiles the head revision, starts the core
@@ -143,7 +148,8 @@ json_t *weft_controller_transactions(weft_controller *c);
  * up to timeout_ms for the first: {"last":N,"closed":bool,"events":[{"seq",
  * "time","type","data"}]}. Types: "revision" (a change was stored),
  * "device" (a push or drift check changed a device's status; data as in
- * status), "transaction" (an atomic push ended; data as in
+ * status), "warnings" (a device's translation warnings changed: {"device",
+ * "kind","revision","warnings"}), "transaction" (an atomic push ended; data as in
  * transactions), "gap" (first, when events after `after` are no longer
  * held: data {"from","to","missed"}, see core/events.h). Ids continue
  * across restarts (STATE/events.seq). "closed" is true once the controller
@@ -156,5 +162,23 @@ char *weft_controller_metrics(weft_controller *c);
 /* Blocks until the snapshot of revision >= rev is compiled and its pushes
  * are done, or timeout_ms passes. 0 when reached, -1 on timeout. */
 int weft_controller_wait_pushed(weft_controller *c, int64_t rev, int timeout_ms);
+
+/* Replicas on a shared store (etcd; docs/ha.md). Follows the store's head
+ * through a watch (every new revision, whoever wrote it, is loaded and
+ * compiled here) and campaigns for leadership as name on a lease of
+ * ttl_ms; only the leader drives devices (workers, transactions, reconcile
+ * and drift repair). A controller opened with opts.replica stays a follower
+ * until then. WEFT_EINVALID for a store with one writer (SQLite). */
+int weft_controller_replicate(weft_controller *c, const char *name, int64_t ttl_ms, weft_err *err);
+/* {"name", "leader": bool, "leader_name": string|null, "lease_ttl_ms"}, or
+ * NULL when the controller does not replicate. Caller decrefs. */
+json_t *weft_controller_replica_status(weft_controller *c);
+/* Makes the controller the leader (1: starts the device workers on the
+ * published snapshot, runs a pending transaction) or a follower (0: stops
+ * every worker, waiting for a push in progress). Called by the election. */
+void weft_controller_set_leader(weft_controller *c, int leader);
+/* Loads and compiles the store's head when it is newer than the
+ * controller's (a revision another replica committed). 0, or -1 with err. */
+int weft_controller_follow(weft_controller *c, weft_err *err);
 
 #endif

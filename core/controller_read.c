@@ -242,8 +242,14 @@ json_t *weft_controller_status(weft_controller *c)
 	int64_t head = c->head_rev, compiled = c->compiled_rev;
 	workers_status(c, devices);
 	pthread_mutex_unlock(&c->mu);
-	return json_pack("{s:I, s:I, s:o}", "revision", (json_int_t)head, "snapshot_revision",
-	                 (json_int_t)compiled, "devices", devices);
+	json_t *st = json_pack("{s:I, s:I, s:o}", "revision", (json_int_t)head, "snapshot_revision",
+	                       (json_int_t)compiled, "devices", devices);
+	json_t *replica = weft_controller_replica_status(c);
+	if (st && replica)
+		json_object_set_new(st, "replica", replica);
+	else
+		json_decref(replica);
+	return st;
 }
 
 json_t *weft_controller_events(weft_controller *c, uint64_t after, int timeout_ms)

@@ -97,8 +97,13 @@ static int commit_change(weft_controller *c, weft_resource **ups, size_t n_ups,
 		goto out;
 	int64_t new_rev = 0;
 	pthread_mutex_lock(&c->store_mu);
-	rc = weft_store_commit(c->store, expected_rev, author, message, stored, n_stored, dels,
-	                       n_dels, &new_rev, err);
+	/* head_rev, not expected_rev: the change was validated against the
+	 * policy of head_rev, so it may only be stored on top of it. With one
+	 * writer (SQLite) that is always the store's head; on a shared store
+	 * (etcd, docs/store.md) another replica may have committed since, and
+	 * storing anyway could keep a policy that does not compile. */
+	rc = weft_store_commit(c->store, head_rev, author, message, stored, n_stored, dels, n_dels,
+	                       &new_rev, err);
 	pthread_mutex_unlock(&c->store_mu);
 	if (rc)
 		goto out;

@@ -3,6 +3,7 @@
  * plane the effective endpoints with their ports and weights (model.h).
  * The policies in effect and the routes are resolved in model_policy.c.
  * Everything is allocated in one arena owned by the model. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,23 @@
 #include "model-int.h"
 #include "resource.h"
 
+/* "ns/name" into buf (no printf: this runs for every resource of every
+ * compile). 0, or -1 when it does not fit. */
+int model_key(char *buf, size_t len, const char *ns, const char *name)
+{
+	size_t a = strlen(ns), b = strlen(name);
+	if (a + b + 2 > len)
+		return -1;
+	memcpy(buf, ns, a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, name, b + 1);
+	return 0;
+}
+
 static char *key_of(weft_arena *a, const char *ns, const char *name)
 {
-	return weft_arena_printf(a, "%s/%s", ns, name);
+	char key[600];
+	return model_key(key, sizeof(key), ns, name) ? NULL : weft_arena_strdup(a, key);
 }
 
 const weft_model_service *weft_model_services(const weft_model *m, size_t *n)
@@ -26,9 +41,8 @@ const weft_model_service *weft_model_services(const weft_model *m, size_t *n)
 weft_model_service *model_service_mut(const weft_model *m, const char *ns, const char *name)
 {
 	char key[600];
-	if (!ns || !name)
+	if (!ns || !name || model_key(key, sizeof(key), ns, name))
 		return NULL;
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	return weft_hmap_get(&m->service_index, key);
 }
 
@@ -130,13 +144,13 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* WEFT_PLANE_DEFAULT, then every other plane an endpoint names, sorted. */
-static int collect_planes(weft_model *m, weft_model_service *s, const weft_endpoint *eps,
+static int collect_planes(weft_arena *a, weft_model_service *s, const weft_endpoint *eps,
                           size_t n_eps)
 {
 	size_t cap = 1;
 	for (size_t i = 0; i < n_eps; i++)
 		cap += eps[i].addresses.count;
-	const char **planes = weft_arena_alloc(m->a, cap * sizeof(*planes));
+	const char **planes = weft_arena_alloc(a, cap * sizeof(*planes));
 	if (!planes)
 		return -1;
 	size_t n = 0;
@@ -156,26 +170,55 @@ static int collect_planes(weft_model *m, weft_model_service *s, const weft_endpo
 	return 0;
 }
 
-static int resolve_endpoints(weft_model *m, const weft_model_service *s,
-                             const weft_model_port *port, weft_model_subset *sub,
-                             const weft_endpoint *eps, size_t n_eps, int from_registry)
+/* Per service, computed once for all its ports: each endpoint's address
+ * on each plane, and which subsets it belongs to. */
+struct ep_facts {
+	const char **addr; /* [plane * n_eps + i], NULL: none */
+	unsigned char *in; /* [subset * n_eps + i], subset 0 = whole */
+};
+
+static int ep_facts(weft_arena *a, const weft_model_service *s, const weft_endpoint *eps,
+                    size_t n_eps, struct ep_facts *f)
+{
+	size_t n_sub = s->spec->subsets.count + 1;
+	f->addr = weft_arena_alloc(a, (s->n_planes * n_eps + 1) * sizeof(*f->addr));
+	f->in = weft_arena_alloc(a, n_sub * n_eps + 1);
+	if (!f->addr || !f->in)
+		return -1;
+	for (size_t pl = 0; pl < s->n_planes; pl++)
+		for (size_t i = 0; i < n_eps; i++)
+			f->addr[pl * n_eps + i] = weft_endpoint_address_on(&eps[i], s->planes[pl]);
+	for (size_t k = 0; k < n_sub; k++)
+		for (size_t i = 0; i < n_eps; i++)
+			f->in[k * n_eps + i] =
+			        !k || weft_labels_match(&s->spec->subsets.items[k - 1].labels,
+			                                &eps[i].labels);
+	return 0;
+}
+
+static int resolve_endpoints(weft_arena *a, const weft_model_service *s,
+                             const weft_model_port *port, size_t k, weft_model_subset *sub,
+                             const weft_endpoint *eps, size_t n_eps, int from_registry,
+                             const struct ep_facts *f)
 {
 	sub->n_planes = s->n_planes;
-	sub->planes = weft_arena_alloc(m->a, s->n_planes * sizeof(*sub->planes));
+	sub->planes = weft_arena_alloc(a, s->n_planes * sizeof(*sub->planes));
+	size_t members = 0;
+	for (size_t i = 0; i < n_eps; i++)
+		members += f->in[k * n_eps + i];
 	if (!sub->planes)
 		return -1;
 	for (size_t pl = 0; pl < s->n_planes; pl++) {
 		weft_model_endpoints *out = &sub->planes[pl];
 		out->plane = s->planes[pl];
-		out->items = weft_arena_alloc(m->a, (n_eps + 1) * sizeof(*out->items));
+		out->items = weft_arena_alloc(a, (members + 1) * sizeof(*out->items));
 		if (!out->items)
 			return -1;
 		for (size_t i = 0; i < n_eps; i++) {
-			const weft_endpoint *e = &eps[i];
-			const char *addr = weft_endpoint_address_on(e, out->plane);
-			if (!addr ||
-			    (sub->spec && !weft_labels_match(&sub->spec->labels, &e->labels)))
+			const char *addr = f->addr[pl * n_eps + i];
+			if (!addr || !f->in[k * n_eps + i])
 				continue;
+			const weft_endpoint *e = &eps[i];
 			weft_model_endpoint *me = &out->items[out->count++];
 			me->address = addr;
 			me->port = weft_endpoint_port_for(e, port->spec);
@@ -189,22 +232,22 @@ static int resolve_endpoints(weft_model *m, const weft_model_service *s,
 	return 0;
 }
 
-static int resolve_service(weft_model *m, weft_model_service *s, const weft_endpoint_table *table)
+static void block_unref(struct model_block *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		weft_arena_free(b->a);
+		free(b);
+	}
+}
+
+/* The ports and subsets of a service, their endpoint lists taken from
+ * `from` (a previous model's same service) or resolved into a new block. */
+static int resolve_ports(weft_model *m, weft_model_service *s, const weft_model_service *from,
+                         weft_arena *a, const weft_endpoint *eps, size_t n_eps, int from_registry)
 {
 	const weft_service_spec *spec = s->spec;
-	const weft_endpoint *eps = spec->endpoints.items;
-	size_t n_eps = spec->endpoints.count;
-	int from_registry = 0;
-	if (spec->registry && table && table->lookup) {
-		size_t n = 0;
-		const weft_endpoint *r = table->lookup(table->arg, s->res, &n);
-		if (r) {
-			eps = r;
-			n_eps = n;
-			from_registry = 1;
-		}
-	}
-	if (collect_planes(m, s, eps, n_eps))
+	struct ep_facts facts = {0};
+	if (!from && (collect_planes(a, s, eps, n_eps) || ep_facts(a, s, eps, n_eps, &facts)))
 		return -1;
 	s->n_ports = spec->ports.count;
 	s->ports = weft_arena_alloc(m->a, (s->n_ports + 1) * sizeof(*s->ports));
@@ -225,11 +268,56 @@ static int resolve_service(weft_model *m, weft_model_service *s, const weft_endp
 			weft_model_subset *sub = &mp->subsets[k];
 			sub->spec = k ? &spec->subsets.items[k - 1] : NULL;
 			sub->name = sub->spec ? sub->spec->name : NULL;
-			if (resolve_endpoints(m, s, mp, sub, eps, n_eps, from_registry))
+			if (from) {
+				sub->planes = from->ports[p].subsets[k].planes;
+				sub->n_planes = from->ports[p].subsets[k].n_planes;
+			} else if (resolve_endpoints(a, s, mp, k, sub, eps, n_eps, from_registry,
+			                             &facts))
 				return -1;
 		}
 	}
 	return 0;
+}
+
+/* Endpoint lists depend on the Service resource alone (and the endpoint
+ * table): a Service whose resource object is the previous model's shares
+ * that model's block instead of resolving them again, so a one-endpoint
+ * change recompiles one service's endpoints, not all of them. */
+static int resolve_service(weft_model *m, size_t idx, const weft_endpoint_table *table,
+                           const weft_model *prev)
+{
+	weft_model_service *s = &m->services[idx];
+	const weft_service_spec *spec = s->spec;
+	const weft_model_service *old =
+	        prev ? model_service_mut(prev, s->res->ns, s->res->name) : NULL;
+	if (old && old->res == s->res && !spec->registry) {
+		struct model_block *b = prev->blocks[old - prev->services];
+		atomic_fetch_add(&b->refs, 1);
+		m->blocks[idx] = b;
+		s->planes = old->planes;
+		s->n_planes = old->n_planes;
+		return resolve_ports(m, s, old, NULL, NULL, 0, 0);
+	}
+	const weft_endpoint *eps = spec->endpoints.items;
+	size_t n_eps = spec->endpoints.count;
+	int from_registry = 0;
+	if (spec->registry && table && table->lookup) {
+		size_t n = 0;
+		const weft_endpoint *r = table->lookup(table->arg, s->res, &n);
+		if (r) {
+			eps = r;
+			n_eps = n;
+			from_registry = 1;
+		}
+	}
+	struct model_block *b = calloc(1, sizeof(*b));
+	if (!b || !(b->a = weft_arena_new())) {
+		free(b);
+		return -1;
+	}
+	atomic_init(&b->refs, 1);
+	m->blocks[idx] = b;
+	return resolve_ports(m, s, NULL, b->a, eps, n_eps, from_registry);
 }
 
 static uint64_t hash_service(const weft_model_service *s)
@@ -249,7 +337,8 @@ static int add_services(weft_model *m, weft_resource *const *res, size_t n)
 	for (size_t i = 0; i < n; i++)
 		m->n_services += res[i]->kind == WEFT_KIND_SERVICE && res[i]->spec;
 	m->services = weft_arena_alloc(m->a, (m->n_services + 1) * sizeof(*m->services));
-	if (!m->services)
+	m->blocks = calloc(m->n_services + 1, sizeof(*m->blocks));
+	if (!m->services || !m->blocks)
 		return -1;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -266,7 +355,8 @@ static int add_services(weft_model *m, weft_resource *const *res, size_t n)
 }
 
 weft_model *weft_model_compile(weft_resource *const *res, size_t n,
-                               const weft_endpoint_table *endpoints, weft_err *err)
+                               const weft_endpoint_table *endpoints, const weft_model *prev,
+                               weft_err *err)
 {
 	weft_model *m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -281,7 +371,7 @@ weft_model *weft_model_compile(weft_resource *const *res, size_t n,
 	if (!rc)
 		rc = index_aimed(m, res, n);
 	for (size_t i = 0; !rc && i < m->n_services; i++) {
-		rc = resolve_service(m, &m->services[i], endpoints);
+		rc = resolve_service(m, i, endpoints, prev);
 		m->services[i].hash = hash_service(&m->services[i]);
 	}
 	if (!rc)
@@ -300,6 +390,9 @@ void weft_model_free(weft_model *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; m->blocks && i < m->n_services; i++)
+		block_unref(m->blocks[i]);
+	free(m->blocks);
 	weft_hmap_free(&m->service_index);
 	weft_hmap_free(&m->route_index);
 	weft_arena_free(m->a);

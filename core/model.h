@@ -10,15 +10,21 @@
 #ifndef WEFT_MODEL_H
 #define WEFT_MODEL_H
 
+#include <jansson.h>
+
 #include "diag.h"
 #include "model-t.h"
 
 /* Compiles res[0..n) (sorted as a policy set holds them; Devices are
  * ignored). endpoints may be NULL (only the policy's static endpoints).
- * NULL with err when out of memory; validated input never fails
- * otherwise (what validation refuses is skipped, not guessed). */
+ * prev (may be NULL) is the previous revision's model: the endpoint lists
+ * of Services whose resource object it shares are reused, not resolved
+ * again (prev may be freed before or after the new model). NULL with err
+ * when out of memory; validated input never fails otherwise (what
+ * validation refuses is skipped, not guessed). */
 weft_model *weft_model_compile(weft_resource *const *res, size_t n,
-                               const weft_endpoint_table *endpoints, weft_err *err);
+                               const weft_endpoint_table *endpoints, const weft_model *prev,
+                               weft_err *err);
 void weft_model_free(weft_model *m);
 
 /* Services, sorted by namespace and name. */
@@ -43,6 +49,12 @@ const weft_model_endpoints *weft_model_endpoints_on(const weft_model_subset *s, 
  * destination service has it (the port being rendered), else the service's
  * first port. 0 when the service is not in the model. */
 int weft_model_destination_port(const weft_model_destination *d, int hint_port);
+
+/* The model of a service / route as JSON (core/model_json.c): ports ->
+ * subsets -> policies in effect and endpoints per plane; rules ->
+ * destinations with normalized weights. */
+json_t *weft_model_service_to_json(const weft_model_service *s);
+json_t *weft_model_route_to_json(const weft_model_route *r);
 
 /* The address of an endpoint on a plane: the plane's entry, else the
  * default address (spec `address`, else addresses.default), else the first

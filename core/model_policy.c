@@ -108,8 +108,7 @@ int model_resolve_policies(weft_model *m, weft_resource *const *res, size_t n)
 const weft_model_route *weft_model_find_route(const weft_model *m, const char *ns, const char *name)
 {
 	char key[600];
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	return weft_hmap_get(&m->route_index, key);
+	return model_key(key, sizeof(key), ns, name) ? NULL : weft_hmap_get(&m->route_index, key);
 }
 
 const weft_model_route *weft_model_route_of(const weft_model *m, const weft_resource *route)
@@ -184,7 +183,9 @@ static int resolve_route(weft_model *m, const weft_resource *r, weft_model_route
 	if (mr->service && mr->service->n_ports)
 		mr->policies = mr->service->ports[0].subsets[0].policies;
 	mr->policies.rate_limit = NULL;
-	char *key = weft_arena_printf(m->a, "%s/%s", r->ns, r->name);
+	char buf[600];
+	char *key =
+	        model_key(buf, sizeof(buf), r->ns, r->name) ? NULL : weft_arena_strdup(m->a, buf);
 	return key && !weft_hmap_put(&m->route_index, key, mr) ? 0 : -1;
 }
 

@@ -103,4 +103,14 @@ typedef struct weft_gen_opts {
 } weft_gen_opts;
 char *weft_policy_generate_opts(const weft_gen_opts *o);
 
+/* What a kind or one of its fields is, from the decoder's own schema
+ * tables (`weftctl explain`): path NULL or "" for the kind, else a field
+ * path such as "spec.http.destinations" ("spec." optional; "metadata" and
+ * its fields too). JSON {"kind", "field", "type", "list", "required",
+ * "enum", "min", "max", "default", "fields": [{"name", "type", "list",
+ * "required"}], "oneOf": [[names], ...]} with the keys that apply; NULL
+ * with err naming the first unknown path segment. */
+#include <jansson.h>
+json_t *weft_policy_explain(weft_kind kind, const char *path, weft_err *err);
+
 #endif

@@ -186,7 +186,8 @@ int64_t weft_snapshot_stored_ms(const weft_snapshot *s)
 weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
                                      const weft_snapshot *prev, weft_err *err)
 {
-	(void)prev; /* indexes are rebuilt in O(n); resources are shared anyway */
+	/* Indexes are rebuilt in O(n) (resources are shared anyway); the
+	 * model reuses prev's endpoint lists of unchanged Services. */
 	weft_snapshot *s = calloc(1, sizeof(*s));
 	if (!s) {
 		weft_err_set(err, "snapshot: out of memory");
@@ -199,7 +200,8 @@ weft_snapshot *weft_snapshot_compile(weft_policyset *policy, int64_t revision,
 	weft_hmap_init(&s->by_service);
 	if (s->arena && !index_services(s) && !index_devices(s))
 		s->model = weft_model_compile(weft_policyset_items(policy),
-		                              weft_policyset_count(policy), NULL, err);
+		                              weft_policyset_count(policy), NULL,
+		                              prev ? prev->model : NULL, err);
 	if (!s->arena || !s->model || build_slices(s)) {
 		weft_err_set(err, "snapshot of revision %lld: out of memory", (long long)revision);
 		s->refs = 1;

@@ -27,7 +27,8 @@
 #include "clock.h"
 #include "device_worker-int.h"
 
-#define TXN_KEEP 100 /* transaction records kept in memory and in the store */
+#define TXN_KEEP     100        /* transaction records kept in memory and in the store */
+#define TXN_LAST_KEY "txn/last" /* meta record: the newest transaction id */
 
 /* Sends cmd to every selected worker and waits for all. With mu held. */
 static void run_phase(weft_controller *c, struct device_worker **ws, size_t n, const char *selected,
@@ -423,8 +424,48 @@ static void record(weft_controller *c, json_t *rec)
 		        err.msg);
 	if (id > TXN_KEEP)
 		weft_store_put_meta(c->store, old, NULL, &err);
+	char last[32];
+	snprintf(last, sizeof(last), "%lld", (long long)id);
+	if (text && weft_store_put_meta(c->store, TXN_LAST_KEY, last, &err))
+		fprintf(stderr, "weft: transaction %lld: last id not recorded: %s\n", (long long)id,
+		        err.msg);
 	pthread_mutex_unlock(&c->store_mu);
 	free(text);
+}
+
+void controller_txn_log_load(weft_controller *c)
+{
+	weft_err err = {0};
+	char *value = NULL;
+	long long last = 0;
+	json_t *log = json_array();
+	pthread_mutex_lock(&c->store_mu);
+	if (weft_store_get_meta(c->store, TXN_LAST_KEY, &value, &err) == 0 && value)
+		last = strtoll(value, NULL, 10);
+	free(value);
+	for (long long id = last > TXN_KEEP ? last - TXN_KEEP + 1 : 1; last > 0 && id <= last;
+	     id++) {
+		char key[64];
+		snprintf(key, sizeof(key), "txn/%020lld", id);
+		value = NULL;
+		if (weft_store_get_meta(c->store, key, &value, &err) == 0 && value) {
+			json_t *rec = json_loads(value, 0, NULL);
+			if (json_is_object(rec))
+				json_array_append(log, rec);
+			json_decref(rec);
+		}
+		free(value);
+	}
+	pthread_mutex_unlock(&c->store_mu);
+	pthread_mutex_lock(&c->mu);
+	if (last > c->txn_seq) {
+		c->txn_seq = last;
+		json_decref(c->txn_log);
+		c->txn_log = log;
+		log = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+	json_decref(log);
 }
 
 /* Devices the transaction need not plan: in sync at the intent (the last

@@ -16,6 +16,14 @@
 
 /* The partition as it is (full read or session cache); caller frees. */
 int f5_observe_config(struct f5_session *s, struct f5_config **out, weft_err *err);
+/* The objects of one collection GET reply (its "items", only those directly
+ * in the partition; a pool's expanded members too) added to c: 0, or -1
+ * when out of memory. Any JSON is safe here: what is not an object of the
+ * expected shape is skipped. f5_observe_finish() sorts c and marks what
+ * weft owns, once every collection is in. */
+int f5_observe_collection(struct f5_config *c, const char *partition, enum f5_type t,
+                          json_t *reply);
+void f5_observe_finish(struct f5_config *c);
 
 /* The partition after des is committed over act (shares bodies).
  * touched[i]: desired object i is created or updated by the plan (else the

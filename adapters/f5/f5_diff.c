@@ -287,7 +287,8 @@ int f5_diff_configs(const char *device, const struct f5_config *desired,
 		return -1;
 	}
 	unsigned char *touched = calloc(desired->n + 1, 1);
-	if (!touched || match_groups(&d))
+	if (!touched || match_groups(&d) ||
+	    weft_warnings_append(&plan->warnings, &desired->warnings))
 		d.oom = 1;
 	if (!actual->partition_exists)
 		add_folder(&d);

@@ -231,12 +231,32 @@ static CURLcode send_retry(struct f5_session *s, const char *method, const char 
 	}
 }
 
+/* What to do about a TLS failure, in the Device's own terms (docs/policy.md,
+ * Device connection.tls), or "". */
+static const char *tls_hint(const struct f5_session *s, CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_ISSUER_ERROR:
+		return s->ca_file[0]
+		               ? " (hint: the device's certificate does not verify against "
+		                 "connection.tls.caFile; check that file is the CA that signed it, "
+		                 "and that connection.address matches the certificate's name)"
+		               : " (hint: the device's certificate does not verify against the "
+		                 "system CAs; set connection.tls.caFile to the CA that signed it)";
+	default:
+		return "";
+	}
+}
+
 static int fail(struct f5_session *s, const char *method, const char *uri, CURLcode rc, long status,
                 const char *body, weft_err *err)
 {
 	if (rc != CURLE_OK)
-		return weft_err_set(err, "device %s: %s %s: %s", s->device, method, uri,
-		                    curl_easy_strerror(rc));
+		return weft_err_set(err, "device %s: %s %s: %s%s", s->device, method, uri,
+		                    curl_easy_strerror(rc), tls_hint(s, rc));
 	json_t *j = body ? json_loads(body, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_object_get(j, "message"));
 	char shortbody[200] = "";

@@ -57,6 +57,7 @@ void f5_config_free(struct f5_config *c)
 		free(c->groups[i].name);
 	free(c->groups);
 	free(c->partition);
+	weft_warnings_free(&c->warnings);
 	free(c);
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "warning.h"
 
 #define F5_MARK      "weft:managed"
 #define F5_RULE_MARK "# " F5_MARK
@@ -83,6 +84,7 @@ struct f5_config {
 	int64_t rev;             /* desired: the revision rendered */
 	struct f5_group *groups; /* sorted by name; NULL: no groups */
 	size_t n_groups;
+	weft_warnings warnings; /* desired: what BIG-IP cannot express */
 };
 
 struct f5_config *f5_config_new(const char *partition);

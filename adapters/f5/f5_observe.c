@@ -60,13 +60,20 @@ static int read_collection(struct f5_session *s, struct f5_config *c, enum f5_ty
 	json_t *ans = NULL;
 	if (f5_request(s, "GET", uri, NULL, NULL, &ans, NULL, err))
 		return -1;
-	json_t *items = json_object_get(ans, "items"), *it;
+	int rc = f5_observe_collection(c, s->partition, t, ans);
+	json_decref(ans);
+	return rc ? weft_err_set(err, "device %s: observe: out of memory", s->device) : 0;
+}
+
+int f5_observe_collection(struct f5_config *c, const char *partition, enum f5_type t, json_t *reply)
+{
+	json_t *items = json_object_get(reply, "items"), *it;
 	size_t i;
 	int rc = 0;
 	json_array_foreach(items, i, it)
 	{
 		const char *full = json_string_value(json_object_get(it, "fullPath"));
-		if (!in_partition(full, s->partition))
+		if (!in_partition(full, partition))
 			continue;
 		rc = f5_config_add(c, t, full, NULL, json_incref(it));
 		if (!rc && t == F5T_POOL)
@@ -74,8 +81,14 @@ static int read_collection(struct f5_session *s, struct f5_config *c, enum f5_ty
 		if (rc)
 			break;
 	}
-	json_decref(ans);
-	return rc ? weft_err_set(err, "device %s: observe: out of memory", s->device) : 0;
+	return rc;
+}
+
+void f5_observe_finish(struct f5_config *c)
+{
+	f5_config_sort(c);
+	for (size_t i = 0; i < c->n; i++)
+		c->objs[i].owned = f5_body_owned(c->objs[i].type, c->objs[i].body);
 }
 
 static int read_all(struct f5_session *s, struct f5_config **out, weft_err *err)
@@ -101,9 +114,7 @@ static int read_all(struct f5_session *s, struct f5_config **out, weft_err *err)
 			return -1;
 		}
 	}
-	f5_config_sort(c);
-	for (size_t i = 0; i < c->n; i++)
-		c->objs[i].owned = f5_body_owned(c->objs[i].type, c->objs[i].body);
+	f5_observe_finish(c);
 	*out = c;
 	return 0;
 }

@@ -1,11 +1,14 @@
 /* render: snapshot + Device -> the desired objects of the device's
  * partition (see f5_render.h for the split and the naming scheme). This
- * file selects what the device's scope covers (weft_device_selects_in_set,
- * so that services behind an in-scope gateway come along), renders every
+ * file takes what the device's scope covers from the snapshot's by-device
+ * index (services behind an in-scope gateway come along), renders every
  * selected Service into pools (one per port, one per port and subset) with
  * one member per endpoint (ratio = endpoint weight, loadBalancingMode
  * ratio-member), TrafficPolicy health checks into http/tcp monitors and
- * TrafficPolicy TLS into server-ssl profiles. Pure: no I/O.
+ * TrafficPolicy TLS into server-ssl profiles. Members, weights and the
+ * TrafficPolicy in effect come from the resolved model (core/model.h);
+ * what BIG-IP cannot express is warned about (f5_render_warn.c). Pure: no
+ * I/O.
  *
  * Each Service's pools and members form a group (f5_model.h) hashed over
  * what they are rendered from; a group whose hash is unchanged since the
@@ -63,33 +66,19 @@ void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port,
 		f5_full(r, buf, len, svc->ns, svc->name, p, NULL);
 }
 
-static const char *endpoint_address(const weft_endpoint *ep)
+int f5_each_member(const struct f5_render *r, const weft_resource *svc,
+                   const weft_service_port *port, const char *subset, f5_member_cb cb, void *ctx)
 {
-	if (ep->address)
-		return ep->address;
-	const char *a = weft_labels_get(&ep->addresses, "default");
-	return a ? a : ep->addresses.count ? ep->addresses.items[0].value : NULL;
-}
-
-int f5_each_member(const weft_resource *svc, const weft_service_port *port, const char *subset,
-                   f5_member_cb cb, void *ctx)
-{
-	const weft_service_spec *s = svc->spec;
-	const weft_labels *sel = NULL;
-	for (size_t i = 0; subset && i < s->subsets.count; i++)
-		if (!strcmp(s->subsets.items[i].name, subset))
-			sel = &s->subsets.items[i].labels;
-	if (subset && !sel)
+	const weft_model_service *ms = weft_model_find_service(r->model, svc->ns, svc->name);
+	const weft_model_subset *sub =
+	        weft_model_find_subset(weft_model_find_port(ms, port->port), subset);
+	if (!sub)
 		return 0; /* validation refuses unknown subsets; render nothing */
-	for (size_t i = 0; i < s->endpoints.count; i++) {
-		const weft_endpoint *ep = &s->endpoints.items[i];
-		const char *addr = endpoint_address(ep);
-		if (!addr || (sel && !weft_labels_match(sel, &ep->labels)))
-			continue;
-		int p = ep->port ? ep->port : port->target_port ? port->target_port : port->port;
+	const weft_model_endpoints *eps = weft_model_endpoints_on(sub, NULL);
+	for (size_t i = 0; i < eps->count; i++) {
 		char m[128];
-		f5_member_name(addr, p, m, sizeof(m));
-		if (cb(ctx, addr, m, ep->weight > 0 ? ep->weight : 1))
+		f5_member_name(eps->items[i].address, eps->items[i].port, m, sizeof(m));
+		if (cb(ctx, eps->items[i].address, m, eps->items[i].weight))
 			return -1;
 	}
 	return 0;
@@ -99,22 +88,12 @@ const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
                                                   const weft_resource *svc, const char *subset,
                                                   const weft_resource **tp_out)
 {
-	const weft_traffic_policy_spec *best = NULL;
-	for (size_t i = 0; i < r->sel[WEFT_KIND_TRAFFIC_POLICY].n; i++) {
-		const weft_resource *tp = r->sel[WEFT_KIND_TRAFFIC_POLICY].items[i];
-		const weft_traffic_policy_spec *s = tp->spec;
-		const char *ns = s->service.ns ? s->service.ns : tp->ns;
-		if (strcmp(ns, svc->ns) || strcmp(s->service.name, svc->name))
-			continue;
-		if (s->subset && (!subset || strcmp(s->subset, subset)))
-			continue;
-		if (!best || (s->subset && !best->subset)) {
-			best = s;
-			if (tp_out)
-				*tp_out = tp;
-		}
-	}
-	return best;
+	const weft_model_service *ms = weft_model_find_service(r->model, svc->ns, svc->name);
+	const weft_model_subset *sub = weft_model_find_subset(weft_model_find_port(ms, 0), subset);
+	const weft_resource *tp = sub ? sub->policies.traffic_policy : NULL;
+	if (tp && tp_out)
+		*tp_out = tp;
+	return tp ? tp->spec : NULL;
 }
 
 int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member, json_t *body)
@@ -177,7 +156,7 @@ static int render_pool(struct f5_render *r, const weft_resource *svc, const weft
 	struct member_ctx m = {r, path, 0};
 	if (pol && pol->connection_pool)
 		m.limit = pol->connection_pool->max_connections;
-	return f5_each_member(svc, port, subset, add_member, &m);
+	return f5_each_member(r, svc, port, subset, add_member, &m);
 }
 
 static int render_service_pools(struct f5_render *r, const weft_resource *svc)
@@ -281,37 +260,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return weft_hash_str(h, b);
 }
 
-struct tp_entry {
-	char key[600]; /* "ns/name" of the service */
-	uint64_t hash; /* its TrafficPolicies' hashes, in policy order */
-};
-
-/* service -> hash of the selected TrafficPolicies aimed at it. */
-static int index_traffic_policies(struct f5_render *r, weft_hmap *map, struct tp_entry **entries)
-{
-	size_t n = r->sel[WEFT_KIND_TRAFFIC_POLICY].n;
-	*entries = calloc(n + 1, sizeof(**entries));
-	if (!*entries)
-		return weft_err_set(r->err, "render: out of memory");
-	for (size_t i = 0; i < n; i++) {
-		const weft_resource *tp = r->sel[WEFT_KIND_TRAFFIC_POLICY].items[i];
-		const weft_traffic_policy_spec *s = tp->spec;
-		char key[600];
-		snprintf(key, sizeof(key), "%s/%s", s->service.ns ? s->service.ns : tp->ns,
-		         s->service.name);
-		struct tp_entry *e = weft_hmap_get(map, key);
-		if (!e) {
-			e = &(*entries)[i];
-			snprintf(e->key, sizeof(e->key), "%s", key);
-			e->hash = WEFT_HASH_SEED;
-			if (weft_hmap_put(map, e->key, e))
-				return weft_err_set(r->err, "render: out of memory");
-		}
-		e->hash = mix(e->hash, tp->hash);
-	}
-	return 0;
-}
-
 static int add_group(struct f5_render *r, const char *name, uint64_t hash)
 {
 	if (r->n_groups == r->cap_groups) {
@@ -328,14 +276,14 @@ static int add_group(struct f5_render *r, const char *name, uint64_t hash)
 }
 
 /* A Service's pools and members, as one group: taken from the memo when
- * its hash (the Service, its TrafficPolicies, the partition) is unchanged. */
+ * its hash is unchanged: the partition and the model's service hash (the
+ * Service and every resource aimed at it, core/model-t.h). */
 static int render_service(struct f5_render *r, const weft_resource *svc)
 {
 	char name[600];
 	snprintf(name, sizeof(name), "%s/%s", svc->ns, svc->name);
-	const struct tp_entry *tps = weft_hmap_get(r->tp_hashes, name);
-	uint64_t h =
-	        mix(mix(weft_hash_str(WEFT_HASH_SEED, r->part), svc->hash), tps ? tps->hash : 0);
+	const weft_model_service *ms = weft_model_find_service(r->model, svc->ns, svc->name);
+	uint64_t h = mix(weft_hash_str(WEFT_HASH_SEED, r->part), ms ? ms->hash : svc->hash);
 	int gi = add_group(r, name, h);
 	if (gi < 0)
 		return weft_err_set(r->err, "render: out of memory");
@@ -397,32 +345,26 @@ static int finish_groups(struct f5_render *r)
 
 /* ---- entry ---- */
 
-static int select_all(struct f5_render *r)
+/* The device's slice (the snapshot's by-device index), by kind. */
+static int select_all(struct f5_render *r, const weft_snapshot *snap)
 {
+	size_t n;
+	weft_resource *const *items = weft_snapshot_by_device(snap, r->dev->ns, r->dev->name, &n);
 	for (int k = 0; k < WEFT_KIND_COUNT; k++) {
-		if (k == WEFT_KIND_DEVICE)
-			continue;
-		size_t n;
-		weft_resource *const *items = weft_policyset_kind(r->set, (weft_kind)k, &n);
 		r->sel[k].items = calloc(n + 1, sizeof(*r->sel[k].items));
 		if (!r->sel[k].items)
 			return weft_err_set(r->err, "render: out of memory");
-		for (size_t i = 0; i < n; i++)
-			if (weft_device_selects_in_set(r->set, r->dev, items[i]))
-				r->sel[k].items[r->sel[k].n++] = items[i];
 	}
+	for (size_t i = 0; i < n; i++)
+		r->sel[items[i]->kind].items[r->sel[items[i]->kind].n++] = items[i];
 	return 0;
 }
 
-static int render_all(struct f5_render *r)
+static int render_all(struct f5_render *r, const weft_snapshot *snap)
 {
-	weft_hmap tp_map;
-	struct tp_entry *tp_entries = NULL;
-	weft_hmap_init(&tp_map);
-	r->tp_hashes = &tp_map;
-	int rc = select_all(r);
+	int rc = select_all(r, snap);
 	if (!rc)
-		rc = index_traffic_policies(r, &tp_map, &tp_entries);
+		rc = f5_render_warnings(r);
 	for (size_t i = 0; !rc && i < r->sel[WEFT_KIND_SERVICE].n; i++)
 		rc = render_service(r, r->sel[WEFT_KIND_SERVICE].items[i]);
 	if (!rc)
@@ -436,9 +378,6 @@ static int render_all(struct f5_render *r)
 	for (size_t i = 0; i < r->n_groups; i++)
 		free(r->groups[i].name);
 	free(r->groups);
-	weft_hmap_free(&tp_map);
-	free(tp_entries);
-	r->tp_hashes = NULL;
 	return rc;
 }
 
@@ -447,6 +386,7 @@ int f5_render_config(struct f5_memos *memos, const weft_snapshot *snap, const we
 {
 	const weft_device_spec *ds = dev->spec;
 	struct f5_render r = {.set = weft_snapshot_policy(snap),
+	                      .model = weft_snapshot_model(snap),
 	                      .dev = dev,
 	                      .rev = weft_snapshot_revision(snap),
 	                      .err = err};
@@ -455,10 +395,11 @@ int f5_render_config(struct f5_memos *memos, const weft_snapshot *snap, const we
 	if (!r.out)
 		return weft_err_set(err, "render: out of memory");
 	r.out->rev = r.rev;
+	r.warnings = &r.out->warnings;
 	char key[600];
 	snprintf(key, sizeof(key), "%s/%s", dev->ns, dev->name);
 	r.memo = f5_memo_acquire(memos, key, r.part);
-	int rc = render_all(&r);
+	int rc = render_all(&r, snap);
 	f5_memo_release(r.memo, rc == 0);
 	if (rc) {
 		f5_config_free(r.out);

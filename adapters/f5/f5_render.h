@@ -18,15 +18,19 @@
 
 #include "f5_model.h"
 #include "policy-t.h"
+#include "model.h"
 #include "policyset.h"
 #include "resource-t.h"
 #include "snapshot.h"
+#include "warning.h"
 
 struct f5_memo;
 struct f5_memos;
 
 struct f5_render {
 	const weft_policyset *set;
+	const weft_model *model; /* what the policy means (core/model.h) */
+	weft_warnings *warnings; /* what BIG-IP cannot express (out->warnings) */
 	const weft_resource *dev;
 	const char *part;
 	int64_t rev;
@@ -35,8 +39,8 @@ struct f5_render {
 	struct f5_memo *memo;    /* NULL: render everything */
 	struct f5_group *groups; /* one per rendered Service, render order */
 	size_t n_groups, cap_groups;
-	void *tp_hashes; /* weft_hmap: "ns/name" of a service -> its TPs' hash */
-	/* Resources the device's scope selects, by kind. */
+	/* Resources the device's scope selects (the snapshot's by-device
+	 * index), by kind. */
 	struct {
 		const weft_resource **items;
 		size_t n;
@@ -84,12 +88,12 @@ const weft_service_port *f5_service_port(const weft_service_spec *svc, int port)
 /* The pool of (service, port, subset): its full path. */
 void f5_pool_path(const struct f5_render *r, const weft_resource *svc, int port, const char *subset,
                   char *buf, size_t len);
-/* Endpoints of a service that belong to subset (NULL: all); calls cb with
- * the member name and the endpoint's weight. */
+/* The model's endpoints of (service, port, subset NULL: all) on plane
+ * "default"; calls cb with the member name and the endpoint's weight. */
 typedef int (*f5_member_cb)(void *ctx, const char *addr, const char *member, int weight);
-int f5_each_member(const weft_resource *svc, const weft_service_port *port, const char *subset,
-                   f5_member_cb cb, void *ctx);
-/* The TrafficPolicy for (service, subset), or the service-wide one. */
+int f5_each_member(const struct f5_render *r, const weft_resource *svc,
+                   const weft_service_port *port, const char *subset, f5_member_cb cb, void *ctx);
+/* The TrafficPolicy in effect for (service, subset) (core/model.h). */
 const weft_traffic_policy_spec *f5_traffic_policy(const struct f5_render *r,
                                                   const weft_resource *svc, const char *subset,
                                                   const weft_resource **tp_out);
@@ -99,6 +103,11 @@ void f5_cert_name(const char *file, char *buf, size_t len);
 int f5_add(struct f5_render *r, enum f5_type t, const char *path, const char *member, json_t *body);
 /* A body with name, partition and the mark. */
 json_t *f5_new_body(const struct f5_render *r, const char *full, uint64_t hash);
+
+/* ---- f5_render_warn.c ---- */
+/* Warnings for what the selected resources ask and BIG-IP cannot express
+ * (docs/adapter-f5.md, "What is rendered"). */
+int f5_render_warnings(struct f5_render *r);
 
 /* ---- f5_render_vs.c ---- */
 int f5_render_gateways(struct f5_render *r);

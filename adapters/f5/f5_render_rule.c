@@ -81,11 +81,15 @@ static void text_q(struct text *t, const char *s)
 	tcl_quote(&t->buf, &t->len, &t->cap, s);
 }
 
-static int same_service(const weft_ref *ref, const char *own_ns, const weft_resource *svc)
+/* Whether rl is the RateLimit in effect for svc (core/model.h: the first
+ * aimed at it; docs/policy.md, "Precedence"). */
+static int rate_limit_in_effect(const struct f5_render *r, const weft_resource *rl,
+                                const weft_resource *svc)
 {
-	if (!ref->name)
-		return !strcmp(own_ns, svc->ns); /* whole namespace */
-	return !strcmp(ref->ns ? ref->ns : own_ns, svc->ns) && !strcmp(ref->name, svc->name);
+	const weft_model_subset *whole = weft_model_find_subset(
+	        weft_model_find_port(weft_model_find_service(r->model, svc->ns, svc->name), 0),
+	        NULL);
+	return whole && whole->policies.rate_limit == rl;
 }
 
 static void guard(struct f5_render *r, struct text *t, const weft_resource *svc)
@@ -306,20 +310,28 @@ int f5_render_vs_rules(struct f5_render *r, const weft_resource *const *services
 		    render_ratelimit(r, rl, NULL, http, rules))
 			return -1;
 		for (size_t k = 0; !route && s->service.name && k < n_svc; k++)
-			if (same_service(&s->service, rl->ns, services[k]) &&
+			if (rate_limit_in_effect(r, rl, services[k]) &&
 			    render_ratelimit(r, rl, services[k], http, rules))
 				return -1;
 	}
-	for (size_t i = 0; !route && i < r->sel[WEFT_KIND_ACCESS_POLICY].n; i++) {
-		const weft_resource *ap = r->sel[WEFT_KIND_ACCESS_POLICY].items[i];
-		const weft_access_policy_spec *s = ap->spec;
-		for (size_t k = 0; k < n_svc; k++) {
-			if (!same_service(&s->service, ap->ns, services[k]))
-				continue;
-			if (render_access(r, ap, services[k], http, rules))
-				return -1;
-			break; /* once per virtual */
+	/* The AccessPolicy in effect for each service (core/model.h), each
+	 * rendered once per virtual. */
+	for (size_t k = 0; !route && k < n_svc; k++) {
+		const weft_model_service *ms =
+		        weft_model_find_service(r->model, services[k]->ns, services[k]->name);
+		const weft_model_subset *whole =
+		        weft_model_find_subset(weft_model_find_port(ms, 0), NULL);
+		const weft_resource *ap = whole ? whole->policies.access_policy : NULL;
+		int seen = 0;
+		for (size_t j = 0; ap && j < k; j++) {
+			const weft_model_service *o = weft_model_find_service(
+			        r->model, services[j]->ns, services[j]->name);
+			const weft_model_subset *ow =
+			        weft_model_find_subset(weft_model_find_port(o, 0), NULL);
+			seen |= ow && ow->policies.access_policy == ap;
 		}
+		if (ap && !seen && render_access(r, ap, services[k], http, rules))
+			return -1;
 	}
 	return 0;
 }
@@ -335,7 +347,7 @@ int f5_plain_rate_limit(const struct f5_render *r, const weft_resource *const *s
 			continue;
 		int hit = 0;
 		for (size_t k = 0; s->service.name && k < n_svc; k++)
-			hit |= same_service(&s->service, rl->ns, services[k]);
+			hit |= rate_limit_in_effect(r, rl, services[k]);
 		for (size_t k = 0; s->route.name && k < n_routes; k++)
 			hit |= !strcmp(s->route.ns ? s->route.ns : rl->ns, routes[k]->ns) &&
 			       !strcmp(s->route.name, routes[k]->name);

@@ -62,6 +62,21 @@ static const weft_resource *dest_service(struct f5_render *r, const weft_resourc
 	return *port ? svc : NULL;
 }
 
+/* The model's normalized weight of a route rule's destination. */
+static long long dest_weight(const struct f5_render *r, const weft_resource *route,
+                             const weft_destination *d)
+{
+	const weft_model_route *mr = weft_model_route_of(r->model, route);
+	for (size_t i = 0; mr && i < mr->n_http + mr->n_tcp; i++) {
+		const weft_model_rule *rule =
+		        i < mr->n_http ? &mr->http[i] : &mr->tcp[i - mr->n_http];
+		for (size_t k = 0; k < rule->n_dests; k++)
+			if (rule->dests[k].spec == d)
+				return rule->dests[k].weight;
+	}
+	return 0;
+}
+
 static int render_split(struct f5_render *r, const weft_resource *route, size_t rule,
                         const weft_destinations *ds, char *path, size_t len)
 {
@@ -77,10 +92,10 @@ static int render_split(struct f5_render *r, const weft_resource *route, size_t 
 		const weft_resource *svc = dest_service(r, route, d, &port);
 		if (!svc)
 			continue;
-		s.weight = d->has_weight ? d->weight : 100 / (long long)ds->count;
+		s.weight = dest_weight(r, route, d);
 		s.sum = 0;
-		f5_each_member(svc, port, d->subset, sum_weight, &s);
-		f5_each_member(svc, port, d->subset, add_ratio, &s);
+		f5_each_member(r, svc, port, d->subset, sum_weight, &s);
+		f5_each_member(r, svc, port, d->subset, add_ratio, &s);
 		const weft_resource *tp = NULL;
 		const weft_traffic_policy_spec *pol = f5_traffic_policy(r, svc, d->subset, &tp);
 		if (pol && pol->health_check && !strcmp(monitor, "none")) {

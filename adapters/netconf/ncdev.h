@@ -70,6 +70,11 @@ struct ncdev_config {
 	weft_warnings warnings; /* render's: what weft-lb cannot express */
 };
 void ncdev_config_free(void *config);
+/* The XML of a get-config reply's data (running, filtered to weft-lb; NULL
+ * or "" for none) -> a tree in the model context with defaults added, as
+ * observe reads it (ncdev_adapter.c). 0, or -1 with err naming device key
+ * and libyang's message. Any bytes are safe here. */
+int ncdev_config_parse(const char *key, const char *xml, struct lyd_node **out, weft_err *err);
 
 /* ---- render (ncdev_render.c, ncdev_render_vs.c) ---- */
 

@@ -207,20 +207,31 @@ static int reparse(struct ncdev_session *s, struct lyd_node *data, struct lyd_no
 	if (lr)
 		return weft_err_set(err, "device %s: get-config: unreadable reply data",
 		                    s->conn.key);
+	int rc = ncdev_config_parse(s->conn.key, xml, out, err);
+	free(xml);
+	return rc;
+}
+
+int ncdev_config_parse(const char *key, const char *xml, struct lyd_node **out, weft_err *err)
+{
+	const struct ly_ctx *mctx = ncdev_model_ctx(err);
+	*out = NULL;
+	if (!mctx)
+		return -1;
 	if (xml && *xml &&
 	    lyd_parse_data_mem(mctx, xml, LYD_XML, LYD_PARSE_ONLY, 0, out) != LY_SUCCESS) {
 		char ly[700];
 		ncdev_ly_error(mctx, ly, sizeof(ly));
-		free(xml);
+		lyd_free_all(*out);
+		*out = NULL;
 		return weft_err_set(
 		        err, "device %s: get-config: running config does not parse as weft-lb: %s",
-		        s->conn.key, ly);
+		        key, ly);
 	}
-	free(xml);
 	if (lyd_new_implicit_module(out, ncdev_model_module(), LYD_IMPLICIT_NO_STATE, NULL)) {
 		lyd_free_all(*out);
 		*out = NULL;
-		return weft_err_set(err, "device %s: get-config: out of memory", s->conn.key);
+		return weft_err_set(err, "device %s: get-config: out of memory", key);
 	}
 	return 0;
 }

@@ -314,6 +314,12 @@ static int warn_traffic_policy(struct ncdev_render *r, const weft_resource *res)
 {
 	const weft_traffic_policy_spec *tp = res->spec;
 	const weft_connection_pool *cp = tp->connection_pool;
+	if (tp->subset &&
+	    ncdev_warn(r, res, tp->subset_pos, "spec.subset",
+	               "approximated: weft-lb pools are per service port; this subset's policy "
+	               "applies only to gateway pools whose first destination is subset '%s'",
+	               tp->subset))
+		return -1;
 	if (tp->outlier_detection &&
 	    ncdev_warn(r, res, tp->outlier_detection->pos, "spec.outlierDetection",
 	               "left out: weft-lb has no outlier detection"))
@@ -348,6 +354,15 @@ static int render_all(struct ncdev_render *r)
 			      render_health_check(r, res));
 		else if (res->kind == WEFT_KIND_RATE_LIMIT)
 			rc = render_rate_limit(r, res);
+		else if (res->kind == WEFT_KIND_ROUTE &&
+		         ((const weft_route_spec *)res->spec)->service.name)
+			rc = ncdev_warn(
+			        r, res, ((const weft_route_spec *)res->spec)->service.pos,
+			        "spec.service",
+			        "not rendered: a mesh Route has no virtual service on weft-lb");
+		else if (res->kind == WEFT_KIND_TELEMETRY)
+			rc = ncdev_warn(r, res, (weft_pos){0, 0}, "spec",
+			                "not rendered: weft-lb has no access logs or tracing");
 		else if (res->kind == WEFT_KIND_ACCESS_POLICY)
 			rc = render_acl(r, res);
 		if (rc)

@@ -161,6 +161,15 @@ static int render_listener(struct ncdev_render *r, const weft_resource *gw, cons
 	                        : NULL;
 	if (!route)
 		return 0; /* a virtual service needs a pool: nothing to serve */
+	for (size_t k = 1; k < l->routes.count; k++) {
+		char field[96];
+		snprintf(field, sizeof(field), "spec.listeners[%s].routes[%zu]",
+		         l->name ? l->name : "?", k);
+		if (ncdev_warn(r, gw, l->routes.items[k].pos, field,
+		               "left out: a weft-lb virtual service has one pool; only the "
+		               "listener's first route is rendered"))
+			return -1;
+	}
 	char name[80], port[16];
 	ncdev_name(name, sizeof(name), gw->ns, gw->name, l->name, NULL);
 	const weft_model_destination *d;

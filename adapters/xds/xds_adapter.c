@@ -98,7 +98,8 @@ xds_server *xds_adapter_server(void *ctx)
 
 struct xds_cfg {
 	json_t *summary;
-	xds_feed_data *data; /* desired only */
+	xds_feed_data *data;    /* desired only */
+	weft_warnings warnings; /* desired only: what the views approximate */
 };
 
 static void cfg_free(void *p)
@@ -108,6 +109,7 @@ static void cfg_free(void *p)
 		return;
 	json_decref(c->summary);
 	xds_feed_data_free(c->data);
+	weft_warnings_free(&c->warnings);
 	free(c);
 }
 
@@ -130,7 +132,7 @@ static int add_set(json_t *out, const char *type, const xds_resset *s)
 
 json_t *xds_feed_summary(const xds_feed_data *d, weft_err *err)
 {
-	xds_render_input in = {d->res, d->n};
+	xds_render_input in = {d->res, d->n, weft_snapshot_model(d->snap)};
 	xds_resset *cds, *eds, *lds, *rds;
 	json_t *out = json_object();
 	if (xds_render_clusters(&in, NULL, NULL, NULL, &cds, &eds, err)) {
@@ -168,6 +170,11 @@ static int xds_adapter_render(void *ctx, const weft_snapshot *snap, const weft_r
 		weft_err_prefix(err, "device %s/%s", dev->ns, dev->name);
 		cfg_free(c);
 		return -1;
+	}
+	xds_render_input in = {c->data->res, c->data->n, weft_snapshot_model(snap)};
+	if (xds_render_warnings(&in, &c->warnings)) {
+		cfg_free(c);
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
 	}
 	*desired = c;
 	return 0;
@@ -244,6 +251,8 @@ static int xds_adapter_diff(void *ctx, const weft_resource *dev, const void *des
 				                    dev->name);
 		}
 	}
+	if (weft_warnings_append(&plan->warnings, &d->warnings))
+		return weft_err_set(err, "device %s/%s: out of memory", dev->ns, dev->name);
 	/* The slice to publish travels with the plan. */
 	struct xds_cfg *p = calloc(1, sizeof(*p));
 	if (!p || !(p->data = xds_feed_data_new(d->data->snap, d->data->device))) {

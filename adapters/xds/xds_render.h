@@ -19,7 +19,9 @@
 
 #include "diag.h"
 #include "resource-t.h"
+#include "model.h"
 #include "snapshot.h"
+#include "warning.h"
 #include "xds_res.h"
 
 typedef enum xds_role {
@@ -42,6 +44,10 @@ typedef struct xds_view_key {
 typedef struct xds_render_input {
 	weft_resource *const *res; /* sorted, any kind but Device */
 	size_t n;
+	/* The resolved model of the snapshot res comes from (core/model.h):
+	 * endpoints, weights and policies in effect. NULL: the renderer
+	 * compiles one from res (tests, tools). */
+	const weft_model *model;
 } xds_render_input;
 
 /* Renders CDS and EDS (shared by every view of a feed with the same
@@ -52,6 +58,10 @@ int xds_render_clusters(const xds_render_input *in, const char *plane, xds_resse
 /* Renders LDS and RDS of one view. */
 int xds_render_listeners(const xds_render_input *in, const xds_view_key *key, xds_resset *pred_lds,
                          xds_resset *pred_rds, xds_resset **lds, xds_resset **rds, weft_err *err);
+
+/* Translation warnings of a feed (xds_render_warn.c): what its gateway
+ * views render only approximately. 0, or -1 when out of memory. */
+int xds_render_warnings(const xds_render_input *in, weft_warnings *w);
 
 /* SDS: the view's identity ("default", when cert/key are given) and the
  * mesh CA ("ROOTCA"), inline PEM. */

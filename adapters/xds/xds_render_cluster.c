@@ -1,10 +1,11 @@
 /* Render: the input index (xds_ctx) and CDS + EDS. One EDS cluster per
  * service port and per subset (plus the whole service), fed over ADS, with
- * the TrafficPolicy of the service (or of the subset) applied: LB policy
+ * the TrafficPolicy in effect for the service (or the subset; core/model.h)
+ * applied: LB policy
  * (ring hash / maglev sizes), circuit breakers, outlier detection, connect
- * timeout, active health checks. One ClusterLoadAssignment per cluster, endpoints grouped by
- * locality (zone) with their weights, address taken on the view's network
- * plane. Shared by every view of a feed with the same plane.
+ * timeout, active health checks. One ClusterLoadAssignment per cluster: the
+ * model's endpoints on the view's network plane, grouped by locality (zone)
+ * with their weights. Shared by every view of a feed with the same plane.
  *
  * Trace collectors: a cluster zipkin|ADDRESS|PORT per distinct
  * tracing.collector of the Telemetries in the feed (STATIC for an IP,
@@ -23,65 +24,20 @@
 #include "resource.h"
 #include "xds_render_int.h"
 
-/* spec.service of the kinds aimed at a service; all start with pos then a
- * weft_ref service, except Route (pos, service too). */
-static const weft_ref *service_ref(const weft_resource *r)
-{
-	switch (r->kind) {
-	case WEFT_KIND_ROUTE:
-		return &((const weft_route_spec *)r->spec)->service;
-	case WEFT_KIND_TRAFFIC_POLICY:
-		return &((const weft_traffic_policy_spec *)r->spec)->service;
-	case WEFT_KIND_RATE_LIMIT:
-		return &((const weft_rate_limit_spec *)r->spec)->service;
-	case WEFT_KIND_ACCESS_POLICY:
-		return &((const weft_access_policy_spec *)r->spec)->service;
-	case WEFT_KIND_TELEMETRY:
-		return &((const weft_telemetry_spec *)r->spec)->service;
-	default:
-		return NULL;
-	}
-}
-
-/* The resources aimed at one service, in input order (an index, so that
- * rendering S services with R routes and policies costs S + R, not S x R). */
-struct xds_aimed {
-	const weft_resource **items;
-	size_t n, cap;
-};
-
-static int index_aimed(xds_ctx *c, const weft_resource *r)
-{
-	const weft_ref *ref = r->spec ? service_ref(r) : NULL;
-	if (!ref || !ref->name)
-		return 0;
-	char *key = xb_printf(c->a, "%s/%s", ref->ns, ref->name);
-	struct xds_aimed *l = weft_hmap_get(&c->aimed, key);
-	if (!l) {
-		l = xb_alloc(c->a, sizeof(*l));
-		if (weft_hmap_put(&c->aimed, key, l))
-			return -1;
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		const weft_resource **items = xb_alloc(c->a, cap * sizeof(*items));
-		if (l->n)
-			memcpy(items, l->items, l->n * sizeof(*items));
-		l->items = items;
-		l->cap = cap;
-	}
-	l->items[l->n++] = r;
-	return 0;
-}
-
 int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
 {
 	memset(c, 0, sizeof(*c));
 	c->in = in;
 	weft_hmap_init(&c->services);
-	weft_hmap_init(&c->aimed);
 	if (!(c->a = weft_arena_new()))
 		return -1;
+	c->model = in->model;
+	if (!c->model) {
+		weft_err err = {0};
+		c->model = c->own_model = weft_model_compile(in->res, in->n, NULL, NULL, &err);
+		if (!c->model)
+			return -1;
+	}
 	for (size_t i = 0; i < in->n; i++)
 		c->n_kind[in->res[i]->kind]++;
 	for (int k = 0; k < WEFT_KIND_COUNT; k++)
@@ -93,8 +49,6 @@ int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
 		if (r->kind == WEFT_KIND_SERVICE &&
 		    weft_hmap_put(&c->services, xb_printf(c->a, "%s/%s", r->ns, r->name), r))
 			return -1;
-		if (index_aimed(c, r))
-			return -1;
 	}
 	return 0;
 }
@@ -102,8 +56,8 @@ int xds_ctx_init(xds_ctx *c, const xds_render_input *in)
 void xds_ctx_free(xds_ctx *c)
 {
 	weft_hmap_free(&c->services);
-	weft_hmap_free(&c->aimed);
 	weft_arena_free(c->a);
+	weft_model_free(c->own_model);
 }
 
 const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const char *name)
@@ -113,45 +67,25 @@ const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const cha
 	return weft_hmap_get(&c->services, key);
 }
 
-size_t xds_ctx_for_service(const xds_ctx *c, weft_kind k, const char *ns, const char *name,
-                           const weft_resource **out, size_t max)
+const weft_model_service *xds_model_service(const xds_ctx *c, const weft_resource *svc)
 {
-	char key[512];
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	const struct xds_aimed *l = weft_hmap_get(&c->aimed, key);
-	size_t n = 0;
-	for (size_t i = 0; l && i < l->n && n < max; i++)
-		if (l->items[i]->kind == k)
-			out[n++] = l->items[i];
-	return n;
+	return svc ? weft_model_find_service(c->model, svc->ns, svc->name) : NULL;
 }
 
-const char *xds_endpoint_address(const weft_endpoint *e, const char *plane)
+const weft_model_policies *xds_service_policies(const xds_ctx *c, const weft_resource *svc)
 {
-	if (plane && strcmp(plane, "default")) {
-		const char *a = weft_labels_get(&e->addresses, plane);
-		if (a)
-			return a;
-	}
-	if (e->address)
-		return e->address;
-	const char *a = weft_labels_get(&e->addresses, "default");
-	if (a)
-		return a;
-	return e->addresses.count ? e->addresses.items[0].value : NULL;
+	static const weft_model_policies none;
+	const weft_model_subset *whole =
+	        weft_model_find_subset(weft_model_find_port(xds_model_service(c, svc), 0), NULL);
+	return whole ? &whole->policies : &none;
 }
 
-int xds_endpoint_in_subset(const weft_endpoint *e, const weft_subset *s)
+const weft_resource *const *xds_service_routes(const xds_ctx *c, const weft_resource *svc,
+                                               size_t *n)
 {
-	return !s || weft_labels_match(&s->labels, &e->labels);
-}
-
-const weft_subset *xds_find_subset(const weft_service_spec *s, const char *name)
-{
-	for (size_t i = 0; name && i < s->subsets.count; i++)
-		if (!strcmp(s->subsets.items[i].name, name))
-			return &s->subsets.items[i];
-	return NULL;
+	const weft_model_service *ms = xds_model_service(c, svc);
+	*n = ms ? ms->aimed[WEFT_KIND_ROUTE].count : 0;
+	return ms ? ms->aimed[WEFT_KIND_ROUTE].items : NULL;
 }
 
 char *xds_cluster_name(weft_arena *a, const char *dir, int port, const char *subset, const char *ns,
@@ -160,33 +94,17 @@ char *xds_cluster_name(weft_arena *a, const char *dir, int port, const char *sub
 	return xb_printf(a, "%s|%d|%s|%s.%s", dir, port, subset ? subset : "", name, ns);
 }
 
-int xds_dest_port(const weft_resource *svc, const weft_destination *d, int hint_port)
+int xds_dest_port(const xds_ctx *c, const weft_resource *svc, const weft_destination *d,
+                  int hint_port)
 {
-	const weft_service_spec *s = svc_spec(svc);
-	if (d && d->port)
-		return d->port;
-	for (size_t i = 0; hint_port && i < s->ports.count; i++)
-		if (s->ports.items[i].port == hint_port)
-			return hint_port;
-	return s->ports.count ? s->ports.items[0].port : 0;
+	weft_model_destination md = {.spec = d, .service = xds_model_service(c, svc)};
+	return weft_model_destination_port(&md, hint_port);
 }
 
-/* The TrafficPolicy for (service, subset): the subset's own, else the
- * service-wide one. */
-static const weft_traffic_policy_spec *traffic_policy(xds_ctx *c, const weft_resource *svc,
-                                                      const char *subset)
+/* The TrafficPolicy in effect for (service, subset) (core/model.h). */
+static const weft_traffic_policy_spec *traffic_policy(const weft_model_subset *sub)
 {
-	const weft_resource *tp[32];
-	size_t n = xds_ctx_for_service(c, WEFT_KIND_TRAFFIC_POLICY, svc->ns, svc->name, tp, 32);
-	const weft_traffic_policy_spec *whole = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const weft_traffic_policy_spec *t = tp[i]->spec;
-		if (!t->subset && !whole)
-			whole = t;
-		if (t->subset && subset && !strcmp(t->subset, subset))
-			return t;
-	}
-	return whole;
+	return sub && sub->policies.traffic_policy ? sub->policies.traffic_policy->spec : NULL;
 }
 
 static void apply_lb(xds_ctx *c, Envoy__Config__Cluster__V3__Cluster *cl,
@@ -308,7 +226,7 @@ static void apply_traffic_policy(xds_ctx *c, Envoy__Config__Cluster__V3__Cluster
 }
 
 static ProtobufCMessage *render_cluster(xds_ctx *c, const weft_resource *svc, const char *name,
-                                        const char *subset)
+                                        const weft_model_subset *sub)
 {
 	Envoy__Config__Cluster__V3__Cluster *cl = XB_NEW(c->a, Envoy__Config__Cluster__V3__Cluster,
 	                                                 ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT);
@@ -322,30 +240,24 @@ static ProtobufCMessage *render_cluster(xds_ctx *c, const weft_resource *svc, co
 	cl->eds_cluster_config->eds_config = xb_ads_source(c->a);
 	cl->eds_cluster_config->service_name = (char *)name;
 	cl->connect_timeout = xb_duration_ms(c->a, 5000);
-	const weft_traffic_policy_spec *tp = traffic_policy(c, svc, subset);
+	const weft_traffic_policy_spec *tp = traffic_policy(sub);
 	if (tp)
 		apply_traffic_policy(c, cl, tp);
 	cl->transport_socket = xds_upstream_tls(c, svc, tp ? tp->tls : NULL);
 	return &cl->base;
 }
 
-/* Endpoints of svc in subset (NULL: all) on port p, grouped by zone. */
-static ProtobufCMessage *render_cla(xds_ctx *c, const weft_resource *svc, const char *name,
-                                    const weft_service_port *p, const weft_subset *subset,
-                                    const char *plane)
+/* The model's endpoints of one (port, subset, plane), grouped by zone. */
+static ProtobufCMessage *render_cla(xds_ctx *c, const char *name, const weft_model_endpoints *eps)
 {
-	const weft_service_spec *s = svc_spec(svc);
 	Envoy__Config__Endpoint__V3__ClusterLoadAssignment *cla =
 	        XB_NEW(c->a, Envoy__Config__Endpoint__V3__ClusterLoadAssignment,
 	               ENVOY__CONFIG__ENDPOINT__V3__CLUSTER_LOAD_ASSIGNMENT__INIT);
 	cla->cluster_name = (char *)name;
 	cla->endpoints =
-	        XB_PTRS(c->a, Envoy__Config__Endpoint__V3__LocalityLbEndpoints, s->endpoints.count);
-	for (size_t i = 0; i < s->endpoints.count; i++) {
-		const weft_endpoint *e = &s->endpoints.items[i];
-		const char *ip = xds_endpoint_address(e, plane);
-		if (!ip || !xds_endpoint_in_subset(e, subset))
-			continue;
+	        XB_PTRS(c->a, Envoy__Config__Endpoint__V3__LocalityLbEndpoints, eps->count);
+	for (size_t i = 0; i < eps->count; i++) {
+		const weft_model_endpoint *e = &eps->items[i];
 		const char *zone = e->zone ? e->zone : "";
 		Envoy__Config__Endpoint__V3__LocalityLbEndpoints *loc = NULL;
 		for (size_t k = 0; k < cla->n_endpoints && !loc; k++)
@@ -357,30 +269,36 @@ static ProtobufCMessage *render_cla(xds_ctx *c, const weft_resource *svc, const 
 			loc->locality = XB_NEW(c->a, Envoy__Config__Core__V3__Locality,
 			                       ENVOY__CONFIG__CORE__V3__LOCALITY__INIT);
 			loc->locality->zone = (char *)zone;
-			loc->lb_endpoints = XB_PTRS(c->a, Envoy__Config__Endpoint__V3__LbEndpoint,
-			                            s->endpoints.count);
+			loc->lb_endpoints =
+			        XB_PTRS(c->a, Envoy__Config__Endpoint__V3__LbEndpoint, eps->count);
 			loc->load_balancing_weight = xb_u32(c->a, 0);
 			cla->endpoints[cla->n_endpoints++] = loc;
 		}
 		Envoy__Config__Endpoint__V3__Endpoint *ep =
 		        XB_NEW(c->a, Envoy__Config__Endpoint__V3__Endpoint,
 		               ENVOY__CONFIG__ENDPOINT__V3__ENDPOINT__INIT);
-		int port = e->port ? e->port : p->target_port ? p->target_port : p->port;
-		ep->address = xb_address(c->a, ip, port);
+		ep->address = xb_address(c->a, e->address, e->port);
 		Envoy__Config__Endpoint__V3__LbEndpoint *lbe =
 		        XB_NEW(c->a, Envoy__Config__Endpoint__V3__LbEndpoint,
 		               ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__INIT);
 		lbe->host_identifier_case =
 		        ENVOY__CONFIG__ENDPOINT__V3__LB_ENDPOINT__HOST_IDENTIFIER_ENDPOINT;
 		lbe->endpoint = ep;
-		int w = e->weight > 0 ? e->weight : 1;
-		lbe->load_balancing_weight = xb_u32(c->a, (uint32_t)w);
+		lbe->load_balancing_weight = xb_u32(c->a, (uint32_t)e->weight);
 		loc->lb_endpoints[loc->n_lb_endpoints++] = lbe;
 		/* Locality weight = sum of its endpoint weights: the split
 		 * between zones follows the endpoints' weights. */
-		loc->load_balancing_weight->value += (uint32_t)w;
+		loc->load_balancing_weight->value += (uint32_t)e->weight;
 	}
 	return &cla->base;
+}
+
+/* A one-endpoint assignment (the inbound side, trace collectors). */
+static ProtobufCMessage *render_one(xds_ctx *c, const char *name, const char *address, int port)
+{
+	weft_model_endpoint e = {.address = address, .port = port, .weight = 1};
+	weft_model_endpoints one = {.items = &e, .count = 1};
+	return render_cla(c, name, &one);
 }
 
 static int add(xds_resset *set, xds_type t, const char *name, ProtobufCMessage *m)
@@ -389,7 +307,7 @@ static int add(xds_resset *set, xds_type t, const char *name, ProtobufCMessage *
 }
 
 /* Static cluster for the sidecar's inbound side: the local application. */
-static ProtobufCMessage *render_inbound(xds_ctx *c, const char *name, const weft_service_port *p)
+static ProtobufCMessage *render_inbound(xds_ctx *c, const char *name, const weft_model_port *p)
 {
 	Envoy__Config__Cluster__V3__Cluster *cl = XB_NEW(c->a, Envoy__Config__Cluster__V3__Cluster,
 	                                                 ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT);
@@ -398,11 +316,8 @@ static ProtobufCMessage *render_inbound(xds_ctx *c, const char *name, const weft
 	        ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE;
 	cl->type = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STATIC;
 	cl->connect_timeout = xb_duration_ms(c->a, 5000);
-	weft_endpoint local = {.address = "127.0.0.1", .weight = 1};
-	weft_service_spec one = {.endpoints = {&local, 1}};
-	weft_resource fake = {.spec = &one};
-	cl->load_assignment = (Envoy__Config__Endpoint__V3__ClusterLoadAssignment *)render_cla(
-	        c, &fake, name, p, NULL, NULL);
+	cl->load_assignment = (Envoy__Config__Endpoint__V3__ClusterLoadAssignment *)render_one(
+	        c, name, "127.0.0.1", p->target_port);
 	return &cl->base;
 }
 
@@ -430,12 +345,8 @@ static ProtobufCMessage *render_collector(xds_ctx *c, const char *name, const we
 	                   ? ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STATIC
 	                   : ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STRICT_DNS;
 	cl->connect_timeout = xb_duration_ms(c->a, 5000);
-	weft_endpoint ep = {.address = col->address, .port = col->port, .weight = 1};
-	weft_service_spec one = {.endpoints = {&ep, 1}};
-	weft_resource fake = {.spec = &one};
-	weft_service_port p = {.port = col->port};
-	cl->load_assignment = (Envoy__Config__Endpoint__V3__ClusterLoadAssignment *)render_cla(
-	        c, &fake, name, &p, NULL, NULL);
+	cl->load_assignment = (Envoy__Config__Endpoint__V3__ClusterLoadAssignment *)render_one(
+	        c, name, col->address, col->port);
 	return &cl->base;
 }
 
@@ -454,19 +365,21 @@ static int render_collectors(xds_ctx *c, xds_resset *cds)
 	return 0;
 }
 
+/* Per port: a cluster and its assignment for the whole service and for
+ * each subset, from the model on the view's plane; the inbound cluster. */
 static int render_service(xds_ctx *c, const weft_resource *svc, const char *plane, xds_resset *cds,
                           xds_resset *eds)
 {
-	const weft_service_spec *s = svc_spec(svc);
-	for (size_t i = 0; i < s->ports.count; i++) {
-		const weft_service_port *p = &s->ports.items[i];
-		for (size_t k = 0; k <= s->subsets.count; k++) {
-			const weft_subset *sub = k ? &s->subsets.items[k - 1] : NULL;
-			char *name = xds_cluster_name(c->a, "outbound", p->port,
-			                              sub ? sub->name : NULL, svc->ns, svc->name);
-			if (add(cds, XDS_CDS, name,
-			        render_cluster(c, svc, name, sub ? sub->name : NULL)) ||
-			    add(eds, XDS_EDS, name, render_cla(c, svc, name, p, sub, plane)))
+	const weft_model_service *ms = xds_model_service(c, svc);
+	for (size_t i = 0; ms && i < ms->n_ports; i++) {
+		const weft_model_port *p = &ms->ports[i];
+		for (size_t k = 0; k < p->n_subsets; k++) {
+			const weft_model_subset *sub = &p->subsets[k];
+			char *name = xds_cluster_name(c->a, "outbound", p->port, sub->name, svc->ns,
+			                              svc->name);
+			if (add(cds, XDS_CDS, name, render_cluster(c, svc, name, sub)) ||
+			    add(eds, XDS_EDS, name,
+			        render_cla(c, name, weft_model_endpoints_on(sub, plane))))
 				return -1;
 		}
 		char *in = xds_cluster_name(c->a, "inbound", p->port, NULL, svc->ns, svc->name);

@@ -54,13 +54,6 @@ typedef Envoy__Extensions__Common__Ratelimit__V3__RateLimitDescriptor__Entry Des
 
 #define XDS_URL_ZIPKIN XDS_URL_PREFIX "envoy.config.trace.v3.ZipkinConfig"
 
-int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc)
-{
-	if (!ref->name)
-		return !strcmp(res_ns, svc->ns);
-	return !strcmp(ref->name, svc->name) && !strcmp(ref->ns, svc->ns);
-}
-
 static HttpFilter *http_filter(xds_ctx *c, const char *name, const char *url,
                                const ProtobufCMessage *cfg)
 {
@@ -197,26 +190,17 @@ static LocalRateLimit *local_rate_limit(xds_ctx *c, const weft_rate_limit_spec *
 	return lr;
 }
 
+/* The policies in effect come from the model (core/model.h). */
 const weft_rate_limit_spec *xds_service_rate_limit(xds_ctx *c, const weft_resource *svc)
 {
-	for (size_t i = 0; svc && i < c->n_kind[WEFT_KIND_RATE_LIMIT]; i++) {
-		const weft_rate_limit_spec *rl = c->by_kind[WEFT_KIND_RATE_LIMIT][i]->spec;
-		if (rl->service.name && !strcmp(rl->service.name, svc->name) &&
-		    !strcmp(rl->service.ns, svc->ns))
-			return rl;
-	}
-	return NULL;
+	const weft_resource *rl = svc ? xds_service_policies(c, svc)->rate_limit : NULL;
+	return rl ? rl->spec : NULL;
 }
 
 const weft_rate_limit_spec *xds_route_rate_limit(xds_ctx *c, const weft_resource *route_res)
 {
-	for (size_t i = 0; i < c->n_kind[WEFT_KIND_RATE_LIMIT]; i++) {
-		const weft_rate_limit_spec *rl = c->by_kind[WEFT_KIND_RATE_LIMIT][i]->spec;
-		if (rl->route.name && !strcmp(rl->route.name, route_res->name) &&
-		    !strcmp(rl->route.ns, route_res->ns))
-			return rl;
-	}
-	return NULL;
+	const weft_model_route *mr = weft_model_route_of(c->model, route_res);
+	return mr && mr->policies.rate_limit ? mr->policies.rate_limit->spec : NULL;
 }
 
 Google__Protobuf__Any *xds_ratelimit_config(xds_ctx *c, const weft_rate_limit_spec *rl,
@@ -432,17 +416,8 @@ static Principal *rule_principal(xds_ctx *c, const weft_access_rule *r)
 
 static const weft_access_policy_spec *access_policy(xds_ctx *c, const weft_resource *svc)
 {
-	const weft_access_policy_spec *ns_wide = NULL;
-	for (size_t i = 0; i < c->n_kind[WEFT_KIND_ACCESS_POLICY]; i++) {
-		const weft_resource *r = c->by_kind[WEFT_KIND_ACCESS_POLICY][i];
-		const weft_access_policy_spec *ap = r->spec;
-		if (!xds_applies_to(&ap->service, r->ns, svc))
-			continue;
-		if (ap->service.name)
-			return ap;
-		ns_wide = ap;
-	}
-	return ns_wide;
+	const weft_resource *ap = xds_service_policies(c, svc)->access_policy;
+	return ap ? ap->spec : NULL;
 }
 
 static ProtobufCMessage *render_rbac(xds_ctx *c, const weft_access_policy_spec *ap)
@@ -523,13 +498,8 @@ static Envoy__Config__Trace__V3__Tracing__Http *zipkin_provider(xds_ctx *c,
 
 static void telemetry(xds_ctx *c, Hcm *hcm, const weft_resource *svc)
 {
-	const weft_telemetry_spec *t = NULL;
-	for (size_t i = 0; svc && i < c->n_kind[WEFT_KIND_TELEMETRY]; i++) {
-		const weft_resource *r = c->by_kind[WEFT_KIND_TELEMETRY][i];
-		const weft_telemetry_spec *ts = r->spec;
-		if (xds_applies_to(&ts->service, r->ns, svc) && (!t || ts->service.name))
-			t = ts;
-	}
+	const weft_resource *tel = svc ? xds_service_policies(c, svc)->telemetry : NULL;
+	const weft_telemetry_spec *t = tel ? tel->spec : NULL;
 	if (!t)
 		return;
 	if (t->access_log && t->access_log->enabled) {

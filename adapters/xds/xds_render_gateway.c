@@ -96,9 +96,9 @@ static Envoy__Config__Listener__V3__FilterChain *listener_chain(xds_ctx *c, cons
 			const weft_resource *svc =
 			        xds_ctx_service(c, d->service.ns, d->service.name);
 			if (svc)
-				cluster =
-				        xds_cluster_name(c->a, "outbound", xds_dest_port(svc, d, 0),
-				                         NULL, svc->ns, svc->name);
+				cluster = xds_cluster_name(c->a, "outbound",
+				                           xds_dest_port(c, svc, d, 0), NULL,
+				                           svc->ns, svc->name);
 		}
 		return xds_tcp_chain_to(c, name, cluster);
 	}

@@ -11,35 +11,37 @@
 typedef struct xds_ctx {
 	const xds_render_input *in;
 	weft_arena *a;
-	weft_hmap services; /* "ns/name" -> weft_resource */
-	weft_hmap aimed; /* "ns/name" -> struct xds_aimed: resources whose spec.service names it */
+	weft_hmap services; /* "ns/name" -> weft_resource, the input's */
 	weft_resource **by_kind[WEFT_KIND_COUNT];
 	size_t n_kind[WEFT_KIND_COUNT];
+	const weft_model *model; /* in->model, else own_model */
+	weft_model *own_model;
 } xds_ctx;
 
 int xds_ctx_init(xds_ctx *c, const xds_render_input *in);
 void xds_ctx_free(xds_ctx *c);
+/* A Service of the input (scoped views hold fewer than the model). */
 const weft_resource *xds_ctx_service(const xds_ctx *c, const char *ns, const char *name);
-/* Resources of kind k aimed at service ns/name (spec.service), in order. */
-size_t xds_ctx_for_service(const xds_ctx *c, weft_kind k, const char *ns, const char *name,
-                           const weft_resource **out, size_t max);
+/* The model of a Service, and the whole service's policies in effect
+ * (never NULL: empty for a service without ports). */
+const weft_model_service *xds_model_service(const xds_ctx *c, const weft_resource *svc);
+const weft_model_policies *xds_service_policies(const xds_ctx *c, const weft_resource *svc);
+/* The Routes aimed at svc (spec.service), in policy order. */
+const weft_resource *const *xds_service_routes(const xds_ctx *c, const weft_resource *svc,
+                                               size_t *n);
 
 static inline const weft_service_spec *svc_spec(const weft_resource *r)
 {
 	return (const weft_service_spec *)r->spec;
 }
 
-/* The endpoint's address on plane (NULL/"default": address, else the
- * plane's entry, falling back to the default address). */
-const char *xds_endpoint_address(const weft_endpoint *e, const char *plane);
-/* Whether the endpoint matches the subset's labels (NULL subset: yes). */
-int xds_endpoint_in_subset(const weft_endpoint *e, const weft_subset *s);
-const weft_subset *xds_find_subset(const weft_service_spec *s, const char *name);
 /* outbound|PORT|SUBSET|NAME.NS in the arena. */
 char *xds_cluster_name(weft_arena *a, const char *dir, int port, const char *subset, const char *ns,
                        const char *name);
-/* The port a destination resolves to (its port, else the service's first). */
-int xds_dest_port(const weft_resource *svc, const weft_destination *d, int hint_port);
+/* The port a destination resolves to (its port, else hint_port when the
+ * service has it, else the service's first): weft_model_destination_port. */
+int xds_dest_port(const xds_ctx *c, const weft_resource *svc, const weft_destination *d,
+                  int hint_port);
 
 /* RouteConfiguration of one service port (routes of the policy, or a
  * default route to the service); vhost domains given by the caller. */
@@ -76,9 +78,6 @@ struct Envoy__Config__Route__V3__HeaderMatcher *xds_header_matcher(xds_ctx *c, c
                                                                    const char *exact,
                                                                    const char *prefix,
                                                                    const char *regex, int present);
-/* Whether a resource aimed at (ns, name) -- spec.service, NULL meaning the
- * whole namespace -- applies to svc. */
-int xds_applies_to(const weft_ref *ref, const char *res_ns, const weft_resource *svc);
 
 /* TLS (xds_render_sds.c). */
 weft_mtls_mode xds_peer_mtls(xds_ctx *c, const weft_resource *svc);

@@ -302,8 +302,10 @@ static int port_listener(xds_ctx *c, const xds_view_key *key, int port, xds_ress
 
 static int render_sidecar(xds_ctx *c, const xds_view_key *key, xds_resset *lds, xds_resset *rds)
 {
-	size_t nsvc = c->n_kind[WEFT_KIND_SERVICE];
-	int ports[1024];
+	size_t nsvc = c->n_kind[WEFT_KIND_SERVICE], all = 0;
+	for (size_t i = 0; i < nsvc; i++)
+		all += svc_spec(c->by_kind[WEFT_KIND_SERVICE][i])->ports.count;
+	int *ports = xb_alloc(c->a, (all + 1) * sizeof(*ports));
 	size_t nports = 0;
 	for (size_t i = 0; i < nsvc; i++) {
 		const weft_resource *svc = c->by_kind[WEFT_KIND_SERVICE][i];
@@ -315,7 +317,7 @@ static int render_sidecar(xds_ctx *c, const xds_view_key *key, xds_resset *lds, 
 			size_t j = 0;
 			while (j < nports && ports[j] != s->ports.items[k].port)
 				j++;
-			if (j == nports && nports < 1024)
+			if (j == nports)
 				ports[nports++] = s->ports.items[k].port;
 		}
 	}

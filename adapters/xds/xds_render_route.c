@@ -47,20 +47,38 @@ StringMatcher *xds_string_matcher(xds_ctx *c, const char *exact, const char *pre
 	return m;
 }
 
+/* A header match in HeaderMatcher's older fields (exact_match,
+ * prefix_match, safe_regex_match, present_match), not string_match: gRPC C
+ * core 1.51 (Debian's python3-grpcio) NACKs a route with string_match
+ * ("Invalid route header matcher specified"), while Envoy and grpc-js accept
+ * both (docs/adapter-xds.md, "Header matches"). Every weft match fits them:
+ * an empty prefix (prefix_match needs one character) matches exactly the
+ * requests that carry the header, which is present_match. */
 HeaderMatcher *xds_header_matcher(xds_ctx *c, const char *name, const char *exact,
                                   const char *prefix, const char *regex, int present)
 {
 	HeaderMatcher *h =
 	        XB_NEW(c->a, HeaderMatcher, ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__INIT);
 	h->name = (char *)name;
-	if (present && !exact && !prefix && !regex) {
+	(void)present; /* the default below: no value match set */
+	if (exact) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_EXACT_MATCH;
+		h->exact_match = (char *)exact;
+	} else if (prefix && *prefix) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PREFIX_MATCH;
+		h->prefix_match = (char *)prefix;
+	} else if (regex) {
+		h->header_match_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_SAFE_REGEX_MATCH;
+		h->safe_regex_match = XB_NEW(c->a, Envoy__Type__Matcher__V3__RegexMatcher,
+		                             ENVOY__TYPE__MATCHER__V3__REGEX_MATCHER__INIT);
+		h->safe_regex_match->regex = (char *)regex;
+	} else {
 		h->header_match_specifier_case =
 		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_PRESENT_MATCH;
 		h->present_match = 1;
-	} else {
-		h->header_match_specifier_case =
-		        ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_STRING_MATCH;
-		h->string_match = xds_string_matcher(c, exact, prefix, regex);
 	}
 	return h;
 }
@@ -123,20 +141,21 @@ static char *dest_cluster(xds_ctx *c, const weft_destination *d, int hint_port)
 	const weft_resource *svc = xds_ctx_service(c, d->service.ns, d->service.name);
 	if (!svc)
 		return NULL;
-	return xds_cluster_name(c->a, "outbound", xds_dest_port(svc, d, hint_port), d->subset,
+	return xds_cluster_name(c->a, "outbound", xds_dest_port(c, svc, d, hint_port), d->subset,
 	                        svc->ns, svc->name);
 }
 
-static void set_destinations(xds_ctx *c, RouteAction *ra, const weft_destinations *ds, int port)
+/* One cluster, or weighted clusters with the model's normalized weights
+ * (destinations of weight 0 left out). */
+static void set_destinations(xds_ctx *c, RouteAction *ra, const weft_model_rule *mr, int port)
 {
 	size_t live = 0;
-	for (size_t i = 0; i < ds->count; i++)
-		if (!ds->items[i].has_weight || ds->items[i].weight > 0)
-			live++;
-	if (ds->count == 1 || live == 1) {
-		for (size_t i = 0; i < ds->count; i++)
-			if (ds->count == 1 || !ds->items[i].has_weight || ds->items[i].weight > 0)
-				ra->cluster = dest_cluster(c, &ds->items[i], port);
+	for (size_t i = 0; i < mr->n_dests; i++)
+		live += mr->dests[i].weight > 0;
+	if (mr->n_dests == 1 || live == 1) {
+		for (size_t i = 0; i < mr->n_dests; i++)
+			if (mr->n_dests == 1 || mr->dests[i].weight > 0)
+				ra->cluster = dest_cluster(c, mr->dests[i].spec, port);
 		ra->cluster_specifier_case =
 		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER;
 		if (!ra->cluster)
@@ -146,12 +165,11 @@ static void set_destinations(xds_ctx *c, RouteAction *ra, const weft_destination
 	Envoy__Config__Route__V3__WeightedCluster *wc =
 	        XB_NEW(c->a, Envoy__Config__Route__V3__WeightedCluster,
 	               ENVOY__CONFIG__ROUTE__V3__WEIGHTED_CLUSTER__INIT);
-	wc->clusters =
-	        XB_PTRS(c->a, Envoy__Config__Route__V3__WeightedCluster__ClusterWeight, ds->count);
-	for (size_t i = 0; i < ds->count; i++) {
-		const weft_destination *d = &ds->items[i];
-		int w = d->has_weight ? d->weight : 100 / (int)ds->count;
-		char *cl = dest_cluster(c, d, port);
+	wc->clusters = XB_PTRS(c->a, Envoy__Config__Route__V3__WeightedCluster__ClusterWeight,
+	                       mr->n_dests);
+	for (size_t i = 0; i < mr->n_dests; i++) {
+		int w = mr->dests[i].weight;
+		char *cl = dest_cluster(c, mr->dests[i].spec, port);
 		if (w <= 0 || !cl)
 			continue;
 		Envoy__Config__Route__V3__WeightedCluster__ClusterWeight *cw =
@@ -278,57 +296,56 @@ static void rule_extras(xds_ctx *c, Route *r, RouteAction *ra, const weft_http_r
 		add_per_filter(c, r, FAULT_FILTER, fault_config(c, rule->fault));
 }
 
-/* Hash policy for ring hash / maglev: from the service's TrafficPolicy. */
-static void hash_policy(xds_ctx *c, RouteAction *ra, const weft_resource *svc)
+/* Hash policy for ring hash / maglev: from the TrafficPolicy in effect
+ * where the route sends (its first destination's subset, core/model.h),
+ * else for the whole service svc. */
+static void hash_policy(xds_ctx *c, RouteAction *ra, const weft_resource *svc,
+                        const weft_model_rule *mr)
 {
-	const weft_resource *tps[16];
-	if (!svc)
+	const weft_model_subset *sub = mr && mr->n_dests ? mr->dests[0].subset : NULL;
+	const weft_resource *tpr =
+	        sub ? sub->policies.traffic_policy : xds_service_policies(c, svc)->traffic_policy;
+	const weft_traffic_policy_spec *tp = tpr ? tpr->spec : NULL;
+	const weft_hash_on *h = tp && tp->load_balancer ? tp->load_balancer->hash_on : NULL;
+	if (!h)
 		return;
-	size_t n = xds_ctx_for_service(c, WEFT_KIND_TRAFFIC_POLICY, svc->ns, svc->name, tps, 16);
-	for (size_t i = 0; i < n; i++) {
-		const weft_traffic_policy_spec *tp = tps[i]->spec;
-		const weft_hash_on *h = tp->load_balancer ? tp->load_balancer->hash_on : NULL;
-		if (!h)
-			continue;
-		Envoy__Config__Route__V3__RouteAction__HashPolicy *hp =
-		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy,
-		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__INIT);
-		if (h->header) {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_HEADER;
-			hp->header = XB_NEW(
-			        c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Header,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__HEADER__INIT);
-			hp->header->header_name = (char *)h->header;
-		} else if (h->cookie) {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_COOKIE;
-			hp->cookie = XB_NEW(
-			        c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Cookie,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__COOKIE__INIT);
-			hp->cookie->name = (char *)h->cookie->name;
-			if (h->cookie->ttl_ms)
-				hp->cookie->ttl = xb_duration_ms(c->a, h->cookie->ttl_ms);
-		} else {
-			hp->policy_specifier_case =
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_CONNECTION_PROPERTIES;
-			hp->connection_properties = XB_NEW(
-			        c->a,
-			        Envoy__Config__Route__V3__RouteAction__HashPolicy__ConnectionProperties,
-			        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__CONNECTION_PROPERTIES__INIT);
-			hp->connection_properties->source_ip = 1;
-		}
-		ra->hash_policy =
-		        XB_PTRS(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy, 1);
-		ra->hash_policy[0] = hp;
-		ra->n_hash_policy = 1;
-		return;
+	Envoy__Config__Route__V3__RouteAction__HashPolicy *hp =
+	        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy,
+	               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__INIT);
+	if (h->header) {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_HEADER;
+		hp->header =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Header,
+		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__HEADER__INIT);
+		hp->header->header_name = (char *)h->header;
+	} else if (h->cookie) {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_COOKIE;
+		hp->cookie =
+		        XB_NEW(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy__Cookie,
+		               ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__COOKIE__INIT);
+		hp->cookie->name = (char *)h->cookie->name;
+		if (h->cookie->ttl_ms)
+			hp->cookie->ttl = xb_duration_ms(c->a, h->cookie->ttl_ms);
+	} else {
+		hp->policy_specifier_case =
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__POLICY_SPECIFIER_CONNECTION_PROPERTIES;
+		hp->connection_properties = XB_NEW(
+		        c->a,
+		        Envoy__Config__Route__V3__RouteAction__HashPolicy__ConnectionProperties,
+		        ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HASH_POLICY__CONNECTION_PROPERTIES__INIT);
+		hp->connection_properties->source_ip = 1;
 	}
+	ra->hash_policy = XB_PTRS(c->a, Envoy__Config__Route__V3__RouteAction__HashPolicy, 1);
+	ra->hash_policy[0] = hp;
+	ra->n_hash_policy = 1;
 }
 
-static Route *make_route(xds_ctx *c, const weft_resource *svc, const weft_http_rule *rule,
+static Route *make_route(xds_ctx *c, const weft_resource *svc, const weft_model_rule *mr,
                          const weft_http_match *m, int port, int proxyless)
 {
+	const weft_http_rule *rule = mr ? mr->http : NULL;
 	Route *r = XB_NEW(c->a, Route, ENVOY__CONFIG__ROUTE__V3__ROUTE__INIT);
 	r->name = (char *)(rule && rule->name ? rule->name : "default");
 	r->match = route_match(c, m);
@@ -336,10 +353,10 @@ static Route *make_route(xds_ctx *c, const weft_resource *svc, const weft_http_r
 	r->action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE;
 	r->route = ra;
 	if (rule) {
-		set_destinations(c, ra, &rule->destinations, port);
+		set_destinations(c, ra, mr, port);
 		rule_extras(c, r, ra, rule, proxyless);
 	}
-	hash_policy(c, ra, svc);
+	hash_policy(c, ra, svc, mr);
 	return r;
 }
 
@@ -348,16 +365,16 @@ static void add_rules(xds_ctx *c, Envoy__Config__Route__V3__VirtualHost *vh,
                       const weft_resource *svc, const weft_resource *route_res, int port,
                       int proxyless)
 {
-	const weft_route_spec *rs = route_res->spec;
-	for (size_t k = 0; k < rs->http.count; k++) {
-		const weft_http_rule *rule = &rs->http.items[k];
+	const weft_model_route *mroute = weft_model_route_of(c->model, route_res);
+	for (size_t k = 0; mroute && k < mroute->n_http; k++) {
+		const weft_model_rule *mr = &mroute->http[k];
+		const weft_http_rule *rule = mr->http;
 		size_t first = vh->n_routes;
 		if (!rule->match.count)
-			vh->routes[vh->n_routes++] =
-			        make_route(c, svc, rule, NULL, port, proxyless);
+			vh->routes[vh->n_routes++] = make_route(c, svc, mr, NULL, port, proxyless);
 		for (size_t m = 0; m < rule->match.count; m++)
 			vh->routes[vh->n_routes++] =
-			        make_route(c, svc, rule, &rule->match.items[m], port, proxyless);
+			        make_route(c, svc, mr, &rule->match.items[m], port, proxyless);
 		/* A RateLimit on the Route: its bucket(s) per Envoy route,
 		 * and the action that picks a tier (proxyless clients have
 		 * no local rate limit filter). */
@@ -398,8 +415,8 @@ ProtobufCMessage *xds_render_vhost(xds_ctx *c, const weft_resource *svc, int por
 {
 	Envoy__Config__Route__V3__VirtualHost *vh = new_vhost(
 	        c, xb_printf(c->a, "%s.%s:%d", svc->name, svc->ns, port), domains, n_domains);
-	const weft_resource *routes[64];
-	size_t nr = xds_ctx_for_service(c, WEFT_KIND_ROUTE, svc->ns, svc->name, routes, 64);
+	size_t nr;
+	const weft_resource *const *routes = xds_service_routes(c, svc, &nr);
 	size_t cap = 1;
 	for (size_t i = 0; i < nr; i++)
 		cap += rules_cap(routes[i]);

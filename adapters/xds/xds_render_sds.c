@@ -71,17 +71,8 @@ static Envoy__Config__Core__V3__TransportSocket *tls_socket(xds_ctx *c, const ch
 
 weft_mtls_mode xds_peer_mtls(xds_ctx *c, const weft_resource *svc)
 {
-	weft_mtls_mode ns_mode = WEFT_MTLS_UNSET;
-	for (size_t i = 0; i < c->n_kind[WEFT_KIND_PEER_AUTHENTICATION]; i++) {
-		const weft_resource *r = c->by_kind[WEFT_KIND_PEER_AUTHENTICATION][i];
-		const weft_peer_authentication_spec *pa = r->spec;
-		if (!xds_applies_to(&pa->service, r->ns, svc))
-			continue;
-		if (pa->service.name)
-			return pa->mode;
-		ns_mode = pa->mode;
-	}
-	return ns_mode;
+	const weft_resource *pa = xds_service_policies(c, svc)->peer_authentication;
+	return pa ? ((const weft_peer_authentication_spec *)pa->spec)->mode : WEFT_MTLS_UNSET;
 }
 
 void *xds_upstream_tls(xds_ctx *c, const weft_resource *svc, const weft_client_tls *tls)

@@ -51,25 +51,25 @@ static TcpProxy *tcp_proxy(xds_ctx *c, const char *stat_prefix)
 	return tp;
 }
 
-/* The TCP rule of the service's Route for port (first rule), or NULL. */
-static const weft_tcp_rule *tcp_rule(xds_ctx *c, const weft_resource *svc, int port)
+/* The TCP rule of the service's Route for port (first rule), resolved by
+ * the model (normalized weights), or NULL. */
+static const weft_model_rule *tcp_rule(xds_ctx *c, const weft_resource *svc, int port)
 {
-	const weft_resource *routes[16];
-	size_t n = xds_ctx_for_service(c, WEFT_KIND_ROUTE, svc->ns, svc->name, routes, 16);
+	size_t n;
+	const weft_resource *const *routes = xds_service_routes(c, svc, &n);
 	for (size_t i = 0; i < n; i++) {
-		const weft_route_spec *rs = routes[i]->spec;
-		if ((!rs->port || rs->port == port) && rs->tcp.count)
-			return &rs->tcp.items[0];
+		const weft_model_route *mr = weft_model_route_of(c->model, routes[i]);
+		if (mr && (!mr->spec->port || mr->spec->port == port) && mr->n_tcp)
+			return &mr->tcp[0];
 	}
 	return NULL;
 }
 
 void *xds_tcp_service_chain(xds_ctx *c, const xds_view_key *key, const weft_resource *svc, int port)
 {
-	const weft_service_spec *s = svc_spec(svc);
 	TcpProxy *tp = tcp_proxy(c, xb_printf(c->a, "%s.%s:%d", svc->name, svc->ns, port));
-	const weft_tcp_rule *rule = tcp_rule(c, svc, port);
-	if (rule && rule->destinations.count > 1) {
+	const weft_model_rule *rule = tcp_rule(c, svc, port);
+	if (rule && rule->n_dests > 1) {
 		Envoy__Extensions__Filters__Network__TcpProxy__V3__TcpProxy__WeightedCluster *wc = XB_NEW(
 		        c->a,
 		        Envoy__Extensions__Filters__Network__TcpProxy__V3__TcpProxy__WeightedCluster,
@@ -77,46 +77,49 @@ void *xds_tcp_service_chain(xds_ctx *c, const xds_view_key *key, const weft_reso
 		wc->clusters = XB_PTRS(
 		        c->a,
 		        Envoy__Extensions__Filters__Network__TcpProxy__V3__TcpProxy__WeightedCluster__ClusterWeight,
-		        rule->destinations.count);
-		for (size_t i = 0; i < rule->destinations.count; i++) {
-			const weft_destination *d = &rule->destinations.items[i];
+		        rule->n_dests);
+		for (size_t i = 0; i < rule->n_dests; i++) {
+			const weft_destination *d = rule->dests[i].spec;
 			const weft_resource *ds =
 			        xds_ctx_service(c, d->service.ns, d->service.name);
-			if (!ds || (d->has_weight && d->weight == 0))
+			if (!ds || rule->dests[i].weight <= 0)
 				continue;
 			Envoy__Extensions__Filters__Network__TcpProxy__V3__TcpProxy__WeightedCluster__ClusterWeight
 			        *cw = XB_NEW(
 			                c->a,
 			                Envoy__Extensions__Filters__Network__TcpProxy__V3__TcpProxy__WeightedCluster__ClusterWeight,
 			                ENVOY__EXTENSIONS__FILTERS__NETWORK__TCP_PROXY__V3__TCP_PROXY__WEIGHTED_CLUSTER__CLUSTER_WEIGHT__INIT);
-			cw->name = xds_cluster_name(c->a, "outbound", xds_dest_port(ds, d, port),
+			cw->name = xds_cluster_name(c->a, "outbound", xds_dest_port(c, ds, d, port),
 			                            NULL, ds->ns, ds->name);
-			cw->weight = (uint32_t)(d->has_weight ? d->weight : 1);
+			cw->weight = (uint32_t)rule->dests[i].weight;
 			wc->clusters[wc->n_clusters++] = cw;
 		}
 		tp->cluster_specifier_case =
 		        ENVOY__EXTENSIONS__FILTERS__NETWORK__TCP_PROXY__V3__TCP_PROXY__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS;
 		tp->weighted_clusters = wc;
 	} else {
-		const weft_destination *d = rule ? &rule->destinations.items[0] : NULL;
+		const weft_destination *d = rule && rule->n_dests ? rule->dests[0].spec : NULL;
 		const weft_resource *ds =
 		        d ? xds_ctx_service(c, d->service.ns, d->service.name) : svc;
 		if (!ds)
 			ds = svc;
 		tp->cluster =
-		        xds_cluster_name(c->a, "outbound", d ? xds_dest_port(ds, d, port) : port,
+		        xds_cluster_name(c->a, "outbound", d ? xds_dest_port(c, ds, d, port) : port,
 		                         NULL, ds->ns, ds->name);
 	}
 	FilterChain *fc = tcp_chain(c, tp);
 	fc->name = tp->stat_prefix;
 	fc->filter_chain_match = XB_NEW(c->a, Envoy__Config__Listener__V3__FilterChainMatch,
 	                                ENVOY__CONFIG__LISTENER__V3__FILTER_CHAIN_MATCH__INIT);
+	const weft_model_subset *whole =
+	        weft_model_find_subset(weft_model_find_port(xds_model_service(c, svc), port), NULL);
+	static const weft_model_endpoints none;
+	const weft_model_endpoints *eps =
+	        whole ? weft_model_endpoints_on(whole, key->plane) : &none;
 	fc->filter_chain_match->prefix_ranges =
-	        XB_PTRS(c->a, Envoy__Config__Core__V3__CidrRange, s->endpoints.count);
-	for (size_t i = 0; i < s->endpoints.count; i++) {
-		const char *ip = xds_endpoint_address(&s->endpoints.items[i], key->plane);
-		if (!ip)
-			continue;
+	        XB_PTRS(c->a, Envoy__Config__Core__V3__CidrRange, eps->count);
+	for (size_t i = 0; i < eps->count; i++) {
+		const char *ip = eps->items[i].address;
 		Envoy__Config__Core__V3__CidrRange *r =
 		        XB_NEW(c->a, Envoy__Config__Core__V3__CidrRange,
 		               ENVOY__CONFIG__CORE__V3__CIDR_RANGE__INIT);

@@ -165,7 +165,8 @@ static struct xds_plane_sets *feed_plane(struct xds_feed *f, const char *plane,
 		if (!cds || !eds)
 			weft_err_set(&err, "out of memory");
 	} else {
-		xds_render_input in = {f->data->res, f->data->n};
+		xds_render_input in = {f->data->res, f->data->n,
+		                       weft_snapshot_model(f->data->snap)};
 		xds_render_clusters(&in, p, old ? old->cds : NULL, old ? old->eds : NULL, &cds,
 		                    &eds, &err);
 	}
@@ -273,7 +274,8 @@ void xds_views_rotate(struct xds_server *s)
 		for (struct xds_view *v = s->views; v; v = v->next) {
 			if (!v->identity || strcmp(v->identity, c->uri) || !v->feed->data)
 				continue;
-			xds_render_input in = {v->feed->data->res, v->feed->data->n};
+			xds_render_input in = {v->feed->data->res, v->feed->data->n,
+			                       weft_snapshot_model(v->feed->data->snap)};
 			char buf[512];
 			xds_resset *sds =
 			        view_secrets(s, v, view_service(v, &in, buf, sizeof(buf)), 1);
@@ -302,7 +304,7 @@ static void view_render(struct xds_server *s, struct xds_view *v, const struct p
 	struct xds_feed *f = v->feed;
 	if (!f->data)
 		return;
-	xds_render_input full = {f->data->res, f->data->n};
+	xds_render_input full = {f->data->res, f->data->n, weft_snapshot_model(f->data->snap)};
 	xds_scope sc = {0};
 	char buf[512];
 	const char *svc = view_service(v, &full, buf, sizeof(buf));
@@ -311,7 +313,7 @@ static void view_render(struct xds_server *s, struct xds_view *v, const struct p
 		fprintf(stderr, "weft xds: view '%s': out of memory\n", v->key);
 		return;
 	}
-	xds_render_input in = scoped ? (xds_render_input){sc.res, sc.n_res} : full;
+	xds_render_input in = scoped ? (xds_render_input){sc.res, sc.n_res, full.model} : full;
 	struct xds_plane_sets *ps = feed_plane(f, v->vk.plane, scoped ? &sc : NULL, pred);
 	xds_resset *lds = NULL, *rds = NULL;
 	weft_err err = {0};

@@ -11,7 +11,9 @@
  *   3. push throughput against yuma123 netconfd over SSH: weft's adapter vs
  *      the same edits and RPC sequence sent by ncclient (/usr/bin/python3),
  *      as a ratio (goal: >= 5x); skipped when netconfd/sshd is missing
- * Usage: bench_ncdev [--devices N] [--rounds R]. See docs/adapter-netconf.md. */
+ * Usage: bench_ncdev [--devices N] [--rounds R]. See docs/adapter-netconf.md.
+ * A failed push is no figure: it is printed with its device's error and the
+ * program exits 1 (also when ncsim does not start). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,11 +104,12 @@ static int cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void fleet(int n)
+/* 0, or -1 when ncsim did not start or a push failed (printed). */
+static int fleet(int n)
 {
 	struct ncit_sim sim;
 	if (ncit_sim_start(&sim, n, NULL))
-		return;
+		return -1;
 	struct job *jobs = calloc((size_t)n, sizeof(*jobs));
 	weft_snapshot *a = fleet_policy(&sim, n, 1, 1), *b = fleet_policy(&sim, n, 5, 2);
 	/* ncsim accepts SSH on one thread: connect in waves of 10. */
@@ -117,10 +120,14 @@ static void fleet(int n)
 		per[i] = jobs[i].ms;
 	qsort(per, (size_t)n, sizeof(*per), cmp_ll);
 	printf("fleet: %d ncsim devices in parallel\n", n);
-	printf("  first push (connect + full config, 10 at a time): %lld ms wall\n", first);
-	printf("  change pushed to all:               %lld ms wall (goal < 2000), per device "
-	       "median %lld ms, max %lld ms\n",
-	       change, per[n / 2], per[n - 1]);
+	if (first < 0 || change < 0)
+		fprintf(stderr, "FAILED: %s push did not reach all %d devices (errors above)\n",
+		        first < 0 ? "the first" : "the change", n);
+	else
+		printf("  first push (connect + full config, 10 at a time): %lld ms wall\n"
+		       "  change pushed to all:               %lld ms wall (goal < 2000), per "
+		       "device median %lld ms, max %lld ms\n",
+		       first, change, per[n / 2], per[n - 1]);
 	for (int i = 0; i < n; i++)
 		ncit_adapter()->ops->close(ncit_adapter()->ctx, jobs[i].session);
 	weft_snapshot_unref(a);
@@ -128,14 +135,15 @@ static void fleet(int n)
 	free(per);
 	free(jobs);
 	ncit_sim_stop(&sim);
+	return first < 0 || change < 0 ? -1 : 0;
 }
 
 /* One device: R alternating changes, timing the commit phases alone. */
-static void round_trip(int rounds)
+static int round_trip(int rounds)
 {
 	struct ncit_sim sim;
 	if (ncit_sim_start(&sim, 1, NULL))
-		return;
+		return -1;
 	const weft_adapter *ad = ncit_adapter()->ops;
 	void *ctx = ncit_adapter()->ctx;
 	weft_snapshot *snap[2] = {fleet_policy(&sim, 1, 1, 1), fleet_policy(&sim, 1, 5, 2)};
@@ -166,8 +174,14 @@ static void round_trip(int rounds)
 		ad->free_config(ctx, desired);
 		ad->free_config(ctx, actual);
 		if (rc) {
-			fprintf(stderr, "round trip: %s\n", err.msg);
-			break;
+			fprintf(stderr, "FAILED: round trip %d: %s\n", r, err.msg);
+			ad->close(ctx, session);
+			weft_snapshot_unref(snap[0]);
+			weft_snapshot_unref(snap[1]);
+			free(commit);
+			free(whole);
+			ncit_sim_stop(&sim);
+			return -1;
 		}
 	}
 	qsort(commit + 1, (size_t)rounds - 1, sizeof(long long), cmp_ll);
@@ -186,6 +200,7 @@ static void round_trip(int rounds)
 	free(commit);
 	free(whole);
 	ncit_sim_stop(&sim);
+	return 0;
 }
 
 static weft_snapshot *yuma_policy(const struct ncit_yuma *y, int weight, int64_t rev)
@@ -206,12 +221,14 @@ static weft_snapshot *yuma_policy(const struct ncit_yuma *y, int weight, int64_t
 	return s;
 }
 
-static void versus_ncclient(int rounds)
+/* 0 (also when skipped or when ncclient fails), -1 when weft's push failed. */
+static int versus_ncclient(int rounds)
 {
 	struct ncit_yuma y;
+	int rc_out = 0;
 	if (!ncit_yuma_available() || ncit_yuma_start(&y, "candidate")) {
 		printf("netconfd: skipped (netconfd/sshd missing or not starting)\n");
-		return;
+		return 0;
 	}
 	weft_snapshot *s[3] = {yuma_policy(&y, 1, 1), yuma_policy(&y, 5, 2), yuma_policy(&y, 3, 3)};
 	void *session = NULL;
@@ -265,7 +282,8 @@ static void versus_ncclient(int rounds)
 	printf("  ratio weft/ncclient: %.1fx (goal >= 5x)\n", nc_s / weft_s);
 	goto out;
 fail:
-	printf("netconfd: weft push failed: %s\n", err.msg);
+	fprintf(stderr, "FAILED: netconfd: weft push failed: %s\n", err.msg);
+	rc_out = -1;
 out:
 	ncit_adapter()->ops->close(ncit_adapter()->ctx, session);
 	for (int i = 0; i < 3; i++)
@@ -273,6 +291,7 @@ out:
 	free(edit[0]);
 	free(edit[1]);
 	ncit_yuma_stop(&y);
+	return rc_out;
 }
 
 int main(int argc, char **argv)
@@ -288,8 +307,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_ncdev [--devices N] [--rounds R>=3]\n");
 		return 2;
 	}
-	fleet(devices);
-	round_trip(rounds);
-	versus_ncclient(rounds);
-	return 0;
+	int failed = fleet(devices) != 0;
+	failed |= round_trip(rounds) != 0;
+	failed |= versus_ncclient(rounds) != 0;
+	return failed;
 }

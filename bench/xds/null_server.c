@@ -263,7 +263,7 @@ static int render_scoped(weft_policyset *set, xds_resset *cds, xds_resset *eds)
 		struct scoped *out = &scoped[n_scoped++];
 		if (asprintf(&out->service, "%s/%s", svcs[i]->ns, svcs[i]->name) < 0)
 			return -1;
-		xds_render_input in = {sc.res, sc.n_res};
+		xds_render_input in = {sc.res, sc.n_res, weft_snapshot_model(snap)};
 		xds_view_key vk = {.role = XDS_ROLE_SIDECAR, .service = out->service};
 		xds_resset *sets[XDS_NTYPES] = {0};
 		sets[XDS_CDS] = xds_scope_filter(&sc, xc, NULL);
@@ -306,7 +306,7 @@ static int render(const char *path, int proxyless)
 		return -1;
 	}
 	weft_policyset *set = weft_policyset_new(res, n, &diags);
-	xds_render_input in = {weft_policyset_items(set), weft_policyset_count(set)};
+	xds_render_input in = {weft_policyset_items(set), weft_policyset_count(set), NULL};
 	xds_resset *sets[XDS_NTYPES] = {0};
 	xds_view_key vk = {.role = proxyless ? XDS_ROLE_PROXYLESS : XDS_ROLE_SIDECAR};
 	if (xds_render_clusters(&in, NULL, NULL, NULL, &sets[XDS_CDS], &sets[XDS_EDS], &err) ||

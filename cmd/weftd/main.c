@@ -10,18 +10,27 @@
 #include <string.h>
 
 #include "api.h"
+#include "weft_version.h"
 #include "weftd.h"
 
 static const char usage_text[] =
         "usage: weftd --state DIR [--policy DIR] [--api HOST:PORT]\n"
         "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
+        "             [--store-ca F] [--store-cert F --store-key F] [--store-credentials F]\n"
+        "             [--replica NAME] [--lease-ttl DURATION]\n"
         "             [--log-format text|json] [--log-level debug|info|warn|error]\n"
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
-        "             [--txn-mode independent|atomic]\n"
+        "             [--txn-mode independent|atomic] [--version]\n"
         "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
+        "  --store: a state directory (default: --state) or\n"
+        "           etcd://HOST:PORT[,HOST:PORT...][/PREFIX]; --store-ca/-cert/-key\n"
+        "           make it HTTPS, --store-credentials FILE holds USER:PASSWORD (or\n"
+        "           WEFT_STORE_USER and WEFT_STORE_PASSWORD in the environment).\n"
+        "  --replica: this weftd's name among the replicas of an etcd store\n"
+        "             (default HOST:PID); --lease-ttl: the leader's lease (default 5s).\n"
         "  --file-root: where file devices' relative directories resolve (default: .).\n"
         "  --reconcile-ms: drift check period per device (default 30000; 0 disables).\n"
         "  --xds: serve the xDS ADS API (Envoy, proxyless gRPC) there.\n"
@@ -50,6 +59,25 @@ static int parse_num(const char *s, long max, long *out)
 	return 0;
 }
 
+/* "5s", "2500ms", "1m" -> milliseconds. */
+static int parse_duration_ms(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0 || v > 86400000)
+		return -1;
+	if (!strcmp(end, "ms"))
+		*out = v;
+	else if (!strcmp(end, "s"))
+		*out = v * 1000;
+	else if (!strcmp(end, "m"))
+		*out = v * 60000;
+	else
+		return -1;
+	return 0;
+}
+
 enum {
 	OPT_STATE = 256,
 	OPT_POLICY,
@@ -72,6 +100,13 @@ enum {
 	OPT_XDS_CERT,
 	OPT_XDS_KEY,
 	OPT_XDS_CA,
+	OPT_STORE_CA,
+	OPT_STORE_CERT,
+	OPT_STORE_KEY,
+	OPT_STORE_CRED,
+	OPT_REPLICA,
+	OPT_LEASE_TTL,
+	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -96,6 +131,13 @@ static const struct option longopts[] = {
         {"xds-tls-cert", required_argument, NULL, OPT_XDS_CERT},
         {"xds-tls-key", required_argument, NULL, OPT_XDS_KEY},
         {"xds-tls-ca", required_argument, NULL, OPT_XDS_CA},
+        {"store-ca", required_argument, NULL, OPT_STORE_CA},
+        {"store-cert", required_argument, NULL, OPT_STORE_CERT},
+        {"store-key", required_argument, NULL, OPT_STORE_KEY},
+        {"store-credentials", required_argument, NULL, OPT_STORE_CRED},
+        {"replica", required_argument, NULL, OPT_REPLICA},
+        {"lease-ttl", required_argument, NULL, OPT_LEASE_TTL},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -136,6 +178,31 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 		break;
 	case OPT_STORE:
 		o->store_url = arg;
+		break;
+	case OPT_STORE_CA:
+		o->store_ca = arg;
+		break;
+	case OPT_STORE_CERT:
+		o->store_cert = arg;
+		break;
+	case OPT_STORE_KEY:
+		o->store_key = arg;
+		break;
+	case OPT_STORE_CRED:
+		o->store_credentials = arg;
+		break;
+	case OPT_REPLICA:
+		if (!*arg || strlen(arg) > 200)
+			rc = usage("--replica: expected a name of 1 to 200 characters, got '%s'",
+			           arg);
+		o->replica = arg;
+		break;
+	case OPT_LEASE_TTL:
+		if (parse_duration_ms(arg, &o->lease_ttl_ms) != 0 || o->lease_ttl_ms < 2000 ||
+		    o->lease_ttl_ms > 3600000)
+			rc = usage("--lease-ttl: expected a duration from 2s to 1h (e.g. 3s, "
+			           "2500ms), got '%s'",
+			           arg);
 		break;
 	case OPT_READY:
 		o->ready_file = arg;
@@ -204,6 +271,7 @@ int main(int argc, char **argv)
 	        .keep_revisions = -1,
 	        .log_format = WEFT_LOG_TEXT,
 	        .log_level = WEFT_LOG_INFO,
+	        .lease_ttl_ms = 5000,
 	};
 	int c;
 	opterr = 0;
@@ -211,6 +279,10 @@ int main(int argc, char **argv)
 		int rc;
 		if (c == 'h') {
 			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == OPT_VERSION) {
+			printf("weftd %s (commit %s)\n", WEFT_VERSION, WEFT_GIT_COMMIT);
 			return 0;
 		}
 		if (c == ':')
@@ -226,5 +298,7 @@ int main(int argc, char **argv)
 		return usage("--state DIR is required", NULL);
 	if ((o.tls_cert != NULL) != (o.tls_key != NULL))
 		return usage("--tls-cert and --tls-key go together", NULL);
+	if ((o.store_cert != NULL) != (o.store_key != NULL))
+		return usage("--store-cert and --store-key go together", NULL);
 	return weftd_run(&o);
 }

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "event_log.h"
+#include "weft_version.h"
 #include "watch.h"
 #ifdef WEFTD_BUILTIN_ADAPTERS
 #include "builtin.h"
@@ -30,7 +32,8 @@ typedef struct daemon_state {
 	weft_controller *controller;
 	weft_policy_watch *watch;
 	weft_api *api;
-	void *xds; /* the xDS server (--xds), or NULL */
+	void *xds;                 /* the xDS server (--xds), or NULL */
+	weft_event_log *event_log; /* what happened, into the log */
 	int sigfd;
 } daemon_state;
 
@@ -76,6 +79,36 @@ static int load_tokens(daemon_state *d)
 	return 0;
 }
 
+/* On an etcd store every weftd is a replica (docs/ha.md); --replica on
+ * another store is refused by weft_controller_replicate. */
+static int replicated(const weftd_opts *o)
+{
+	return o->replica || (o->store_url && !strncmp(o->store_url, "etcd://", 7));
+}
+
+static int start_replica(daemon_state *d)
+{
+	char name[300];
+	if (d->opts->replica) {
+		snprintf(name, sizeof(name), "%s", d->opts->replica);
+	} else {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+			snprintf(host, sizeof(host), "weftd");
+		snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
+	}
+	weft_err err = {0};
+	if (weft_controller_replicate(d->controller, name, d->opts->lease_ttl_ms, &err) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot run as a replica", "replica", name,
+		               "error", err.msg, NULL);
+		return -1;
+	}
+	char ttl[32];
+	snprintf(ttl, sizeof(ttl), "%ld", d->opts->lease_ttl_ms);
+	weft_log_event(d->log, WEFT_LOG_INFO, "replica", "name", name, "lease_ttl_ms", ttl, NULL);
+	return 0;
+}
+
 /* The adapter instances' configuration from the flags (core/adapter.h):
  * --file-root for "file", --xds and its TLS files for "xds". */
 static json_t *adapter_config(daemon_state *d)
@@ -111,18 +144,27 @@ static int open_controller(daemon_state *d)
 		return -1;
 	}
 #endif
+	weft_store_opts so = {
+	        .ca_file = o->store_ca,
+	        .cert_file = o->store_cert,
+	        .key_file = o->store_key,
+	        .credentials_file = o->store_credentials,
+	};
+	int any_store_opt = so.ca_file || so.cert_file || so.key_file || so.credentials_file;
 	json_t *acfg = adapter_config(d);
 	if (!acfg)
 		return -1;
 	weft_controller_opts co = {
 	        .state_dir = o->state_dir,
 	        .store_url = o->store_url,
+	        .store_opts = any_store_opt ? &so : NULL,
 	        .quiet_ms = o->quiet_ms,
 	        .max_delay_ms = o->max_delay_ms,
 	        .keep_revisions = o->keep_revisions >= 0 ? (size_t)o->keep_revisions : 100,
 	        .plugin_dir = o->plugin_dir,
 	        .reconcile_ms = o->reconcile_ms,
 	        .atomic = o->atomic,
+	        .replica = replicated(o),
 	        .adapter_config = acfg,
 	};
 	weft_err err = {0};
@@ -136,8 +178,9 @@ static int open_controller(daemon_state *d)
 	char rev[32];
 	snprintf(rev, sizeof(rev), "%lld", (long long)weft_controller_head(d->controller));
 	weft_log_event(d->log, WEFT_LOG_INFO, "controller open", "state", o->state_dir, "revision",
-	               rev, NULL);
-	return 0;
+	               rev, "version", WEFT_VERSION, "commit", WEFT_GIT_COMMIT, NULL);
+	d->event_log = weft_event_log_start(d->controller, d->log);
+	return co.replica ? start_replica(d) : 0;
 }
 
 static int start_watch(daemon_state *d)
@@ -188,6 +231,8 @@ static int start_api(daemon_state *d)
 	        .metrics_extra = d->xds ? weftd_xds_metrics : NULL,
 	        .plan_extra = d->xds ? weftd_xds_plan : NULL,
 	        .extra_arg = d->xds,
+	        .version = WEFT_VERSION,
+	        .commit = WEFT_GIT_COMMIT,
 	};
 	weft_err err = {0};
 	d->api = weft_api_start(d->controller, &ao, &err);
@@ -243,6 +288,7 @@ static void main_loop(daemon_state *d)
 static void teardown(daemon_state *d)
 {
 	weft_api_stop(d->api, DRAIN_MS);
+	weft_event_log_stop(d->event_log);
 	weft_policy_watch_close(d->watch);
 	if (d->controller) /* stops the xDS server too (its adapter's fini) */
 		weft_controller_close(d->controller);

@@ -12,6 +12,10 @@
 typedef struct weftd_opts {
 	const char *state_dir;
 	const char *store_url;
+	const char *store_ca, *store_cert, *store_key; /* --store-ca/-cert/-key */
+	const char *store_credentials;                 /* --store-credentials FILE */
+	const char *replica;                           /* --replica NAME; NULL: host name and pid */
+	long lease_ttl_ms;                             /* --lease-ttl, default 5000 */
 	const char *policy_dir;
 	const char *listen;
 	const char *tls_cert, *tls_key;

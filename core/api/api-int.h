@@ -145,6 +145,11 @@ void api_metrics_free(api_metrics *m);
 void api_metrics_count(api_metrics *m, api_route_id route, int status);
 /* Appends the API's counters in Prometheus text format to f. */
 void api_metrics_write(const api_metrics *m, FILE *f);
+/* Appends the per-device gauges (labels device, kind; state as one 0/1
+ * series per state) of a weft_controller_status() object to f. */
+void api_metrics_write_devices(json_t *status, FILE *f);
+/* Appends weft_build_info{version,commit} 1 (NULLs print "unknown"). */
+void api_metrics_write_build_info(const char *version, const char *commit, FILE *f);
 
 /* What the handlers see: the controller and the server's settings. */
 typedef struct api_ctx {
@@ -157,6 +162,7 @@ typedef struct api_ctx {
 	char *(*metrics_extra)(void *arg);
 	json_t *(*plan_extra)(void *arg, weft_snapshot *planned);
 	void *extra_arg;
+	const char *version, *commit; /* weft_build_info */
 } api_ctx;
 
 /* Who is asking (filled by the dispatcher from the bearer token). */

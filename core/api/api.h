@@ -87,6 +87,9 @@ typedef struct weft_api_opts {
 	 * NULL. Must not change anything. */
 	json_t *(*plan_extra)(void *arg, weft_snapshot *planned);
 	void *extra_arg;
+	/* The build, for the weft_build_info metric (static strings; NULL:
+	 * "unknown"). */
+	const char *version, *commit;
 } weft_api_opts;
 
 /* The exposure rule: listening on a non-loopback address requires both TLS

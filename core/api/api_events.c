@@ -47,7 +47,18 @@ static void format_events(struct sse_state *st, json_t *events)
 	json_t *e;
 	json_array_foreach(events, i, e)
 	{
-		char *data = json_dumps(json_object_get(e, "data"), JSON_COMPACT);
+		/* The time the event happened goes into its data as time_ms (unix
+		 * ms), so a follower replaying with since= shows when, not when it
+		 * received it. A gap is a notice, not an event: no time. A copy:
+		 * the controller's data is shared. */
+		json_t *d = json_object_get(e, "data");
+		const char *type = json_string_value(json_object_get(e, "type"));
+		int stamp = json_is_object(d) && type && strcmp(type, "gap");
+		json_t *timed = stamp ? json_copy(d) : json_incref(d);
+		if (stamp && !json_object_get(timed, "time_ms"))
+			json_object_set(timed, "time_ms", json_object_get(e, "time"));
+		char *data = json_dumps(timed, JSON_COMPACT);
+		json_decref(timed);
 		fprintf(mem, "id: %lld\nevent: %s\ndata: %s\n\n",
 		        (long long)json_integer_value(json_object_get(e, "seq")),
 		        json_string_value(json_object_get(e, "type")), data ? data : "null");

@@ -41,6 +41,10 @@ void api_handle_metrics(api_ctx *ctx, const api_request *req, const api_route *r
 			fputc('\n', f);
 		free(extra);
 	}
+	json_t *status = weft_controller_status(ctx->controller);
+	api_metrics_write_devices(status, f);
+	json_decref(status);
+	api_metrics_write_build_info(ctx->version, ctx->commit, f);
 	api_metrics_write(ctx->metrics, f);
 	fclose(f);
 	api_response_free(resp);

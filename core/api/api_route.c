@@ -63,6 +63,8 @@ int api_method_is_read(const char *method)
 static int method_allowed(const char *allow, const char *method)
 {
 	size_t n = strlen(method);
+	if (n == 0)
+		return 0; /* strstr finds "" everywhere: the loop would not advance */
 	for (const char *p = allow; (p = strstr(p, method)); p += n) {
 		int starts = p == allow || p[-1] == ' ';
 		int ends = p[n] == '\0' || p[n] == ',';

@@ -384,6 +384,8 @@ weft_api *weft_api_start(weft_controller *c, const weft_api_opts *opts, weft_err
 	api->ctx.metrics_extra = opts->metrics_extra;
 	api->ctx.plan_extra = opts->plan_extra;
 	api->ctx.extra_arg = opts->extra_arg;
+	api->ctx.version = opts->version;
+	api->ctx.commit = opts->commit;
 	api->ctx.max_body = opts->max_body ? opts->max_body : WEFT_API_DEFAULT_MAX_BODY;
 	unsigned max_conn =
 	        opts->max_connections ? opts->max_connections : WEFT_API_DEFAULT_MAX_CONNECTIONS;

@@ -161,6 +161,47 @@ static void put_text_value(FILE *f, const char *v)
 		fputs(v, f);
 }
 
+/* Whether key names a count, a duration or an id (docs/weftd.md, "Logs"):
+ * its value is then written as a JSON number when it is an integer. The
+ * key decides, not the look of the value, so that a name made of digits
+ * stays a string. */
+static int numeric_key(const char *key)
+{
+	static const char *const names[] = {"revision",
+	                                    "status",
+	                                    "count",
+	                                    "port",
+	                                    "ops",
+	                                    "id",
+	                                    "devices",
+	                                    "failed",
+	                                    "created",
+	                                    "updated",
+	                                    "deleted",
+	                                    "unchanged",
+	                                    "resources",
+	                                    "differences",
+	                                    "previous_revision",
+	                                    "held_revision",
+	                                    "target_revision",
+	                                    "events",
+	                                    "bytes"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(key, names[i]))
+			return 1;
+	size_t n = strlen(key);
+	return (n > 3 && !strcmp(key + n - 3, "_ms")) || (n > 6 && !strcmp(key + n - 6, "_bytes"));
+}
+
+/* A decimal integer as JSON writes it: optional '-', no leading zero, at
+ * most 18 digits (always fits an int64). */
+static int json_integer_text(const char *v)
+{
+	const char *p = v + (*v == '-');
+	size_t n = strspn(p, "0123456789");
+	return n > 0 && n <= 18 && !p[n] && (n == 1 || *p != '0');
+}
+
 static void put_fields(FILE *f, weft_log_format format, va_list ap)
 {
 	const char *key;
@@ -172,7 +213,10 @@ static void put_fields(FILE *f, weft_log_format format, va_list ap)
 			fputc(',', f);
 			put_json_string(f, key);
 			fputc(':', f);
-			put_json_string(f, value);
+			if (numeric_key(key) && json_integer_text(value))
+				fputs(value, f);
+			else
+				put_json_string(f, value);
 		} else {
 			fprintf(f, " %s=", key);
 			put_text_value(f, value);

@@ -5,7 +5,11 @@
  *     2026-01-02T03:04:05.678Z info api listening addr=127.0.0.1:7070
  *
  * or as JSON lines ({"time":...,"level":"info","msg":"api listening",
- * "addr":"127.0.0.1:7070"}). Fields are key/value string pairs; callers
+ * "addr":"127.0.0.1:7070"}). Fields are key/value string pairs; in JSON
+ * a field whose key names a number (revision, status, count, port, ops,
+ * id, devices, failed, created, updated, deleted, unchanged, resources,
+ * differences, *_ms, *_bytes, ...: numeric_key() in log.c) and whose
+ * value is a decimal integer is written as a JSON number. Callers
  * never pass credentials (tokens, keys) as values. A logger is a context
  * passed to whoever logs: there is no global logger. Thread-safe: one line
  * is written with one locked write. */

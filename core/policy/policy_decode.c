@@ -45,6 +45,13 @@ static const struct field metadata_fields[] = {
 static const struct schema metadata_schema = SCHEMA(T, metadata_fields);
 #undef T
 
+const struct schema *weft_schema_of(int kind)
+{
+	if (kind < 0)
+		return &metadata_schema;
+	return kind < WEFT_KIND_COUNT ? kind_schemas[kind] : NULL;
+}
+
 static const char *const top_fields[] = {"apiVersion", "kind", "metadata", "spec"};
 
 static void check_top_keys(struct dctx *c, const weft_node *root)
@@ -215,24 +222,89 @@ int weft_policy_decode(const weft_doc *doc, weft_resource **out, weft_diags *dia
 	return 0;
 }
 
+/* Whether root is a list of documents: {apiVersion: weft/v1, kind: List,
+ * items: [...]}, what `weftctl get -o json` prints for a list, so that it
+ * applies as it is (docs/policy.md). Its other keys are refused. */
+static int is_list(const weft_doc *doc, weft_diags *diags, int *bad)
+{
+	const weft_node *root = doc->root;
+	const weft_node *kind = weft_node_get(root, "kind");
+	*bad = 0;
+	if (!kind || kind->kind != WEFT_NODE_SCALAR || strcmp(kind->str, "List"))
+		return 0;
+	const char *file = doc->file ? doc->file : "-";
+	const weft_node *api = weft_node_get(root, "apiVersion");
+	if (!api || api->kind != WEFT_NODE_SCALAR || strcmp(api->str, API_VERSION)) {
+		weft_diags_add(diags, file, api ? api->line : root->line,
+		               api ? api->col : root->col, "apiVersion", "a List has apiVersion %s",
+		               API_VERSION);
+		*bad = 1;
+	}
+	for (size_t i = 0; i < root->count; i++) {
+		const weft_node *k = root->pairs[i].key;
+		if (strcmp(k->str, "apiVersion") && strcmp(k->str, "kind") &&
+		    strcmp(k->str, "items")) {
+			weft_diags_add(diags, file, k->line, k->col, k->str,
+			               "unknown field '%s': a List has apiVersion, kind and items",
+			               k->str);
+			*bad = 1;
+		}
+	}
+	const weft_node *items = weft_node_get(root, "items");
+	if (!items || items->kind != WEFT_NODE_SEQ) {
+		weft_diags_add(diags, file, items ? items->line : root->line,
+		               items ? items->col : root->col, "items",
+		               "a List has items: a list of documents");
+		*bad = 1;
+	}
+	return 1;
+}
+
+/* Decodes one document (or each item of a List) onto items/count. */
+static int decode_one(const weft_doc *doc, weft_resource ***items, size_t *count, size_t *cap,
+                      weft_diags *diags)
+{
+	int bad;
+	if (doc->root->kind == WEFT_NODE_MAP && is_list(doc, diags, &bad)) {
+		if (bad)
+			return -1;
+		const weft_node *list = weft_node_get(doc->root, "items");
+		int failed = 0;
+		for (size_t i = 0; i < list->count; i++) {
+			weft_doc item = {.file = doc->file, .root = list->items[i]};
+			if (decode_one(&item, items, count, cap, diags))
+				failed = 1;
+		}
+		return failed ? -1 : 0;
+	}
+	if (*count == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		weft_resource **n = realloc(*items, ncap * sizeof(*n));
+		if (!n) {
+			weft_diags_add(diags, doc->file, 0, 0, NULL, "out of memory");
+			return -1;
+		}
+		*items = n;
+		*cap = ncap;
+	}
+	weft_resource *r = NULL;
+	if (weft_policy_decode(doc, &r, diags))
+		return -1;
+	(*items)[(*count)++] = r;
+	return 0;
+}
+
 int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t *n,
                            weft_diags *diags)
 {
 	*out = NULL;
 	*n = 0;
-	weft_resource **items = calloc(set->count ? set->count : 1, sizeof(*items));
-	if (!items)
-		return -1;
-	size_t count = 0;
+	weft_resource **items = NULL;
+	size_t count = 0, cap = 0;
 	int failed = 0;
 	for (size_t i = 0; i < set->count; i++) {
-		if (!set->docs[i].root)
-			continue;
-		weft_resource *r = NULL;
-		if (weft_policy_decode(&set->docs[i], &r, diags))
+		if (set->docs[i].root && decode_one(&set->docs[i], &items, &count, &cap, diags))
 			failed = 1;
-		else
-			items[count++] = r;
 	}
 	if (failed) {
 		for (size_t i = 0; i < count; i++)
@@ -240,9 +312,9 @@ int weft_policy_decode_all(const weft_docset *set, weft_resource ***out, size_t 
 		free(items);
 		return -1;
 	}
-	*out = items;
+	*out = items ? items : calloc(1, sizeof(*items));
 	*n = count;
-	return 0;
+	return *out ? 0 : -1;
 }
 
 /* Positions inside stored canonical JSON mean nothing to the user: every

@@ -180,6 +180,10 @@ const char *weft_suggest(const char *word, const char *const *cands, size_t n);
 int weft_edit_distance(const char *a, const char *b, int cap);
 
 /* The schema of each kind's spec (schema_*.c). */
+/* The spec schema of a kind (weft_kind), or metadata's for kind -1
+ * (policy_decode.c: the one table the decoder uses). */
+const struct schema *weft_schema_of(int kind);
+
 extern const struct schema weft_schema_service;
 extern const struct schema weft_schema_route;
 extern const struct schema weft_schema_traffic_policy;

@@ -9,8 +9,7 @@
  *
  * URLs: "sqlite:DIR", "sqlite:///abs/dir" or a plain directory path select
  * the embedded SQLite backend; "scheme://..." selects the backend named
- * scheme (only sqlite exists today; an etcd backend adds one entry to
- * backends[] below). */
+ * scheme: "etcd://HOST:PORT[,...][/PREFIX]" selects the etcd backend. */
 #include "store_backend.h"
 
 #include <stdlib.h>
@@ -25,6 +24,7 @@ struct weft_store {
 
 static const struct weft_store_ops *const backends[] = {
         &weft_store_sqlite_ops,
+        &weft_store_etcd_ops,
 };
 
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -50,6 +50,11 @@ static size_t url_scheme_len(const char *url)
 }
 
 weft_store *weft_store_open(const char *url, weft_err *err)
+{
+	return weft_store_open_opts(url, NULL, err);
+}
+
+weft_store *weft_store_open_opts(const char *url, const weft_store_opts *opts, weft_err *err)
 {
 	if (!url || !*url) {
 		weft_err_setc(err, WEFT_EINVALID, "store: open: empty store URL");
@@ -84,7 +89,7 @@ weft_store *weft_store_open(const char *url, weft_err *err)
 		return NULL;
 	}
 	s->ops = ops;
-	s->impl = ops->open(location, err);
+	s->impl = ops->open(location, opts, err);
 	if (!s->impl) {
 		free(s);
 		return NULL;
@@ -281,4 +286,95 @@ void weft_revision_info_free_array(weft_revision_info *items, size_t n)
 		free(items[i].message);
 	}
 	free(items);
+}
+
+struct weft_store_watch {
+	const struct weft_store_ops *ops;
+	void *impl;
+};
+
+struct weft_store_election {
+	const struct weft_store_ops *ops;
+	void *impl;
+};
+
+weft_store_watch *weft_store_watch_head(weft_store *s, void (*fn)(void *arg), void *arg,
+                                        weft_err *err)
+{
+	if (!s || !fn) {
+		weft_err_setc(err, WEFT_EINVALID, "store: watch: NULL argument");
+		return NULL;
+	}
+	if (!s->ops->watch_start) {
+		weft_err_setc(err, WEFT_EINVALID,
+		              "store %s: watch: this backend has one writer (use etcd to share a "
+		              "store between processes)",
+		              s->ops->describe(s->impl));
+		return NULL;
+	}
+	weft_store_watch *w = calloc(1, sizeof(*w));
+	if (!w) {
+		weft_err_set(err, "store: watch: out of memory");
+		return NULL;
+	}
+	w->ops = s->ops;
+	w->impl = s->ops->watch_start(s->impl, fn, arg, err);
+	if (!w->impl) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void weft_store_watch_stop(weft_store_watch *w)
+{
+	if (!w)
+		return;
+	w->ops->watch_stop(w->impl);
+	free(w);
+}
+
+weft_store_election *weft_store_elect(weft_store *s, const char *name, int64_t ttl_ms,
+                                      void (*fn)(void *arg, int leader), void *arg, weft_err *err)
+{
+	if (!s || !fn || !name || !*name || ttl_ms <= 0) {
+		weft_err_setc(err, WEFT_EINVALID,
+		              "store: elect: a name, a TTL and a callback are "
+		              "required");
+		return NULL;
+	}
+	if (!s->ops->elect_start) {
+		weft_err_setc(err, WEFT_EINVALID,
+		              "store %s: elect: this backend has one writer (use etcd for "
+		              "replicas)",
+		              s->ops->describe(s->impl));
+		return NULL;
+	}
+	weft_store_election *e = calloc(1, sizeof(*e));
+	if (!e) {
+		weft_err_set(err, "store: elect: out of memory");
+		return NULL;
+	}
+	e->ops = s->ops;
+	e->impl = s->ops->elect_start(s->impl, name, ttl_ms, fn, arg, err);
+	if (!e->impl) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void weft_store_elect_stop(weft_store_election *e)
+{
+	if (!e)
+		return;
+	e->ops->elect_stop(e->impl);
+	free(e);
+}
+
+void weft_store_elect_state(weft_store_election *e, int *leader, char *leader_name, size_t cap,
+                            int64_t *lease_ttl_ms)
+{
+	if (e)
+		e->ops->elect_state(e->impl, leader, leader_name, cap, lease_ttl_ms);
 }

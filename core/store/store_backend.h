@@ -1,5 +1,5 @@
 /* Internal contract between the store dispatcher (store.c) and its backends
- * (store_sqlite*.c now, an etcd backend later). Not installed, not included
+ * (store_sqlite*.c, store_etcd*.c). Not installed, not included
  * by anything outside core/store/.
  *
  * store.c owns argument checking that is the same for every backend (NULL
@@ -16,9 +16,10 @@
 struct weft_store_ops {
 	/* URL scheme this backend serves ("sqlite"). */
 	const char *scheme;
-	/* location: the URL with "scheme:" removed. Returns the backend's
+	/* location: the URL with "scheme:" (or "scheme://") removed; opts may
+	 * be NULL. Returns the backend's
 	 * state (passed back as impl below) or NULL with err set. */
-	void *(*open)(const char *location, weft_err *err);
+	void *(*open)(const char *location, const weft_store_opts *opts, weft_err *err);
 	void (*close)(void *impl);
 	/* Where the store lives, for messages ("/var/lib/weft/weft.db"). */
 	const char *(*describe)(void *impl);
@@ -34,9 +35,20 @@ struct weft_store_ops {
 	/* value NULL deletes the key. */
 	int (*put_meta)(void *impl, const char *key, const char *value, weft_err *err);
 	int (*get_meta)(void *impl, const char *key, char **value, weft_err *err);
+	/* Optional (NULL: one writer, nothing to follow or elect): store.h's
+	 * weft_store_watch_head and weft_store_elect. */
+	void *(*watch_start)(void *impl, void (*fn)(void *arg), void *arg, weft_err *err);
+	void (*watch_stop)(void *watch);
+	void *(*elect_start)(void *impl, const char *name, int64_t ttl_ms,
+	                     void (*fn)(void *arg, int leader), void *arg, weft_err *err);
+	void (*elect_stop)(void *election);
+	void (*elect_state)(void *election, int *leader, char *leader_name, size_t cap,
+	                    int64_t *lease_ttl_ms);
 };
 
 /* The SQLite backend (store_sqlite.c). */
 extern const struct weft_store_ops weft_store_sqlite_ops;
+/* The etcd backend (store_etcd.c). */
+extern const struct weft_store_ops weft_store_etcd_ops;
 
 #endif

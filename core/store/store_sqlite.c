@@ -398,8 +398,15 @@ static int create_db_file(struct sqls *st, weft_err *err)
 	return 0;
 }
 
-static void *sqls_open(const char *location, weft_err *err)
+static void *sqls_open(const char *location, const weft_store_opts *opts, weft_err *err)
 {
+	if (opts &&
+	    (opts->ca_file || opts->cert_file || opts->key_file || opts->credentials_file)) {
+		weft_err_setc(err, WEFT_EINVALID,
+		              "store %s: open: TLS and credentials options apply to etcd only",
+		              location);
+		return NULL;
+	}
 	struct sqls *st = calloc(1, sizeof(*st));
 	if (!st) {
 		weft_err_set(err, "store %s: open: out of memory", location);

@@ -69,6 +69,66 @@ int ds_any_to_tree(const struct ly_ctx *ctx, const struct lyd_node *any, struct 
 	return rc ? -1 : 0;
 }
 
+/* The first element of <config> (any) in namespace ns: parsed again with
+ * LYD_PARSE_OPAQ, an element no module knows is an opaque node that keeps
+ * its XML namespace. "" when there is none. */
+static void element_of_namespace(const struct ly_ctx *ctx, const struct lyd_node *any,
+                                 const char *ns, char *out, size_t len)
+{
+	struct lyd_node *tree = NULL, *sib, *n;
+	char *xml = NULL;
+
+	out[0] = '\0';
+	if (lyd_any_value_str(any, &xml) || !xml ||
+	    lyd_parse_data_mem(ctx, xml, LYD_XML, LYD_PARSE_ONLY | LYD_PARSE_OPAQ, 0, &tree)) {
+		free(xml);
+		lyd_free_all(tree);
+		return;
+	}
+	free(xml);
+	LY_LIST_FOR(tree, sib)
+	{
+		LYD_TREE_DFS_BEGIN(sib, n)
+		{
+			const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)n;
+
+			if (!out[0] && !n->schema && o->format == LY_VALUE_XML &&
+			    o->name.module_ns && !strcmp(o->name.module_ns, ns))
+				snprintf(out, len, "%s", o->name.name);
+			LYD_TREE_DFS_END(sib, n);
+		}
+	}
+	lyd_free_all(tree);
+}
+
+/* The rpc-error for a <config> that ds_any_to_tree() refused: an element
+ * of a namespace no module of the device has is unknown-namespace with
+ * bad-element and bad-namespace (RFC 6241, appendix A); anything else as
+ * libyang says (reply_ly_err). */
+struct nc_server_reply *ds_config_err(const struct ly_ctx *ctx, const struct lyd_node *any)
+{
+	static const char prefix[] = "No module with namespace \"";
+	struct ly_err_item *ei = ly_err_last(ctx);
+	const char *q = ei && ei->msg ? strstr(ei->msg, prefix) : NULL;
+	const char *end = q ? strchr(q + sizeof(prefix) - 1, '"') : NULL;
+	char ns[512], elem[256], msg[1024];
+	struct lyd_node *e;
+
+	if (!end || (size_t)(end - q) >= sizeof(ns) + sizeof(prefix))
+		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
+	snprintf(ns, sizeof(ns), "%.*s", (int)(end - q - (sizeof(prefix) - 1)),
+	         q + sizeof(prefix) - 1);
+	ly_err_clean((struct ly_ctx *)ctx, NULL);
+	element_of_namespace(ctx, any, ns, elem, sizeof(elem));
+	e = nc_err(ctx, NC_ERR_UNKNOWN_NS, NC_ERR_TYPE_APP, elem, ns);
+	if (!e)
+		return NULL;
+	snprintf(msg, sizeof(msg), "element %s: no module of this device has namespace %s",
+	         elem[0] ? elem : "?", ns);
+	nc_err_set_msg(e, msg, "en");
+	return nc_server_reply_err(e);
+}
+
 void ds_set(struct ncdev *dev, enum ds_id ds, struct lyd_node *tree)
 {
 	lyd_free_all(dev->ds[ds]);
@@ -204,7 +264,7 @@ struct nc_server_reply *ds_copy_config(struct ncsess *s, struct lyd_node *rpc)
 		                 NULL);
 	if (k == 1 &&
 	    ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
-		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
+		return ds_config_err(ctx, cfg);
 	pthread_mutex_lock(&dev->lock);
 	if (k == 0)
 		tree = dup_tree(dev->ds[src]);
@@ -264,7 +324,7 @@ struct nc_server_reply *ds_validate(struct ncsess *s, struct lyd_node *rpc)
 		return reply_err(ctx, NC_ERR_OP_NOT_SUPPORTED, "unsupported source", NULL);
 	if (k == 1 &&
 	    ds_any_to_tree(ctx, cfg, &tree, LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
-		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
+		return ds_config_err(ctx, cfg);
 	pthread_mutex_lock(&dev->lock);
 	if (k == 0)
 		tree = dup_tree(dev->ds[src]);

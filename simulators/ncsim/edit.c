@@ -288,7 +288,7 @@ static struct nc_server_reply *parse_req(struct ncsess *s, struct lyd_node *rpc,
 		                 NULL);
 	if (ds_any_to_tree(ctx, cfg, &rq->edit,
 	                   LYD_PARSE_ONLY | LYD_PARSE_STRICT | LYD_PARSE_NO_STATE))
-		return reply_ly_err(ctx, NC_ERR_INVALID_VALUE, "parsing <config>");
+		return ds_config_err(ctx, cfg);
 	return NULL;
 }
 

@@ -201,6 +201,7 @@ void ds_persist(struct ncdev *dev);
 int ds_any_to_tree(const struct ly_ctx *ctx, const struct lyd_node *any, struct lyd_node **tree,
                    uint32_t parse_opts);
 const char *ds_name(enum ds_id ds);
+struct nc_server_reply *ds_config_err(const struct ly_ctx *ctx, const struct lyd_node *any);
 
 /* edit.c */
 struct nc_server_reply *edit_config(struct ncsess *s, struct lyd_node *rpc);

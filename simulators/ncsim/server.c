@@ -15,6 +15,14 @@
  * callback (which runs inside nc_accept, before the hello): the session's
  * socket is found by its peer address and its local port names the device;
  * for TLS the same happens in the verify callback, after cert-to-name.
+ * The peer address alone does not name one socket: Linux gives the same
+ * ephemeral source port to a client's connections to different ports
+ * (only the 4-tuple is unique), so a client with sessions to several
+ * devices may have two sockets here with one peer address. The socket
+ * being accepted is the one with that peer that no registered session
+ * owns yet (one accept thread: at most one is in the handshake); taking
+ * the first match bound a session to another device's datastore, and that
+ * device then answered lock-denied to its own client.
  * Only the accept thread touches these flags, and the compiled schema (used
  * to parse RPCs) has every feature, so this is safe.
  *
@@ -52,13 +60,32 @@
 
 static struct ncsim *g_sim;               /* for libnetconf2 callbacks only */
 static __thread struct ncdev *accept_dev; /* device of the session being accepted */
+static __thread int accept_fd = -1;       /* its socket */
 
-/* Finds our socket whose peer is host:port; returns its fd and local port. */
-static int find_peer_fd(const char *host, uint16_t port, int *local_port)
+/* Is fd the transport of a registered session (of any device)? */
+static int fd_owned(struct ncsim *sim, int fd)
+{
+	int owned = 0;
+
+	for (int d = 0; d < sim->ndev && !owned; d++) {
+		struct ncdev *dev = &sim->devs[d];
+
+		pthread_mutex_lock(&dev->lock);
+		for (int i = 0; i < NCSIM_MAX_SESSIONS && !owned; i++)
+			owned = dev->sessions[i] && dev->sessions[i]->fd == fd;
+		pthread_mutex_unlock(&dev->lock);
+	}
+	return owned;
+}
+
+/* Finds the socket being accepted: peer host:port and owned by no
+ * registered session (see the top of the file). Returns its fd and local
+ * port; -1 when there is none, or more than one (never a guess). */
+static int find_peer_fd(struct ncsim *sim, const char *host, uint16_t port, int *local_port)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	int found = -1;
+	int found = -1, matches = 0;
 
 	if (!d || !host)
 		goto out;
@@ -84,17 +111,22 @@ static int find_peer_fd(const char *host, uint16_t port, int *local_port)
 		    strcmp(buf, host))
 			continue;
 		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) || fd_owned(sim, fd))
 			continue;
 		*local_port = ss.ss_family == AF_INET
 		                      ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
 		                      : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		found = fd;
-		break;
+		matches++;
 	}
 out:
 	if (d)
 		closedir(d);
+	if (matches > 1) {
+		ncsim_log("%d unowned sockets from %s:%u: cannot tell which is being accepted",
+		          matches, host, port);
+		return -1;
+	}
 	return found;
 }
 
@@ -139,8 +171,9 @@ static struct ncdev *session_device(const struct nc_session *session)
 {
 	int local_port = 0, ssh = g_sim->opts.ssh_base_port, tls = g_sim->opts.tls_base_port;
 
-	if (find_peer_fd(nc_session_get_host(session), nc_session_get_port(session), &local_port) <
-	    0)
+	accept_fd = find_peer_fd(g_sim, nc_session_get_host(session), nc_session_get_port(session),
+	                         &local_port);
+	if (accept_fd < 0)
 		return NULL;
 	if (ssh && local_port >= ssh && local_port < ssh + g_sim->ndev)
 		return &g_sim->devs[local_port - ssh];
@@ -344,10 +377,8 @@ static int setup_unix(struct ncsim *sim)
 static void session_register(struct ncsim *sim, struct ncdev *dev, struct nc_session *ncs, int fd)
 {
 	struct ncsess *s = calloc(1, sizeof(*s));
-	int slot = -1, lport;
+	int slot = -1;
 
-	if (fd < 0)
-		fd = find_peer_fd(nc_session_get_host(ncs), nc_session_get_port(ncs), &lport);
 	pthread_mutex_lock(&dev->lock);
 	for (int i = 0; i < NCSIM_MAX_SESSIONS && slot < 0; i++)
 		if (!dev->sessions[i])
@@ -425,6 +456,7 @@ static void *accept_main(void *arg)
 			continue;
 		}
 		accept_dev = NULL;
+		accept_fd = -1;
 		t = nc_accept(200, &ncs);
 		if (t != NC_MSG_HELLO)
 			continue;
@@ -432,7 +464,7 @@ static void *accept_main(void *arg)
 			nc_session_free(ncs, NULL);
 			continue;
 		}
-		session_register(sim, accept_dev, ncs, -1);
+		session_register(sim, accept_dev, ncs, accept_fd);
 	}
 	return NULL;
 }

@@ -73,6 +73,85 @@ static void test_validate_invalid(void **state)
 	assert_int_equal(rc2, 1);
 }
 
+/* validate reads stdin with "-", and an empty directory is an error, as
+ * it is for apply. */
+static void test_validate_stdin_and_empty_dir(void **state)
+{
+	(void)state;
+	char *dir = ts_mkdtemp("weft-it-ctl-empty");
+	assert_non_null(dir);
+	char *out;
+	assert_int_equal(run(&out, (const char *[]){"validate", dir, NULL}), 1);
+	assert_non_null(strstr(out, "no policy files"));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"apply", "-f", dir, NULL}), 1);
+	assert_non_null(strstr(out, "no policy files"));
+	free(out);
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'apiVersion: weft/v1\\nkind: Service\\nmetadata: {name: a}\\n"
+	         "spec: {ports: [{name: http, port: 80}]}\\n' | %s/weftctl validate -",
+	         ts_bin_dir());
+	const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+	assert_int_equal(ts_run(sh, &out, 30000), 0);
+	assert_non_null(strstr(out, "valid: 1 resource"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "printf 'kind: Nope\\n' | %s/weftctl validate -", ts_bin_dir());
+	assert_int_equal(ts_run(sh, &out, 30000), 1);
+	assert_non_null(strstr(out, "stdin:1:"));
+	free(out);
+	ts_rmtree(dir);
+	free(dir);
+}
+
+/* --version names the version and the commit; completion scripts list
+ * the commands of the table. */
+static void test_version_and_completion(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(run(&out, (const char *[]){"--version", NULL}), 0);
+	assert_non_null(strstr(out, "weftctl 0."));
+	assert_non_null(strstr(out, "(commit "));
+	assert_null(strstr(out, "commit unknown"));
+	free(out);
+	const char *shells[] = {"bash", "zsh"};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(run(&out, (const char *[]){"completion", shells[i], NULL}), 0);
+		assert_non_null(strstr(out, "weftctl"));
+		assert_non_null(strstr(out, "diff"));
+		assert_non_null(strstr(out, "svc"));
+		free(out);
+	}
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "%s/weftctl completion bash | bash -n", ts_bin_dir());
+	const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+	assert_int_equal(ts_run(sh, &out, 30000), 0);
+	free(out);
+}
+
+/* explain reads the decoder's schema tables: fields, enums, defaults,
+ * ranges; an unknown field is an error naming it. */
+static void test_explain(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(run(&out, (const char *[]){"explain", "rt.spec.http", NULL}), 0);
+	assert_non_null(strstr(out, "FIELD:    spec.http"));
+	assert_non_null(strstr(out, "destinations   list of object, required"));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"explain", "device.spec.drift", NULL}), 0);
+	assert_non_null(strstr(out, "VALUES:   alert repair"));
+	assert_non_null(strstr(out, "DEFAULT:  \"alert\""));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"-o", "json", "explain", "svc", NULL}), 0);
+	assert_non_null(strstr(out, "\"name\": \"spec\""));
+	free(out);
+	assert_int_equal(run(&out, (const char *[]){"explain", "rt.spec.nope", NULL}), 1);
+	assert_non_null(strstr(out, "Route spec has no field 'nope'"));
+	free(out);
+}
+
 static void test_usage_errors(void **state)
 {
 	static const char *const cases[][6] = {
@@ -80,7 +159,7 @@ static void test_usage_errors(void **state)
 	        {NULL},
 	        {"frobnicate", NULL},
 	        {"--bogus", "status", NULL},
-	        {"-o", "yaml", "status", NULL},
+	        {"-o", "xml", "status", NULL},
 	        {"apply", NULL},
 	        {"get", NULL},
 	        {"get", "route", "--dry-run", NULL},
@@ -89,6 +168,13 @@ static void test_usage_errors(void **state)
 	        {"history", "--limit", "-3", NULL},
 	        {"apply", "-f", "x", "--expected-revision", "z", NULL},
 	        {"status", "-n", "shop", NULL},
+	        {"diff", NULL},
+	        {"delete", "-f", "x", "route", "a", NULL},
+	        {"completion", "fish", NULL},
+	        {"get", "route", "--count", "3", NULL},
+	        {"-o", "name", "status", NULL},
+	        {"get", "svc", "-l", "=x", NULL},
+	        {"get", "svc", "-l", "a=b,", NULL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out;
@@ -97,6 +183,10 @@ static void test_usage_errors(void **state)
 			fprintf(stderr, "case %zu: exit %d:\n%s\n", i, rc, out);
 		assert_int_equal(rc, 2);
 		assert_non_null(strstr(out, "usage: weftctl"));
+		/* one line with a hint, not the whole help text */
+		assert_int_equal(strchr(out, '\n') - out + 1, (long)strlen(out));
+		assert_non_null(strstr(out, "see weftctl --help"));
+		assert_null(strstr(out, "commands:"));
 		free(out);
 	}
 }
@@ -107,6 +197,9 @@ int main(void)
 	        cmocka_unit_test(test_validate_examples),
 	        cmocka_unit_test(test_validate_invalid),
 	        cmocka_unit_test(test_usage_errors),
+	        cmocka_unit_test(test_validate_stdin_and_empty_dir),
+	        cmocka_unit_test(test_version_and_completion),
+	        cmocka_unit_test(test_explain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -38,6 +39,13 @@ static int wait_exit(pid_t pid, int timeout_ms)
 	}
 	ts_stop(pid, 1000);
 	return -1;
+}
+
+static long long unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void test_follow_apply(void **state)
@@ -80,6 +88,36 @@ static void test_follow_apply(void **state)
 	assert_non_null(strstr(dev, "\"state\":\"in-sync\""));
 	assert_non_null(strstr(txn, "\"outcome\":\"committed\""));
 	free(text);
+
+	/* Events carry the time they happened: replayed a second later, the
+	 * revision event still says when the revision was stored. */
+	http_resp hr;
+	assert_int_equal(http_do(d.url, "GET", "/v1/revisions", NULL, NULL, NULL, 0, &hr), 0);
+	json_int_t stored = json_integer_value(
+	        json_object_get(json_array_get(json_object_get(hr.json, "revisions"), 0), "time"));
+	http_resp_free(&hr);
+	assert_true(stored > 0);
+	for (int i = 0; i < 200 && unix_ms() < (long long)stored + 1500; i++)
+		usleep(20000); /* until 1.5 s after the store, at most 4 s */
+	char *replay = NULL;
+	assert_int_equal(
+	        wctl_run(&d, &replay, "-o", "json", "events", "--since", "0", "--count", "1", NULL),
+	        0);
+	json_t *ev = json_loads(replay, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(ev);
+	json_int_t at = json_integer_value(json_object_get(json_object_get(ev, "data"), "time_ms"));
+	assert_true(at >= stored - 1000 && at <= stored + 1000);
+	json_decref(ev);
+	free(replay);
+	assert_int_equal(wctl_run(&d, &replay, "events", "--since", "0", "--count", "1", NULL), 0);
+	char when[32];
+	time_t at_s = (time_t)(at / 1000);
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&at_s, &tm));
+	if (strncmp(replay, when, strlen(when)))
+		fprintf(stderr, "want %s, replay said: %s\n", when, replay);
+	assert_memory_equal(replay, when, strlen(when));
+	free(replay);
 
 	/* A late follower resumes from the beginning with --since 0. */
 	char *late = NULL;

@@ -9,14 +9,40 @@
 #include "resource.h"
 #include "wctl-int.h"
 
-const char *wctl_kind_plural(const char *kind)
+/* Short names, kubectl style (docs/weftctl.md), in weft_kind order. */
+static const char *const short_names[WEFT_KIND_COUNT] = {
+        [WEFT_KIND_SERVICE] = "svc",       [WEFT_KIND_ROUTE] = "rt",
+        [WEFT_KIND_TRAFFIC_POLICY] = "tp", [WEFT_KIND_RATE_LIMIT] = "rl",
+        [WEFT_KIND_ACCESS_POLICY] = "ap",  [WEFT_KIND_PEER_AUTHENTICATION] = "pa",
+        [WEFT_KIND_TELEMETRY] = "tel",     [WEFT_KIND_GATEWAY] = "gw",
+        [WEFT_KIND_DEVICE] = "dev",
+};
+
+const char *wctl_kind_short(weft_kind k)
+{
+	return k < WEFT_KIND_COUNT && short_names[k] ? short_names[k] : "-";
+}
+
+const char *wctl_kind_short_name(int k)
+{
+	return k < 0 ? "-" : wctl_kind_short((weft_kind)k);
+}
+
+int wctl_kind_find(const char *kind)
 {
 	for (int k = 0; k < WEFT_KIND_COUNT; k++) {
 		if (!strcasecmp(kind, weft_kind_name((weft_kind)k)) ||
-		    !strcasecmp(kind, weft_kind_plural((weft_kind)k)))
-			return weft_kind_plural((weft_kind)k);
+		    !strcasecmp(kind, weft_kind_plural((weft_kind)k)) ||
+		    (short_names[k] && !strcasecmp(kind, short_names[k])))
+			return k;
 	}
-	return NULL;
+	return -1;
+}
+
+const char *wctl_kind_plural(const char *kind)
+{
+	int k = wctl_kind_find(kind);
+	return k < 0 ? NULL : weft_kind_plural((weft_kind)k);
 }
 
 /* Percent-encodes a path segment: libcurl's escaping (RFC 3986 unreserved
@@ -28,13 +54,40 @@ static void escape(char *out, size_t size, const char *s)
 	curl_free(e);
 }
 
-static int unknown_kind(const wctl_opts *o, const char *kind)
+int wctl_unknown_kind(const wctl_opts *o, const char *kind)
 {
-	fprintf(o->err, "error: unknown kind '%s'; known kinds:", kind);
+	fprintf(o->err, "error: unknown kind '%s'; known kinds (and short names):", kind);
 	for (int k = 0; k < WEFT_KIND_COUNT; k++)
-		fprintf(o->err, " %s", weft_kind_name((weft_kind)k));
+		fprintf(o->err, " %s (%s)", weft_kind_name((weft_kind)k),
+		        wctl_kind_short((weft_kind)k));
 	fputc('\n', o->err);
 	return WCTL_USAGE;
+}
+
+int wctl_split_name(const wctl_opts *o, const char *name, char *ns, size_t ns_size, char *nm,
+                    size_t nm_size)
+{
+	const char *want_ns = o->ns ? o->ns : "default";
+	const char *slash = name ? strchr(name, '/') : NULL;
+	char given[300];
+	if (slash) {
+		snprintf(given, sizeof(given), "%.*s", (int)(slash - name), name);
+		if (o->ns && strcmp(o->ns, given)) {
+			fprintf(o->err, "error: %s names namespace '%s' but -n says '%s'\n", name,
+			        given, o->ns);
+			return -1;
+		}
+		if (!*given || !slash[1] || strchr(slash + 1, '/')) {
+			fprintf(o->err, "error: '%s': expected NAME or NAMESPACE/NAME\n", name);
+			return -1;
+		}
+		want_ns = given;
+		name = slash + 1;
+	}
+	escape(ns, ns_size, want_ns);
+	if (name)
+		escape(nm, nm_size, name);
+	return 0;
 }
 
 /* Sends, checks, and renders a 2xx answer with render (may be NULL). */
@@ -50,6 +103,8 @@ static int roundtrip(const wctl_opts *o, const char *method, const char *path, c
 		if (!r.json) {
 			fprintf(o->err, "error: the server's answer is not JSON\n");
 			rc = WCTL_FAILED;
+		} else if (o->output == WCTL_OUT_YAML) {
+			wctl_yaml_print(o->out, r.json);
 		} else if (verb) {
 			wctl_render_write(o, r.json, verb);
 		} else if (render) {
@@ -93,38 +148,14 @@ int wctl_plan(const wctl_opts *o)
 	return rc;
 }
 
-static void render_list(const wctl_opts *o, json_t *list)
-{
-	wctl_render_resources(o, list, 0);
-}
-
-int wctl_get(const wctl_opts *o, const char *kind, const char *name)
-{
-	const char *plural = wctl_kind_plural(kind);
-	if (!plural)
-		return unknown_kind(o, kind);
-	char path[1024], ens[300], ename[300];
-	escape(ens, sizeof(ens), o->ns ? o->ns : "default");
-	if (name) {
-		escape(ename, sizeof(ename), name);
-		snprintf(path, sizeof(path), "/v1/%s/%s/%s", plural, ens, ename);
-		return roundtrip(o, "GET", path, NULL, NULL, 0, wctl_render_resource, NULL);
-	}
-	if (o->ns)
-		snprintf(path, sizeof(path), "/v1/%s?namespace=%s", plural, ens);
-	else
-		snprintf(path, sizeof(path), "/v1/%s", plural);
-	return roundtrip(o, "GET", path, NULL, NULL, 0, render_list, NULL);
-}
-
 int wctl_delete(const wctl_opts *o, const char *kind, const char *name)
 {
 	const char *plural = wctl_kind_plural(kind);
 	if (!plural)
-		return unknown_kind(o, kind);
+		return wctl_unknown_kind(o, kind);
 	char path[1024], ens[300], ename[300];
-	escape(ens, sizeof(ens), o->ns ? o->ns : "default");
-	escape(ename, sizeof(ename), name);
+	if (wctl_split_name(o, name, ens, sizeof(ens), ename, sizeof(ename)) != 0)
+		return WCTL_USAGE;
 	int n = snprintf(path, sizeof(path), "/v1/%s/%s/%s", plural, ens, ename);
 	if (o->expected_rev >= 0)
 		snprintf(path + n, sizeof(path) - (size_t)n, "?expectedRevision=%lld",
@@ -132,9 +163,39 @@ int wctl_delete(const wctl_opts *o, const char *kind, const char *name)
 	return roundtrip(o, "DELETE", path, NULL, NULL, 0, NULL, "deleted");
 }
 
+/* status --watch: the status is fetched once the event stream is live
+ * (so no change falls between the two), then again after every event (a
+ * revision, a device's change, a transaction), separated by a blank line. */
+struct status_watch {
+	const wctl_opts *o;
+	int rc, shown;
+};
+
+static void status_now(void *arg)
+{
+	struct status_watch *w = arg;
+	if (w->shown++)
+		fputc('\n', w->o->out);
+	w->rc = roundtrip(w->o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+	fflush(w->o->out);
+}
+
+static int on_status_event(void *arg, const char *type, json_t *data)
+{
+	(void)data;
+	if (!strcmp(type, "gap"))
+		return 0;
+	status_now(arg);
+	return 1;
+}
+
 int wctl_status(const wctl_opts *o)
 {
-	return roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+	if (!o->watch)
+		return roundtrip(o, "GET", "/v1/status", NULL, NULL, 0, wctl_render_status, NULL);
+	struct status_watch w = {.o = o, .rc = WCTL_OK};
+	int rc = wctl_follow(o, 0, o->watch_timeout_s, -1, on_status_event, status_now, &w);
+	return rc != WCTL_OK ? rc : w.rc;
 }
 
 int wctl_transactions(const wctl_opts *o)

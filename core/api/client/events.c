@@ -21,6 +21,10 @@ struct follower {
 	long seen, count;
 	char head[2048]; /* the first bytes of the body: the error of a refusal */
 	size_t head_len;
+	wctl_event_fn fn;           /* NULL: print each event */
+	void (*on_open)(void *arg); /* once, when the stream's first bytes arrive */
+	void *fn_arg;
+	int opened;
 };
 
 static void summary(const struct follower *f, json_t *d, char *out, size_t size)
@@ -68,6 +72,14 @@ static void emit(struct follower *f)
 	if (!f->data)
 		return;
 	json_t *d = json_loads(f->data, 0, NULL);
+	if (f->fn) {
+		if (f->fn(f->fn_arg, f->type, d))
+			f->seen++;
+		json_decref(d);
+		free(f->data);
+		f->data = NULL;
+		return;
+	}
 	if (f->o->json) {
 		json_t *e = json_pack("{s:I, s:s, s:O}", "id", (json_int_t)f->id, "type", f->type,
 		                      "data", d ? d : json_null());
@@ -76,9 +88,13 @@ static void emit(struct follower *f)
 		free(text);
 		json_decref(e);
 	} else {
+		/* when it happened (data.time_ms), else when it arrived */
 		char when[32], text[1024];
-		time_t now = time(NULL);
-		strftime(when, sizeof(when), "%H:%M:%S", localtime(&now));
+		json_t *ms = json_object_get(d, "time_ms");
+		time_t at =
+		        json_is_integer(ms) ? (time_t)(json_integer_value(ms) / 1000) : time(NULL);
+		struct tm tm;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&at, &tm));
 		summary(f, d, text, sizeof(text));
 		fprintf(f->o->out, "%s  %-5lld %-12s %s\n", when, f->id, f->type, text);
 	}
@@ -110,6 +126,10 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 {
 	struct follower *f = arg;
 	size_t total = size * n;
+	if (!f->opened && f->on_open && total) {
+		f->opened = 1; /* the server's first comment: the stream is live */
+		f->on_open(f->fn_arg);
+	}
 	size_t keep = sizeof(f->head) - 1 - f->head_len;
 	keep = total < keep ? total : keep;
 	memcpy(f->head + f->head_len, p, keep);
@@ -139,6 +159,12 @@ static size_t on_bytes(char *p, size_t size, size_t n, void *arg)
 
 int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 {
+	return wctl_follow(o, count, timeout_s, since, NULL, NULL, NULL);
+}
+
+int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since, wctl_event_fn fn,
+                void (*on_open)(void *arg), void *arg)
+{
 	const char *server = o->server && *o->server ? o->server : WCTL_DEFAULT_SERVER;
 	char url[1024];
 	if (since >= 0)
@@ -148,7 +174,7 @@ int wctl_events(const wctl_opts *o, long count, long timeout_s, long long since)
 	CURL *curl = curl_easy_init();
 	if (!curl)
 		return WCTL_FAILED;
-	struct follower f = {.o = o, .count = count};
+	struct follower f = {.o = o, .count = count, .fn = fn, .on_open = on_open, .fn_arg = arg};
 	struct curl_slist *headers = NULL;
 	char auth[600];
 	if (o->token) {

@@ -12,6 +12,8 @@
 
 #include "dirwalk.h"
 #include "doc.h"
+#include "policy.h"
+#include "resource.h"
 #include "wctl-int.h"
 
 static int is_policy_file(const char *name)
@@ -131,4 +133,75 @@ char *wctl_files_envelope(const wctl_opts *o, const char *const *paths, size_t n
 	json_decref(files);
 	*len = text ? strlen(text) : 0;
 	return text;
+}
+
+int wctl_docset_load(weft_docset *set, const char *path, weft_diags *diags)
+{
+	if (strcmp(path, "-"))
+		return weft_docset_load_path(set, path, diags);
+	size_t len = 0;
+	char *data = read_stream(stdin, &len);
+	if (!data) {
+		weft_diags_add(diags, "stdin", 0, 0, NULL, "read failed");
+		return -1;
+	}
+	int rc = weft_docset_parse(set, "stdin", data, len, diags);
+	free(data);
+	return rc;
+}
+
+/* Whether path names at least one policy file (a file, stdin, or a
+ * directory holding one): apply and validate refuse an empty set alike. */
+static int walk_count(void *ctx, const weft_dirwalk_entry *e)
+{
+	if (is_policy_file(e->name))
+		++*(size_t *)ctx;
+	return 0;
+}
+
+size_t wctl_policy_file_count(const char *const *paths, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (!strcmp(paths[i], "-") || stat(paths[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			count++; /* a missing file is reported by whoever reads it */
+			continue;
+		}
+		weft_dirwalk_ops ops = {.file = walk_count, .max_depth = WEFT_DOC_MAX_DIR_DEPTH};
+		weft_dirwalk(paths[i], &ops, &count);
+	}
+	return count;
+}
+
+json_t *wctl_files_resources(const wctl_opts *o, const char *const *paths, size_t n)
+{
+	weft_docset set;
+	weft_diags diags;
+	if (weft_docset_init(&set) != 0)
+		return NULL;
+	weft_diags_init(&diags);
+	for (size_t i = 0; i < n; i++)
+		wctl_docset_load(&set, paths[i], &diags);
+	weft_resource **res = NULL;
+	size_t count = 0;
+	json_t *out = NULL;
+	if (wctl_policy_file_count(paths, n) == 0)
+		fprintf(o->err, "error: no policy files (*.yaml, *.yml, *.json) found\n");
+	else if (diags.count == 0 && weft_policy_decode_all(&set, &res, &count, &diags) == 0) {
+		out = json_array();
+		for (size_t i = 0; i < count; i++)
+			json_array_append_new(out,
+			                      json_loadb(res[i]->json, res[i]->json_len, 0, NULL));
+	}
+	if (diags.count) {
+		weft_diags_sort(&diags);
+		weft_diags_print(o->err, &diags);
+	}
+	for (size_t i = 0; i < count; i++)
+		weft_resource_unref(res[i]);
+	free(res);
+	weft_diags_free(&diags);
+	weft_docset_free(&set);
+	return out;
 }

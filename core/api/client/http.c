@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "wctl-int.h"
 
@@ -32,6 +33,17 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
+}
+
+/* X-Weft-Revision: the head revision the answer was made at. */
+static size_t on_header(char *line, size_t size, size_t n, void *userdata)
+{
+	wctl_resp *r = userdata;
+	size_t len = size * n;
+	static const char name[] = "x-weft-revision:";
+	if (len > sizeof(name) - 1 && !strncasecmp(line, name, sizeof(name) - 1))
+		r->revision = strtoll(line + sizeof(name) - 1, NULL, 10);
+	return len;
 }
 
 void wctl_resp_free(wctl_resp *r)
@@ -85,6 +97,7 @@ int wctl_http(const wctl_opts *o, const char *method, const char *path, const ch
 	char *url = malloc(slen + strlen(path) + 1);
 	CURL *curl = curl_easy_init();
 	memset(r, 0, sizeof(*r));
+	r->revision = -1;
 	if (!url || !curl) {
 		free(url);
 		curl_easy_cleanup(curl);
@@ -104,6 +117,8 @@ int wctl_http(const wctl_opts *o, const char *method, const char *path, const ch
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	if (o->cacert)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, o->cacert);

@@ -99,6 +99,9 @@ static void fmt_labels(char *buf, size_t size, json_t *labels)
 	}
 }
 
+static void one_line(char *out, size_t size, const char *text);
+
+/* wide (show_kind): the kind and the spec on one line as well. */
 void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind)
 {
 	json_t *items = json_object_get(list, "items");
@@ -107,18 +110,23 @@ void wctl_render_resources(const wctl_opts *o, json_t *list, int show_kind)
 		return;
 	}
 	wctl_table *t =
-	        show_kind
-	                ? wctl_table_new(4, (const char *[]){"KIND", "NAMESPACE", "NAME", "LABELS"})
-	                : wctl_table_new(3, (const char *[]){"NAMESPACE", "NAME", "LABELS"});
+	        show_kind ? wctl_table_new(5, (const char *[]){"KIND", "NAMESPACE", "NAME",
+	                                                       "LABELS", "SPEC"})
+	                  : wctl_table_new(3, (const char *[]){"NAMESPACE", "NAME", "LABELS"});
 	size_t i;
 	json_t *r;
 	json_array_foreach(items, i, r)
 	{
 		json_t *meta = json_object_get(r, "metadata");
-		char labels[512];
+		char labels[512], spec[121];
 		fmt_labels(labels, sizeof(labels), json_object_get(meta, "labels"));
-		const char *row[4] = {str(r, "kind"), str(meta, "namespace"), str(meta, "name"),
-		                      labels};
+		char *text = show_kind ? json_dumps(json_object_get(r, "spec"),
+		                                    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+		                       : NULL;
+		one_line(spec, sizeof(spec), text);
+		free(text);
+		const char *row[5] = {str(r, "kind"), str(meta, "namespace"), str(meta, "name"),
+		                      labels, spec};
 		wctl_table_add(t, show_kind ? row : row + 1);
 	}
 	wctl_table_print(t, o->out);
@@ -161,24 +169,29 @@ void wctl_render_resource(const wctl_opts *o, json_t *res)
 }
 
 /* One line on the proxies weftd serves over xDS (weftd --xds), by state of
- * their last ACK: those whose every type ACKed the current revision. */
+ * their last ACK. A proxy is current when every type it subscribes to
+ * ACKed the version last sent on it: in state-of-the-world a type whose
+ * resources did not change is not resent and keeps an older version, so
+ * comparing with the head (or the view's version) would be wrong. The
+ * revision shown is what the views serve ("version" in "views"). */
 static void render_xds_summary(const wctl_opts *o, json_t *xds)
 {
 	if (!json_is_object(xds))
 		return;
-	json_int_t rev = json_integer_value(json_object_get(xds, "revision"));
 	json_t *proxies = json_object_get(xds, "proxies");
+	json_t *views = json_object_get(xds, "views");
 	size_t i, current = 0, nacked = 0;
 	json_t *p;
 	json_array_foreach(proxies, i, p)
 	{
 		const char *k;
 		json_t *ty;
-		int ok = 1, nack = 0;
+		int ok = json_object_size(json_object_get(p, "types")) > 0, nack = 0;
 		json_object_foreach(json_object_get(p, "types"), k, ty)
 		{
-			const char *acked = json_string_value(json_object_get(ty, "version_acked"));
-			if (!acked || atoll(acked) < rev)
+			const char *acked = str(ty, "version_acked"),
+			           *sent = str(ty, "version_sent");
+			if (!acked || !sent || !*sent || strcmp(acked, sent))
 				ok = 0;
 			if (json_is_string(json_object_get(ty, "last_error")))
 				nack = 1;
@@ -186,12 +199,40 @@ static void render_xds_summary(const wctl_opts *o, json_t *xds)
 		current += ok;
 		nacked += nack;
 	}
-	if (json_array_size(proxies) == 0)
+	if (json_array_size(proxies) == 0) {
 		fprintf(o->out, "xds: no proxies connected\n");
-	else
-		fprintf(o->out,
-		        "xds: %zu proxies connected, %zu ACKed revision %lld, %zu with a NACK\n",
-		        json_array_size(proxies), current, (long long)rev, nacked);
+		return;
+	}
+	fprintf(o->out, "xds: %zu proxies connected, %zu ACKed what they were sent",
+	        json_array_size(proxies), current);
+	/* the served versions, "revision 11" when every view serves one */
+	const char *one = NULL;
+	int same = 1;
+	json_t *v;
+	json_array_foreach(views, i, v)
+	{
+		if (!one)
+			one = str(v, "version");
+		else if (str(v, "version") && strcmp(one, str(v, "version")))
+			same = 0;
+	}
+	if (one && same)
+		fprintf(o->out, " (serving revision %s)", one);
+	fprintf(o->out, ", %zu with a NACK\n", nacked);
+}
+
+/* One line on a replica of a shared store (weftd on etcd, docs/ha.md). */
+static void render_replica(const wctl_opts *o, json_t *r)
+{
+	if (!json_is_object(r))
+		return;
+	const char *leader = json_string_value(json_object_get(r, "leader_name"));
+	fprintf(o->out, "replica %s: %s", str(r, "name"),
+	        json_is_true(json_object_get(r, "leader")) ? "leader" : "follower");
+	if (!json_is_true(json_object_get(r, "leader")))
+		fprintf(o->out, " (leader: %s)", leader ? leader : "none known");
+	fprintf(o->out, ", lease TTL %lld ms\n",
+	        (long long)json_integer_value(json_object_get(r, "lease_ttl_ms")));
 }
 
 void wctl_render_status(const wctl_opts *o, json_t *st)
@@ -200,6 +241,7 @@ void wctl_render_status(const wctl_opts *o, json_t *st)
 	fmt_int(rev, sizeof(rev), st, "revision");
 	fmt_int(snap, sizeof(snap), st, "snapshot_revision");
 	fprintf(o->out, "revision %s (compiled snapshot %s)\n", rev, snap);
+	render_replica(o, json_object_get(st, "replica"));
 	json_t *devices = json_object_get(st, "devices");
 	if (json_array_size(devices) == 0) {
 		fprintf(o->out, "No devices.\n");
@@ -397,6 +439,28 @@ static void render_plan_proxies(const wctl_opts *o, json_t *plan)
 	}
 }
 
+/* The translation warnings of one device's plan (what its family cannot
+ * express), and a strict Device's refusal. */
+static void render_plan_warnings(const wctl_opts *o, json_t *d)
+{
+	json_t *ws = json_object_get(d, "warnings");
+	if (json_array_size(ws))
+		fprintf(o->out, "  %zu warning(s): what %s cannot express\n", json_array_size(ws),
+		        str(d, "kind") ? str(d, "kind") : "the device");
+	size_t i;
+	json_t *w;
+	json_array_foreach(ws, i, w)
+	{
+		const char *file = str(w, "file"), *res = str(w, "resource");
+		const char *field = str(w, "field"), *msg = str(w, "message");
+		fprintf(o->out, "  warning: %s:%lld: %s: %s: %s\n", file ? file : "-",
+		        (long long)json_integer_value(json_object_get(w, "line")), res ? res : "-",
+		        field ? field : "-", msg ? msg : "");
+	}
+	if (str(d, "refused"))
+		fprintf(o->out, "  REFUSED: %s\n", str(d, "refused"));
+}
+
 void wctl_render_plan(const wctl_opts *o, json_t *plan)
 {
 	char rev[32];
@@ -423,6 +487,7 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 			fprintf(o->out, "%s\n", note ? "no changes" : "in sync, no changes");
 			if (note)
 				fprintf(o->out, "  (%s)\n", note);
+			render_plan_warnings(o, d);
 			continue;
 		}
 		fprintf(o->out, "%zu change(s)\n", json_array_size(ops));
@@ -442,6 +507,7 @@ void wctl_render_plan(const wctl_opts *o, json_t *plan)
 		}
 		wctl_table_print(t, o->out);
 		wctl_table_free(t);
+		render_plan_warnings(o, d);
 	}
 	render_plan_proxies(o, plan);
 }

@@ -38,9 +38,16 @@ int wctl_validate(const wctl_opts *o, const char *const *paths, size_t n)
 	}
 	weft_diags_init(&diags);
 	for (size_t i = 0; i < n; i++)
-		weft_docset_load_path(&set, paths[i], &diags);
+		wctl_docset_load(&set, paths[i], &diags);
 	size_t count = 0;
 	int rc = check_set(&set, &diags, &count);
+	if (wctl_policy_file_count(paths, n) == 0) {
+		/* as apply: an empty set is an error, not a valid policy */
+		fprintf(o->err, "error: no policy files (*.yaml, *.yml, *.json) found\n");
+		weft_diags_free(&diags);
+		weft_docset_free(&set);
+		return WCTL_FAILED;
+	}
 	if (rc != 0) {
 		weft_diags_sort(&diags);
 		weft_diags_print(o->err, &diags);

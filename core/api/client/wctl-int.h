@@ -8,12 +8,24 @@
 
 #include "client.h"
 
+/* ---- kinds and names (commands.c) ---- */
+#include "resource.h"
+/* The short name of a kind ("svc"), "-" when it has none. */
+const char *wctl_kind_short(weft_kind k);
+/* Prints the known kinds; returns WCTL_USAGE. */
+int wctl_unknown_kind(const wctl_opts *o, const char *kind);
+/* name (NAME or NAMESPACE/NAME; may be NULL) and -n into escaped path
+ * segments; a namespace given twice must agree. 0, or -1 after printing. */
+int wctl_split_name(const wctl_opts *o, const char *name, char *ns, size_t ns_size, char *nm,
+                    size_t nm_size);
+
 /* ---- HTTP (http.c) ---- */
 typedef struct wctl_resp {
 	long status; /* HTTP status */
 	char *body;  /* NUL-terminated, malloc'd */
 	size_t len;
-	json_t *json; /* body parsed when it is JSON, else NULL */
+	json_t *json;       /* body parsed when it is JSON, else NULL */
+	long long revision; /* X-Weft-Revision, -1 when absent */
 } wctl_resp;
 
 /* Sends one request to o->server + path. 0 when a response arrived (any
@@ -25,6 +37,35 @@ void wctl_resp_free(wctl_resp *r);
  * JSON when o->json and print_json); otherwise prints the error (and
  * diagnostics) and returns WCTL_FAILED. */
 int wctl_check(const wctl_opts *o, const wctl_resp *r, int print_json);
+
+/* ---- event stream (events.c) ---- */
+/* Called per event of the stream with its type and data (NULL when not
+ * JSON); returns 1 when the event counts towards count. */
+typedef int (*wctl_event_fn)(void *arg, const char *type, json_t *data);
+/* wctl_events with fn called instead of printing (fn NULL: print), and
+ * on_open (may be NULL) called once when the stream is live: what a
+ * watcher fetches there cannot miss an event. */
+int wctl_follow(const wctl_opts *o, long count, long timeout_s, long long since, wctl_event_fn fn,
+                void (*on_open)(void *arg), void *arg);
+
+/* ---- YAML output (yaml_out.c) ---- */
+/* v as block YAML (keys sorted, strings quoted when they would read as
+ * something else), ending in a newline; YAML that weft's decoder reads back
+ * as the same JSON. */
+void wctl_yaml_print(FILE *out, json_t *v);
+
+/* ---- local policy files (files.c) ---- */
+/* The decoded resources' canonical documents of every policy file under
+ * paths (as the server would read them), as a JSON array; NULL after
+ * printing every problem. */
+json_t *wctl_files_resources(const wctl_opts *o, const char *const *paths, size_t n);
+/* Loads path into set like weft_docset_load_path, "-" being stdin (named
+ * "stdin" in diagnostics). */
+struct weft_docset;
+struct weft_diags;
+int wctl_docset_load(struct weft_docset *set, const char *path, struct weft_diags *diags);
+/* How many policy files paths name (stdin and plain files count as one). */
+size_t wctl_policy_file_count(const char *const *paths, size_t n);
 
 /* ---- files envelope (files.c) ---- */
 /* {"files":[{"name","content"}]} of every policy file under paths, named

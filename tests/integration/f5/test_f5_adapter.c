@@ -333,6 +333,36 @@ static void test_failed_transaction_changes_nothing(void **state)
 	json_decref(after);
 }
 
+/* f5sim's certificate is self-signed: verified against the system CAs the
+ * push fails, and the error says what to set (connection.tls.caFile), not
+ * only libcurl's words; a caFile that cannot be read says so too. */
+static void test_tls_error_hints_ca_file(void **state)
+{
+	struct f5it *t = *state;
+	const char *tls[] = {"{}", "{caFile: /nonexistent/ca.pem}"};
+	const char *want[] = {"set connection.tls.caFile", "against connection.tls.caFile"};
+	for (int i = 0; i < 2; i++) {
+		char y[1024];
+		snprintf(y, sizeof(y),
+		         "apiVersion: weft/v1\nkind: Device\nmetadata: {name: bigip}\n"
+		         "spec:\n  type: f5\n  connection: {address: 127.0.0.1, port: %d, "
+		         "username: admin,\n    credentials: {env: F5IT_PASSWORD}, tls: %s, "
+		         "timeout: 5s}\n  options: {partition: weft}\n",
+		         t->port, tls[i]);
+		weft_snapshot *snap = f5it_compile(y, 1);
+		assert_non_null(snap);
+		weft_err err = {0};
+		f5it_reset_session(t);
+		int rc = f5it_push(t, snap, &err);
+		weft_snapshot_unref(snap);
+		if (!strstr(err.msg, want[i]))
+			fprintf(stderr, "case %d: %s\n", i, err.msg);
+		assert_int_not_equal(rc, 0);
+		assert_non_null(strstr(err.msg, want[i]));
+	}
+	f5it_reset_session(t);
+}
+
 static void test_drift_found_and_repaired(void **state)
 {
 	struct f5it *t = *state;
@@ -424,6 +454,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_failed_transaction_changes_nothing, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_drift_found_and_repaired, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tls_error_hints_ca_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_through_controller, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fleet_scen.h"
 #include "fleet_xds.h"
@@ -235,6 +236,23 @@ static void test_rollback_proxies_get_old_config(void **state)
 	assert_int_equal(fleet_proxies_wait_hold(f, 3, 1, 10000), 0);
 	assert_int_equal(fleet_proxies_wait_acked(f, head, 5000), 0);
 	assert_int_equal(fleet_wait_in_sync(f, head, 5000), 0);
+	/* weftctl status counts the proxies that ACKed what they were sent and
+	 * names the revision served (not "revision 0": the server sends no
+	 * xds.revision); polled, since other types may still be in flight */
+	char want[160], *out = NULL;
+	snprintf(want, sizeof(want),
+	         "xds: %d proxies connected, %d ACKed what they were sent (serving revision %lld)",
+	         FLEET_PROXIES, FLEET_PROXIES, head);
+	long long end = ts_now_ms() + 5000;
+	do {
+		free(out);
+		out = NULL;
+		wctl_run(&f->d, &out, "status", NULL);
+	} while (!strstr(out, want) && ts_now_ms() < end && usleep(50000) == 0);
+	if (!strstr(out, want))
+		fprintf(stderr, "want '%s', weftctl status said:\n%s\n", want, out);
+	assert_non_null(strstr(out, want));
+	free(out);
 }
 
 static void test_plan_lists_proxies_changes_nothing(void **state)

@@ -147,7 +147,7 @@ check('SotW RDS (weighted clusters, header match, fault, retries, hash policy)',
   const vh = r.resources[0].virtual_hosts[0];
   assert.deepStrictEqual(vh.domains, ['*']);
   const [testers, canary] = vh.routes;
-  assert.deepStrictEqual(testers.match, { prefix: '/', headers: [{ name: 'x-tester', string_match: { exact: 'yes' } }] });
+  assert.deepStrictEqual(testers.match, { prefix: '/', headers: [{ name: 'x-tester', exact_match: 'yes' }] });
   assert.deepStrictEqual(testers.typed_per_filter_config['envoy.filters.http.fault'], {
     '@type': T('envoy.extensions.filters.http.fault.v3.HTTPFault'),
     abort: { http_status: 503, percentage: { numerator: 250000, denominator: 'MILLION' } },
@@ -193,7 +193,7 @@ check('Sidecar LDS (inbound on the instance IP of another plane; rate limit tier
     rules: { policies: { 'rule-0': {
       permissions: [{ and_rules: { rules: [
         { url_path: { path: { prefix: '/nudm/' } } },
-        { header: { name: ':method', string_match: { exact: 'GET' } } }] } }],
+        { header: { name: ':method', exact_match: 'GET' } }] } }],
       principals: [{ remote_ip: { address_prefix: '10.75.0.0', prefix_len: { value: 16 } } }],
     } } },
   });

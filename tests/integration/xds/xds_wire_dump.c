@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	}
 	weft_policyset *set = weft_policyset_new(res, n, &diags);
 	xds_render_input in = {(weft_resource *const *)weft_policyset_items(set),
-	                       weft_policyset_count(set)};
+	                       weft_policyset_count(set), NULL};
 	xds_source px = {0}, sc = {0};
 	xds_view_key pk = {.role = XDS_ROLE_PROXYLESS};
 	const char *ips[] = {"10.75.8.101", "192.168.10.63"};

@@ -4,7 +4,8 @@
 Starts one ncsim with 3 devices (0 and 1: candidate profile, 2:
 writable-running) on free loopback ports and checks the behaviour the netconf
 adapter relies on: capabilities, edit-config + commit, filters, error tags
-(data-exists, data-missing, invalid-value with error-path), discard-changes,
+(data-exists, data-missing, invalid-value with error-path, unknown-namespace
+with bad-element/bad-namespace), discard-changes,
 validate failures from must/leafref, lock-denied with the holder's session
 id, kill-session releasing locks, confirmed commit (timeout rollback,
 confirming commit, persist/persist-id, cancel-commit), the writable-running
@@ -135,6 +136,30 @@ def test_error_tags(sim):
                       config=cfg('<lb %s><bogus>1</bogus></lb>' % NS))
         R.check("unknown element is refused", e is not None and e.tag == "unknown-element",
                 e and e.to_dict())
+        for where, body, elem, ns in (
+                ("top-level", '<gadget xmlns="urn:example:none"><a>1</a></gadget>',
+                 "gadget", "urn:example:none"),
+                ("nested", '<lb %s><pool xmlns="urn:example:other"><name>x</name></pool></lb>' % NS,
+                 "pool", "urn:example:other")):
+            for op, fn, kw in (("edit-config", m.edit_config, {"target": "candidate"}),
+                               ("copy-config", m.copy_config, {"target": "candidate"}),
+                               ("validate", m.validate, {})):
+                if op == "edit-config":
+                    arg = {"config": cfg(body)}
+                elif op == "copy-config":
+                    arg = {"source": to_ele('<source xmlns="urn:ietf:params:xml:ns:netconf:'
+                                            'base:1.0">%s</source>' % cfg(body))}
+                else:
+                    arg = {"source": to_ele(cfg(body))}
+                e = rpc_error(fn, **kw, **arg)
+                info = e.info if e is not None else ""
+                R.check("%s: %s element of an unknown namespace -> unknown-namespace "
+                        "(RFC 6241 appendix A) with bad-element, bad-namespace" % (op, where),
+                        e is not None and e.tag == "unknown-namespace"
+                        and e.type in ("application", "protocol")
+                        and "<bad-element>%s</bad-element>" % elem in (info or "")
+                        and "<bad-namespace>%s</bad-namespace>" % ns in (info or ""),
+                        e and e.to_dict())
         m.discard_changes()
 
 

@@ -230,10 +230,14 @@ static void test_subset_policy_and_warnings(void **state)
 	weft_plan_init(&plan, "default/lb1", "netconf", 1);
 	weft_err err = {0};
 	assert_int_equal(a->diff(NULL, nct_device(s), cfg, NULL, &plan, &err), 0);
-	assert_int_equal(plan.warnings.count, 1);
-	assert_string_equal(plan.warnings.items[0].field, "spec.tiers");
-	assert_string_equal(plan.warnings.items[0].resource, "RateLimit shop/rl");
-	assert_int_equal(plan.warnings.items[0].line, 21); /* the tiers line */
+	/* In selection order (by kind): the subset policy, the tiers. */
+	assert_int_equal(plan.warnings.count, 2);
+	const weft_warning *tiers = &plan.warnings.items[1], *sub = &plan.warnings.items[0];
+	assert_string_equal(tiers->field, "spec.tiers");
+	assert_string_equal(tiers->resource, "RateLimit shop/rl");
+	assert_int_equal(tiers->line, 21); /* the tiers line */
+	assert_string_equal(sub->field, "spec.subset");
+	assert_string_equal(sub->resource, "TrafficPolicy shop/web-b");
 	weft_plan_free(&plan);
 	a->free_config(NULL, cfg);
 	weft_snapshot_unref(s);

@@ -146,7 +146,7 @@ static void test_routes(void **state)
 	Envoy__Config__Route__V3__Route *t = vh->routes[0], *c = vh->routes[1];
 	assert_string_equal(t->match->prefix, "/api/");
 	assert_string_equal(t->match->headers[0]->name, "x-tester");
-	assert_string_equal(t->match->headers[0]->string_match->exact, "yes");
+	assert_string_equal(t->match->headers[0]->exact_match, "yes");
 	assert_string_equal(t->route->cluster, "outbound|9080|v2|reviews.shop");
 	assert_int_equal(t->n_typed_per_filter_config, 1);
 	assert_string_equal(t->typed_per_filter_config[0]->key, "envoy.filters.http.fault");

@@ -146,7 +146,7 @@ static void test_closure(void **state)
 static void test_filter_shares_bytes(void **state)
 {
 	struct fixture *fx = *state;
-	xds_render_input in = {fx->data->res, fx->data->n};
+	xds_render_input in = {fx->data->res, fx->data->n, weft_snapshot_model(fx->data->snap)};
 	xds_resset *cds = NULL, *eds = NULL;
 	weft_err err = {0};
 	assert_int_equal(xds_render_clusters(&in, "default", NULL, NULL, &cds, &eds, &err), 0);
@@ -196,7 +196,7 @@ static void test_scoped_routes(void **state)
 	struct fixture *fx = *state;
 	xds_scope sc;
 	assert_int_equal(xds_scope_build(fx->data, "shop", "front", &sc), 1);
-	xds_render_input in = {sc.res, sc.n_res};
+	xds_render_input in = {sc.res, sc.n_res, NULL};
 	const char *ips[] = {"10.0.0.1"};
 	xds_view_key key = {
 	        .role = XDS_ROLE_SIDECAR, .service = "shop/front", .ips = ips, .n_ips = 1};

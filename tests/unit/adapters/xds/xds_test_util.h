@@ -17,7 +17,7 @@ void xt_policy_load(xt_policy *p, const char *yaml);
 void xt_policy_free(xt_policy *p);
 static inline xds_render_input xt_input(const xt_policy *p)
 {
-	xds_render_input in = {p->res, p->n};
+	xds_render_input in = {p->res, p->n, NULL};
 	return in;
 }
 /* The resource name in set, or fails the test. */

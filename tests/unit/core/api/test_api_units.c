@@ -30,6 +30,11 @@ static void test_routes(void **state)
 	assert_int_equal(r.id, API_ROUTE_APPLY);
 	assert_false(r.method_ok);
 	assert_string_equal(r.allow, "POST");
+	/* An empty method is no method (found by fuzz_api_request: it used to
+	 * loop forever in the allow-list search). */
+	api_route_match("", "/v1/apply", &r);
+	assert_int_equal(r.id, API_ROUTE_APPLY);
+	assert_false(r.method_ok);
 	api_route_match("GET", "/v1/applyx", &r);
 	assert_int_equal(r.id, API_ROUTE_NONE);
 	api_route_match("GET", "/v1/routes", &r);
@@ -385,6 +390,32 @@ static void test_log_lines(void **state)
 	free(buf);
 }
 
+/* JSON logs carry numbers as numbers when the key names one, and keep a
+ * name made of digits a string. */
+static void test_log_typed_numbers(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	weft_log *log = weft_log_new(f, WEFT_LOG_JSON, WEFT_LOG_INFO);
+	weft_log_event(log, WEFT_LOG_INFO, "api request", "status", "200", "duration_ms", "17",
+	               "revision", "-1", "name", "123", "port", "0123", "count", "x", NULL);
+	weft_log_free(log);
+	fclose(f);
+	json_t *j = json_loads(buf, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_integer(json_object_get(j, "status")));
+	assert_int_equal(json_integer_value(json_object_get(j, "status")), 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "duration_ms")), 17);
+	assert_int_equal(json_integer_value(json_object_get(j, "revision")), -1);
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "123");
+	assert_string_equal(json_string_value(json_object_get(j, "port")), "0123");
+	assert_string_equal(json_string_value(json_object_get(j, "count")), "x");
+	json_decref(j);
+	free(buf);
+}
+
 /* Bytes that are not UTF-8 (a client's path) never reach the log raw: JSON
  * lines stay valid JSON, text lines quote and show them as \xHH; valid
  * UTF-8 and escapes of control characters are kept. */
@@ -431,6 +462,7 @@ int main(void)
 	        cmocka_unit_test(test_listen),
 	        cmocka_unit_test(test_log_lines),
 	        cmocka_unit_test(test_log_invalid_utf8),
+	        cmocka_unit_test(test_log_typed_numbers),
 	        cmocka_unit_test(test_dispatch_before_body),
 	        cmocka_unit_test(test_diags_capped),
 	};

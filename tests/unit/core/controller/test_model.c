@@ -134,8 +134,8 @@ static void test_endpoint_table(void **state)
 	const weft_policyset *ps = weft_snapshot_policy(s);
 	weft_endpoint_table t = {lookup, NULL};
 	weft_err err = {0};
-	weft_model *m =
-	        weft_model_compile(weft_policyset_items(ps), weft_policyset_count(ps), &t, &err);
+	weft_model *m = weft_model_compile(weft_policyset_items(ps), weft_policyset_count(ps), &t,
+	                                   NULL, &err);
 	assert_non_null(m);
 	const weft_model_endpoints *e = weft_model_endpoints_on(
 	        weft_model_find_subset(
@@ -180,6 +180,32 @@ static void test_slice_hash(void **state)
 	weft_snapshot_unref(a);
 	weft_snapshot_unref(b);
 	weft_snapshot_unref(c);
+}
+
+/* A snapshot compiled with its predecessor shares the endpoint lists of
+ * Services whose resource is the same object, and they outlive it. */
+static void test_incremental_reuse(void **state)
+{
+	(void)state;
+	weft_snapshot *a = wtp_compile_yaml("m.yaml", POLICY, 1);
+	weft_err err = {0};
+	weft_snapshot *b =
+	        weft_snapshot_compile((weft_policyset *)weft_snapshot_policy(a), 2, a, &err);
+	assert_non_null(b);
+	const weft_model_subset *sa = weft_model_find_subset(
+	        weft_model_find_port(weft_model_find_service(weft_snapshot_model(a), "shop", "web"),
+	                             0),
+	        "v1");
+	const weft_model_subset *sb = weft_model_find_subset(
+	        weft_model_find_port(weft_model_find_service(weft_snapshot_model(b), "shop", "web"),
+	                             0),
+	        "v1");
+	assert_ptr_equal(sa->planes, sb->planes);
+	assert_ptr_not_equal(sa, sb); /* policies are resolved per model */
+	weft_snapshot_unref(a);
+	assert_string_equal(weft_model_endpoints_on(sb, "storage")->items[0].address,
+	                    "192.168.0.1");
+	weft_snapshot_unref(b);
 }
 
 /* Plans carry warnings (JSON), and a strict Device refuses them. */
@@ -228,6 +254,7 @@ int main(void)
 	        cmocka_unit_test(test_endpoint_table),
 	        cmocka_unit_test(test_slice_hash),
 	        cmocka_unit_test(test_plan_warnings_and_strict),
+	        cmocka_unit_test(test_incremental_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

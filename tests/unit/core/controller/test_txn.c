@@ -92,12 +92,12 @@ struct fixture {
 	weft_controller *c;
 };
 
+static weft_controller *open_controller(struct fixture *f);
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->dir = ts_mkdtemp("weft-txn");
-	char st[4200];
-	snprintf(st, sizeof(st), "%s/state", f->dir);
 	weft_err err = {0};
 	assert_int_equal(weft_register_builtin_adapters(&err), 0);
 	real = weft_adapter_find("file");
@@ -110,6 +110,17 @@ static int setup(void **state)
 	set_knob(fail_second_prepare, "");
 	prepares_seen = 0;
 	apply_log[0] = 0;
+	f->c = open_controller(f);
+	*state = f;
+	return 0;
+}
+
+/* A controller on the fixture's state directory, atomic mode. */
+static weft_controller *open_controller(struct fixture *f)
+{
+	char st[4200];
+	snprintf(st, sizeof(st), "%s/state", f->dir);
+	weft_err err = {0};
 	weft_controller_opts opts = {.state_dir = st,
 	                             .quiet_ms = 10,
 	                             .max_delay_ms = 100,
@@ -118,11 +129,10 @@ static int setup(void **state)
 	                             .atomic = 1};
 	json_t *cfg = json_pack("{s:{s:s}}", "file", "root", f->dir);
 	opts.adapter_config = cfg;
-	f->c = weft_controller_open(&opts, &err);
+	weft_controller *c = weft_controller_open(&opts, &err);
 	json_decref(cfg);
-	assert_non_null(f->c);
-	*state = f;
-	return 0;
+	assert_non_null(c);
+	return c;
 }
 
 static int teardown(void **state)
@@ -525,10 +535,42 @@ static void test_failed_revert_is_partial(void **state)
 	set_knob(fail_second_prepare, "");
 }
 
+/* Transaction ids and records survive a restart: the reopened controller
+ * lists the earlier records and numbers the next one after them, instead
+ * of overwriting record 1 in the store. */
+static void test_records_survive_restart(void **state)
+{
+	struct fixture *f = *state;
+	apply(f, 1001, 0, WEFT_APPLY_MERGE);
+	apply(f, 1002, 0, WEFT_APPLY_MERGE);
+	json_t *t = last_txn(f);
+	json_int_t before = json_integer_value(json_object_get(t, "id"));
+	json_decref(t);
+	assert_true(before >= 2);
+	weft_controller_close(f->c);
+	f->c = open_controller(f);
+	/* The reopened controller may already have run its start-up sync as
+	 * a transaction: the earlier records come first, ids keep rising. */
+	json_t *all = weft_controller_transactions(f->c);
+	json_t *arr = json_object_get(all, "transactions");
+	assert_true(json_array_size(arr) >= (size_t)before);
+	for (size_t i = 0; i < json_array_size(arr); i++)
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(arr, i), "id")),
+		                 (json_int_t)i + 1);
+	json_decref(all);
+	apply(f, 1003, 0, WEFT_APPLY_MERGE);
+	t = last_txn(f);
+	assert_true(json_integer_value(json_object_get(t, "id")) > before);
+	assert_int_equal(json_integer_value(json_object_get(t, "revision")),
+	                 weft_controller_head(f->c));
+	json_decref(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_commit_in_group_order, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_records_survive_restart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_prepare_failure_changes_nothing_then_retry,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),

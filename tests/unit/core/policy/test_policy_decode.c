@@ -531,9 +531,43 @@ static void test_all_errors_reported(void **state)
 	tp_free(&r);
 }
 
+/* A List (what `weftctl get -o json` prints) applies as its items, each
+ * error placed in the list's own file; other keys of a List are refused. */
+static void test_decode_list(void **state)
+{
+	(void)state;
+	struct tp_result r;
+	tp_load(&r, "list.json",
+	        "{\"apiVersion\": \"weft/v1\", \"kind\": \"List\", \"items\": [\n"
+	        " {\"apiVersion\": \"weft/v1\", \"kind\": \"Service\", \"metadata\": {\"name\": "
+	        "\"a\"}, \"spec\": {\"ports\": [{\"name\": \"http\", \"port\": 80}]}},\n"
+	        " {\"apiVersion\": \"weft/v1\", \"kind\": \"Service\", \"metadata\": {\"name\": "
+	        "\"b\"}, \"spec\": {\"ports\": [{\"name\": \"http\", \"port\": 81}]}}]}\n");
+	if (r.decode_rc)
+		tp_dump(&r.diags);
+	assert_int_equal(r.decode_rc, 0);
+	assert_int_equal(r.n, 2);
+	assert_non_null(tp_get(&r, WEFT_KIND_SERVICE, "default", "b"));
+	tp_free(&r);
+	tp_load(&r, "list.yaml",
+	        "apiVersion: weft/v1\nkind: List\nrevision: 3\nitems:\n"
+	        "- apiVersion: weft/v1\n  kind: Service\n  metadata: {name: a}\n"
+	        "  spec: {ports: [{name: http, port: 99999}]}\n");
+	assert_int_not_equal(r.decode_rc, 0);
+	tp_expect(&r.diags, "unknown field 'revision'", "list.yaml", 3, 1, "revision");
+	tp_free(&r);
+	tp_load(&r, "list.yaml",
+	        "apiVersion: weft/v1\nkind: List\nitems:\n"
+	        "- apiVersion: weft/v1\n  kind: Service\n  metadata: {name: a}\n"
+	        "  spec: {ports: [{name: http, port: 99999}]}\n");
+	tp_expect(&r.diags, "out of range", "list.yaml", 7, 37, "spec.ports[0].port");
+	tp_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_decode_list),
 	        cmocka_unit_test(test_decode_service),
 	        cmocka_unit_test(test_decode_route),
 	        cmocka_unit_test(test_decode_policies),

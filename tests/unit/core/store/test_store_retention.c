@@ -76,7 +76,7 @@ static void test_prune_keeps_last_n(void **state)
 	tst_assert_contains(err.msg, "revision 7 was pruned (oldest kept is 8, retention keeps "
 	                             "the last 5)");
 	/* a not-found reaches API callers: it names no server path */
-	assert_null(strstr(err.msg, "weft.db"));
+	assert_null(strstr(err.msg, tst_location(dir)));
 	for (int64_t r = 8; r <= 12; r++)
 		check_revision(s, r);
 	assert_int_equal(weft_store_load(s, 13, &items, &n, &err), WEFT_ENOTFOUND);
@@ -91,9 +91,9 @@ static void test_prune_keeps_last_n(void **state)
 
 	/* Rows: revisions 8..12 need stable (1 row), counter 8..12 (5 rows),
 	 * extra-8..12 (5 rows). Everything older is gone. */
-	assert_int_equal(tst_sql_int(dir, "SELECT count(*) FROM resources"), 11);
-	assert_int_equal(tst_sql_int(dir, "SELECT count(*) FROM revisions"), 5);
-	assert_int_equal(tst_sql_int(dir, "SELECT min(rev_from) FROM resources"), 1);
+	assert_int_equal(tst_rows(dir, TST_RESOURCE_ROWS), 11);
+	assert_int_equal(tst_rows(dir, TST_REVISION_ROWS), 5);
+	assert_int_equal(tst_rows(dir, TST_MIN_REV_FROM), 1);
 	weft_store_close(s);
 
 	/* Still consistent after reopening (retention is a runtime setting:
