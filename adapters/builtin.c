@@ -13,6 +13,9 @@
 #ifdef WEFT_HAVE_XDS
 #include "xds_server.h"
 #endif
+#ifdef WEFT_HAVE_HAPROXY
+#include "hap_adapter.h"
+#endif
 
 int weft_register_builtin_adapters(weft_err *err)
 {
@@ -28,6 +31,10 @@ int weft_register_builtin_adapters(weft_err *err)
 #endif
 #ifdef WEFT_HAVE_XDS
 	if (weft_adapter_register(xds_adapter(), 1, err))
+		return -1;
+#endif
+#ifdef WEFT_HAVE_HAPROXY
+	if (weft_adapter_register(haproxy_adapter(), 1, err))
 		return -1;
 #endif
 	return 0;

@@ -573,6 +573,7 @@ typedef enum weft_device_type {
 	WEFT_DEVICE_F5,
 	WEFT_DEVICE_NETCONF,
 	WEFT_DEVICE_FILE,
+	WEFT_DEVICE_HAPROXY,
 	WEFT_DEVICE_PLUGIN, /* any other kind: provided by an adapter plugin */
 } weft_device_type;
 
@@ -591,7 +592,7 @@ typedef struct weft_device_tls {
 typedef struct weft_connection {
 	weft_pos pos;
 	const char *address; /* IP or hostname */
-	int port;            /* 0: the family's default (f5 443, netconf 830) */
+	int port;            /* 0: the family's default (f5 443, netconf 830, haproxy 22) */
 	const char *username;
 	weft_credentials *credentials;
 	weft_device_tls *tls;
@@ -630,6 +631,12 @@ typedef struct weft_device_options {
 	weft_node_match *node_match; /* xds */
 	const char *directory;       /* file */
 	weft_pos directory_pos;
+	const char *config_file; /* haproxy: absolute path of weft's own .cfg on the box */
+	weft_pos config_file_pos;
+	const char *haproxy_binary; /* haproxy: default /usr/sbin/haproxy */
+	weft_pos haproxy_binary_pos;
+	int master_port; /* haproxy: the master CLI's TCP port on the box's loopback */
+	weft_pos master_port_pos;
 } weft_device_options;
 
 typedef enum weft_drift_mode {

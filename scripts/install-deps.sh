@@ -11,7 +11,7 @@ PACKAGES=(
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler
   libssh2-1-dev libnetconf2-dev libssh-dev libyang2-dev libyang2-tools
   netconfd yangcli python3-ncclient python3-grpcio openssh-server openssl
-  etcd-server etcd-client curl procps
+  etcd-server etcd-client curl procps haproxy
 )
 
 missing=()

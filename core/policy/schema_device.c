@@ -9,7 +9,7 @@
 
 static const char *const listener_protocols[] = {"http", "https", "tcp", "tls", NULL};
 static const char *const server_tls_modes[] = {"simple", "mutual", NULL};
-static const char *const device_types[] = {"xds", "f5", "netconf", "file", NULL};
+static const char *const device_types[] = {"xds", "f5", "netconf", "file", "haproxy", NULL};
 static const char *const commit_modes[] = {"confirmed", "candidate", "running", NULL};
 static const char *const drift_modes[] = {"alert", "repair", NULL};
 static const char *const on_delete_modes[] = {"remove", "keep", NULL};
@@ -136,6 +136,9 @@ static const struct field options_fields[] = {
         FIELDP(T, "confirmTimeout", T_DURATION, 0, confirm_timeout_ms, confirm_timeout_pos),
         FIELD(T, "nodeMatch", T_OBJ, 0, node_match, .sub = &node_match_schema),
         FIELDP(T, "directory", T_RELPATH, 0, directory, directory_pos),
+        FIELDP(T, "configFile", T_STR, 0, config_file, config_file_pos),
+        FIELDP(T, "haproxyBinary", T_STR, 0, haproxy_binary, haproxy_binary_pos),
+        FIELDP(T, "masterPort", T_PORT, 0, master_port, master_port_pos),
 };
 static const struct schema options_schema = SCHEMA(T, options_fields);
 #undef T

@@ -100,6 +100,31 @@ void validate_rate_limit(struct vctx *v, const weft_resource *r)
 			}
 }
 
+/* An haproxy Device needs the absolute path of its own .cfg (a file next
+ * to the operator's, loaded with -f DIR; docs/adapter-haproxy.md) and the
+ * master CLI port it reloads through. */
+static void check_haproxy_options(struct vctx *v, const weft_resource *r, const weft_device_spec *d)
+{
+	const weft_device_options *o = d->options;
+	if (!o || !o->config_file)
+		verr(v, r, o ? o->pos : d->pos, "spec.options.configFile",
+		     "an haproxy device needs options.configFile (absolute path of weft's .cfg)");
+	else if (o->config_file[0] != '/' || strlen(o->config_file) < 5 ||
+	         strcmp(o->config_file + strlen(o->config_file) - 4, ".cfg") ||
+	         strstr(o->config_file, "/../") || strpbrk(o->config_file, " \t\n'\"\\;$`"))
+		verr(v, r, o->config_file_pos, "spec.options.configFile",
+		     "configFile must be an absolute path ending in .cfg, without '..', blanks "
+		     "or shell characters");
+	if (o && o->haproxy_binary &&
+	    (o->haproxy_binary[0] != '/' || strpbrk(o->haproxy_binary, " \t\n'\"\\;$`")))
+		verr(v, r, o->haproxy_binary_pos, "spec.options.haproxyBinary",
+		     "haproxyBinary must be an absolute path without blanks or shell characters");
+	if (!o || !o->master_port)
+		verr(v, r, o ? o->pos : d->pos, "spec.options.masterPort",
+		     "an haproxy device needs options.masterPort (its master CLI on the box's "
+		     "127.0.0.1, haproxy -W -S ipv4@127.0.0.1:PORT)");
+}
+
 /* Options that belong to one device type only. */
 static void check_options(struct vctx *v, const weft_resource *r, const weft_device_spec *d)
 {
@@ -107,8 +132,19 @@ static void check_options(struct vctx *v, const weft_resource *r, const weft_dev
 	if (d->type == WEFT_DEVICE_FILE && (!o || !o->directory))
 		verr(v, r, o ? o->pos : d->pos, "spec.options.directory",
 		     "a file device needs options.directory (where rendered config is written)");
+	if (d->type == WEFT_DEVICE_HAPROXY)
+		check_haproxy_options(v, r, d);
 	if (!o)
 		return;
+	if (o->config_file && d->type != WEFT_DEVICE_HAPROXY)
+		verr(v, r, o->config_file_pos, "spec.options.configFile",
+		     "configFile applies to haproxy devices only");
+	if (o->haproxy_binary && d->type != WEFT_DEVICE_HAPROXY)
+		verr(v, r, o->haproxy_binary_pos, "spec.options.haproxyBinary",
+		     "haproxyBinary applies to haproxy devices only");
+	if (o->master_port && d->type != WEFT_DEVICE_HAPROXY)
+		verr(v, r, o->master_port_pos, "spec.options.masterPort",
+		     "masterPort applies to haproxy devices only");
 	if (o->partition && d->type != WEFT_DEVICE_F5)
 		verr(v, r, o->partition_pos, "spec.options.partition",
 		     "partition applies to f5 devices only");
@@ -166,8 +202,11 @@ static void check_scope(struct vctx *v, const weft_resource *r, const weft_devic
 void validate_device(struct vctx *v, const weft_resource *r)
 {
 	const weft_device_spec *d = r->spec;
-	int remote = d->type == WEFT_DEVICE_F5 || d->type == WEFT_DEVICE_NETCONF;
-	const char *tname = d->type == WEFT_DEVICE_F5 ? "an f5" : "a netconf";
+	int remote = d->type == WEFT_DEVICE_F5 || d->type == WEFT_DEVICE_NETCONF ||
+	             d->type == WEFT_DEVICE_HAPROXY;
+	const char *tname = d->type == WEFT_DEVICE_F5        ? "an f5"
+	                    : d->type == WEFT_DEVICE_HAPROXY ? "an haproxy"
+	                                                     : "a netconf";
 	if (remote && !d->connection)
 		verr(v, r, d->pos, "spec.connection", "%s device needs a connection", tname);
 	else if (remote && !d->connection->credentials)
@@ -176,9 +215,13 @@ void validate_device(struct vctx *v, const weft_resource *r)
 	if (d->type == WEFT_DEVICE_FILE && d->connection)
 		verr(v, r, d->connection->pos, "spec.connection",
 		     "a file device has no connection");
-	if (d->connection && d->connection->host_key && d->type != WEFT_DEVICE_NETCONF)
+	if (d->connection && d->connection->host_key && d->type != WEFT_DEVICE_NETCONF &&
+	    d->type != WEFT_DEVICE_HAPROXY)
 		verr(v, r, d->connection->pos, "spec.connection.hostKey",
-		     "hostKey applies to netconf (SSH) devices only");
+		     "hostKey applies to netconf and haproxy (SSH) devices only");
+	if (d->type == WEFT_DEVICE_HAPROXY && d->connection && !d->connection->host_key)
+		verr(v, r, d->connection->pos, "spec.connection.hostKey",
+		     "an haproxy device needs hostKey (the SSH host key's SHA256 fingerprint)");
 	check_options(v, r, d);
 	validate_device_overlap(v, r);
 	if (!scope_is_empty(d->scope))

@@ -7,6 +7,7 @@
  *            ("same" and "./same", "a" and "a/b")
  *   netconf  the same address and port: weft owns the whole weft-lb tree
  *   f5       the same address, port and partition (default Common)
+ *   haproxy  the same address, port and configFile (one .cfg, one owner)
  *   xds      nodeMatches that one proxy could satisfy both of: which
  *            Device feeds it would depend on the order feeds were made
  * Addresses compare as IP addresses when they parse as such (fd00:0::1 is
@@ -36,6 +37,8 @@ static int port_of(const weft_device_spec *d)
 {
 	if (d->connection->port)
 		return d->connection->port;
+	if (d->type == WEFT_DEVICE_HAPROXY)
+		return 22;
 	return d->type == WEFT_DEVICE_F5 ? 443 : 830;
 }
 
@@ -112,6 +115,14 @@ static void compare(struct vctx *v, const weft_resource *r, const weft_resource 
 		snprintf(what, sizeof(what), "f5 partition '%s' on %s port %d is also owned by",
 		         partition_of(d), d->connection->address, port_of(d));
 		report(v, r, d->connection->pos, "spec.connection", o, e->connection->pos, what);
+	} else if (d->type == WEFT_DEVICE_HAPROXY && same_box(d, e) && d->options && e->options &&
+	           d->options->config_file && e->options->config_file &&
+	           !strcmp(d->options->config_file, e->options->config_file)) {
+		snprintf(what, sizeof(what),
+		         "haproxy config file '%s' on %s port %d is also owned by",
+		         d->options->config_file, d->connection->address, port_of(d));
+		report(v, r, d->options->config_file_pos, "spec.options.configFile", o,
+		       e->options->config_file_pos, what);
 	} else if (d->type == WEFT_DEVICE_XDS && d->options && d->options->node_match &&
 	           e->options && e->options->node_match &&
 	           matches_can_meet(d->options->node_match, e->options->node_match)) {

@@ -408,6 +408,59 @@ static void test_devices(void **state)
 	tp_free(&r);
 }
 
+#define HK "nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"
+static void test_haproxy_devices(void **state)
+{
+	(void)state;
+	struct tp_result r;
+	run(&r, BASE "apiVersion: weft/v1\n" /* 22 */
+	             "kind: Device\n"
+	             "metadata: {name: h1}\n"
+	             "spec:\n"
+	             "  type: haproxy\n"
+	             "  connection: {address: 192.0.2.9, credentials: {file: /k}}\n" /* 27 */
+	             "  options: {configFile: weft.cfg}\n"                           /* 28 */
+	             "---\n"
+	             "apiVersion: weft/v1\n" /* 30 */
+	             "kind: Device\n"
+	             "metadata: {name: h2}\n"
+	             "spec:\n"
+	             "  type: haproxy\n"
+	             "  connection: {address: 192.0.2.8, hostKey: \"SHA256:" HK "\", credentials: "
+	             "{file: /k}}\n"                                                      /* 35 */
+	             "  options: {configFile: /etc/haproxy/weft.cfg, masterPort: 9999}\n" /* 36 */
+	             "---\n"
+	             "apiVersion: weft/v1\n" /* 38 */
+	             "kind: Device\n"
+	             "metadata: {name: h3}\n"
+	             "spec:\n"
+	             "  type: haproxy\n"
+	             "  connection: {address: 192.0.2.8, port: 22, hostKey: \"SHA256:" HK
+	             "\", credentials: {file: /k}}\n"                                     /* 43 */
+	             "  options: {configFile: /etc/haproxy/weft.cfg, masterPort: 9998}\n" /* 44 */
+	             "---\n"
+	             "apiVersion: weft/v1\n" /* 46 */
+	             "kind: Device\n"
+	             "metadata: {name: f1}\n"
+	             "spec:\n"
+	             "  type: file\n"
+	             "  options: {directory: out, masterPort: 1}\n"); /* 51 */
+	tp_expect(&r.diags, "an haproxy device needs hostKey", "v.yaml", 27, 15,
+	          "spec.connection.hostKey");
+	tp_expect(&r.diags, "configFile must be an absolute path ending in .cfg", "v.yaml", 28, 25,
+	          "spec.options.configFile");
+	tp_expect(&r.diags, "an haproxy device needs options.masterPort", "v.yaml", 28, 12,
+	          "spec.options.masterPort");
+	tp_expect(&r.diags,
+	          "haproxy config file '/etc/haproxy/weft.cfg' on 192.0.2.8 port 22 is also "
+	          "owned by Device 'default/h2'",
+	          "v.yaml", 44, 25, "spec.options.configFile");
+	tp_expect(&r.diags, "masterPort applies to haproxy devices only", "v.yaml", 51, 41,
+	          "spec.options.masterPort");
+	expect_count(&r, 5);
+	tp_free(&r);
+}
+
 static void test_upstreams(void **state)
 {
 	(void)state;
@@ -516,6 +569,7 @@ int main(void)
 	        cmocka_unit_test(test_access_policy),
 	        cmocka_unit_test(test_gateway),
 	        cmocka_unit_test(test_devices),
+	        cmocka_unit_test(test_haproxy_devices),
 	        cmocka_unit_test(test_upstreams),
 	        cmocka_unit_test(test_registries),
 	        cmocka_unit_test(test_rate_limit_source_ip),
