@@ -15,8 +15,8 @@
 #include "resource.h"
 #include "schema.h"
 
-void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path, const char *fmt,
-          ...)
+void vctx_err(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path,
+              const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -52,11 +52,11 @@ void vdangling(struct vctx *v, const weft_resource *r, weft_kind kind, const wef
 {
 	const char *best = suggest_name(v, kind, ref->ns, ref->name);
 	if (best)
-		verr(v, r, ref->pos, path, "%s '%s/%s' does not exist (did you mean '%s'?)",
-		     weft_kind_name(kind), ref->ns, ref->name, best);
+		vctx_err(v, r, ref->pos, path, "%s '%s/%s' does not exist (did you mean '%s'?)",
+		         weft_kind_name(kind), ref->ns, ref->name, best);
 	else
-		verr(v, r, ref->pos, path, "%s '%s/%s' does not exist", weft_kind_name(kind),
-		     ref->ns, ref->name);
+		vctx_err(v, r, ref->pos, path, "%s '%s/%s' does not exist", weft_kind_name(kind),
+		         ref->ns, ref->name);
 }
 
 const weft_resource *vresolve(struct vctx *v, const weft_resource *r, weft_kind kind,

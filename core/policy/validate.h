@@ -133,8 +133,8 @@ void vctx_init(struct vctx *v, const weft_policyset *set, weft_diags *diags);
 void vctx_free(struct vctx *v);
 
 /* Reports a problem of resource r at pos with field path. */
-void verr(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path, const char *fmt,
-          ...) __attribute__((format(printf, 5, 6)));
+void vctx_err(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The resource of kind named ns/name in the set (name index), or NULL. */
 const weft_resource *vfind(struct vctx *v, weft_kind kind, const char *ns, const char *name);

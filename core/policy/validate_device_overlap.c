@@ -82,8 +82,8 @@ static const char *clean_dir(const weft_device_spec *d, char *buf, size_t cap)
 static void report(struct vctx *v, const weft_resource *r, weft_pos pos, const char *path,
                    const weft_resource *o, weft_pos opos, const char *what)
 {
-	verr(v, r, pos, path, "%s Device '%s/%s' (%s:%d): two Devices would fight over it", what,
-	     o->ns, o->name, o->file, opos.line ? opos.line : o->line);
+	vctx_err(v, r, pos, path, "%s Device '%s/%s' (%s:%d): two Devices would fight over it",
+	         what, o->ns, o->name, o->file, opos.line ? opos.line : o->line);
 }
 
 /* Compares r with one earlier Device o of the same type. */

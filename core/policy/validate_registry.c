@@ -61,14 +61,14 @@ void validate_registry(struct vctx *v, const weft_resource *r)
 		if (!check_hostport(s->addresses.items[i], &why))
 			continue;
 		snprintf(path, sizeof(path), "spec.addresses[%zu]", i);
-		verr(v, r, s->addresses.pos[i], path, "'%s': %s", s->addresses.items[i], why);
+		vctx_err(v, r, s->addresses.pos[i], path, "'%s': %s", s->addresses.items[i], why);
 	}
 	if (s->type == WEFT_REGISTRY_ETCD && s->datacenter)
-		verr(v, r, s->datacenter_pos, "spec.datacenter",
-		     "datacenter is a Consul setting; an etcd registry has none");
+		vctx_err(v, r, s->datacenter_pos, "spec.datacenter",
+		         "datacenter is a Consul setting; an etcd registry has none");
 	if (s->tls && !s->tls->cert_file != !s->tls->key_file)
-		verr(v, r, s->tls->pos, "spec.tls",
-		     "certFile and keyFile go together (a client certificate needs its key)");
+		vctx_err(v, r, s->tls->pos, "spec.tls",
+		         "certFile and keyFile go together (a client certificate needs its key)");
 }
 
 void validate_service_registry(struct vctx *v, const weft_resource *r)
@@ -84,24 +84,25 @@ void validate_service_registry(struct vctx *v, const weft_resource *r)
 	const weft_registry_spec *rs = reg->spec;
 	if (rs->type == WEFT_REGISTRY_CONSUL) {
 		if (sr->key)
-			verr(v, r, sr->key_pos, "spec.registry.key",
-			     "key is an etcd setting; Registry '%s/%s' is consul (use service)",
-			     reg->ns, reg->name);
+			vctx_err(v, r, sr->key_pos, "spec.registry.key",
+			         "key is an etcd setting; Registry '%s/%s' is consul (use service)",
+			         reg->ns, reg->name);
 		return;
 	}
 	if (!sr->key)
-		verr(v, r, sr->pos, "spec.registry.key",
-		     "an etcd registry needs key: the prefix the endpoints are under");
+		vctx_err(v, r, sr->pos, "spec.registry.key",
+		         "an etcd registry needs key: the prefix the endpoints are under");
 	if (sr->service)
-		verr(v, r, sr->service_pos, "spec.registry.service",
-		     "service is a Consul setting; Registry '%s/%s' is etcd (use key)", reg->ns,
-		     reg->name);
+		vctx_err(v, r, sr->service_pos, "spec.registry.service",
+		         "service is a Consul setting; Registry '%s/%s' is etcd (use key)", reg->ns,
+		         reg->name);
 	if (sr->tags.count)
-		verr(v, r, sr->tags.pos[0], "spec.registry.tags",
-		     "tags are a Consul setting; Registry '%s/%s' is etcd (select with subsets)",
-		     reg->ns, reg->name);
+		vctx_err(
+		        v, r, sr->tags.pos[0], "spec.registry.tags",
+		        "tags are a Consul setting; Registry '%s/%s' is etcd (select with subsets)",
+		        reg->ns, reg->name);
 	if (sr->has_passing_only)
-		verr(v, r, sr->passing_only_pos, "spec.registry.passingOnly",
-		     "passingOnly is a Consul setting; Registry '%s/%s' is etcd", reg->ns,
-		     reg->name);
+		vctx_err(v, r, sr->passing_only_pos, "spec.registry.passingOnly",
+		         "passingOnly is a Consul setting; Registry '%s/%s' is etcd", reg->ns,
+		         reg->name);
 }

@@ -40,28 +40,28 @@ static void check_destination(struct vctx *v, const weft_resource *r, const weft
 		return;
 	const weft_service_spec *s = t->spec;
 	if (d->subset && !service_subset(s, d->subset))
-		verr(v, r, d->subset_pos, dest_path(path, sizeof(path), at, "subset"),
-		     "service '%s/%s' has no subset '%s'", t->ns, t->name, d->subset);
+		vctx_err(v, r, d->subset_pos, dest_path(path, sizeof(path), at, "subset"),
+		         "service '%s/%s' has no subset '%s'", t->ns, t->name, d->subset);
 	const weft_service_port *sp = NULL;
 	if (d->port) {
 		sp = service_port(s, d->port);
 		if (!sp) {
-			verr(v, r, d->port_pos, dest_path(path, sizeof(path), at, "port"),
-			     "service '%s/%s' has no port %d", t->ns, t->name, d->port);
+			vctx_err(v, r, d->port_pos, dest_path(path, sizeof(path), at, "port"),
+			         "service '%s/%s' has no port %d", t->ns, t->name, d->port);
 			return;
 		}
 	} else if (s->ports.count > 1) {
-		verr(v, r, d->pos, dest_path(path, sizeof(path), at, "port"),
-		     "service '%s/%s' has %zu ports: say which one (port)", t->ns, t->name,
-		     s->ports.count);
+		vctx_err(v, r, d->pos, dest_path(path, sizeof(path), at, "port"),
+		         "service '%s/%s' has %zu ports: say which one (port)", t->ns, t->name,
+		         s->ports.count);
 		return;
 	} else {
 		sp = s->ports.count ? &s->ports.items[0] : NULL;
 	}
 	if (http && sp && !protocol_is_http(port_protocol(s, sp)))
-		verr(v, r, d->service.pos, dest_path(path, sizeof(path), at, "service"),
-		     "HTTP rule routes to service '%s/%s' port %d, which speaks TCP", t->ns,
-		     t->name, sp->port);
+		vctx_err(v, r, d->service.pos, dest_path(path, sizeof(path), at, "service"),
+		         "HTTP rule routes to service '%s/%s' port %d, which speaks TCP", t->ns,
+		         t->name, sp->port);
 }
 
 /* Weights: when any is given or there are several destinations, all must be
@@ -81,14 +81,14 @@ static void check_weights(struct vctx *v, const weft_resource *r, const weft_des
 		if (!ds->items[i].has_weight) {
 			snprintf(path, sizeof(path), "spec.%s[%zu].destinations[%zu].weight", rules,
 			         rule, i);
-			verr(v, r, ds->items[i].pos, path,
-			     "weight is required when a rule splits traffic over several "
-			     "destinations");
+			vctx_err(v, r, ds->items[i].pos, path,
+			         "weight is required when a rule splits traffic over several "
+			         "destinations");
 			missing = 1;
 		}
 	if (!missing && sum != 100) {
 		snprintf(base, sizeof(base), "spec.%s[%zu].destinations", rules, rule);
-		verr(v, r, list_pos, base, "destination weights sum to %d, expected 100", sum);
+		vctx_err(v, r, list_pos, base, "destination weights sum to %d, expected 100", sum);
 	}
 }
 
@@ -120,17 +120,17 @@ void validate_route(struct vctx *v, const weft_resource *r)
 		const weft_service_spec *svc = t->spec;
 		const weft_service_port *sp = s->port ? service_port(svc, s->port) : NULL;
 		if (s->port && !sp)
-			verr(v, r, s->port_pos, "spec.port", "service '%s/%s' has no port %d",
-			     t->ns, t->name, s->port);
+			vctx_err(v, r, s->port_pos, "spec.port", "service '%s/%s' has no port %d",
+			         t->ns, t->name, s->port);
 		int any_http = 0;
 		for (size_t i = 0; i < svc->ports.count; i++)
 			if ((!s->port || svc->ports.items[i].port == s->port) &&
 			    protocol_is_http(port_protocol(svc, &svc->ports.items[i])))
 				any_http = 1;
 		if (s->http.count && !any_http && (!s->port || sp))
-			verr(v, r, s->service.pos, "spec.service",
-			     "route has HTTP rules but service '%s/%s'%s speaks TCP only", t->ns,
-			     t->name, s->port ? " on that port" : "");
+			vctx_err(v, r, s->service.pos, "spec.service",
+			         "route has HTTP rules but service '%s/%s'%s speaks TCP only",
+			         t->ns, t->name, s->port ? " on that port" : "");
 	}
 	check_rules(v, r, s);
 }
@@ -142,12 +142,12 @@ static void check_listener_tls(struct vctx *v, const weft_resource *r, const wef
 	int needs = l->protocol == WEFT_LISTENER_HTTPS || l->protocol == WEFT_LISTENER_TLS;
 	snprintf(path, sizeof(path), "%s.tls", base);
 	if (needs && !l->tls)
-		verr(v, r, l->pos, path, "a %s listener needs tls (certificate)",
-		     l->protocol == WEFT_LISTENER_HTTPS ? "https" : "tls");
+		vctx_err(v, r, l->pos, path, "a %s listener needs tls (certificate)",
+		         l->protocol == WEFT_LISTENER_HTTPS ? "https" : "tls");
 	else if (!needs && l->tls)
-		verr(v, r, l->tls->pos, path, "tls applies to https and tls listeners only");
+		vctx_err(v, r, l->tls->pos, path, "tls applies to https and tls listeners only");
 	else if (l->tls && l->tls->mode == WEFT_SERVER_TLS_MUTUAL && !l->tls->ca_file)
-		verr(v, r, l->tls->pos, path, "mutual TLS needs caFile to verify clients");
+		vctx_err(v, r, l->tls->pos, path, "mutual TLS needs caFile to verify clients");
 }
 
 static void check_listener_routes(struct vctx *v, const weft_resource *r, const weft_listener *l,
@@ -163,17 +163,19 @@ static void check_listener_routes(struct vctx *v, const weft_resource *r, const 
 			continue;
 		const weft_route_spec *rs = rt->spec;
 		if (rs->service.name)
-			verr(v, r, ref->pos, path,
-			     "route '%s/%s' is a mesh route (spec.service); gateways take routes "
-			     "with spec.hosts",
-			     rt->ns, rt->name);
+			vctx_err(v, r, ref->pos, path,
+			         "route '%s/%s' is a mesh route (spec.service); gateways take "
+			         "routes "
+			         "with spec.hosts",
+			         rt->ns, rt->name);
 		else if (tcp_listener && rs->http.count)
-			verr(v, r, ref->pos, path, "route '%s/%s' has HTTP rules on a %s listener",
-			     rt->ns, rt->name, l->protocol == WEFT_LISTENER_TCP ? "tcp" : "tls");
+			vctx_err(v, r, ref->pos, path,
+			         "route '%s/%s' has HTTP rules on a %s listener", rt->ns, rt->name,
+			         l->protocol == WEFT_LISTENER_TCP ? "tcp" : "tls");
 		else if (!tcp_listener && rs->tcp.count)
-			verr(v, r, ref->pos, path, "route '%s/%s' has TCP rules on an %s listener",
-			     rt->ns, rt->name,
-			     l->protocol == WEFT_LISTENER_HTTP ? "http" : "https");
+			vctx_err(v, r, ref->pos, path,
+			         "route '%s/%s' has TCP rules on an %s listener", rt->ns, rt->name,
+			         l->protocol == WEFT_LISTENER_HTTP ? "http" : "https");
 	}
 }
 
@@ -188,16 +190,17 @@ void validate_gateway(struct vctx *v, const weft_resource *r)
 			const weft_listener *o = &g->listeners.items[j];
 			if (o->port == l->port) {
 				snprintf(path, sizeof(path), "%s.port", base);
-				verr(v, r, l->port_pos, path,
-				     "duplicate listener port %d (also spec.listeners[%zu], line "
-				     "%d)",
-				     l->port, j, o->pos.line);
+				vctx_err(v, r, l->port_pos, path,
+				         "duplicate listener port %d (also spec.listeners[%zu], "
+				         "line "
+				         "%d)",
+				         l->port, j, o->pos.line);
 			}
 			if (!strcmp(o->name, l->name)) {
 				snprintf(path, sizeof(path), "%s.name", base);
-				verr(v, r, l->pos, path,
-				     "duplicate listener name '%s' (also spec.listeners[%zu])",
-				     l->name, j);
+				vctx_err(v, r, l->pos, path,
+				         "duplicate listener name '%s' (also spec.listeners[%zu])",
+				         l->name, j);
 			}
 		}
 		check_listener_tls(v, r, l, base);

@@ -45,22 +45,22 @@ static void check_ports(struct vctx *v, const weft_resource *r, const weft_servi
 		const weft_service_port *p = &s->ports.items[i];
 		if (!p->name && s->ports.count > 1) {
 			snprintf(path, sizeof(path), "spec.ports[%zu].name", i);
-			verr(v, r, p->pos, path,
-			     "a name is required when a service has several ports");
+			vctx_err(v, r, p->pos, path,
+			         "a name is required when a service has several ports");
 		}
 		for (size_t j = 0; j < i; j++) {
 			const weft_service_port *q = &s->ports.items[j];
 			if (q->port == p->port) {
 				snprintf(path, sizeof(path), "spec.ports[%zu].port", i);
-				verr(v, r, p->port_pos, path,
-				     "duplicate port %d (also spec.ports[%zu], line %d)", p->port,
-				     j, q->pos.line);
+				vctx_err(v, r, p->port_pos, path,
+				         "duplicate port %d (also spec.ports[%zu], line %d)",
+				         p->port, j, q->pos.line);
 			}
 			if (p->name && q->name && !strcmp(p->name, q->name)) {
 				snprintf(path, sizeof(path), "spec.ports[%zu].name", i);
-				verr(v, r, p->name_pos, path,
-				     "duplicate port name '%s' (also spec.ports[%zu], line %d)",
-				     p->name, j, q->pos.line);
+				vctx_err(v, r, p->name_pos, path,
+				         "duplicate port name '%s' (also spec.ports[%zu], line %d)",
+				         p->name, j, q->pos.line);
 			}
 		}
 	}
@@ -73,9 +73,10 @@ static void check_subsets(struct vctx *v, const weft_resource *r, const weft_ser
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(s->subsets.items[i].name, s->subsets.items[j].name)) {
 				snprintf(path, sizeof(path), "spec.subsets[%zu].name", i);
-				verr(v, r, s->subsets.items[i].name_pos, path,
-				     "duplicate subset name '%s' (also spec.subsets[%zu], line %d)",
-				     s->subsets.items[i].name, j, s->subsets.items[j].pos.line);
+				vctx_err(v, r, s->subsets.items[i].name_pos, path,
+				         "duplicate subset name '%s' (also spec.subsets[%zu], line "
+				         "%d)",
+				         s->subsets.items[i].name, j, s->subsets.items[j].pos.line);
 			}
 }
 
@@ -89,8 +90,8 @@ static void check_upstreams(struct vctx *v, const weft_resource *r, const weft_s
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(s->upstreams.items[k].name, u->name) &&
 			    !strcmp(s->upstreams.items[k].ns, u->ns)) {
-				verr(v, r, u->pos, path, "upstream '%s/%s' is listed twice", u->ns,
-				     u->name);
+				vctx_err(v, r, u->pos, path, "upstream '%s/%s' is listed twice",
+				         u->ns, u->name);
 				break;
 			}
 		vresolve(v, r, WEFT_KIND_SERVICE, u, path);
@@ -108,15 +109,15 @@ void validate_service(struct vctx *v, const weft_resource *r)
 		const weft_endpoint *e = &s->endpoints.items[i];
 		if (e->address && weft_labels_get(&e->addresses, "default")) {
 			snprintf(path, sizeof(path), "spec.endpoints[%zu].addresses.default", i);
-			verr(v, r, e->addresses_pos, path,
-			     "plane 'default' is given twice: by 'address' and by 'addresses'");
+			vctx_err(v, r, e->addresses_pos, path,
+			         "plane 'default' is given twice: by 'address' and by 'addresses'");
 		}
 		if (e->port && s->ports.count > 1) {
 			snprintf(path, sizeof(path), "spec.endpoints[%zu].port", i);
-			verr(v, r, e->port_pos, path,
-			     "endpoint port is ambiguous for a service with %zu ports: set "
-			     "targetPort on the service ports instead",
-			     s->ports.count);
+			vctx_err(v, r, e->port_pos, path,
+			         "endpoint port is ambiguous for a service with %zu ports: set "
+			         "targetPort on the service ports instead",
+			         s->ports.count);
 		}
 	}
 }
@@ -129,20 +130,20 @@ static void report_conflict(struct vctx *v, const weft_resource *r, weft_pos pos
 	const char *mine = is_tcp ? "TCP" : "HTTP";
 	const char *theirs = first->is_tcp ? "TCP" : "HTTP";
 	snprintf(path, sizeof(path), "spec.endpoints[%zu]", ei);
-	verr(v, r, pos, path,
-	     "%s service '%s/%s' uses %s:%d on plane '%s', already used by %s service '%s/%s' "
-	     "(%s:%d:%d)",
-	     mine, r->ns, r->name, ip, port, plane, theirs, first->r->ns, first->r->name,
-	     first->r->file, first->pos.line, first->pos.col);
+	vctx_err(v, r, pos, path,
+	         "%s service '%s/%s' uses %s:%d on plane '%s', already used by %s service '%s/%s' "
+	         "(%s:%d:%d)",
+	         mine, r->ns, r->name, ip, port, plane, theirs, first->r->ns, first->r->name,
+	         first->r->file, first->pos.line, first->pos.col);
 	if (first->reported)
 		return;
 	first->reported = 1;
 	snprintf(path, sizeof(path), "spec.endpoints[%zu]", first->endpoint);
-	verr(v, first->r, first->pos, path,
-	     "%s service '%s/%s' uses %s:%d on plane '%s', also used by %s service '%s/%s' "
-	     "(%s:%d:%d)",
-	     theirs, first->r->ns, first->r->name, ip, port, plane, mine, r->ns, r->name, r->file,
-	     pos.line, pos.col);
+	vctx_err(v, first->r, first->pos, path,
+	         "%s service '%s/%s' uses %s:%d on plane '%s', also used by %s service '%s/%s' "
+	         "(%s:%d:%d)",
+	         theirs, first->r->ns, first->r->name, ip, port, plane, mine, r->ns, r->name,
+	         r->file, pos.line, pos.col);
 }
 
 /* Records one use of (plane, ip, port); a use whose TCP-ness differs from
