@@ -60,8 +60,9 @@ static int config_line(const char *path, int lineno, char *line, const struct op
 	char *key = trim(line), *value = trim(eq + 1);
 	const struct option *o = find_key(opts, key);
 	if (!o || refused(key)) {
-		fprintf(stderr, "weftd: %s:%d: unknown key '%s' (keys are weftd's long flag names)\n",
-		        path, lineno, key);
+		fprintf(stderr,
+		        "weftd: %s:%d: unknown key '%s' (keys are weftd's long flag names)\n", path,
+		        lineno, key);
 		return 2;
 	}
 	if (seen[o - opts]) {
@@ -85,8 +86,7 @@ static int config_line(const char *path, int lineno, char *line, const struct op
 	return fn(o->val, copy, where, ctx);
 }
 
-int weftd_config_load(const char *path, const struct option *opts, weftd_config_fn fn,
-                      void *ctx)
+int weftd_config_load(const char *path, const struct option *opts, weftd_config_fn fn, void *ctx)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {

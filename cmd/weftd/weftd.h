@@ -53,8 +53,7 @@ json_t *weftd_xds_plan(void *xds, weft_snapshot *planned);
  * printing an error naming FILE:LINE. */
 struct option;
 typedef int (*weftd_config_fn)(int opt, const char *value, const char *where, void *ctx);
-int weftd_config_load(const char *path, const struct option *opts, weftd_config_fn fn,
-                      void *ctx);
+int weftd_config_load(const char *path, const struct option *opts, weftd_config_fn fn, void *ctx);
 
 /* Runs the daemon until SIGTERM/SIGINT. Returns the exit code (0 after a
  * clean stop, 1 on a start failure, 2 on a configuration error). */
