@@ -12,6 +12,7 @@ PACKAGES=(
   libssh2-1-dev libnetconf2-dev libssh-dev libyang2-dev libyang2-tools
   netconfd yangcli python3-ncclient python3-grpcio openssh-server openssl
   etcd-server etcd-client curl procps haproxy
+  dpkg-dev systemd groff-base man-db
 )
 
 missing=()

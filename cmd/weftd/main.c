@@ -1,6 +1,7 @@
 /* weftd: the weft daemon. Argument parsing only; run.c wires the
  * controller (core/controller.h), the REST API (core/api/api.h) and the
- * policy directory watch (core/api/watch.h). Exit 2 on usage errors.
+ * policy directory watch (core/api/watch.h); config.c reads --config FILE
+ * into the same parser. Exit 2 on usage errors.
  * See docs/weftd.md. */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +15,7 @@
 #include "weftd.h"
 
 static const char usage_text[] =
-        "usage: weftd --state DIR [--policy DIR] [--api HOST:PORT]\n"
+        "usage: weftd [--config FILE] --state DIR [--policy DIR] [--api HOST:PORT]\n"
         "             [--tls-cert FILE --tls-key FILE] [--tokens FILE] [--plugins DIR]\n"
         "             [--store URL] [--quiet-ms N] [--max-delay-ms N] [--keep-revisions N]\n"
         "             [--store-ca F] [--store-cert F --store-key F] [--store-credentials F]\n"
@@ -23,6 +24,8 @@ static const char usage_text[] =
         "             [--ready-file FILE] [--file-root DIR] [--reconcile-ms N]\n"
         "             [--txn-mode independent|atomic] [--version]\n"
         "             [--xds HOST:PORT [--xds-tls-cert F --xds-tls-key F [--xds-tls-ca F]]]\n"
+        "  --config: a file of 'key = value' lines, keys being the long flag names\n"
+        "            (state = /var/lib/weft); flags on the command line override it.\n"
         "  --api defaults to " WEFT_API_DEFAULT_LISTEN "; port 0 picks a free port.\n"
         "  A non-loopback --api needs --tls-cert, --tls-key and --tokens.\n"
         "  --store: a state directory (default: --state) or\n"
@@ -37,10 +40,15 @@ static const char usage_text[] =
         "  --txn-mode: push each revision to every device or none (atomic), or to\n"
         "              each device on its own (independent, the default).\n";
 
+/* "FILE:LINE" while a --config entry is parsed, for the error message. */
+static const char *usage_where;
+
 static int usage(const char *fmt, const char *arg)
 {
 	if (fmt) {
 		fputs("weftd: ", stderr);
+		if (usage_where)
+			fprintf(stderr, "%s: ", usage_where);
 		fprintf(stderr, fmt, arg ? arg : "");
 		fputc('\n', stderr);
 	}
@@ -107,6 +115,7 @@ enum {
 	OPT_REPLICA,
 	OPT_LEASE_TTL,
 	OPT_VERSION,
+	OPT_CONFIG,
 };
 
 static const struct option longopts[] = {
@@ -138,6 +147,7 @@ static const struct option longopts[] = {
         {"replica", required_argument, NULL, OPT_REPLICA},
         {"lease-ttl", required_argument, NULL, OPT_LEASE_TTL},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"config", required_argument, NULL, OPT_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
 };
@@ -264,6 +274,33 @@ static int parse_one(int c, const char *arg, weftd_opts *o)
 	return rc;
 }
 
+static int config_entry(int opt, const char *value, const char *where, void *ctx)
+{
+	usage_where = where;
+	int rc = parse_one(opt, value, ctx);
+	usage_where = NULL;
+	return rc;
+}
+
+/* A first pass over argv for --config alone, so that the file is read
+ * before the command line and the command line overrides it. Errors are
+ * left to the second pass. Returns 0 or an exit code. */
+static int load_config(int argc, char **argv, weftd_opts *o)
+{
+	const char *path = NULL;
+	int c, action = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			path = optarg;
+		else if (c == 'h' || c == OPT_VERSION)
+			action = 1;
+	}
+	optind = 0; /* glibc: start the next getopt_long pass afresh */
+	if (!path || action)
+		return 0;
+	return weftd_config_load(path, longopts, config_entry, o);
+}
+
 int main(int argc, char **argv)
 {
 	weftd_opts o = {
@@ -275,6 +312,8 @@ int main(int argc, char **argv)
 	};
 	int c;
 	opterr = 0;
+	if ((c = load_config(argc, argv, &o)) != 0)
+		return c;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		int rc;
 		if (c == 'h') {
@@ -285,6 +324,8 @@ int main(int argc, char **argv)
 			printf("weftd %s (commit %s)\n", WEFT_VERSION, WEFT_GIT_COMMIT);
 			return 0;
 		}
+		if (c == OPT_CONFIG)
+			continue;
 		if (c == ':')
 			return usage("option %s needs a value", argv[optind - 1]);
 		if (c == '?')

@@ -47,6 +47,14 @@ char *weftd_xds_metrics(void *xds);
  * {"proxies": {"error": ...}}). */
 json_t *weftd_xds_plan(void *xds, weft_snapshot *planned);
 
+/* config.c: reads --config FILE ("key = value" lines, keys are the long
+ * option names in opts) and calls fn(option value, value, "FILE:LINE",
+ * ctx) for each entry; fn returns 0 or an exit code. Returns 0, or 2 after
+ * printing an error naming FILE:LINE. */
+struct option;
+typedef int (*weftd_config_fn)(int opt, const char *value, const char *where, void *ctx);
+int weftd_config_load(const char *path, const struct option *opts, weftd_config_fn fn, void *ctx);
+
 /* Runs the daemon until SIGTERM/SIGINT. Returns the exit code (0 after a
  * clean stop, 1 on a start failure, 2 on a configuration error). */
 int weftd_run(const weftd_opts *opts);
