@@ -253,6 +253,8 @@ static void test_etcd_registry(void **state)
 	ctl0("put", lopt, "/svc/web/c", "{\"host\": \"10.0.0.3\", \"port\": 9000}");
 	wait_endpoints(c, "10.0.0.2:8081,10.0.0.3:9000");
 	wait_endpoints(c, "10.0.0.2:8081"); /* within the 15 s bound */
+	/* Deletions are deletions, not values that fail to decode. */
+	assert_int_equal(reg_num(c, "badValues"), 1);
 
 	/* A compaction behind the live watch changes nothing. */
 	long long restarts = reg_num(c, "watchRestarts");
