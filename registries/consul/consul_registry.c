@@ -35,6 +35,7 @@ struct cwatch {
 	long q; /* query index, -1 for the catalog watch */
 	CURL *h;
 	int busy, done_once;
+	int want; /* catalog mode: read this Service again (the catalog changed) */
 	uint64_t index;
 	long long next_ms, last_start_ms, backoff_ms;
 	char *buf;
@@ -135,6 +136,7 @@ static void start_one(struct consul *c, struct cwatch *w, long long now)
 	curl_easy_setopt(w->h, CURLOPT_URL, url);
 	curl_easy_setopt(w->h, CURLOPT_HTTPHEADER, c->hdrs);
 	w->busy = 1;
+	w->want = 0;
 	w->last_start_ms = now;
 	curl_multi_add_handle(c->multi, w->h);
 }
@@ -150,6 +152,7 @@ static void failed(struct consul *c, struct cwatch *w, const char *why, long lon
 	if (w->backoff_ms > CONSUL_BACKOFF_MAX_MS)
 		w->backoff_ms = CONSUL_BACKOFF_MAX_MS;
 	w->next_ms = now + w->backoff_ms;
+	w->index = 0; /* the next read is immediate and complete: a resync */
 	if (w->done_once > 1)
 		w->done_once = 1; /* deliver the next answer even if unchanged: marks up */
 }
@@ -216,14 +219,14 @@ static void start_due(struct consul *c, long long now, long *wait_ms)
 		else if (!c->cat.busy && c->cat.next_ms - now < *wait_ms)
 			*wait_ms = (long)(c->cat.next_ms - now);
 	}
-	int reread = c->reread;
+	for (size_t i = 0; c->reread && i < c->n; i++)
+		c->w[i].want = 1; /* kept while the watch is busy: no reread is lost */
 	c->reread = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct cwatch *w = &c->w[i];
 		if (w->busy)
 			continue;
-		int due = c->catalog_mode ? (reread || (w->next_ms && w->backoff_ms)) : 1;
-		if (!due)
+		if (c->catalog_mode && !w->want && !w->backoff_ms)
 			continue;
 		if (w->next_ms <= now)
 			start_one(c, w, now);
