@@ -192,9 +192,13 @@ static void finished(struct consul *c, struct cwatch *w, CURLcode rc, long long 
 	w->backoff_ms = 0;
 	w->next_ms = w->last_start_ms + CONSUL_MIN_GAP_MS;
 	int news = take_index(c, w);
-	if (w->q < 0) { /* catalog watch: any change re-reads every Service */
-		if (news)
-			c->reread = 1;
+	if (w->q < 0) {
+		/* catalog watch: every answer re-reads every Service, a timed-out
+		 * one too, because a check turning critical moves no catalog
+		 * index: that bounds how late a health change is seen to the
+		 * wait (docs/registries.md, "Consul") */
+		(void)news;
+		c->reread = 1;
 		w->done_once = 2;
 		return;
 	}

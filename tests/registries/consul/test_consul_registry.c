@@ -261,6 +261,14 @@ static void test_faults_keep_endpoints(void **state)
 	assert_int_equal(wait_count(f.c, "s0", 2), 2);
 
 	/* index reset (snapshot restore): the index goes backwards, read again */
+	/* while the watch's query is pending, as a restore under a blocked client */
+	int pending = 0;
+	for (long long end = ts_now_ms() + 10000; !pending && ts_now_ms() < end; sleep_ms(10)) {
+		struct csr c = cst_do(&f.sim, "GET", "/sim/counters", NULL, NULL);
+		pending = json_integer_value(json_object_get(c.json, "blockingPending")) >= 1;
+		csr_free(&c);
+	}
+	assert_true(pending);
 	assert_int_equal(sim_post(&f, "/sim/index-reset", "{}"), 200);
 	assert_int_equal(cst_register(&f.sim, "c", "s0", 8082, "passing", NULL), 0);
 	assert_int_equal(wait_count(f.c, "s0", 3), 3);
@@ -362,6 +370,11 @@ static void test_fifty_services_eight_conns(void **state)
 	}
 	assert_int_equal(cst_register(&f.sim, "b", "s49", 9000, "passing", NULL), 0);
 	assert_int_equal(wait_count(f.c, "s49", 2), 2);
+	assert_int_equal(cst_status(&f.sim, "PUT", "/v1/catalog/deregister",
+	                            "{\"Node\":\"a\",\"ServiceID\":\"s49-8049\"}"),
+	                 200);
+	assert_int_equal(wait_count(f.c, "s49", 1), 1);
+	assert_int_equal(count_eps(f.c, "s0", NULL, NULL, NULL, 0), 1); /* the others stay */
 	struct csr r = cst_do(&f.sim, "GET", "/sim/counters", NULL, NULL);
 	json_t *conns = json_object_get(r.json, "connections");
 	json_int_t open = json_integer_value(json_object_get(conns, "open"));
