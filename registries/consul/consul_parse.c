@@ -118,8 +118,17 @@ static int decode_one(json_t *entry, const weft_registry_query *q, json_t *tagst
 	memset(ep, 0, sizeof(*ep));
 	ep->address = addr;
 	ep->port = (int)port;
-	json_int_t w =
-	        json_integer_value(json_object_get(json_object_get(svc, "Weights"), "Passing"));
+	/* Consul's weights: Warning while any check warns (passingOnly false) */
+	json_t *ck;
+	size_t i;
+	const char *wk = "Passing";
+	json_array_foreach(json_object_get(entry, "Checks"), i, ck)
+	{
+		const char *st = json_string_value(json_object_get(ck, "Status"));
+		if (st && !strcmp(st, "warning"))
+			wk = "Warning";
+	}
+	json_int_t w = json_integer_value(json_object_get(json_object_get(svc, "Weights"), wk));
 	ep->weight = w < 1 ? 1 : w > 128 ? 128 : (int)w;
 	labels_of(svc, tagstore, &ep->labels);
 	planes_of(ep, svc, node, q->planes);

@@ -145,17 +145,20 @@ static long sim_post(struct fx *f, const char *path, const char *body)
 	return cst_status(&f->sim, "POST", path, body);
 }
 
-static char *policy(int port, const char *reg_extra, int services)
+/* dead: a port nothing listens on, tried first (failover), or 0 */
+static char *policy(int port, int dead, const char *reg_extra, int services)
 {
 	size_t cap = 4096 + (size_t)services * 256;
-	char *p = malloc(cap);
+	char *p = malloc(cap), deadaddr[64] = "";
+	if (dead)
+		snprintf(deadaddr, sizeof(deadaddr), "'127.0.0.1:%d', ", dead);
 	int l = snprintf(p, cap,
 	                 "apiVersion: weft/v1\nkind: Registry\nmetadata: {name: c}\n"
-	                 "spec: {type: consul, addresses: ['127.0.0.1:%d'], datacenter: dc1,"
+	                 "spec: {type: consul, addresses: [%s'127.0.0.1:%d'], datacenter: dc1,"
 	                 " planes: {wan: backbone}%s}\n---\n"
 	                 "apiVersion: weft/v1\nkind: Device\nmetadata: {name: edge}\n"
 	                 "spec: {type: file, options: {directory: out}}\n",
-	                 port, reg_extra ? reg_extra : "");
+	                 deadaddr, port, reg_extra ? reg_extra : "");
 	for (int i = 0; i < services; i++)
 		l += snprintf(p + l, cap - (size_t)l,
 		              "---\napiVersion: weft/v1\nkind: Service\nmetadata: {name: s%d}\n"
@@ -172,7 +175,7 @@ static void fx_up(struct fx *f, const char *const *sim_args, const char *reg_ext
 	f->dir = ts_mkdtemp("weft-consul");
 	f->c = open_ctl(f->dir);
 	assert_non_null(f->c);
-	char *p = policy(f->sim.port, reg_extra, n);
+	char *p = policy(f->sim.port, 0, reg_extra, n);
 	apply(f->c, p);
 	free(p);
 }
@@ -348,10 +351,30 @@ static void test_acl_token(void **state)
 	f.c = open_ctl(f.dir);
 	char extra[4200];
 	snprintf(extra, sizeof(extra), ", token: {file: '%s'}", tf);
-	char *p = policy(f.sim.port, extra, 1);
+	char *p = policy(f.sim.port, 0, extra, 1);
 	apply(f.c, p);
 	free(p);
 	assert_int_equal(wait_count(f.c, "s0", 1), 1);
+	fx_down(&f);
+}
+
+static void test_failover(void **state)
+{
+	(void)state;
+	struct fx f;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(cst_start(&f.sim, NULL), 0);
+	assert_int_equal(cst_register(&f.sim, "a", "s0", 8080, "passing", NULL), 0);
+	f.dir = ts_mkdtemp("weft-consul");
+	f.c = open_ctl(f.dir);
+	assert_non_null(f.c);
+	char *p = policy(f.sim.port, ts_free_port(), NULL, 1); /* the first is dead */
+	apply(f.c, p);
+	free(p);
+	assert_int_equal(wait_count(f.c, "s0", 1), 1);
+	json_t *r = reg_status(f.c, "c");
+	assert_true(json_is_true(json_object_get(r, "up")));
+	json_decref(r);
 	fx_down(&f);
 }
 
@@ -414,6 +437,7 @@ int main(void)
 	        cmocka_unit_test(test_faults_keep_endpoints),
 	        cmocka_unit_test(test_restart_resyncs),
 	        cmocka_unit_test(test_acl_token),
+	        cmocka_unit_test(test_failover),
 	        cmocka_unit_test(test_fifty_services_eight_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
