@@ -358,6 +358,37 @@ static void test_acl_token(void **state)
 	fx_down(&f);
 }
 
+/* passingOnly false keeps a warning instance, with its Warning weight;
+ * the default (true) leaves it out: a warning check is not passing. */
+static void test_warning_weight(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_up(&f, NULL, NULL, 1);
+	const char *svc = "apiVersion: weft/v1\nkind: Service\nmetadata: {name: all}\n"
+	                  "spec: {ports: [{name: http, port: 80}],"
+	                  " registry: {registry: c, service: s0, passingOnly: false}}\n";
+	apply(f.c, svc);
+	const char *b = "{\"Node\":\"a\",\"Address\":\"10.0.1.1\",\"Service\":{\"ID\":\"w\","
+	                "\"Service\":\"s0\",\"Port\":9090,\"Weights\":{\"Passing\":10,"
+	                "\"Warning\":2}},\"Check\":{\"CheckID\":\"cw\",\"Name\":\"c\","
+	                "\"Status\":\"warning\",\"ServiceID\":\"w\"}}";
+	assert_int_equal(cst_status(&f.sim, "PUT", "/v1/catalog/register", b), 200);
+	assert_int_equal(wait_count(f.c, "all", 1), 1);
+	assert_int_equal(count_eps(f.c, "s0", NULL, NULL, NULL, 0), 0);
+	weft_snapshot *s = weft_controller_intent(f.c);
+	const weft_model_endpoints *e = weft_model_endpoints_on(
+	        weft_model_find_subset(
+	                weft_model_find_port(
+	                        weft_model_find_service(weft_snapshot_model(s), "default", "all"),
+	                        0),
+	                NULL),
+	        NULL);
+	assert_int_equal(e->items[0].weight, 2);
+	weft_snapshot_unref(s);
+	fx_down(&f);
+}
+
 static void test_failover(void **state)
 {
 	(void)state;
@@ -438,6 +469,7 @@ int main(void)
 	        cmocka_unit_test(test_restart_resyncs),
 	        cmocka_unit_test(test_acl_token),
 	        cmocka_unit_test(test_failover),
+	        cmocka_unit_test(test_warning_weight),
 	        cmocka_unit_test(test_fifty_services_eight_conns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
