@@ -29,13 +29,15 @@
 #define CONSUL_MIN_GAP_MS     50
 #define CONSUL_BACKOFF_MIN_MS 100
 #define CONSUL_BACKOFF_MAX_MS 5000
+#define CONSUL_MAX_BODY       (64u << 20) /* one answer; more fails the read */
 
 struct cwatch {
 	struct consul *c;
 	long q; /* query index, -1 for the catalog watch */
 	CURL *h;
 	int busy, done_once;
-	int want; /* catalog mode: read this Service again (the catalog changed) */
+	int want;    /* catalog mode: read this Service again (the catalog changed) */
+	size_t addr; /* the address the request in flight went to */
 	uint64_t index;
 	long long next_ms, last_start_ms, backoff_ms;
 	char *buf;
@@ -62,6 +64,8 @@ static size_t on_body(char *d, size_t sz, size_t nm, void *arg)
 {
 	struct cwatch *w = arg;
 	size_t k = sz * nm;
+	if (w->len + k > CONSUL_MAX_BODY)
+		return 0; /* CURLE_WRITE_ERROR: reported down, never unbounded */
 	char *nb = realloc(w->buf, w->len + k + 1);
 	if (!nb)
 		return 0;
@@ -99,6 +103,7 @@ static void url_add(char *u, size_t cap, const char *fmt, const char *v)
 static void build_url(struct consul *c, struct cwatch *w, char *u, size_t cap)
 {
 	const char *scheme = c->spec->tls ? "https" : "http";
+	w->addr = c->addr;
 	const char *host = c->spec->addresses.items[c->addr % c->spec->addresses.count];
 	int blocking = w->index > 0 && (w->q < 0 || !c->catalog_mode);
 	if (w->q < 0) {
@@ -144,10 +149,11 @@ static void start_one(struct consul *c, struct cwatch *w, long long now)
 static void failed(struct consul *c, struct cwatch *w, const char *why, long long now)
 {
 	char msg[600];
-	const char *host = c->spec->addresses.items[c->addr % c->spec->addresses.count];
+	const char *host = c->spec->addresses.items[w->addr % c->spec->addresses.count];
 	snprintf(msg, sizeof(msg), "consul %s: %s", host, why);
 	weft_registry_sink_down(c->sink, msg);
-	c->addr++; /* the next address, if there are several */
+	if (w->addr == c->addr)
+		c->addr++; /* the next address; once, however many watches failed on it */
 	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : CONSUL_BACKOFF_MIN_MS;
 	if (w->backoff_ms > CONSUL_BACKOFF_MAX_MS)
 		w->backoff_ms = CONSUL_BACKOFF_MAX_MS;
