@@ -389,6 +389,17 @@ static void test_warning_weight(void **state)
 	fx_down(&f);
 }
 
+/* spec.datacenter is sent as dc=: an agent of another datacenter refuses */
+static void test_datacenter(void **state)
+{
+	(void)state;
+	struct fx f;
+	const char *args[] = {"--datacenter", "dc9", NULL};
+	fx_up(&f, args, NULL, 1);
+	assert_true(wait_error(f.c, "c", "HTTP 500: No path to datacenter"));
+	fx_down(&f);
+}
+
 static void test_failover(void **state)
 {
 	(void)state;
@@ -469,6 +480,7 @@ int main(void)
 	        cmocka_unit_test(test_restart_resyncs),
 	        cmocka_unit_test(test_acl_token),
 	        cmocka_unit_test(test_failover),
+	        cmocka_unit_test(test_datacenter),
 	        cmocka_unit_test(test_warning_weight),
 	        cmocka_unit_test(test_fifty_services_eight_conns),
 	};
