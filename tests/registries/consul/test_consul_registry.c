@@ -232,6 +232,14 @@ static void test_reach_and_leave(void **state)
 	assert_string_equal(first, "10.1.1.9:9090");
 	assert_int_equal(count_eps(f.c, "s0", "v2", "backbone", first, sizeof(first)), 1);
 	assert_string_equal(first, "172.20.0.9:9090");
+	/* tags: an instance must carry every one */
+	apply(f.c, "apiVersion: weft/v1\nkind: Service\nmetadata: {name: tagged}\n"
+	           "spec: {ports: [{name: http, port: 80}],"
+	           " registry: {registry: c, service: s0, tags: [zone=z1]}}\n");
+	assert_int_equal(wait_count(f.c, "tagged", 1), 1);
+	count_eps(f.c, "tagged", NULL, NULL, first, sizeof(first));
+	assert_string_equal(first, "10.1.1.9:9090");
+	assert_int_equal(wait_count(f.c, "s0", 2), 2);
 
 	/* critical leaves (passingOnly), deregistered leaves */
 	assert_int_equal(cst_register(&f.sim, "a", "s0", 8080, "critical", NULL), 0);
