@@ -16,9 +16,6 @@
 #ifdef WEFT_HAVE_HAPROXY
 #include "hap_adapter.h"
 #endif
-#ifdef WEFT_HAVE_REGISTRY_CONSUL
-#include "consul_registry.h"
-#endif
 
 int weft_register_builtin_adapters(weft_err *err)
 {
@@ -39,11 +36,6 @@ int weft_register_builtin_adapters(weft_err *err)
 #ifdef WEFT_HAVE_HAPROXY
 	if (weft_adapter_register(haproxy_adapter(), 1, err))
 		return -1;
-#endif
-#ifdef WEFT_HAVE_REGISTRY_CONSUL /* registry backends; one registered before wins */
-	if (!weft_registry_backend_find("consul") &&
-	    weft_registry_backend_register(consul_registry_backend()))
-		return weft_err_set(err, "registry backend consul: table full");
 #endif
 	return 0;
 }

@@ -21,6 +21,9 @@
 #ifdef WEFTD_BUILTIN_ADAPTERS
 #include "builtin.h"
 #endif
+#ifdef WEFTD_BUILTIN_REGISTRIES
+#include "registry_builtin.h"
+#endif
 #include "weftd.h"
 
 #define DRAIN_MS 10000
@@ -141,6 +144,14 @@ static int open_controller(daemon_state *d)
 	if (weft_register_builtin_adapters(&aerr) != 0) {
 		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot register the adapters", "error",
 		               aerr.msg, NULL);
+		return -1;
+	}
+#endif
+#ifdef WEFTD_BUILTIN_REGISTRIES
+	weft_err rerr = {0};
+	if (weft_register_builtin_registries(&rerr) != 0) {
+		weft_log_event(d->log, WEFT_LOG_ERROR, "cannot register the registry backends",
+		               "error", rerr.msg, NULL);
 		return -1;
 	}
 #endif

@@ -21,6 +21,7 @@
 #include "cst.h"
 #include "model.h"
 #include "registry.h"
+#include "registry_builtin.h"
 #include "snapshot.h"
 #include "testsupport.h"
 
@@ -480,7 +481,8 @@ static void test_fifty_services_eight_conns(void **state)
 int main(void)
 {
 	weft_err err = {0};
-	if (weft_register_builtin_adapters(&err) || !weft_registry_backend_find("consul"))
+	if (weft_register_builtin_adapters(&err) || weft_register_builtin_registries(&err) ||
+	    !weft_registry_backend_find("consul"))
 		return 1;
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_reach_and_leave),
