@@ -30,8 +30,6 @@ struct weft_model {
 /* "ns/name" into buf without printf; -1 when it does not fit. */
 int model_key(char *buf, size_t len, const char *ns, const char *name);
 weft_model_service *model_service_mut(const weft_model *m, const char *ns, const char *name);
-/* spec.service of the kinds aimed at a service, or NULL. */
-const weft_ref *model_service_ref(const weft_resource *r);
 /* The policies in effect per service and subset (model_policy.c). */
 int model_resolve_policies(weft_model *m, weft_resource *const *res, size_t n);
 /* Routes with their destinations and policies (model_policy.c). */

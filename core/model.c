@@ -82,7 +82,7 @@ const weft_model_endpoints *weft_model_endpoints_on(const weft_model_subset *s, 
 
 /* ---- aimed resources ---- */
 
-const weft_ref *model_service_ref(const weft_resource *r)
+const weft_ref *weft_model_aimed_service(const weft_resource *r)
 {
 	switch (r->kind) {
 	case WEFT_KIND_ROUTE:
@@ -105,7 +105,7 @@ const weft_ref *model_service_ref(const weft_resource *r)
 /* The service a resource is aimed at (its spec.service), or NULL. */
 static weft_model_service *aimed_at(const weft_model *m, const weft_resource *r)
 {
-	const weft_ref *ref = r->spec ? model_service_ref(r) : NULL;
+	const weft_ref *ref = r->spec ? weft_model_aimed_service(r) : NULL;
 	if (!ref || !ref->name)
 		return NULL;
 	return model_service_mut(m, ref->ns ? ref->ns : r->ns, ref->name);

@@ -56,6 +56,11 @@ int weft_model_destination_port(const weft_model_destination *d, int hint_port);
 json_t *weft_model_service_to_json(const weft_model_service *s);
 json_t *weft_model_route_to_json(const weft_model_route *r);
 
+/* spec.service of a resource of a kind aimed at a service (Route,
+ * TrafficPolicy, RateLimit, AccessPolicy, PeerAuthentication, Telemetry),
+ * or NULL for other kinds. A NULL name means namespace-wide. */
+const weft_ref *weft_model_aimed_service(const weft_resource *r);
+
 /* The address of an endpoint on a plane: the plane's entry, else the
  * default address (spec `address`, else addresses.default), else the first
  * plane's. The one rule; validation and the model both use it. */

@@ -22,7 +22,7 @@ static int index_ns_wide(weft_model *m, weft_hmap *map, weft_resource *const *re
 		if (r->kind != WEFT_KIND_ACCESS_POLICY && r->kind != WEFT_KIND_TELEMETRY &&
 		    r->kind != WEFT_KIND_PEER_AUTHENTICATION)
 			continue;
-		const weft_ref *ref = r->spec ? model_service_ref(r) : NULL;
+		const weft_ref *ref = r->spec ? weft_model_aimed_service(r) : NULL;
 		if (!ref || ref->name)
 			continue;
 		struct ns_wide *w = weft_hmap_get(map, r->ns);

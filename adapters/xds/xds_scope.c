@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "policy-t.h"
 #include "policyset.h"
 #include "resource.h"
@@ -91,20 +92,6 @@ static int push_name(struct acc *a, const char *ns, const char *name)
 	return 1;
 }
 
-static const weft_ref *service_of(const weft_resource *r)
-{
-	switch (r->kind) {
-	case WEFT_KIND_ACCESS_POLICY:
-		return &((const weft_access_policy_spec *)r->spec)->service;
-	case WEFT_KIND_PEER_AUTHENTICATION:
-		return &((const weft_peer_authentication_spec *)r->spec)->service;
-	case WEFT_KIND_TELEMETRY:
-		return &((const weft_telemetry_spec *)r->spec)->service;
-	default:
-		return NULL;
-	}
-}
-
 static int ref_is(const weft_ref *ref, const char *ns, const char *name)
 {
 	return ref->name && !strcmp(ref->name, name) && !strcmp(ref->ns, ns);
@@ -168,7 +155,8 @@ static void add_policies(struct acc *a, const xds_feed_data *d, const weft_refs 
 		size_t n;
 		weft_resource *const *items = weft_policyset_kind(set, wide[w], &n);
 		for (size_t i = 0; i < n; i++) {
-			const weft_ref *svc = items[i]->spec ? service_of(items[i]) : NULL;
+			const weft_ref *svc =
+			        items[i]->spec ? weft_model_aimed_service(items[i]) : NULL;
 			if (!svc || svc->name || !in_feed(d, items[i]))
 				continue;
 			int ours = !strcmp(items[i]->ns, own_ns);
